@@ -1,0 +1,31 @@
+"""Media handling for evidence files, free of Django so it can be tested and run anywhere.
+
+This package and footage.redaction are the only code that starts subprocesses; see `runner`.
+"""
+
+from .clips import make_test_clip
+from .errors import MediaError, MediaRejected, ProcessingError
+from .hashing import IncrementalSha256, sha256_file
+from .probe import MediaInfo, parse_iso6709, probe_media
+from .sniff import Sniffed, sniff_file
+from .transcode import ImageResult, ProxyResult, StripResult, make_poster, make_proxy, make_thumbnail_strip
+
+__all__ = [
+    "ImageResult",
+    "IncrementalSha256",
+    "MediaError",
+    "MediaInfo",
+    "MediaRejected",
+    "ProcessingError",
+    "ProxyResult",
+    "Sniffed",
+    "StripResult",
+    "make_poster",
+    "make_proxy",
+    "make_test_clip",
+    "make_thumbnail_strip",
+    "parse_iso6709",
+    "probe_media",
+    "sha256_file",
+    "sniff_file",
+]
