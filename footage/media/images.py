@@ -4,6 +4,7 @@ gigabytes when decoded (a "decompression bomb")."""
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import warnings
 from collections.abc import Iterator
@@ -50,7 +51,9 @@ def open_image(path: str | os.PathLike[str], *, max_pixels: int = DEFAULT_MAX_PI
                 _refuse_bomb(img.width, img.height, max_pixels)
                 yield img
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            raise _bomb_error(None, None, max_pixels) from exc
+            # Pillow refused before telling us the size; its message has the pixel count.
+            found = re.search(r"\((\d+) pixels\)", str(exc))
+            raise _bomb_error(None, None, max_pixels, int(found.group(1)) if found else None) from exc
         except UnidentifiedImageError as exc:
             raise MediaRejected("unreadable", "The image could not be read: its data is not a valid image.") from exc
 
@@ -121,8 +124,13 @@ def _refuse_bomb(width: int, height: int, max_pixels: int) -> None:
         raise _bomb_error(width, height, max_pixels)
 
 
-def _bomb_error(width: int | None, height: int | None, max_pixels: int) -> MediaRejected:
-    size = f" declares {width}×{height} pixels" if width else " declares more pixels than allowed"
+def _bomb_error(width: int | None, height: int | None, max_pixels: int, pixels: int | None = None) -> MediaRejected:
+    if width and height:
+        size = f" declares {width}×{height} pixels ({width * height / 1e6:.0f} megapixels)"
+    elif pixels:
+        size = f" declares {pixels / 1e6:.0f} megapixels"
+    else:
+        size = " declares more pixels than allowed"
     return MediaRejected(
         "decompression_bomb",
         f"The image{size}, over the {max_pixels / 1e6:.0f}-megapixel limit. Files like this expand "

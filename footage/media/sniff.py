@@ -182,9 +182,10 @@ def _is_mpegts(head: bytes, size: int) -> bool:
 
 def _reject_text(head: bytes) -> None:
     """Textual files first: SVG and HTML are the ones a browser would run."""
-    if b"\x00" in head[:4096]:
-        return
     text = head.lstrip(b"\xef\xbb\xbf\xff\xfe\r\n\t ").lower()
+    binary = b"\x00" in head[:4096]
+    if binary and not text.startswith(b"<"):
+        return
     if b"<svg" in text or b"image/svg" in text[:4096]:
         raise MediaRejected(
             "svg",
@@ -202,6 +203,8 @@ def _reject_text(head: bytes) -> None:
             _not_media("an HTML web page")
         if text.startswith(b"<?xml"):
             _not_media("an XML document")
+    if binary:
+        return
     try:
         text.decode("utf-8")
     except UnicodeDecodeError:

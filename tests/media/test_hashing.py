@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+
+from footage.media import IncrementalSha256, sha256_file
+
+
+def test_it_hashes_a_path_and_a_file_object_in_chunks(tmp_path):
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    path = tmp_path / "blob"
+    path.write_bytes(data)
+
+    expected = hashlib.sha256(data).hexdigest()
+    assert sha256_file(path) == expected
+    assert sha256_file(str(path), chunk=4096) == expected
+    assert sha256_file(io.BytesIO(data)) == expected
+
+
+def test_an_incremental_hash_rebuilt_from_the_written_prefix_matches_the_whole(tmp_path):
+    first, second = os.urandom(2_500_000), os.urandom(1_000_003)
+    upload = tmp_path / "upload.part"
+    upload.write_bytes(first)  # the process that received this part died here
+
+    hasher = IncrementalSha256.resume(upload, len(first), chunk=65536)
+    with upload.open("ab") as f:
+        f.write(second)
+    hasher.update(second)
+
+    assert hasher.length == len(first) + len(second)
+    assert hasher.hexdigest() == hashlib.sha256(first + second).hexdigest() == sha256_file(upload)
+
+
+def test_resuming_past_the_end_of_what_was_written_is_an_error(tmp_path):
+    upload = tmp_path / "short"
+    upload.write_bytes(b"abc")
+    try:
+        IncrementalSha256.resume(upload, 10)
+    except ValueError as exc:
+        assert "only 3 bytes" in str(exc)
+    else:
+        raise AssertionError("resume accepted a prefix longer than the file")
