@@ -66,13 +66,13 @@ def header_size(path: str | os.PathLike[str], *, max_pixels: int = DEFAULT_MAX_P
 def read_image_meta(path: str | os.PathLike[str], *, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageMeta:
     """Decode the whole image once (so a truncated file is caught) and read its EXIF."""
     with open_image(path, max_pixels=max_pixels) as img:
-        exif = img.getexif()
         try:
             img.load()
         except (OSError, SyntaxError, ValueError) as exc:
             if "truncated" in str(exc).lower() or "broken" in str(exc).lower():
                 raise MediaRejected("truncated", "The image is incomplete: its data ends too early.") from exc
             raise MediaRejected("unreadable", f"The image could not be decoded ({exc}).") from exc
+        exif = img.getexif()
         width, height = img.width, img.height
         if exif.get(0x0112) in (5, 6, 7, 8):  # rotated a quarter turn
             width, height = height, width

@@ -117,7 +117,7 @@ def _probe_video(path: Path, sniffed: Sniffed, limits: Limits) -> MediaInfo:
          "-print_format", "json", "-show_format", "-show_streams", input_url(path)],
         limits,
     )
-    errors = [line for line in result.stderr.strip().splitlines() if line.strip()]
+    errors = _error_lines(result.stderr)
     if result.returncode != 0 or not result.stdout.strip():
         _reject_unreadable(errors, sniffed)
     try:
@@ -131,7 +131,7 @@ def _probe_video(path: Path, sniffed: Sniffed, limits: Limits) -> MediaInfo:
     if not streams:
         _reject_unreadable(errors or ["no streams"], sniffed)
     if errors and any(_TRUNCATION.search(e) for e in errors):
-        raise MediaRejected("truncated", f"The video is incomplete: {_clean(errors[-1])}.")
+        raise MediaRejected("truncated", f"The video is incomplete: {_worst(errors)}.")
     if video is None:
         what = "only sound" if audio else "no video"
         raise MediaRejected("not_media", f"This file contains {what}; a video or photo is required.")
@@ -182,17 +182,29 @@ def _verify_end(path: Path, info: MediaInfo, limits: Limits) -> None:
         limits,
     )
     frames = [line for line in result.stdout.decode("ascii", "replace").splitlines() if line and not line.startswith("#")]
-    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    errors = _error_lines(result.stderr)
     if any(_TRUNCATION.search(e) for e in errors) or not frames:
-        why = _clean(errors[-1]) if errors else "no picture could be decoded near the end"
+        why = _worst(errors) if errors else "no picture could be decoded near the end"
         raise MediaRejected("truncated", f"The video is incomplete near its end: {why}.")
 
 
 def _reject_unreadable(errors: list[str], sniffed: Sniffed) -> None:
-    message = _clean(errors[-1]) if errors else "ffprobe could not read it"
+    message = _worst(errors) if errors else "ffprobe could not read it"
     if any(_TRUNCATION.search(e) for e in errors):
         raise MediaRejected("truncated", f"The {sniffed.format.upper()} video is incomplete: {message}.")
     raise MediaRejected("unreadable", f"The {sniffed.format.upper()} file could not be read: {message}.")
+
+
+def _error_lines(stderr: str) -> list[str]:
+    return [
+        line for line in stderr.splitlines()
+        if line.strip() and not line.strip().startswith("Last message repeated")
+    ]
+
+
+def _worst(errors: list[str]) -> str:
+    """The line that explains a rejection best: a truncation if there is one, else the last."""
+    return _clean(next((e for e in errors if _TRUNCATION.search(e)), errors[-1]))
 
 
 def _clean(line: str) -> str:

@@ -47,8 +47,9 @@ class ToolResult:
 def _child_setup(memory_bytes: int, cpu_seconds: int) -> Callable[[], None]:
     def setup() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        # Soft limit sends SIGXCPU, the hard one a second later SIGKILL.
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+        # Soft equal to hard: the kernel sends SIGKILL, not SIGXCPU, which ffmpeg would catch and
+        # turn into an ordinary-looking exit status.
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         # If the worker that started us dies (OOM killer, SIGKILL), don't keep encoding for nobody.
         try:
