@@ -8,7 +8,10 @@ from .errors import MediaError, MediaRejected, ProcessingError
 from .hashing import IncrementalSha256, sha256_file
 from .probe import MediaInfo, parse_iso6709, probe_media
 from .sniff import Sniffed, sniff_file
-from .transcode import ImageResult, ProxyResult, StripResult, make_poster, make_proxy, make_thumbnail_strip
+from .transcode import (
+    ImageResult, ProxyResult, StripResult, make_poster, make_proxy, make_thumbnail_strip,
+    sweep_partial_outputs,
+)
 
 __all__ = [
     "ImageResult",
@@ -28,4 +31,5 @@ __all__ = [
     "probe_media",
     "sha256_file",
     "sniff_file",
+    "sweep_partial_outputs",
 ]

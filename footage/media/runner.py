@@ -27,6 +27,12 @@ FFMPEG = os.environ.get("PORTAL_FFMPEG", "ffmpeg")
 FFPROBE = os.environ.get("PORTAL_FFPROBE", "ffprobe")
 
 _PR_SET_PDEATHSIG = 1
+# Looked up now, in the parent: between fork and exec the child must not dlopen or allocate, or it
+# can deadlock on a lock another thread held at the fork.
+try:
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # not Linux
+    _prctl = None
 
 
 @dataclass(frozen=True)
@@ -52,10 +58,8 @@ def _child_setup(memory_bytes: int, cpu_seconds: int) -> Callable[[], None]:
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         # If the worker that started us dies (OOM killer, SIGKILL), don't keep encoding for nobody.
-        try:
-            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-        except (OSError, AttributeError):
-            pass
+        if _prctl is not None:
+            _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
     return setup
 

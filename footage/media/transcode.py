@@ -10,6 +10,7 @@ proxy by raising from the `progress` callback.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -88,7 +89,8 @@ def make_proxy(
             FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1",
             "-protocol_whitelist", "file,pipe", "-i", input_url(src),
             "-map", "0:v:0", "-map", "0:a:0?", "-sn", "-dn", "-map_metadata", "-1", "-map_chapters", "-1",
-            "-vf", f"scale={width}:{height}:flags=bicubic,setsar=1,format=yuv420p",
+            # yadif touches only frames flagged interlaced (1080i dashcams, broadcast TS).
+            "-vf", f"yadif=deint=interlaced,scale={width}:{height}:flags=bicubic,setsar=1,format=yuv420p",
             "-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-profile:v", "high",
             "-g", str(gop), "-pix_fmt", "yuv420p",
             "-c:a", "aac", "-b:a", audio_bitrate, "-ac", "2",
@@ -193,6 +195,22 @@ def make_thumbnail_strip(
         check(result, limits, "making the thumbnail strip")
         _require_output(tmp, "no frames could be read")
     return StripResult(dst, tile_width * count, height, count, tile_width, times)
+
+
+def sweep_partial_outputs(directory: str | os.PathLike[str], *, older_than: float = 6 * 3600) -> list[Path]:
+    """Delete `.*.part` files that jobs killed outright (SIGKILL, power loss) left in `directory`.
+
+    Only files untouched for `older_than` seconds go, so a running encode is never swept."""
+    cutoff = time.time() - older_than
+    removed = []
+    for path in Path(directory).glob(".*.part"):
+        try:
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed.append(path)
+        except FileNotFoundError:
+            continue
+    return removed
 
 
 def _display_size(info: MediaInfo) -> tuple[int, int]:

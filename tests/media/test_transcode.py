@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from footage.media import ProcessingError, make_poster, make_proxy, make_test_clip, make_thumbnail_strip, probe_media
+from footage.media import (
+    ProcessingError,
+    make_poster,
+    make_proxy,
+    make_test_clip,
+    make_thumbnail_strip,
+    probe_media,
+    sweep_partial_outputs,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -158,3 +166,13 @@ def _read(path: Path) -> bytes:
         return path.read_bytes()
     except OSError:
         return b""
+
+
+def test_the_sweeper_removes_only_stale_partial_outputs(tmp_path):
+    stale, fresh, kept = tmp_path / ".proxy.mp4.abc.part", tmp_path / ".proxy.mp4.def.part", tmp_path / "proxy.mp4"
+    for path in (stale, fresh, kept):
+        path.write_bytes(b"x")
+    os.utime(stale, (time.time() - 7200, time.time() - 7200))
+
+    assert sweep_partial_outputs(tmp_path, older_than=3600) == [stale]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".proxy.mp4.def.part", "proxy.mp4"]
