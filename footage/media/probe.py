@@ -1,7 +1,9 @@
 """Read what a media file holds: ffprobe's JSON for video, Pillow and EXIF for photos.
 
 A file that cannot be read to its end is rejected here ("truncated"), not later in a transcode:
-the structural check in `sniff`, ffprobe's own errors, and one frame decoded near the end.
+the structural check in `sniff`, ffprobe's own errors, and the last second decoded. An MPEG-TS
+cut between packets is indistinguishable from a shorter recording and passes: the format has no
+index or declared length to compare with.
 """
 
 from __future__ import annotations

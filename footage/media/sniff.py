@@ -5,12 +5,12 @@ Only containers we can probe, proxy and redact are accepted. Everything else is 
 
 What is checked, and why it is enough without decoding:
 - the magic bytes of the container;
-- textual files (SVG, HTML, XML) are recognised before anything else, because a browser would
-  execute them if they were ever served back;
+- a file with no media signature that is text (SVG, HTML, XML) is named for what it is: SVG and
+  HTML are what a browser would execute if the file were ever served back;
 - HTML/script markers in the first and last 64 KiB of every file, and for ISO-BMFF (MP4/MOV) in
   every top-level box except `mdat`, and in any bytes after the last box: that is where a
   polyglot hides HTML, in parts no decoder reads. The inside of `mdat` is not scanned (it is most
-  of the file and is fed to decoders, not browsers);
+  of the file and is fed to decoders, not browsers), nor the middle of Matroska or MPEG-TS files;
 - ISO-BMFF structure: a box that runs past the end of the file, or a movie without its `moov`
   index, means the upload or the recording was cut short.
 """
