@@ -12,12 +12,12 @@ from .runner import FFMPEG, GIB, Limits, check, run_tool
 
 def make_test_clip(
     dst: str | os.PathLike[str],
-    *,
     seconds: float = 3,
     size: tuple[int, int] = (640, 360),
-    fps: int = 30,
     with_audio: bool = True,
     metadata: Mapping[str, str] | None = None,
+    *,
+    fps: int = 30,
     faststart: bool = False,
     preset: str = "ultrafast",
     timeout: float = 600,

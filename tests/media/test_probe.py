@@ -152,3 +152,15 @@ def test_a_probe_that_runs_out_of_time_rejects_the_file(tagged_clip):
     with pytest.raises(MediaRejected) as caught:
         probe_media(tagged_clip, timeout=0.001)
     assert caught.value.code == "timeout"
+
+
+def test_a_heic_photo_this_pillow_cannot_decode_is_still_recognised(tmp_path):
+    def box(kind: bytes, payload: bytes) -> bytes:
+        return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+    path = tmp_path / "IMG_0001.HEIC"
+    path.write_bytes(box(b"ftyp", b"heic\0\0\0\0mif1heic") + box(b"meta", b"\0" * 64))
+
+    info = probe_media(path)
+
+    assert (info.kind, info.format, info.mime, info.width) == ("image", "heic", "image/heic", None)
