@@ -1,0 +1,134 @@
+"""Benchmark of the face-redaction pipeline on a generated 1080p30 body-cam-like clip.
+
+    .venv/bin/python bench/redact.py [--seconds 60] [--mode blur] [--max-height 720] [--preset veryfast]
+
+Makes (or reuses, under ~/.cache/portal-bench/) a clip with shared/media/make_clip.py, redacts it
+with `python -m footage.redaction`, scores it from the pixels with shared/media/score.py and prints
+coverage by face height, over-redaction and speed against plain ffmpeg decode and transcode.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("PORTAL_SHARED_DIR", ROOT.parent / "shared"))
+MEDIA = SHARED / "media"
+CACHE = Path(os.environ.get("PORTAL_BENCH_CACHE", Path.home() / ".cache" / "portal-bench"))
+
+
+def clip(seconds: float) -> tuple[Path, Path]:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    tag = f"{seconds:g}s"
+    mp4, gt = CACHE / f"clip_{tag}.mp4", CACHE / f"clip_{tag}.json"
+    if mp4.exists() and gt.exists():
+        return mp4, gt
+    wav = CACHE / f"audio_{tag}.wav"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+         "-f", "lavfi", "-i", f"anoisesrc=d={seconds}:c=pink:a=0.05:r=48000",
+         "-filter_complex", "[0][1]amix=inputs=2", "-ac", "1", str(wav)],
+        check=True,
+    )
+    print(f"generating a {seconds:g} s clip (a few minutes for 60 s) ...", file=sys.stderr)
+    tmp_mp4, tmp_gt = CACHE / f".{mp4.name}.tmp.mp4", CACHE / f".{gt.name}.tmp"
+    subprocess.run([sys.executable, str(MEDIA / "make_clip.py"), str(tmp_mp4), str(tmp_gt), f"{seconds:g}", str(wav)],
+                   check=True, stdout=subprocess.DEVNULL)
+    os.replace(tmp_mp4, mp4)
+    os.replace(tmp_gt, gt)
+    return mp4, gt
+
+
+def timed(cmd: list[str], **kw) -> float:
+    t0 = time.monotonic()
+    subprocess.run(cmd, check=True, **kw)
+    return time.monotonic() - t0
+
+
+def over_redaction(log: dict, gt: dict) -> tuple[float, float]:
+    """Hidden share of frame area, and hidden regions per frame that touch no ground-truth face."""
+    w, h = log["output"]["width"], log["output"]["height"]
+    s = w / gt["width"]
+    per_frame: dict[int, list] = {}
+    for track in log["tracks"]:
+        if not track["suppressed"]:
+            for f, *box in track["frames"]:
+                per_frame.setdefault(f, []).append(box)
+    q = 4  # area measured on a quarter-size mask
+    area, false = 0.0, 0
+    n = log["frames"]
+    for f in range(n):
+        boxes = per_frame.get(f, [])
+        if not boxes:
+            continue
+        mask = np.zeros((h // q + 1, w // q + 1), bool)
+        faces = [[v * s for v in g["box"]] for g in gt["frames"][f]] if f < len(gt["frames"]) else []
+        for b in boxes:
+            mask[int(b[1]) // q:int(np.ceil(b[3] / q)), int(b[0]) // q:int(np.ceil(b[2] / q))] = True
+            if not any(min(b[2], g[2]) > max(b[0], g[0]) and min(b[3], g[3]) > max(b[1], g[1]) for g in faces):
+                false += 1
+        area += mask.mean()
+    return area / max(n, 1), false / max(n, 1)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--mode", default="blur", choices=["blur", "fill"])
+    ap.add_argument("--max-height", type=int, default=720)
+    ap.add_argument("--preset", default="veryfast")
+    ap.add_argument("--detect-every", type=int, default=5)
+    ap.add_argument("--skip-baselines", action="store_true")
+    a = ap.parse_args()
+    if not (MEDIA / "make_clip.py").exists():
+        sys.exit(f"shared media not found at {MEDIA} (set PORTAL_SHARED_DIR)")
+    src, gt_path = clip(a.seconds)
+    gt = json.load(open(gt_path))
+    duration = len(gt["frames"]) / gt["fps"]
+    with tempfile.TemporaryDirectory(prefix="redact-bench-") as tmp:
+        out, log_path = Path(tmp) / "out.mp4", Path(tmp) / "regions.json"
+        cmd = [sys.executable, "-m", "footage.redaction", str(src), str(out), "--log", str(log_path),
+               "--mode", a.mode, "--max-height", str(a.max_height), "--preset", a.preset,
+               "--detect-every", str(a.detect_every), "--quiet"]
+        t_redact = timed(cmd, cwd=ROOT)
+        log = json.load(open(log_path))
+        score = json.loads(subprocess.run(
+            [sys.executable, str(MEDIA / "score.py"), str(src), str(out), str(gt_path), "--json"],
+            check=True, capture_output=True, text=True).stdout)
+        t_decode = t_transcode = None
+        if not a.skip_baselines:
+            t_decode = timed(["ffmpeg", "-v", "error", "-i", str(src), "-f", "null", "-"])
+            w, h = log["output"]["width"], log["output"]["height"]
+            t_transcode = timed(["ffmpeg", "-v", "error", "-y", "-i", str(src), "-vf", f"scale={w}:{h}:flags=bicubic",
+                                 "-c:v", "libx264", "-preset", a.preset, "-crf", "23", "-pix_fmt", "yuv420p",
+                                 "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", str(Path(tmp) / "plain.mp4")])
+    area, false_per_frame = over_redaction(log, gt)
+    print(f"clip: {src} ({duration:.0f} s, {gt['width']}x{gt['height']} {gt['fps']} fps)")
+    print(f"command: {' '.join(cmd)}")
+    print(f"output: {log['output']['width']}x{log['output']['height']}, {log['frames']} frames,"
+          f" {len(log['tracks'])} tracks, mode {a.mode}")
+    print("coverage (score.py, face-frames with vis >= 0.5):")
+    for band, v in score["by_height_px"].items():
+        print(f"  height {band:>6} px: {v['hidden'] * 100:6.2f}% hidden  (n={v['n']})")
+    print(f"  all faces: {score['hidden'] * 100:.2f}%; frames with every face hidden:"
+          f" {score['frames_with_every_face_hidden'] * 100:.2f}%")
+    print(f"over-redaction: {area * 100:.2f}% of frame area hidden; {false_per_frame:.3f} false regions per frame")
+    print(f"speed: {duration / t_redact:.2f}x real time end to end ({t_redact:.1f} s for {duration:.0f} s)")
+    if t_decode:
+        print(f"  ffmpeg decode alone: {duration / t_decode:.2f}x real time; redaction takes {t_redact / t_decode:.2f}x as long")
+        print(f"  plain transcode ({a.preset}, same size): {duration / t_transcode:.2f}x real time;"
+              f" redaction takes {t_redact / t_transcode:.2f}x as long")
+    print(f"pipeline timings: {json.dumps(log['timings'])}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

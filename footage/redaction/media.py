@@ -1,0 +1,229 @@
+"""ffprobe/ffmpeg for the redaction pipeline: probing, the raw-frame decoder and the release encoder.
+
+Commands are argument lists, never shell strings. Frames travel as raw planar YUV 4:2:0 over pipes,
+so neither side ever holds more than a frame or two.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+
+class MediaError(Exception):
+    """The input is not a video ffmpeg can read, or ffmpeg failed."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    width: int  # as displayed (after rotation)
+    height: int
+    rate: Fraction
+    frames: int  # estimate when the container does not say
+    duration: float
+    has_audio: bool
+    audio_rate: int
+
+    @property
+    def fps(self) -> float:
+        return float(self.rate)
+
+
+def probe(path: str | os.PathLike) -> VideoInfo:
+    cmd = ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", os.fspath(path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise MediaError(f"ffprobe could not read {path}: {proc.stderr.strip()[-500:]}")
+    data = json.loads(proc.stdout)
+    video = next((s for s in data.get("streams", []) if s.get("codec_type") == "video"), None)
+    if video is None:
+        raise MediaError(f"{path} has no video stream")
+    audio = next((s for s in data.get("streams", []) if s.get("codec_type") == "audio"), None)
+    w, h = int(video["width"]), int(video["height"])
+    rotation = 0
+    for side in video.get("side_data_list", []):
+        if "rotation" in side:
+            rotation = int(side["rotation"])
+    rotation = int(video.get("tags", {}).get("rotate", rotation))
+    if rotation % 180:
+        w, h = h, w
+    rate = Fraction(video.get("avg_frame_rate") or "0/1")
+    if rate <= 0:
+        rate = Fraction(video.get("r_frame_rate") or "30/1")
+    duration = float(video.get("duration") or data.get("format", {}).get("duration") or 0)
+    frames = int(video.get("nb_frames") or 0) or int(round(duration * rate))
+    return VideoInfo(
+        width=w,
+        height=h,
+        rate=rate,
+        frames=frames,
+        duration=duration,
+        has_audio=audio is not None,
+        audio_rate=int(audio.get("sample_rate") or 48000) if audio else 0,
+    )
+
+
+def output_size(width: int, height: int, max_height: int) -> tuple[int, int]:
+    """Scale down (never up) to at most `max_height` lines, keeping aspect; even dimensions."""
+    if height > max_height:
+        width, height = width * max_height / height, max_height
+    return max(2, int(round(width / 2)) * 2), max(2, int(round(height / 2)) * 2)
+
+
+def decoder_command(path: str | os.PathLike, width: int, height: int) -> list[str]:
+    return [
+        "ffmpeg", "-nostdin", "-v", "error", "-i", os.fspath(path),
+        "-map", "0:v:0", "-an", "-sn", "-dn",
+        "-vf", f"scale={width}:{height}:flags=bicubic,format=yuv420p",
+        "-fps_mode", "passthrough",
+        "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1",
+    ]
+
+
+def audio_filter(mute_ranges, *, bleep: bool, rate: int) -> tuple[list[str], str | None]:
+    """Extra inputs and the filtergraph that silences (or bleeps) `mute_ranges` of input 1's audio."""
+    if not mute_ranges:
+        return [], None
+    between = "+".join(f"between(t,{a:.3f},{b:.3f})" for a, b in mute_ranges)
+    muted = f"[1:a:0]volume=0:enable='{between}'"
+    if not bleep:
+        return [], f"{muted}[aout]"
+    tone = [
+        "-f", "lavfi", "-i", f"sine=frequency=1000:sample_rate={rate or 48000}",
+    ]
+    graph = (
+        f"{muted}[m];"
+        f"[2:a]volume=0.25,volume=0:enable='not({between})'[tone];"
+        f"[m][tone]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[aout]"
+    )
+    return tone, graph
+
+
+def encoder_command(
+    output: str | os.PathLike,
+    *,
+    source: str | os.PathLike,
+    width: int,
+    height: int,
+    rate: Fraction,
+    has_audio: bool,
+    audio_rate: int = 48000,
+    mute_ranges=(),
+    bleep: bool = False,
+    preset: str = "veryfast",
+    crf: int = 23,
+    threads: int = 0,
+) -> list[str]:
+    """Release encoder: raw I420 frames on stdin, audio from the source; H.264/AAC MP4, faststart,
+    with every metadata tag, chapter and encoder identification stripped."""
+    cmd = [
+        "ffmpeg", "-nostdin", "-v", "error", "-y",
+        "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}",
+        "-framerate", f"{rate.numerator}/{rate.denominator}", "-i", "pipe:0",
+    ]
+    if has_audio:
+        cmd += ["-i", os.fspath(source)]
+        extra, graph = audio_filter(mute_ranges, bleep=bleep, rate=audio_rate)
+        cmd += extra
+    cmd += ["-map", "0:v:0"]
+    if has_audio:
+        if graph:
+            cmd += ["-filter_complex", graph, "-map", "[aout]"]
+        else:
+            cmd += ["-map", "1:a:0"]
+        cmd += ["-c:a", "aac", "-b:a", "128k"]
+    cmd += [
+        "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
+        "-pix_fmt", "yuv420p", "-profile:v", "high",
+        "-threads", str(threads),
+        # x264 writes its version and settings into an SEI unit; drop every SEI.
+        "-bsf:v", "filter_units=remove_types=6",
+        "-map_metadata", "-1", "-map_chapters", "-1",
+        "-fflags", "+bitexact", "-flags:v", "+bitexact", "-flags:a", "+bitexact",
+        "-f", "mp4", os.fspath(output),
+    ]
+    return cmd
+
+
+def remux_command(encoded: str | os.PathLike, output: str | os.PathLike) -> list[str]:
+    """Stream-copy the encoder's file into the release file with the index up front (faststart).
+
+    An encoding ffmpeg always names its encoder in the MP4 sample description ("Lavc libx264");
+    a stream copy does not, so this pass also leaves no encoder tag behind.
+    """
+    return [
+        "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", os.fspath(encoded),
+        "-map", "0", "-c", "copy",
+        "-map_metadata", "-1", "-map_metadata:s:v", "-1", "-map_metadata:s:a", "-1", "-map_chapters", "-1",
+        "-fflags", "+bitexact", "-movflags", "+faststart",
+        "-f", "mp4", os.fspath(output),
+    ]
+
+
+def fsync_file(path: str | os.PathLike) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: str | os.PathLike) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike, suffix: str = ""):
+    """Yield a temporary path beside `path`; on success fsync it and rename it into place.
+
+    A process killed before the rename leaves only the temporary file, never a partial `path`.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".partial{suffix}", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        fsync_file(tmp)
+        os.replace(tmp, path)
+        fsync_dir(path.parent)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+@contextmanager
+def temporary_beside(path: str | os.PathLike, suffix: str):
+    """A scratch file in `path`'s directory (same file system), removed afterwards."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".partial{suffix}", dir=path.parent)
+    os.close(fd)
+    try:
+        yield Path(tmp)
+    finally:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+
+
+def write_json_atomic(path: str | os.PathLike, data) -> None:
+    with atomic_output(path, ".json") as tmp:
+        with open(tmp, "w") as f:
+            json.dump(data, f, separators=(",", ":"))
+            f.flush()
+            os.fsync(f.fileno())

@@ -1,0 +1,409 @@
+"""Automatic face redaction of one video: decode, detect, track, hide, encode.
+
+Three stages run at once, joined by bounded queues: a thread reading raw frames from the decoder
+process, a thread running the detector on every Kth frame, and the caller's thread tracking,
+hiding and writing frames to the encoder process. onnxruntime, OpenCV and pipe I/O release the
+GIL, so decode, detection and encode keep both cores busy. Boxes between keyframes depend on the
+next keyframe, so the hiding stage holds a lookahead of about K + pad_before frames; nothing else
+of the video is ever held in memory.
+"""
+from __future__ import annotations
+
+import collections
+import os
+import queue
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+import cv2
+import numpy as np
+
+from . import media
+from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, merge
+from .hiding import BLUR_SIGMA_SHARE, MODES, hide, pad_box
+from .regions import ManualRegion
+from .tracking import Tracker, TrackerConfig
+
+PIPELINE_VERSION = "footage.redaction 1.0"
+
+
+@dataclass(frozen=True)
+class RedactionSettings:
+    max_height: int = 720  # the release copy is at most this tall (never upscaled; at most 1080)
+    detect_every: int = 5  # run the detector on every Kth frame, track in between
+    detect_width: int = 640  # full-frame detection width
+    detect_threshold: float = 0.15  # lowest score kept; tracks start at tracker.new_track_score
+    small_face_pass: bool = True  # also detect at full working resolution in tiles, in turn
+    tile: int = 512
+    tracker: TrackerConfig = field(default_factory=TrackerConfig)
+    box_grow_w: float = 1.45
+    box_grow_h: float = 1.5
+    preset: str = "veryfast"
+    crf: int = 23
+
+
+@dataclass
+class RedactionResult:
+    output_path: Path
+    log_path: Path | None
+    log: dict
+    frames: int
+    width: int
+    height: int
+    timings: dict
+
+
+class RedactionError(Exception):
+    """Redaction failed; no output was written."""
+
+
+_EOF = object()
+
+
+class _Stop(Exception):
+    pass
+
+
+def _put(q: queue.Queue, item, stop: threading.Event) -> None:
+    while True:
+        if stop.is_set():
+            raise _Stop
+        try:
+            q.put(item, timeout=0.2)
+            return
+        except queue.Full:
+            continue
+
+
+def _get(q: queue.Queue, stop: threading.Event):
+    while True:
+        if stop.is_set():
+            raise _Stop
+        try:
+            return q.get(timeout=0.2)
+        except queue.Empty:
+            continue
+
+
+class KeyframeDetector:
+    """Finds faces in one I420 frame: a full-frame pass at `detect_width`, and in turn one tile of
+    the frame at full working resolution, so small and distant faces are seen too."""
+
+    def __init__(self, detector: FaceDetector, width: int, height: int, settings: RedactionSettings):
+        self.detector = detector
+        self.width, self.height = width, height
+        self.settings = settings
+        self.calls = 0
+        dw = min(settings.detect_width, width) // 2 * 2
+        self.small_size = (dw, max(2, round(height * dw / width / 2) * 2))
+        self.tiles = []
+        if settings.small_face_pass and width > dw * 1.2:
+            from .detector import tile_grid
+
+            self.tiles = tile_grid(width, height, settings.tile, 0.25)
+
+    def rgb(self, frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
+        from .hiding import planes
+
+        y, u, v = planes(frame, self.width, self.height)
+        if size is not None and size != (self.width, self.height):
+            w, h = size
+            y = cv2.resize(y, (w, h), interpolation=cv2.INTER_AREA)
+            u = cv2.resize(u, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+            v = cv2.resize(v, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+        else:
+            w, h = self.width, self.height
+        y = brighten_if_dark(y)
+        i420 = np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape(h * 3 // 2, w)
+        return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
+
+    def __call__(self, frame: np.ndarray) -> list[Detection]:
+        thr = self.settings.detect_threshold
+        dw, dh = self.small_size
+        small = self.rgb(frame, self.small_size)
+        fx, fy = self.width / dw, self.height / dh
+        dets = [
+            Detection(d.x1 * fx, d.y1 * fy, d.x2 * fx, d.y2 * fy, d.score)
+            for d in self.detector.detect(small, threshold=thr)
+        ]
+        if self.tiles:
+            y0, y1, x0, x1 = self.tiles[self.calls % len(self.tiles)]
+            full = self.rgb(frame, None)
+            for d in self.detector.detect(np.ascontiguousarray(full[y0:y1, x0:x1]), threshold=thr):
+                dets.append(Detection(d.x1 + x0, d.y1 + y0, d.x2 + x0, d.y2 + y0, d.score))
+            dets = merge(dets)
+        self.calls += 1
+        return dets
+
+
+def redact_video(
+    input_path: str | os.PathLike,
+    output_path: str | os.PathLike,
+    *,
+    mode: str = "blur",
+    log_path: str | os.PathLike | None = None,
+    extra_regions: Iterable[dict | ManualRegion] = (),
+    suppressed_tracks: Iterable[int] = (),
+    mute_ranges: Sequence[tuple[float, float]] = (),
+    bleep: bool = False,
+    progress: Callable[[float], None] | None = None,
+    settings: RedactionSettings | None = None,
+    detector: FaceDetector | None = None,
+) -> RedactionResult:
+    """Render a release copy of `input_path` at `output_path` with every face hidden.
+
+    The output (and the regions log at `log_path`) appear atomically: written to a temporary file
+    in the same directory, fsynced and renamed, so a failed or killed run leaves nothing there.
+    Track ids are numbered in order of first detection and are stable across runs of the same
+    version on the same input, so a reviewer's `suppressed_tracks` from one run's log apply to
+    the next.
+    """
+    t_start = time.monotonic()
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    settings = settings or RedactionSettings()
+    if settings.max_height > 1080:
+        raise ValueError("the release copy may be at most 1080 lines tall")
+    mute_ranges = [(float(a), float(b)) for a, b in mute_ranges]
+    for a, b in mute_ranges:
+        if not 0 <= a < b:
+            raise ValueError(f"bad mute range {a}-{b}")
+    input_path, output_path = Path(input_path), Path(output_path)
+    info = media.probe(input_path)
+    width, height = media.output_size(info.width, info.height, settings.max_height)
+    sx, sy = width / info.width, height / info.height
+    manual = [
+        r if isinstance(r, ManualRegion) else ManualRegion.from_dict(r, i)
+        for i, r in enumerate(extra_regions)
+    ]
+    suppressed = {int(t) for t in suppressed_tracks}
+    detector = detector or FaceDetector(threads=1)
+    keyframes = KeyframeDetector(detector, width, height, settings)
+    tracker = Tracker(settings.tracker, width, height)
+    K = max(1, settings.detect_every)
+    pad_before = settings.tracker.pad_before
+    frame_bytes = width * height * 3 // 2
+    stop = threading.Event()
+    errors: list[BaseException] = []
+    q_frames: queue.Queue = queue.Queue(maxsize=K + 2)
+    q_ready: queue.Queue = queue.Queue(maxsize=K + 2)
+    timings = collections.Counter()
+
+    dec_err = tempfile.TemporaryFile()
+    enc_err = tempfile.TemporaryFile()
+    decoder = subprocess.Popen(
+        media.decoder_command(input_path, width, height),
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=dec_err, bufsize=0,
+    )
+
+    def read_frames():
+        try:
+            idx = 0
+            while True:
+                buf = bytearray(frame_bytes)
+                view, got = memoryview(buf), 0
+                while got < frame_bytes:
+                    n = decoder.stdout.readinto(view[got:])
+                    if not n:
+                        break
+                    got += n
+                if got < frame_bytes:
+                    break
+                _put(q_frames, (idx, np.frombuffer(buf, np.uint8)), stop)
+                idx += 1
+            _put(q_frames, _EOF, stop)
+        except _Stop:
+            pass
+        except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
+            errors.append(e)
+            stop.set()
+
+    def detect_frames():
+        try:
+            pending = _get(q_frames, stop)
+            while pending is not _EOF:
+                nxt = _get(q_frames, stop)
+                idx, frame = pending
+                dets = None
+                if idx % K == 0 or nxt is _EOF:  # the last frame is a keyframe too
+                    t0 = time.monotonic()
+                    dets = keyframes(frame)
+                    timings["detect_s"] += time.monotonic() - t0
+                    timings["detections"] += 1
+                _put(q_ready, (idx, frame, dets), stop)
+                pending = nxt
+            _put(q_ready, _EOF, stop)
+        except _Stop:
+            pass
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+            stop.set()
+
+    threads = [
+        threading.Thread(target=read_frames, name="redact-decode", daemon=True),
+        threading.Thread(target=detect_frames, name="redact-detect", daemon=True),
+    ]
+    track_frames: dict[int, list] = collections.defaultdict(list)
+    manual_frames: dict[str, list] = collections.defaultdict(list)
+    written = 0
+    encoder = None
+    try:
+        with media.atomic_output(output_path, ".mp4") as tmp_out, media.temporary_beside(
+            output_path, ".enc.mp4"
+        ) as encoded:
+            encoder = subprocess.Popen(
+                media.encoder_command(
+                    encoded, source=input_path, width=width, height=height, rate=info.rate,
+                    has_audio=info.has_audio, audio_rate=info.audio_rate, mute_ranges=mute_ranges,
+                    bleep=bleep, preset=settings.preset, crf=settings.crf,
+                ),
+                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=enc_err, bufsize=0,
+            )
+            for t in threads:
+                t.start()
+            buffer: collections.deque = collections.deque()  # [idx, frame, {track_id: box}]
+            last_progress = 0.0
+
+            def release(entry) -> None:
+                nonlocal written, last_progress
+                idx, frame, auto = entry
+                boxes = []
+                for tid, box in auto.items():
+                    padded = pad_box(box, width, height, grow_w=settings.box_grow_w, grow_h=settings.box_grow_h)
+                    track_frames[tid].append([idx, *(round(v, 1) for v in padded)])
+                    if tid not in suppressed:
+                        boxes.append(padded)
+                for region in manual:
+                    box = region.box_at(idx)
+                    if box is not None:
+                        scaled = (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
+                        manual_frames[region.id].append([idx, *(round(v, 1) for v in scaled)])
+                        boxes.append(scaled)
+                t0 = time.monotonic()
+                if boxes:
+                    hide(frame, width, height, boxes, mode)
+                t1 = time.monotonic()
+                try:
+                    encoder.stdin.write(frame.data)
+                except BrokenPipeError:
+                    raise RedactionError("the encoder stopped early") from None
+                timings["hide_s"] += t1 - t0
+                timings["write_s"] += time.monotonic() - t1
+                written += 1
+                if progress and info.frames:
+                    frac = min(written / info.frames, 0.999)
+                    if frac - last_progress >= 0.01:
+                        last_progress = frac
+                        progress(frac)
+
+            while True:
+                item = _get(q_ready, stop)
+                if item is _EOF:
+                    break
+                idx, frame, dets = item
+                buffer.append([idx, frame, {}])
+                if dets is None:
+                    continue
+                first = buffer[0][0]
+                for f, assigned in tracker.update(idx, dets).items():
+                    if f >= first:
+                        entry = buffer[f - first]
+                        for tid, box in assigned:
+                            entry[2][tid] = box
+                # No later keyframe can reach back past this point.
+                while buffer and buffer[0][0] < idx + K - pad_before:
+                    release(buffer.popleft())
+            while buffer:
+                release(buffer.popleft())
+            if errors:
+                raise errors[0]
+            encoder.stdin.close()
+            t0 = time.monotonic()
+            if encoder.wait() != 0:
+                raise RedactionError(f"ffmpeg encoder failed: {_tail(enc_err)}")
+            timings["encoder_drain_s"] += time.monotonic() - t0
+            t0 = time.monotonic()
+            remux = subprocess.run(media.remux_command(encoded, tmp_out), capture_output=True)
+            if remux.returncode != 0:
+                raise RedactionError(f"ffmpeg remux failed: {remux.stderr[-2000:].decode(errors='replace')}")
+            timings["remux_s"] += time.monotonic() - t0
+            if decoder.wait() != 0:
+                raise RedactionError(f"ffmpeg decoder failed: {_tail(dec_err)}")
+            if written == 0:
+                raise RedactionError(f"no frames decoded from {input_path}: {_tail(dec_err)}")
+    except _Stop:
+        raise (errors[0] if errors else RedactionError("redaction stopped")) from None
+    finally:
+        stop.set()
+        for proc in (decoder, encoder):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        for t in threads:
+            if t.ident is not None:
+                t.join(timeout=5)
+        dec_err.close()
+        enc_err.close()
+
+    scores = tracker.best_scores
+    log = {
+        "pipeline_version": PIPELINE_VERSION,
+        "detector": {
+            "name": MODEL_NAME,
+            "runtime": "onnxruntime CPUExecutionProvider",
+            "model_sha256": detector.model_sha256,
+            "detect_every": K,
+            "detect_width": keyframes.small_size[0],
+            "small_face_tiles": len(keyframes.tiles),
+            "score_threshold": settings.tracker.new_track_score,
+            "keep_threshold": settings.tracker.keep_track_score,
+        },
+        "input": {"path": str(input_path), "width": info.width, "height": info.height},
+        "output": {"width": width, "height": height, "fps": info.fps, "frames": written},
+        "coordinates": "output pixels, boxes as hidden (padded)",
+        "mode": mode,
+        "blur_sigma": f"{BLUR_SIGMA_SHARE} x the larger side of each hidden box",
+        "mute_ranges": mute_ranges,
+        "bleep": bleep,
+        "tracks": [
+            {
+                "id": tid,
+                "kind": "auto",
+                "suppressed": tid in suppressed,
+                "best_score": round(scores[tid], 3) if tid in scores else None,
+                "frames": boxes,
+            }
+            for tid, boxes in sorted(track_frames.items())
+        ],
+        "manual_regions": [
+            {**r.as_dict(), "frames": manual_frames.get(r.id, [])} for r in manual
+        ],
+        "suppressed_tracks": sorted(suppressed),
+        "frames": written,
+    }
+    timings["total_s"] = time.monotonic() - t_start
+    timings = {k: round(v, 3) for k, v in timings.items()}
+    log["timings"] = timings
+    if log_path is not None:
+        media.write_json_atomic(log_path, log)
+    if progress:
+        progress(1.0)
+    return RedactionResult(
+        output_path=output_path,
+        log_path=Path(log_path) if log_path else None,
+        log=log,
+        frames=written,
+        width=width,
+        height=height,
+        timings=timings,
+    )
+
+
+def _tail(f) -> str:
+    f.seek(0)
+    return f.read()[-2000:].decode(errors="replace").strip()
