@@ -1,0 +1,63 @@
+"""Demo accounts: one per role, named after the role, for `make run`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import User
+
+from .accounts import create_user_with_role, generate_password
+from .roles import Role
+
+DEMO_USERNAMES = {
+    Role.REPORTER: "reporter",
+    Role.INVESTIGATOR: "investigator",
+    Role.SUPERVISOR: "supervisor",
+    Role.RELEASE_OFFICER: "release",
+    Role.AUDITOR: "auditor",
+    Role.ADMIN: "admin",
+}
+DEMO_NAMES = {
+    Role.REPORTER: ("Rita", "Ramos"),
+    Role.INVESTIGATOR: ("Ivan", "Ibarra"),
+    Role.SUPERVISOR: ("Sofia", "Sandoval"),
+    Role.RELEASE_OFFICER: ("Rhea", "Lindqvist"),
+    Role.AUDITOR: ("Aaron", "Oduya"),
+    Role.ADMIN: ("Ada", "Minh"),
+}
+
+
+def demo_password() -> tuple[str, bool]:
+    """DEMO_PASSWORD if set; else one generated on the first run and kept under var/ so a rerun
+    of `make run` keeps working sign-ins."""
+    if os.environ.get("DEMO_PASSWORD"):
+        return os.environ["DEMO_PASSWORD"], False
+    path = Path(settings.VAR_DIR) / "demo-password.txt"
+    if path.exists():
+        return path.read_text().strip(), False
+    password = generate_password()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(password + "\n")
+    path.chmod(0o600)
+    return password, True
+
+
+def ensure_demo_users(password: str) -> dict[Role, User]:
+    users = {}
+    for role, username in DEMO_USERNAMES.items():
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            first, last = DEMO_NAMES[role]
+            user = create_user_with_role(
+                username=username,
+                role=role,
+                password=password,
+                email=f"{username}@city.invalid",
+                first_name=first,
+                last_name=last,
+                check_password_strength=False,
+            )
+        users[role] = user
+    return users

@@ -1,0 +1,27 @@
+import importlib
+import importlib.util
+
+from django.core.management.base import BaseCommand
+
+from portal.demo import demo_password, ensure_demo_users
+from portal.tasks import record_worker_heartbeat
+
+# Each app that has demo data offers `load(users, stdout)`; it must be idempotent, because
+# `make run` calls this command on every start.
+APP_DEMO_MODULES = ["incidents.demo", "footage.demo", "footage.release_demo"]
+
+
+class Command(BaseCommand):
+    help = "Create demo users for every role and demo data (idempotent)."
+
+    def handle(self, *args, **opts):
+        password, fresh = demo_password()
+        users = ensure_demo_users(password)
+        for name in APP_DEMO_MODULES:
+            if importlib.util.find_spec(name) is None:
+                continue
+            importlib.import_module(name).load(users=users, stdout=self.stdout)
+        # A first health check, so the staff home shows the worker answering straight away.
+        record_worker_heartbeat.delay()
+        self.stdout.write(self.style.SUCCESS("Demo users: " + ", ".join(u.username for u in users.values())))
+        self.stdout.write(f"Demo password: {password}" + ("  (generated; kept in var/demo-password.txt)" if fresh else ""))

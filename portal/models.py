@@ -1,0 +1,67 @@
+from django.conf import settings
+from django.db import models
+
+from .hashchain import ChainedEvent
+
+
+class AuditOutcome(models.TextChoices):
+    SUCCESS = "success", "Succeeded"
+    REFUSED = "refused", "Refused"
+    FAILED = "failed", "Failed"
+
+
+class AuditEvent(ChainedEvent):
+    """One thing somebody did or tried to do: append-only and hash-chained.
+
+    Incidents, releases and sign-ins all write here through `portal.audit.record_event`; a case's
+    timeline is this table filtered by the case. The actor's username is copied in so the trail
+    stays readable if the account is later renamed or deactivated.
+    """
+
+    CHAIN_FIELDS = (
+        "actor",
+        "actor_username",
+        "action",
+        "object_type",
+        "object_id",
+        "outcome",
+        "from_state",
+        "to_state",
+        "reason",
+        "ip_address",
+        "detail",
+    )
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(max_length=64, blank=True, db_index=True)
+    outcome = models.CharField(max_length=16, choices=AuditOutcome.choices, default=AuditOutcome.SUCCESS)
+    from_state = models.CharField(max_length=32, blank=True)
+    to_state = models.CharField(max_length=32, blank=True)
+    reason = models.TextField(blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta(ChainedEvent.Meta):
+        indexes = [models.Index(fields=["object_type", "object_id", "id"])]
+        permissions = [
+            ("view_audit_trail", "Can read the whole audit trail"),
+            ("export_audit_trail", "Can export the audit trail"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_username or 'system'} {self.action} {self.outcome}"
+
+
+class WorkerHeartbeat(models.Model):
+    """Written by a Celery task, so the staff home page can show that a worker really runs."""
+
+    worker = models.CharField(max_length=200, unique=True)
+    last_seen = models.DateTimeField()
+    tasks_run = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.worker} at {self.last_seen:%H:%M:%S}"

@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from portal.api import ObtainTokenView
+from portal.views import auth, home, public
+
+admin.site.site_header = "Portal administration"
+admin.site.site_title = "Portal administration"
+
+urlpatterns = [
+    path("", public.public_home, name="public-home"),
+    path("healthz/", home.healthz, name="healthz"),
+    path("accounts/login/", auth.SignInView.as_view(), name="login"),
+    path("accounts/logout/", auth.SignOutView.as_view(), name="logout"),
+    path("staff/", home.staff_home, name="staff-home"),
+    path("staff/worker-check/", home.check_worker, name="worker-check"),
+    path("api/auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]
