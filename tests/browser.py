@@ -1,0 +1,42 @@
+"""Helpers for tests that drive Chromium: signing in through the real form, and axe-core."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.personas import PASSWORD
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sign_in(page, live_server_url: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{live_server_url}/accounts/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("domcontentloaded")
+
+
+AXE_JS = ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core's WCAG 2.1 A and AA rules on the page as it stands."""
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        """async () => await axe.run(document, {
+            runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
+            resultTypes: ['violations'],
+        })"""
+    )
+    return result["violations"]
+
+
+def assert_accessible(page) -> None:
+    violations = axe_violations(page)
+    summary = [
+        {"rule": v["id"], "impact": v["impact"], "help": v["help"], "targets": [n["target"] for n in v["nodes"]][:5]}
+        for v in violations
+    ]
+    assert not violations, f"axe-core WCAG 2.1 AA violations on {page.url}:\n{json.dumps(summary, indent=1)}"

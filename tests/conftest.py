@@ -1,0 +1,148 @@
+"""Fixtures shared by the whole suite.
+
+The suite runs against the real PostgreSQL and Redis that `make test` (scripts/testenv.py)
+starts; it refuses to run on anything else rather than pass on a database the product does not
+use in production.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.personas import PASSWORD
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls tests make beside it
+# are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(os.environ.get("PORTAL_SHARED_DIR", ROOT.parent / "shared"))
+CHROMIUM = "/usr/bin/chromium"
+
+
+def pytest_configure(config):
+    if not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        raise pytest.UsageError(
+            "The test suite runs on real PostgreSQL and Redis: run it with `make test`, "
+            "which starts both (or set DATABASE_URL and REDIS_URL yourself)."
+        )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _celery_runs_tasks_in_process():
+    """Tasks run inline unless a test starts a real worker (see tests/workers.py)."""
+    from portal.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _flush_can_empty_append_only_tables(django_db_setup, django_db_blocker):
+    """Transactional tests end with TRUNCATE of every table, which the append-only triggers
+    refuse. The test harness (a superuser) empties them with triggers off, the same way an
+    operator with superuser rights could; the application's connections never do this."""
+    from django.db.backends.postgresql.operations import DatabaseOperations
+
+    original = DatabaseOperations.sql_flush
+
+    def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
+        statements = original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        return ["SET LOCAL session_replication_role = replica", *statements] if statements else statements
+
+    DatabaseOperations.sql_flush = sql_flush
+    yield
+    DatabaseOperations.sql_flush = original
+
+
+@pytest.fixture
+def role_groups(db):
+    """The role groups the migration made. Transactional tests empty every table when they end,
+    so later ones get the groups back from the same migration code."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    import_module("portal.migrations.0003_roles").create_roles(apps, None)
+
+
+@pytest.fixture
+def make_user(role_groups):
+    from portal.accounts import create_user_with_role
+
+    def make(role, username=None, **extra):
+        return create_user_with_role(
+            username=username or f"{role}-{os.urandom(3).hex()}",
+            role=role,
+            password=PASSWORD,
+            check_password_strength=False,
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def api_client():
+    from rest_framework.test import APIClient
+
+    def client_for(user=None):
+        client = APIClient()
+        if user is not None:
+            from rest_framework.authtoken.models import Token
+
+            token, _ = Token.objects.get_or_create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        return client
+
+    return client_for
+
+
+# ---- the browser -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package.")
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--disable-dev-shm-usage",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def phone_page(browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

@@ -1,0 +1,3 @@
+"""The password every test account shares; tests sign in with it through the real forms."""
+
+PASSWORD = "correct horse battery staple"

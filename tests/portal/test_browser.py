@@ -1,0 +1,51 @@
+import pytest
+
+from portal.demo import DEMO_USERNAMES
+from portal.roles import Role
+from tests.browser import assert_accessible, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+HOME_HEADINGS = {
+    Role.REPORTER: "Reporter home",
+    Role.INVESTIGATOR: "Investigator home",
+    Role.SUPERVISOR: "Supervisor home",
+    Role.RELEASE_OFFICER: "Release officer home",
+    Role.AUDITOR: "Auditor home",
+    Role.ADMIN: "Administrator home",
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_signs_in_and_sees_its_home_page(page, live_server, make_user, role):
+    user = make_user(role, username=DEMO_USERNAMES[role])
+    sign_in(page, live_server.url, user.username)
+    assert page.url == f"{live_server.url}/staff/"
+    assert page.get_by_role("heading", level=1).inner_text() == HOME_HEADINGS[role]
+    assert page.locator(f'[data-role="{role.value}"]').count() == 1
+    if role == Role.ADMIN:
+        assert page.get_by_role("link", name="Users and roles").first.is_visible()
+    else:
+        assert page.get_by_role("link", name="Users and roles").count() == 0
+
+
+def test_a_wrong_password_shows_an_error_in_the_page(page, live_server, make_user):
+    make_user(Role.REPORTER, username="rita")
+    sign_in(page, live_server.url, "rita", password="not it")
+    assert page.get_by_role("alert").inner_text().startswith("Please enter a correct username and password")
+
+
+def test_the_public_home_page_meets_wcag_21_aa(page, live_server):
+    page.goto(live_server.url + "/")
+    assert page.get_by_role("heading", level=1).is_visible()
+    assert_accessible(page)
+
+
+def test_the_sign_in_page_meets_wcag_21_aa(page, live_server):
+    page.goto(live_server.url + "/accounts/login/")
+    assert_accessible(page)
+
+
+def test_the_staff_home_meets_wcag_21_aa(page, live_server, make_user):
+    sign_in(page, live_server.url, make_user(Role.SUPERVISOR).username)
+    assert_accessible(page)
