@@ -19,4 +19,9 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
+    path("staff/incidents/", include("incidents.urls")),
+    path("staff/footage/", include("footage.urls")),
+    path("api/", include("incidents.api_urls")),
+    path("api/", include("footage.api_urls")),
+    path("", include("public.urls")),
 ]

@@ -1,0 +1,3 @@
+"""Staff API for footage, uploads (tus) and releases (mounted at /api/)."""
+
+urlpatterns: list = []

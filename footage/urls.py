@@ -1,0 +1,4 @@
+"""Staff pages for footage and releases (mounted at /staff/footage/)."""
+
+app_name = "footage"
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Staff API for incidents (mounted at /api/)."""
+
+urlpatterns: list = []

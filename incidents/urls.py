@@ -1,0 +1,4 @@
+"""Staff pages for incidents (mounted at /staff/incidents/)."""
+
+app_name = "incidents"
+urlpatterns: list = []

@@ -1,0 +1,4 @@
+"""The public site (mounted at the root)."""
+
+app_name = "public"
+urlpatterns: list = []
