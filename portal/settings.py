@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "portal",
     "incidents",
     "footage",
+    "releases",
     "public",
 ]
 

@@ -21,7 +21,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/incidents/", include("incidents.urls")),
     path("staff/footage/", include("footage.urls")),
+    path("staff/releases/", include("releases.urls")),
     path("api/", include("incidents.api_urls")),
     path("api/", include("footage.api_urls")),
+    path("api/", include("releases.api_urls")),
     path("", include("public.urls")),
 ]

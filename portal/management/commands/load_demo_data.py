@@ -8,7 +8,7 @@ from portal.tasks import record_worker_heartbeat
 
 # Each app that has demo data offers `load(users, stdout)`; it must be idempotent, because
 # `make run` calls this command on every start.
-APP_DEMO_MODULES = ["incidents.demo", "footage.demo", "footage.release_demo"]
+APP_DEMO_MODULES = ["incidents.demo", "footage.demo", "releases.demo", "public.demo"]
 
 
 class Command(BaseCommand):

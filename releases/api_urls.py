@@ -1,0 +1,3 @@
+"""Staff API for releases (mounted at /api/)."""
+
+urlpatterns: list = []
