@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -87,6 +88,7 @@ def main() -> int:
     ap.add_argument("--preset", default="veryfast")
     ap.add_argument("--detect-every", type=int, default=5)
     ap.add_argument("--skip-baselines", action="store_true")
+    ap.add_argument("--keep", help="copy the release copy and its regions log into this folder")
     a = ap.parse_args()
     if not (MEDIA / "make_clip.py").exists():
         sys.exit(f"shared media not found at {MEDIA} (set PORTAL_SHARED_DIR)")
@@ -103,6 +105,10 @@ def main() -> int:
         score = json.loads(subprocess.run(
             [sys.executable, str(MEDIA / "score.py"), str(src), str(out), str(gt_path), "--json"],
             check=True, capture_output=True, text=True).stdout)
+        if a.keep:
+            Path(a.keep).mkdir(parents=True, exist_ok=True)
+            shutil.copy(out, Path(a.keep) / "out.mp4")
+            shutil.copy(log_path, Path(a.keep) / "regions.json")
         t_decode = t_transcode = None
         if not a.skip_baselines:
             t_decode = timed(["ffmpeg", "-v", "error", "-i", str(src), "-f", "null", "-"])

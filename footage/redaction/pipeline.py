@@ -24,8 +24,8 @@ import cv2
 import numpy as np
 
 from . import media
-from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, merge
-from .hiding import BLUR_SIGMA_SHARE, MODES, hide, pad_box
+from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, merge, tile_grid
+from .hiding import BLUR_SIGMA_SHARE, MODES, hide, pad_box, planes
 from .regions import ManualRegion
 from .tracking import Tracker, TrackerConfig
 
@@ -40,6 +40,11 @@ class RedactionSettings:
     detect_threshold: float = 0.15  # lowest score kept; tracks start at tracker.new_track_score
     small_face_pass: bool = True  # also detect at full working resolution in tiles, in turn
     tile: int = 512
+    refine_below_px: float = 100.0  # tracked faces smaller than this get a closer look
+    refine_face_px: float = 64.0  # ... enlarged so the face is about this tall
+    refine_context: float = 2.5  # crop side as a multiple of the face box
+    refine_threshold: float = 0.1
+    refine_max: int = 8
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     box_grow_w: float = 1.45
     box_grow_h: float = 1.5
@@ -91,8 +96,13 @@ def _get(q: queue.Queue, stop: threading.Event):
 
 
 class KeyframeDetector:
-    """Finds faces in one I420 frame: a full-frame pass at `detect_width`, and in turn one tile of
-    the frame at full working resolution, so small and distant faces are seen too."""
+    """Finds faces in one I420 keyframe, in three passes.
+
+    1. The whole frame at `detect_width` (large and medium faces).
+    2. Around each tracked face that is small, a crop enlarged so the face is about
+       `refine_face_px` tall: a small or distant face, once found, stays found.
+    3. In turn, one tile of the frame at full working resolution, so small faces are found at all.
+    """
 
     def __init__(self, detector: FaceDetector, width: int, height: int, settings: RedactionSettings):
         self.detector = detector
@@ -103,13 +113,9 @@ class KeyframeDetector:
         self.small_size = (dw, max(2, round(height * dw / width / 2) * 2))
         self.tiles = []
         if settings.small_face_pass and width > dw * 1.2:
-            from .detector import tile_grid
-
             self.tiles = tile_grid(width, height, settings.tile, 0.25)
 
     def rgb(self, frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
-        from .hiding import planes
-
         y, u, v = planes(frame, self.width, self.height)
         if size is not None and size != (self.width, self.height):
             w, h = size
@@ -122,8 +128,9 @@ class KeyframeDetector:
         i420 = np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape(h * 3 // 2, w)
         return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
 
-    def __call__(self, frame: np.ndarray) -> list[Detection]:
-        thr = self.settings.detect_threshold
+    def __call__(self, frame: np.ndarray, tracked=()) -> list[Detection]:
+        cfg = self.settings
+        thr = cfg.detect_threshold
         dw, dh = self.small_size
         small = self.rgb(frame, self.small_size)
         fx, fy = self.width / dw, self.height / dh
@@ -131,14 +138,43 @@ class KeyframeDetector:
             Detection(d.x1 * fx, d.y1 * fy, d.x2 * fx, d.y2 * fy, d.score)
             for d in self.detector.detect(small, threshold=thr)
         ]
+        full = None
+        small_tracks = sorted(
+            (b for b in tracked if 2 < b[3] - b[1] < cfg.refine_below_px), key=lambda b: b[3] - b[1]
+        )[: cfg.refine_max]
+        if small_tracks or self.tiles:
+            full = self.rgb(frame, None)
+        for box in small_tracks:
+            dets += self._refine(full, box)
         if self.tiles:
             y0, y1, x0, x1 = self.tiles[self.calls % len(self.tiles)]
-            full = self.rgb(frame, None)
             for d in self.detector.detect(np.ascontiguousarray(full[y0:y1, x0:x1]), threshold=thr):
                 dets.append(Detection(d.x1 + x0, d.y1 + y0, d.x2 + x0, d.y2 + y0, d.score))
-            dets = merge(dets)
         self.calls += 1
-        return dets
+        return merge(dets)
+
+    def _refine(self, full: np.ndarray, box) -> list[Detection]:
+        """Detect in a crop around a tracked face, enlarged so the face is a comfortable size."""
+        cfg = self.settings
+        x1, y1, x2, y2 = box
+        size = max(x2 - x1, y2 - y1, 8.0)
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+        half = size * cfg.refine_context / 2
+        X1, Y1 = int(max(0, cx - half)), int(max(0, cy - half))
+        X2, Y2 = int(min(self.width, cx + half)), int(min(self.height, cy + half))
+        if X2 - X1 < 4 or Y2 - Y1 < 4:
+            return []
+        f = max(1.0, cfg.refine_face_px / size)
+        crop = cv2.resize(full[Y1:Y2, X1:X2], (max(32, round((X2 - X1) * f)), max(32, round((Y2 - Y1) * f))),
+                          interpolation=cv2.INTER_LINEAR)
+        fx, fy = crop.shape[1] / (X2 - X1), crop.shape[0] / (Y2 - Y1)
+        out = []
+        for d in self.detector.detect(crop, threshold=cfg.refine_threshold):
+            det = Detection(d.x1 / fx + X1, d.y1 / fy + Y1, d.x2 / fx + X1, d.y2 / fy + Y1, d.score)
+            dcx, dcy = (det.x1 + det.x2) / 2, (det.y1 + det.y2) / 2
+            if abs(dcx - cx) < size and abs(dcy - cy) < size:
+                out.append(det)
+        return out
 
 
 def redact_video(
@@ -232,7 +268,8 @@ def redact_video(
                 dets = None
                 if idx % K == 0 or nxt is _EOF:  # the last frame is a keyframe too
                     t0 = time.monotonic()
-                    dets = keyframes(frame)
+                    found = keyframes(frame, [tuple(t.predict(idx)) for t in tracker.tracks])
+                    dets = tracker.update(idx, found)
                     timings["detect_s"] += time.monotonic() - t0
                     timings["detections"] += 1
                 _put(q_ready, (idx, frame, dets), stop)
@@ -310,7 +347,7 @@ def redact_video(
                 if dets is None:
                     continue
                 first = buffer[0][0]
-                for f, assigned in tracker.update(idx, dets).items():
+                for f, assigned in dets.items():
                     if f >= first:
                         entry = buffer[f - first]
                         for tid, box in assigned:

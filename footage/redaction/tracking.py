@@ -40,8 +40,8 @@ class Track:
 
 @dataclass
 class TrackerConfig:
-    new_track_score: float = 0.35  # a detection this sure starts a track
-    keep_track_score: float = 0.15  # a weaker one may only continue an existing track
+    new_track_score: float = 0.3  # a detection this sure starts a track
+    keep_track_score: float = 0.1  # a weaker one may only continue an existing track
     pad_before: int = 10
     pad_after: int = 20
     min_iou: float = 0.1

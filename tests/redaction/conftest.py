@@ -1,0 +1,91 @@
+"""Fixtures for the redaction tests: one short generated clip per session, and its redactions.
+
+The clip comes from shared/media/make_clip.py (1080p, exact per-frame face boxes, GPS and device
+tags like a real body-cam file), scaled to 720p to keep the tests quick.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = Path(os.environ.get("PORTAL_SHARED_DIR", ROOT.parent / "shared"))
+MEDIA = SHARED / "media"
+SECONDS = 4
+MUTE = (1.0, 2.5)
+
+
+@dataclass
+class Clip:
+    path: Path  # 1280x720, with audio and metadata tags
+    gt: Path  # ground truth scaled to 1280x720
+    frames: int
+
+
+@pytest.fixture(scope="session")
+def media_dir() -> Path:
+    if not (MEDIA / "make_clip.py").exists():
+        pytest.skip(f"shared test media not found at {MEDIA} (set PORTAL_SHARED_DIR)")
+    if not shutil.which("ffmpeg"):
+        pytest.skip("ffmpeg is not installed")
+    return MEDIA
+
+
+@pytest.fixture(scope="session")
+def clip(media_dir: Path, tmp_path_factory) -> Clip:
+    d = tmp_path_factory.mktemp("clip")
+    wav, big, big_gt = d / "tone.wav", d / "clip1080.mp4", d / "gt1080.json"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={SECONDS}",
+         "-af", "volume=0.5", str(wav)],
+        check=True,
+    )
+    subprocess.run([sys.executable, str(media_dir / "make_clip.py"), str(big), str(big_gt), str(SECONDS), str(wav)],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    small, small_gt = d / "clip720.mp4", d / "gt720.json"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-y", "-i", str(big), "-vf", "scale=1280:720", "-c:v", "libx264", "-preset", "veryfast",
+         "-crf", "18", "-c:a", "copy", "-map_metadata", "0", "-movflags", "+faststart+use_metadata_tags", str(small)],
+        check=True,
+    )
+    gt = json.load(open(big_gt))
+    s = 1280 / gt["width"]
+    gt["width"], gt["height"] = 1280, 720
+    for faces in gt["frames"]:
+        for f in faces:
+            f["box"] = [round(v * s, 1) for v in f["box"]]
+    small_gt.write_text(json.dumps(gt))
+    return Clip(small, small_gt, len(gt["frames"]))
+
+
+@dataclass
+class Rendered:
+    path: Path
+    log: dict
+    result: object
+
+
+@pytest.fixture(scope="session")
+def blurred(clip: Clip, tmp_path_factory) -> Rendered:
+    """The clip redacted in blur mode, with a mute range."""
+    from footage.redaction import redact_video
+
+    d = tmp_path_factory.mktemp("blurred")
+    out, log = d / "release.mp4", d / "regions.json"
+    result = redact_video(clip.path, out, mode="blur", log_path=log, mute_ranges=[MUTE])
+    return Rendered(out, json.loads(log.read_text()), result)
+
+
+def score(media_dir: Path, clip: Clip, redacted: Path) -> dict:
+    proc = subprocess.run(
+        [sys.executable, str(media_dir / "score.py"), str(clip.path), str(redacted), str(clip.gt), "--json"],
+        check=True, capture_output=True, text=True,
+    )
+    return json.loads(proc.stdout)

@@ -1,0 +1,33 @@
+"""The second-pass scanner finds faces in footage that was not redacted, and not in footage that was."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from .conftest import ROOT
+
+
+def test_it_flags_faces_in_an_unredacted_clip(clip):
+    from footage.redaction import scan_for_unhidden_faces
+
+    found = scan_for_unhidden_faces(clip.path, every=15)
+    frames = {f for f, _, _ in found}
+    assert len(frames) >= 7  # faces in (nearly) every scanned frame of 8
+    assert all(score >= 0.5 for _, _, score in found)
+
+
+def test_it_finds_no_faces_in_the_redacted_clip(clip, blurred):
+    from footage.redaction import scan_for_unhidden_faces
+
+    before = scan_for_unhidden_faces(clip.path, every=15)
+    after = scan_for_unhidden_faces(blurred.path, every=15)
+    assert len(after) <= max(1, len(before) // 10), after
+
+
+def test_its_command_line_exits_1_when_it_finds_faces(clip):
+    proc = subprocess.run(
+        [sys.executable, "-m", "footage.redaction.check", str(clip.path), "--every", "60", "--json"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert '"frame": 0' in proc.stdout

@@ -1,0 +1,47 @@
+"""python -m footage.redaction runs on its own, with mute ranges and bleeps."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from .conftest import ROOT
+from .test_pipeline import volume
+
+
+def test_the_command_line_renders_a_bleeped_release_copy_and_its_log(clip, tmp_path):
+    out, log = tmp_path / "out.mp4", tmp_path / "regions.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "footage.redaction", str(clip.path), str(out), "--log", str(log),
+         "--mode", "fill", "--mute", "0.5-1.5", "2.5-3.0", "--bleep", "--max-height", "360", "--quiet"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(log.read_text())
+    assert data["mode"] == "fill"
+    assert data["output"]["height"] == 360
+    assert data["mute_ranges"] == [[0.5, 1.5], [2.5, 3.0]]
+    # The 440 Hz tone of the clip is replaced by the bleep, and is back after the range.
+    bleep_mean, _ = volume(out, 0.7, 0.6)
+    assert bleep_mean > -40
+    tone = subprocess.run(
+        ["ffmpeg", "-v", "error", "-ss", "0.7", "-t", "0.6", "-i", str(out), "-vn", "-ac", "1", "-ar", "8000",
+         "-f", "s16le", "-"],
+        check=True, capture_output=True,
+    ).stdout
+    import numpy as np
+
+    samples = np.frombuffer(tone, np.int16).astype(np.float32)
+    spectrum = np.abs(np.fft.rfft(samples))
+    peak_hz = np.argmax(spectrum) * 8000 / len(samples)
+    assert 950 < peak_hz < 1050
+
+
+def test_the_command_line_rejects_a_bad_mute_range(clip, tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "footage.redaction", str(clip.path), str(tmp_path / "o.mp4"), "--mute", "5-2"],
+        cwd=ROOT, capture_output=True, text=True,
+    )
+    assert proc.returncode == 2
+    assert "mute range" in proc.stderr
+    assert not (tmp_path / "o.mp4").exists()
