@@ -1,0 +1,1 @@
+"""Plain keyword-argument functions that build test data through the real services."""
