@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -126,7 +127,32 @@ AXES_LOCKOUT_CALLABLE = "portal.views.auth.locked_out"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English"), ("es", "Español")]
+# The city's languages. English and Spanish are complete; the others have catalogues in locale/
+# that translators fill in (an empty string falls back to English).
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Español"),
+    ("ht", "Kreyòl ayisyen"),
+    ("zh-hant", "繁體中文"),
+    ("zh-hans", "简体中文"),
+    ("vi", "Tiếng Việt"),
+    ("kea", "Kabuverdianu"),
+    ("ru", "Русский"),
+    ("ar", "العربية"),
+    ("pt-br", "Português (Brasil)"),
+    ("fr", "Français"),
+    ("so", "Soomaali"),
+]
+# Django ships no locale data for these three; teach it their names (and direction) so
+# get_language_info and the bidi switch work for them as for the others.
+EXTRA_LANG_INFO = {
+    "ht": {"bidi": False, "code": "ht", "name": "Haitian Creole", "name_local": "Kreyòl ayisyen"},
+    "kea": {"bidi": False, "code": "kea", "name": "Cape Verdean Creole", "name_local": "Kabuverdianu"},
+    "so": {"bidi": False, "code": "so", "name": "Somali", "name_local": "Soomaali"},
+}
+import django.conf.locale  # noqa: E402
+
+django.conf.locale.LANG_INFO.update({k: v for k, v in EXTRA_LANG_INFO.items() if k not in django.conf.locale.LANG_INFO})
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="America/New_York")
 USE_I18N = True
@@ -207,6 +233,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 # Periodic jobs. Each app adds its own entries here (fixity checks, stuck-job sweeps, expiry).
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.tasks.record_worker_heartbeat", "schedule": 60.0},
+    "footage-sweep-stuck-jobs": {"task": "footage.tasks.sweep_stuck_jobs", "schedule": 120.0},
+    "footage-expire-uploads": {"task": "footage.tasks.expire_uploads", "schedule": 3600.0},
+    "footage-fixity-cycle": {"task": "footage.tasks.start_fixity_cycle", "schedule": 3600.0},
+    "release-render-sweep": {"task": "releases.tasks.sweep_stale_render_jobs", "schedule": 120.0},
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -241,8 +271,20 @@ SPECTACULAR_SETTINGS = {
 # Upload and media limits; a file over the limit is refused before a byte is stored.
 MAX_UPLOAD_SIZE = env.int("MAX_UPLOAD_SIZE", default=8 * 1024**3)
 UPLOAD_EXPIRY = timedelta(hours=env.int("UPLOAD_EXPIRY_HOURS", default=72))
+# Footage: every original is re-hashed at least this often; a processing job is retried this many
+# times; a job or upload claim whose heartbeat is older than these seconds is taken as dead.
+FIXITY_INTERVAL_HOURS = env.int("FIXITY_INTERVAL_HOURS", default=24 * 7)
+FOOTAGE_JOB_MAX_ATTEMPTS = env.int("FOOTAGE_JOB_MAX_ATTEMPTS", default=3)
+FOOTAGE_JOB_STALE_SECONDS = env.int("FOOTAGE_JOB_STALE_SECONDS", default=300)
+FOOTAGE_UPLOAD_CLAIM_STALE_SECONDS = env.int("FOOTAGE_UPLOAD_CLAIM_STALE_SECONDS", default=60)
+FOOTAGE_WORK_DIR = Path(env.str("FOOTAGE_WORK_DIR", default=str(VAR_DIR / "footage-work")))
 RELEASE_DEADLINE_DAYS = env.int("RELEASE_DEADLINE_DAYS", default=30)
 RELEASE_SIGNING_KEY = env.str("RELEASE_SIGNING_KEY", default=str(VAR_DIR / "release-signing-key.pem"))
+# Release renders happen in a private work folder; only finished copies reach storage.
+RELEASE_WORK_DIR = Path(env.str("RELEASE_WORK_DIR", default=str(VAR_DIR / "release-work")))
+RELEASE_RENDER_STALE_SECONDS = env.int("RELEASE_RENDER_STALE_SECONDS", default=300)
+RELEASE_RENDER_MAX_ATTEMPTS = env.int("RELEASE_RENDER_MAX_ATTEMPTS", default=3)
+RELEASE_RENDER_TIME_LIMIT = env.int("RELEASE_RENDER_TIME_LIMIT", default=4 * 3600)
 PUBLIC_MAP_TILE_URL = env.str("PUBLIC_MAP_TILE_URL", default="")
 CITY_NAME = env.str("CITY_NAME", default="City of Example")
 

@@ -3,13 +3,14 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from portal.api import ObtainTokenView
-from portal.views import auth, home, public
+from portal.views import auth, home
+from public import views as public_site
 
 admin.site.site_header = "Portal administration"
 admin.site.site_title = "Portal administration"
 
 urlpatterns = [
-    path("", public.public_home, name="public-home"),
+    path("", public_site.home, name="public-home"),
     path("healthz/", home.healthz, name="healthz"),
     path("accounts/login/", auth.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth.SignOutView.as_view(), name="logout"),

@@ -1,0 +1,64 @@
+"""The public "check a file" page: does a downloaded file (or its SHA-256) match the city's signed
+manifest? Large files can be hashed in the browser instead of uploaded (verify.js)."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from releases.manifest import canonical_bytes
+from releases.signing import SigningKeyError, load_signing_key, signature_is_valid
+from releases.verification import verify_file_against_manifest
+
+from .forms import VerifyForm
+from .selectors import as_public_file, public_releases
+
+
+def _release_choices():
+    rows = public_releases().select_related(None).values_list("id", "incident__reference", "release_file")
+    return [(rid, f"{ref}: {name.rsplit('/', 1)[-1]}") for rid, ref, name in rows]
+
+
+def _check(release, data) -> tuple[bool, list[str]]:
+    try:
+        public_key = load_signing_key().public_key()
+    except (SigningKeyError, OSError, ValueError):
+        return False, [_("The city's signing key is not available right now. Please try again later.")]
+    manifest, signature = release.manifest or {}, release.signature or ""
+    if data.get("file"):
+        result = verify_file_against_manifest(data["file"], manifest, signature, public_key)
+        if result.ok:
+            return True, []
+        reasons = []
+        if not signature_is_valid(public_key, canonical_bytes(manifest), signature):
+            reasons.append(_("The city's signature on this file's record does not check out."))
+        if result.sha256 != (manifest.get("file") or {}).get("sha256"):
+            reasons.append(_("Your file is different from the file the city released."))
+        return False, reasons or [_("Your file does not match.")]
+    reasons = []
+    if not signature_is_valid(public_key, canonical_bytes(manifest), signature):
+        reasons.append(_("The city's signature on this file's record does not check out."))
+    if data["sha256"] != (manifest.get("file") or {}).get("sha256"):
+        reasons.append(_("This fingerprint is different from the fingerprint of the file the city released."))
+    return not reasons, reasons
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    choices = _release_choices()
+    outcome = None
+    if request.method == "POST":
+        form = VerifyForm(request.POST, request.FILES, release_choices=choices)
+        if form.is_valid():
+            release = public_releases().filter(id=form.cleaned_data["release"]).first()
+            if release is None:
+                form.add_error("release", _("Choose a file from the list."))
+            else:
+                ok, reasons = _check(release, form.cleaned_data)
+                outcome = {"ok": ok, "reasons": reasons, "file": as_public_file(release)}
+    else:
+        form = VerifyForm(initial={"release": request.GET.get("release")}, release_choices=choices)
+    status = 400 if request.method == "POST" and not form.is_valid() else 200
+    return render(request, "public/verify.html", {"form": form, "outcome": outcome}, status=status)

@@ -1,0 +1,127 @@
+"""Nothing private and nothing unreleased reaches any public response.
+
+Incidents are filled with canary strings in every private field (people, narrative, address,
+exact coordinates, badges, plates, report number, notes, findings, staff names); some are
+published, some not. Every public page, download, feed and API answer is fetched, in English
+and Spanish, and searched for the canaries and for the unreleased incidents' references."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from tests.public.conftest import EXACT_LATITUDE, EXACT_LONGITUDE, make_canary_incident
+
+pytestmark = pytest.mark.django_db
+
+FORBIDDEN = [
+    "canary",  # every private field and every staff name and username carries it
+    "555-0199",
+    str(EXACT_LATITUDE),
+    str(EXACT_LONGITUDE),
+    "487654",
+    "654321",
+    "UNRELEASED",
+]
+
+
+@pytest.fixture
+def world(staff):
+    released = [
+        make_canary_incident(staff, tag="pub1", publish=True, state="closed", days_ago=40),
+        make_canary_incident(staff, tag="pub2", publish=True, precision="neighbourhood", days_ago=20),
+        make_canary_incident(staff, tag="pub3", publish=True, precision="block", days_ago=5),
+    ]
+    unreleased = [
+        make_canary_incident(staff, tag="hid1", publish=False, summary="UNRELEASED summary written but not published"),
+        make_canary_incident(staff, tag="hid2", publish=False, state="closed"),
+        make_canary_incident(staff, tag="hid3", publish=False, state="submitted"),
+    ]
+    from incidents.workflow import publish_incident, unpublish_incident
+
+    withdrawn = make_canary_incident(staff, tag="wd1", publish=False, summary="UNRELEASED summary of a withdrawn incident")
+    withdrawn = publish_incident(withdrawn, actor=staff.release_officer)
+    withdrawn = unpublish_incident(withdrawn, actor=staff.release_officer, reason="Published by mistake.")
+    unreleased.append(withdrawn)
+    return released, unreleased
+
+
+def public_urls(released) -> list[str]:
+    urls = [
+        "/",
+        "/incidents/",
+        "/incidents/?q=park",
+        "/incidents/?q=Secret",
+        "/incidents/?neighbourhood=old_market&agency=ice_ero&category=arrest_or_detention&has_footage=no&sort=oldest",
+        "/incidents/?date_from=2020-01-01&date_to=2030-01-01",
+        "/incidents/?date_from=not-a-date",
+        "/statistics/",
+        "/open-data/",
+        "/open-data/incidents.csv",
+        "/open-data/incidents.json",
+        "/open-data/incidents.geojson",
+        "/api/public/incidents/",
+        "/api/public/incidents/?q=park&sort=newest",
+        "/api/public/incidents/?date_from=bad",
+        "/feeds/releases.atom",
+        "/sitemap.xml",
+        "/your-rights/",
+        "/verify/",
+        "/api/schema/",
+        "/no-such-page/",
+    ]
+    for incident in released:
+        urls += [f"/incidents/{incident.reference}/", f"/api/public/incidents/{incident.reference}/"]
+    return urls
+
+
+def body_of(response) -> str:
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_no_public_response_carries_a_private_field_or_an_unreleased_incident(world, language):
+    released, unreleased = world
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    checked = 0
+    for url in public_urls(released):
+        response = client.get(url)
+        assert response.status_code in (200, 400, 404), (url, response.status_code)
+        text = body_of(response)
+        lowered = text.lower()
+        for needle in FORBIDDEN:
+            assert needle.lower() not in lowered, f"{needle!r} leaked on {url}"
+        for incident in unreleased:
+            assert incident.reference not in text, f"unreleased {incident.reference} appears on {url}"
+        checked += 1
+    assert checked == len(public_urls(released))
+
+
+def test_every_released_incident_is_reachable_and_no_unreleased_one_is(world, client):
+    released, unreleased = world
+    listing = client.get("/incidents/").content.decode()
+    for incident in released:
+        assert incident.reference in listing
+        assert client.get(f"/incidents/{incident.reference}/").status_code == 200
+    for incident in unreleased:
+        assert client.get(f"/incidents/{incident.reference}/").status_code == 404
+        assert client.get(f"/api/public/incidents/{incident.reference}/").status_code == 404
+
+
+def test_a_staff_token_sees_nothing_more_in_the_public_api(world, api_client, staff):
+    released, _ = world
+    as_staff = api_client(staff.supervisor).get("/api/public/incidents/").json()
+    anonymous = api_client().get("/api/public/incidents/").json()
+    assert as_staff == anonymous
+    assert {r["reference"] for r in anonymous["results"]} == {i.reference for i in released}
+
+
+def test_search_never_matches_private_text(world, client):
+    released, _ = world
+    for word in ("Secret", "witness", "PR-pub1", "Canaryreporterfirst"):
+        page = client.get("/incidents/", {"q": word}).content.decode()
+        assert not any(i.reference in page for i in released), word
+        api = client.get("/api/public/incidents/", {"q": word}).json()
+        assert api["count"] == 0, word
