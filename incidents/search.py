@@ -1,0 +1,63 @@
+"""Narrowing a list of incidents the user may already see: filters and full-text search.
+
+Callers pass in `access.visible_incidents(user)`; nothing here widens what a user sees.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .models import Incident
+
+SEARCHED_FIELDS = ("reference", "address", "narrative", "public_summary", "police_report_number")
+
+
+def search(queryset: QuerySet[Incident], text: str) -> QuerySet[Incident]:
+    text = text.strip()
+    if not text:
+        return queryset
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        vector = SearchVector(*SEARCHED_FIELDS, config="english")
+        query = SearchQuery(text, search_type="websearch", config="english")
+        # References and report numbers are codes the stemmer would mangle: match them directly too.
+        return queryset.annotate(search=vector).filter(
+            Q(search=query) | Q(reference__iexact=text) | Q(police_report_number__iexact=text)
+        )
+    condition = Q()
+    for name in SEARCHED_FIELDS:
+        condition |= Q(**{f"{name}__icontains": text})
+    return queryset.filter(condition)
+
+
+def _contains(field: str, value: str) -> Q:
+    # JSON list membership that works on PostgreSQL and SQLite alike.
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__contains": [value]})
+    return Q(**{f"{field}__icontains": f'"{value}"'})
+
+
+def filter_incidents(queryset: QuerySet[Incident], criteria: dict) -> QuerySet[Incident]:
+    if criteria.get("state"):
+        queryset = queryset.filter(state=criteria["state"])
+    if criteria.get("agency"):
+        queryset = queryset.filter(_contains("agencies", criteria["agency"]))
+    if criteria.get("category"):
+        queryset = queryset.filter(_contains("categories", criteria["category"]))
+    if criteria.get("neighbourhood"):
+        queryset = queryset.filter(neighbourhood=criteria["neighbourhood"])
+    if criteria.get("assignee"):
+        queryset = queryset.filter(assigned_investigator=criteria["assignee"])
+    tz = timezone.get_current_timezone()
+    if criteria.get("date_from"):
+        queryset = queryset.filter(occurred_start__gte=datetime.combine(criteria["date_from"], time.min, tzinfo=tz))
+    if criteria.get("date_to"):
+        queryset = queryset.filter(occurred_start__lte=datetime.combine(criteria["date_to"], time.max, tzinfo=tz))
+    if criteria.get("q"):
+        queryset = search(queryset, criteria["q"])
+    return queryset

@@ -1,0 +1,349 @@
+"""Staff pages for incidents. Every view fetches the case through `access` and changes it through
+`services` or `workflow`; a refused step is answered with the page and the right status code."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from portal.audit import events_for, record_event
+from portal.models import AuditOutcome
+
+from . import access, exports, services, workflow
+from .audit_trail import filter_events
+from .forms import (
+    AssignForm,
+    AuditFilterForm,
+    FindingForm,
+    IncidentFilterForm,
+    IncidentForm,
+    NoteForm,
+    PersonFormSet,
+    PublicSummaryForm,
+    PublishForm,
+    TransitionForm,
+    people_rows,
+)
+from .models import Incident, IncidentState
+from .search import filter_incidents
+from .workflow import TransitionRefused
+
+PAGE_SIZE = 25
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _querystring_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@login_required
+@require_GET
+def incident_list(request: HttpRequest) -> HttpResponse:
+    form = IncidentFilterForm(request.GET or None)
+    incidents = access.visible_incidents(request.user).select_related("assigned_investigator", "reporter")
+    if form.is_bound and form.is_valid():
+        incidents = filter_incidents(incidents, form.cleaned_data)
+    page = Paginator(incidents.order_by("-created_at", "-id"), PAGE_SIZE).get_page(_page_number(request))
+    return render(
+        request,
+        "incidents/list.html",
+        {"form": form, "page": page, "querystring": _querystring_without_page(request), "can_file": access.can_file(request.user)},
+    )
+
+
+def _people_initial(incident: Incident | None) -> list[dict]:
+    if incident is None:
+        return []
+    return [{k: getattr(p, k) for k in services.PERSON_FIELDS} for p in incident.people.all()]
+
+
+def _add_service_errors(form: IncidentForm, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_new(request: HttpRequest) -> HttpResponse:
+    if not access.can_file(request.user):
+        raise PermissionDenied("You may not file incidents.")
+    return _incident_form(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = access.get_visible_incident(request.user, pk)
+    if not access.can_edit(request.user, incident):
+        record_event(actor=request.user, action="incident.updated", target=incident, outcome=AuditOutcome.REFUSED,
+                     from_state=incident.state, request=request, detail={"refused": "may not edit"})
+        raise PermissionDenied("You may not edit this case.")
+    return _incident_form(request, incident)
+
+
+def _incident_form(request: HttpRequest, incident: Incident | None) -> HttpResponse:
+    status = 200
+    if request.method == "POST":
+        form = IncidentForm(request.POST, instance=Incident.objects.get(pk=incident.pk) if incident else None)
+        formset = PersonFormSet(request.POST, prefix="people")
+        submit = "submit" in request.POST
+        if form.is_valid() and formset.is_valid():
+            try:
+                if incident is None:
+                    incident = services.file_incident(reporter=request.user, data=form.data_for_service(),
+                                                      people=people_rows(formset), submit=submit, request=request)
+                else:
+                    incident = services.update_incident(incident, actor=request.user, data=form.data_for_service(),
+                                                        people=people_rows(formset), submit=submit, request=request)
+            except ValidationError as error:
+                _add_service_errors(form, error)
+            except TransitionRefused as refusal:
+                if refusal.status == 404:
+                    raise Http404 from None
+                form.add_error(None, refusal.message)
+                for field, errors in refusal.field_errors.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, f"{incident.reference} {'submitted' if incident.state != IncidentState.DRAFT else 'saved as a draft'}.")
+                return redirect(incident.get_absolute_url())
+        status = 400
+    else:
+        form = IncidentForm(instance=incident)
+        formset = PersonFormSet(prefix="people", initial=_people_initial(incident))
+    return render(request, "incidents/form.html", {"form": form, "formset": formset, "incident": incident}, status=status)
+
+
+def _detail_context(request: HttpRequest, incident: Incident, **overrides) -> dict:
+    user = request.user
+    transitions = [t for t in workflow.available_transitions(user, incident) if t.action != "propose_findings"]
+    proposing = any(t.action == "propose_findings" for t in workflow.available_transitions(user, incident))
+    context = {
+        "incident": incident,
+        "people": incident.people.all(),
+        "notes": incident.notes.select_related("author"),
+        "findings": incident.findings.select_related("author", "decided_by"),
+        "timeline": events_for(incident),
+        "transitions": transitions,
+        "transition_errors": {},
+        "outcome_choices": TransitionForm.base_fields["outcome"].choices,
+        "can_edit": access.can_edit(user, incident),
+        "assign_form": AssignForm(initial={"investigator": incident.assigned_investigator_id}) if access.can_assign(user, incident) else None,
+        "note_form": NoteForm() if access.can_add_note(user, incident) else None,
+        "finding_form": FindingForm() if proposing else None,
+        "summary_form": PublicSummaryForm(initial={"public_summary": incident.public_summary})
+        if access.can_write_public_summary(user, incident) else None,
+        "publish_form": PublishForm(initial={"precision": incident.public_location_precision})
+        if access.can_publish(user, incident) and incident.state in workflow.PUBLISHABLE_STATES else None,
+        "error": None,
+    }
+    context.update(overrides)
+    return context
+
+
+@login_required
+@require_GET
+def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        incident = access.get_visible_incident(request.user, pk)
+    except Http404:
+        services.record_refused_view(pk, actor=request.user, request=request)
+        raise
+    services.record_view(incident, actor=request.user, request=request)
+    return render(request, "incidents/detail.html", _detail_context(request, incident))
+
+
+def _incident_for_action(request: HttpRequest, pk: int, action: str) -> Incident:
+    try:
+        return access.get_visible_incident(request.user, pk)
+    except Http404:
+        record_event(actor=request.user, action=f"incident.{action}", object_type="incidents.incident", object_id=str(pk),
+                     outcome=AuditOutcome.REFUSED, request=request, detail={"refused": "not visible", "status": 404})
+        raise
+
+
+def _invalid(form) -> ValidationError:
+    return ValidationError({field: list(errors) for field, errors in form.errors.items()})
+
+
+def _refused(request: HttpRequest, incident: Incident, refusal: TransitionRefused | ValidationError, **context) -> HttpResponse:
+    if isinstance(refusal, TransitionRefused):
+        if refusal.status == 404:
+            raise Http404
+        status, message, field_errors = refusal.status, refusal.message, refusal.field_errors
+    else:
+        status, message = 400, "Please correct the errors below."
+        field_errors = refusal.message_dict if hasattr(refusal, "error_dict") else {"__all__": refusal.messages}
+    incident.refresh_from_db()
+    return render(
+        request,
+        "incidents/detail.html",
+        _detail_context(request, incident, error={"message": message, "fields": field_errors}, **context),
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def incident_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    form = TransitionForm(request.POST)
+    action = (request.POST.get("action") or "")[:40]
+    incident = _incident_for_action(request, pk, action or "transition")
+    if not form.is_valid():
+        return _refused(request, incident, _invalid(form))
+    try:
+        incident = workflow.apply_transition(incident, form.cleaned_data["action"], actor=request.user,
+                                             reason=form.cleaned_data["reason"], outcome=form.cleaned_data["outcome"] or None,
+                                             request=request)
+    except TransitionRefused as refusal:
+        return _refused(request, incident, refusal)
+    messages.success(request, f"{incident.reference} is now {incident.get_state_display().lower()}.")
+    return redirect(incident.get_absolute_url())
+
+
+@login_required
+@require_POST
+def incident_findings(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident_for_action(request, pk, "propose_findings")
+    form = FindingForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, incident, _invalid(form), finding_form=form)
+    try:
+        workflow.apply_transition(incident, "propose_findings", actor=request.user, reason=form.cleaned_data["text"],
+                                  outcome=form.cleaned_data["outcome"], request=request)
+    except TransitionRefused as refusal:
+        return _refused(request, incident, refusal)
+    messages.success(request, "Findings proposed; a supervisor will review them.")
+    return redirect(incident.get_absolute_url())
+
+
+@login_required
+@require_POST
+def incident_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident_for_action(request, pk, "assigned")
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        if not access.can_assign(request.user, incident):
+            return _refused(request, incident, TransitionRefused("You may not assign this case.", status=403))
+        return _refused(request, incident, _invalid(form), assign_form=form)
+    try:
+        workflow.assign_investigator(incident, actor=request.user, investigator=form.cleaned_data["investigator"],
+                                     reason=form.cleaned_data["reason"], request=request)
+    except TransitionRefused as refusal:
+        return _refused(request, incident, refusal)
+    messages.success(request, "Investigator assigned; they have been told by email.")
+    return redirect(incident.get_absolute_url())
+
+
+@login_required
+@require_POST
+def incident_note(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident_for_action(request, pk, "note_added")
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, incident, _invalid(form), note_form=form)
+    try:
+        services.add_note(incident, actor=request.user, text=form.cleaned_data["text"], request=request)
+    except (TransitionRefused, ValidationError) as refusal:
+        return _refused(request, incident, refusal)
+    messages.success(request, "Note added.")
+    return redirect(incident.get_absolute_url())
+
+
+@login_required
+@require_POST
+def incident_public_summary(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident_for_action(request, pk, "public_summary_changed")
+    form = PublicSummaryForm(request.POST)
+    if not form.is_valid():
+        return _refused(request, incident, _invalid(form), summary_form=form)
+    try:
+        services.set_public_summary(incident, actor=request.user, text=form.cleaned_data["public_summary"], request=request)
+    except (TransitionRefused, ValidationError) as refusal:
+        return _refused(request, incident, refusal)
+    messages.success(request, "Public summary saved.")
+    return redirect(incident.get_absolute_url())
+
+
+@login_required
+@require_POST
+def incident_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    incident = _incident_for_action(request, pk, "published")
+    try:
+        if request.POST.get("unpublish"):
+            workflow.unpublish_incident(incident, actor=request.user, reason=request.POST.get("reason", "")[:2000], request=request)
+            messages.success(request, "The incident is no longer public.")
+        else:
+            form = PublishForm(request.POST)
+            if not form.is_valid():
+                return _refused(request, incident, _invalid(form), publish_form=form)
+            workflow.publish_incident(incident, actor=request.user, precision=form.cleaned_data["precision"], request=request)
+            messages.success(request, "The incident is published on the public site.")
+    except TransitionRefused as refusal:
+        return _refused(request, incident, refusal)
+    return redirect(incident.get_absolute_url())
+
+
+@login_required
+@require_GET
+def incident_export(request: HttpRequest) -> StreamingHttpResponse:
+    form = IncidentFilterForm(request.GET or None)
+    incidents = access.visible_incidents(request.user)
+    if form.is_bound and form.is_valid():
+        incidents = filter_incidents(incidents, form.cleaned_data)
+    record_event(actor=request.user, action="incident.exported", object_type="incidents.incident", request=request,
+                 detail={"count": incidents.count(), "filters": {k: str(v) for k, v in request.GET.items()}})
+    response = StreamingHttpResponse(exports.incident_rows(incidents), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="incidents.csv"'
+    return response
+
+
+def _require_auditor(request: HttpRequest, action: str) -> None:
+    if not access.can_read_audit_trail(request.user):
+        record_event(actor=request.user, action=action, object_type="portal.auditevent", outcome=AuditOutcome.REFUSED, request=request)
+        raise PermissionDenied("Only auditors read the audit trail.")
+
+
+@login_required
+@require_GET
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    _require_auditor(request, "audit.viewed")
+    form = AuditFilterForm(request.GET or None)
+    criteria = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    page = Paginator(filter_events(criteria), 50).get_page(_page_number(request))
+    record_event(actor=request.user, action="audit.viewed", object_type="portal.auditevent", request=request,
+                 detail={"filters": {k: str(v) for k, v in criteria.items() if v}})
+    return render(request, "incidents/audit.html", {"form": form, "page": page, "querystring": _querystring_without_page(request)},
+                  status=200 if not form.is_bound or form.is_valid() else 400)
+
+
+@login_required
+@require_GET
+def audit_export(request: HttpRequest) -> HttpResponse:
+    _require_auditor(request, "audit.exported")
+    form = AuditFilterForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        return render(request, "incidents/audit.html", {"form": form, "page": None, "querystring": ""}, status=400)
+    criteria = form.cleaned_data if form.is_bound else {}
+    events = filter_events(criteria)
+    # The export is itself on the trail, written before the rows are read so it is included.
+    record_event(actor=request.user, action="audit.exported", object_type="portal.auditevent", request=request,
+                 detail={"filters": {k: str(v) for k, v in criteria.items() if v}})
+    response = StreamingHttpResponse(exports.audit_rows(events), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
+    return response
