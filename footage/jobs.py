@@ -1,0 +1,280 @@
+"""Processing jobs: poster, thumbnail strip and web proxy of each item, with their state in the
+database so that nothing is lost when a worker dies.
+
+A job is run by whoever *claims* it: a conditional UPDATE from queued to running, so two
+deliveries of the same task never both work. A running job beats its heartbeat as it advances; the
+sweeper (Celery beat) puts a job whose heartbeat went stale back in the queue, or marks it failed
+after FOOTAGE_JOB_MAX_ATTEMPTS. Outputs are made in a per-job work folder (cleared on every
+attempt, so a killed attempt's partial files go with it) and then stored under a fixed name per
+item, replacing whatever an earlier, unrecorded attempt left: there is only ever one proxy.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Iterator
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from .media import MediaError, make_poster, make_proxy, make_thumbnail_strip, probe_media, sha256_file
+from .models import CustodyAction, FootageItem, FootageStatus, JobKind, JobState, ProcessingJob, derived_storage
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_EVERY = 1.0
+
+
+def max_attempts() -> int:
+    return getattr(settings, "FOOTAGE_JOB_MAX_ATTEMPTS", 3)
+
+
+def stale_after() -> timedelta:
+    return timedelta(seconds=getattr(settings, "FOOTAGE_JOB_STALE_SECONDS", 300))
+
+
+def work_root() -> Path:
+    return Path(getattr(settings, "FOOTAGE_WORK_DIR", Path(settings.VAR_DIR) / "footage-work"))
+
+
+class JobCancelled(Exception):
+    """The job was taken from this worker (the sweeper judged it dead); stop without writing."""
+
+
+# ---- creating and enqueueing -------------------------------------------------------------------
+
+
+def create_processing_jobs(item: FootageItem) -> list[ProcessingJob]:
+    """Called inside the ingest transaction; the tasks are sent only once it commits."""
+    kinds = [JobKind.POSTER, JobKind.STRIP, JobKind.PROXY] if item.is_video else [JobKind.POSTER]
+    jobs = [ProcessingJob.objects.create(footage=item, kind=kind) for kind in kinds]
+    for job in jobs:
+        enqueue_on_commit(job.pk)
+    return jobs
+
+
+def enqueue_on_commit(job_id: int, countdown: int | None = None) -> None:
+    from .tasks import run_processing_job
+
+    transaction.on_commit(lambda: run_processing_job.apply_async((job_id,), countdown=countdown))
+
+
+# ---- running -----------------------------------------------------------------------------------
+
+
+def claim_job(job_id: int) -> ProcessingJob | None:
+    now = timezone.now()
+    claimed = ProcessingJob.objects.filter(pk=job_id, state=JobState.QUEUED).update(
+        state=JobState.RUNNING, attempts=F("attempts") + 1, started_at=now, heartbeat_at=now, progress=0.0
+    )
+    if not claimed:
+        return None
+    return ProcessingJob.objects.select_related("footage").get(pk=job_id)
+
+
+@dataclass
+class Heartbeat:
+    job: ProcessingJob
+    last: float = field(default=0.0)
+
+    def __call__(self, fraction: float) -> None:
+        if time.monotonic() - self.last < HEARTBEAT_EVERY and fraction < 1.0:
+            return
+        still_ours = ProcessingJob.objects.filter(pk=self.job.pk, state=JobState.RUNNING, attempts=self.job.attempts).update(
+            progress=round(fraction, 4), heartbeat_at=timezone.now()
+        )
+        if not still_ours:
+            raise JobCancelled(f"job {self.job.pk} was taken over")
+        self.last = time.monotonic()
+
+
+@dataclass
+class Derived:
+    field: str
+    name: str
+    sha256: str
+    detail: dict
+
+
+def run_job(job_id: int) -> str:
+    """Run one job if it can be claimed; returns what happened (for logs and tests)."""
+    job = claim_job(job_id)
+    if job is None:
+        return "not claimed"
+    try:
+        derived = _derive(job, Heartbeat(job))
+    except JobCancelled:
+        return "cancelled"
+    except Exception as exc:  # noqa: BLE001 - any failure is recorded on the job, then retried or failed
+        log.exception("footage job %s (%s of item %s) failed", job.pk, job.kind, job.footage_id)
+        return _after_failure(job, exc)
+    _complete(job, derived)
+    return "done"
+
+
+def _derive(job: ProcessingJob, heartbeat: Heartbeat) -> Derived:
+    item = job.footage
+    workdir = work_root() / f"job-{job.pk}"
+    # Whatever a killed attempt left here (a `.part` file) is not worth keeping.
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    try:
+        with local_original(item) as src:
+            info = probe_media(src, verify_end=False, max_bytes=max(settings.MAX_UPLOAD_SIZE, item.size))
+            heartbeat(0.0)
+            if job.kind == JobKind.PROXY:
+                result = make_proxy(src, workdir / "proxy.mp4", info=info, progress=heartbeat)
+                out, name = result.path, f"proxies/{item.public_id}.mp4"
+                detail = {"kind": "proxy", "width": result.width, "height": result.height, "size": result.size,
+                          "format": "H.264/AAC MP4, faststart"}
+            elif job.kind == JobKind.POSTER:
+                result = make_poster(src, workdir / "poster.jpg", info=info)
+                out, name = result.path, f"posters/{item.public_id}.jpg"
+                detail = {"kind": "poster", "width": result.width, "height": result.height}
+            else:
+                result = make_thumbnail_strip(src, workdir / "strip.jpg", info=info)
+                out, name = result.path, f"strips/{item.public_id}.jpg"
+                detail = {"kind": "thumbnail_strip", "width": result.width, "height": result.height, "tiles": result.count}
+        digest = sha256_file(out)
+        storage = derived_storage()
+        if storage.exists(name):
+            # Left by an attempt that died after storing but before recording; ours to replace.
+            storage.delete(name)
+        with open(out, "rb") as f:
+            stored = storage.save(name, File(f))
+        field_name = {JobKind.PROXY: "proxy", JobKind.POSTER: "poster", JobKind.STRIP: "thumbnail_strip"}[job.kind]
+        return Derived(field_name, stored, digest, {**detail, "stored_as": stored})
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@contextmanager
+def local_original(item: FootageItem) -> Iterator[Path]:
+    """A local path to read the original from: the file itself on disk storage, else a temporary
+    copy (S3). Only ever opened for reading."""
+    storage = item.original.storage
+    try:
+        yield Path(storage.path(item.original.name))
+        return
+    except NotImplementedError:
+        pass
+    work_root().mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=work_root(), suffix=Path(item.original.name).suffix) as tmp:
+        with storage.open(item.original.name, "rb") as src:
+            shutil.copyfileobj(src, tmp, 1024 * 1024)
+        tmp.flush()
+        yield Path(tmp.name)
+
+
+def _complete(job: ProcessingJob, derived: Derived) -> None:
+    from .custody import record_custody
+
+    with transaction.atomic():
+        item = FootageItem.objects.select_for_update().get(pk=job.footage_id)
+        mine = ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING, attempts=job.attempts).update(
+            state=JobState.DONE, progress=1.0, finished_at=timezone.now(), heartbeat_at=timezone.now(), last_error=""
+        )
+        if not mine:
+            return
+        setattr(item, derived.field, derived.name)
+        updates = [derived.field]
+        if derived.field == "proxy":
+            item.proxy_sha256 = derived.sha256
+            updates.append("proxy_sha256")
+        if derived.field == "thumbnail_strip":
+            item.strip_tile_count = derived.detail.get("tiles", 0)
+            updates.append("strip_tile_count")
+        item.save(update_fields=updates)
+        record_custody(item, CustodyAction.DERIVED, actor=None, detail=derived.detail, derived_sha256=derived.sha256)
+        _refresh_status(item)
+
+
+def _after_failure(job: ProcessingJob, exc: Exception) -> str:
+    message = exc.message if isinstance(exc, MediaError) else f"{type(exc).__name__}: {exc}"
+    with transaction.atomic():
+        item = FootageItem.objects.select_for_update().get(pk=job.footage_id)
+        if job.attempts >= max_attempts():
+            ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+                state=JobState.FAILED, last_error=message[:2000], finished_at=timezone.now()
+            )
+            _refresh_status(item)
+            return "failed"
+        ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
+            state=JobState.QUEUED, last_error=message[:2000], heartbeat_at=timezone.now()
+        )
+        enqueue_on_commit(job.pk, countdown=retry_delay(job.attempts))
+    return "requeued"
+
+
+def retry_delay(attempts: int) -> int:
+    return min(600, 10 * 2 ** max(0, attempts - 1))
+
+
+def _refresh_status(item: FootageItem) -> None:
+    states = set(ProcessingJob.objects.filter(footage=item).values_list("state", flat=True))
+    if states <= {JobState.DONE}:
+        status = FootageStatus.READY
+    elif JobState.FAILED in states and not states & {JobState.QUEUED, JobState.RUNNING}:
+        status = FootageStatus.PROCESSING_FAILED
+    else:
+        status = FootageStatus.PROCESSING
+    if item.status != status:
+        FootageItem.objects.filter(pk=item.pk).update(status=status)
+        item.status = status
+
+
+# ---- finding jobs again ------------------------------------------------------------------------
+
+
+def sweep_stuck_jobs(now=None) -> dict[str, int]:
+    """Running jobs whose heartbeat stopped go back to the queue (or fail after the last
+    attempt); queued jobs whose message was lost are sent again. Both are safe to repeat."""
+    now = now or timezone.now()
+    cutoff = now - stale_after()
+    counts = {"requeued": 0, "failed": 0, "resent": 0}
+    for job in ProcessingJob.objects.filter(state=JobState.RUNNING, heartbeat_at__lt=cutoff):
+        with transaction.atomic():
+            item = FootageItem.objects.select_for_update().get(pk=job.footage_id)
+            if job.attempts >= max_attempts():
+                if ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING, heartbeat_at__lt=cutoff).update(
+                    state=JobState.FAILED, finished_at=now,
+                    last_error=f"The worker stopped responding {job.attempts} times; giving up.",
+                ):
+                    _refresh_status(item)
+                    counts["failed"] += 1
+            elif ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING, heartbeat_at__lt=cutoff).update(
+                state=JobState.QUEUED, heartbeat_at=now, last_error="The worker stopped responding; running it again."
+            ):
+                enqueue_on_commit(job.pk)
+                counts["requeued"] += 1
+    for job_id in ProcessingJob.objects.filter(state=JobState.QUEUED, heartbeat_at__lt=cutoff).values_list("pk", flat=True):
+        with transaction.atomic():
+            if ProcessingJob.objects.filter(pk=job_id, state=JobState.QUEUED, heartbeat_at__lt=cutoff).update(heartbeat_at=now):
+                enqueue_on_commit(job_id)
+                counts["resent"] += 1
+    for job_id in ProcessingJob.objects.filter(state=JobState.QUEUED, heartbeat_at__isnull=True, created_at__lt=cutoff).values_list("pk", flat=True):
+        with transaction.atomic():
+            if ProcessingJob.objects.filter(pk=job_id, state=JobState.QUEUED, heartbeat_at__isnull=True).update(heartbeat_at=now):
+                enqueue_on_commit(job_id)
+                counts["resent"] += 1
+    return counts
+
+
+def retry_failed_job(job: ProcessingJob) -> bool:
+    """Give a failed job a fresh set of attempts (an operator's action after fixing the cause)."""
+    with transaction.atomic():
+        if not ProcessingJob.objects.filter(pk=job.pk, state=JobState.FAILED).update(state=JobState.QUEUED, attempts=0, heartbeat_at=None):
+            return False
+        FootageItem.objects.filter(pk=job.footage_id).update(status=FootageStatus.PROCESSING)
+        enqueue_on_commit(job.pk)
+    return True

@@ -1,0 +1,398 @@
+"""Resumable uploads, the state behind the tus protocol (`tus.py` is the HTTP side).
+
+The partial file holds the bytes received so far; `Upload.offset` counts only bytes fsynced there,
+so after any crash the file is cut back to the offset and the client resumes from it. One request
+writes at a time: it claims the row with a conditional UPDATE on the offset it starts from, and a
+second request at the same offset finds nothing to claim (409).
+
+The SHA-256 of the whole file is computed as bytes arrive. hashlib state cannot be saved, so each
+process keeps the hashers of uploads it is receiving in memory; when a chunk lands on a process
+without the state (a restart, another worker) the hash of the prefix is rebuilt from disk once.
+After the last chunk the file is re-read and the two hashes must agree before anything is stored.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import logging
+import os
+import shutil
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import BinaryIO
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from portal.audit import record_event
+from portal.models import AuditOutcome
+
+from .access import can_upload_to
+from .media import IncrementalSha256, MediaRejected, ProcessingError, probe_media, sha256_file
+from .models import FootageKind, Upload, UploadState
+
+log = logging.getLogger(__name__)
+
+PIECE = 1024 * 1024  # read the request body 1 MiB at a time, whatever the chunk size
+CLAIM_REFRESH_SECONDS = 5
+
+
+class UploadError(Exception):
+    """A refusal with an HTTP status, a stable code and a message for people."""
+
+    status = 400
+
+    def __init__(self, code: str, detail: str, *, status: int | None = None) -> None:
+        super().__init__(f"{code}: {detail}")
+        self.code = code
+        self.detail = detail
+        if status is not None:
+            self.status = status
+
+
+class UploadConflict(UploadError):
+    status = 409
+
+
+class UploadRejected(UploadError):
+    """The file is complete but is not acceptable evidence (the media layer's verdict)."""
+
+    status = 422
+
+
+def claim_stale_after() -> timedelta:
+    return timedelta(seconds=getattr(settings, "FOOTAGE_UPLOAD_CLAIM_STALE_SECONDS", 60))
+
+
+def partial_path(upload: Upload) -> Path:
+    return Path(settings.UPLOAD_TEMP_DIR) / f"{upload.pk}.partial"
+
+
+# ---- creation and termination ------------------------------------------------------------------
+
+
+def parse_metadata(header: str) -> dict[str, str]:
+    """tus Upload-Metadata: comma-separated `key base64value` pairs; a key may have no value."""
+    result: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in header.split(","))):
+        key, _, encoded = pair.partition(" ")
+        if not key or key in result:
+            raise UploadError("bad_metadata", "Upload-Metadata has an empty or repeated key.")
+        try:
+            result[key] = base64.b64decode(encoded.strip(), validate=True).decode("utf-8") if encoded else ""
+        except (binascii.Error, UnicodeDecodeError):
+            raise UploadError("bad_metadata", f"Upload-Metadata value for {key!r} is not base64 of UTF-8 text.") from None
+    return result
+
+
+def create_upload(*, owner, incident, kind: str, filename: str, device_id: str, length: int, request=None) -> Upload:
+    if not can_upload_to(owner, incident):
+        record_event(
+            actor=owner, action="footage.upload_refused", target=incident, outcome=AuditOutcome.REFUSED,
+            reason="may not add evidence to this incident", request=request,
+        )
+        raise UploadError("forbidden", "You may not add footage to this incident.", status=403)
+    filename = os.path.basename(filename.replace("\\", "/")).strip()[:255]
+    errors = []
+    if not filename:
+        errors.append("filename is required")
+    if kind not in FootageKind.values:
+        errors.append(f"kind must be one of {', '.join(FootageKind.values)}")
+    if len(device_id) > 120:
+        errors.append("device_id is at most 120 characters")
+    if errors:
+        raise UploadError("bad_metadata", "; ".join(errors) + ".")
+    if length > settings.MAX_UPLOAD_SIZE:
+        raise UploadError(
+            "too_large",
+            f"The file is {_human(length)}, over the {_human(settings.MAX_UPLOAD_SIZE)} limit for one upload.",
+            status=413,
+        )
+    if length == 0:
+        raise UploadRejected("empty", "The file is empty (0 bytes); choose the file again or check the camera export.")
+    temp_dir = Path(settings.UPLOAD_TEMP_DIR)
+    temp_dir.mkdir(parents=True, exist_ok=True)
+    if shutil.disk_usage(temp_dir).free < length:
+        raise UploadError("insufficient_storage", "The server has no room for this file right now; try again later.", status=507)
+    upload = Upload(
+        owner=owner, incident=incident, kind=kind, device_id=device_id.strip(), filename=filename,
+        length=length, expires_at=timezone.now() + settings.UPLOAD_EXPIRY,
+    )
+    # The file exists before the row so a PATCH never finds a row without its file.
+    with open(partial_path(upload), "xb") as f:
+        os.fsync(f.fileno())
+    upload.save(force_insert=True)
+    return upload
+
+
+def terminate_upload(upload: Upload) -> None:
+    claimed = (
+        Upload.objects.filter(pk=upload.pk, state=UploadState.RECEIVING)
+        .filter(Q(claim_token__isnull=True) | Q(claimed_at__lt=timezone.now() - claim_stale_after()))
+        .update(state=UploadState.TERMINATED, claim_token=None)
+    )
+    if not claimed:
+        raise UploadConflict("busy", "This upload is being written or has already finished.")
+    _forget_hasher(upload.pk)
+    partial_path(upload).unlink(missing_ok=True)
+
+
+def expire_uploads(now=None) -> int:
+    """Remove the bytes of uploads abandoned past their expiry; the rows stay as a record."""
+    now = now or timezone.now()
+    count = 0
+    for upload in Upload.objects.filter(state=UploadState.RECEIVING, expires_at__lt=now):
+        expired = (
+            Upload.objects.filter(pk=upload.pk, state=UploadState.RECEIVING, expires_at__lt=now)
+            .filter(Q(claim_token__isnull=True) | Q(claimed_at__lt=now - claim_stale_after()))
+            .update(state=UploadState.EXPIRED, claim_token=None)
+        )
+        if expired:
+            _forget_hasher(upload.pk)
+            partial_path(upload).unlink(missing_ok=True)
+            count += 1
+    return count
+
+
+# ---- receiving bytes ---------------------------------------------------------------------------
+
+_hashers: dict[uuid.UUID, IncrementalSha256] = {}
+_hashers_lock = threading.Lock()
+
+
+def _take_hasher(upload_id) -> IncrementalSha256 | None:
+    with _hashers_lock:
+        return _hashers.pop(upload_id, None)
+
+
+def _keep_hasher(upload_id, hasher: IncrementalSha256) -> None:
+    with _hashers_lock:
+        _hashers[upload_id] = hasher
+
+
+def _forget_hasher(upload_id) -> None:
+    with _hashers_lock:
+        _hashers.pop(upload_id, None)
+
+
+@dataclass
+class Claim:
+    upload_id: uuid.UUID
+    token: uuid.UUID
+    refreshed: float
+
+    def refresh(self) -> None:
+        if time.monotonic() - self.refreshed < CLAIM_REFRESH_SECONDS:
+            return
+        if not Upload.objects.filter(pk=self.upload_id, claim_token=self.token).update(claimed_at=timezone.now()):
+            raise UploadConflict("claim_lost", "Another request took over this upload.")
+        self.refreshed = time.monotonic()
+
+
+def claim(upload: Upload, offset: int) -> Claim:
+    """Take the exclusive right to write at `offset`; 409 if the offset is not the stored one or
+    another live request holds the upload."""
+    token = uuid.uuid4()
+    now = timezone.now()
+    taken = (
+        Upload.objects.filter(pk=upload.pk, state=UploadState.RECEIVING, offset=offset)
+        .filter(Q(claim_token__isnull=True) | Q(claimed_at__lt=now - claim_stale_after()))
+        .update(claim_token=token, claimed_at=now)
+    )
+    if taken:
+        return Claim(upload.pk, token, time.monotonic())
+    current = Upload.objects.filter(pk=upload.pk).values("offset", "state").first()
+    if current is None or current["state"] != UploadState.RECEIVING:
+        raise UploadError("gone", "This upload is no longer accepting data.", status=410)
+    if current["offset"] != offset:
+        raise UploadConflict("offset_mismatch", f"Upload-Offset {offset} does not match the server's offset {current['offset']}.")
+    raise UploadConflict("busy", "Another request is writing to this upload; ask for its offset and resume.")
+
+
+def release(claim_: Claim, *, offset: int | None = None) -> None:
+    changes: dict = {"claim_token": None, "claimed_at": None}
+    if offset is not None:
+        changes.update(offset=offset, expires_at=timezone.now() + settings.UPLOAD_EXPIRY)
+    Upload.objects.filter(pk=claim_.upload_id, claim_token=claim_.token).update(**changes)
+
+
+def parse_checksum(header: str | None) -> bytes | None:
+    if not header:
+        return None
+    algorithm, _, encoded = header.strip().partition(" ")
+    if algorithm.lower() != "sha256":
+        raise UploadError("unsupported_checksum", "Only sha256 is supported in Upload-Checksum.")
+    try:
+        digest = base64.b64decode(encoded.strip(), validate=True)
+    except binascii.Error:
+        raise UploadError("bad_checksum", "Upload-Checksum is not base64.") from None
+    if len(digest) != 32:
+        raise UploadError("bad_checksum", "Upload-Checksum is not a SHA-256 digest.")
+    return digest
+
+
+@dataclass
+class PatchResult:
+    offset: int
+    upload: Upload
+
+
+def receive_patch(upload: Upload, *, offset: int, body: BinaryIO, content_length: int, checksum: bytes | None, request=None) -> PatchResult:
+    """Append one PATCH body at `offset`. Bytes of a cut connection are kept (unless a checksum was
+    given, which they cannot match); after the last byte the upload is finalized."""
+    if offset + content_length > upload.length:
+        raise UploadError("beyond_length", "This chunk would run past the declared Upload-Length.", status=400)
+    held = claim(upload, offset)
+    new_offset = offset
+    try:
+        new_offset = _append(upload, held, offset=offset, body=body, content_length=content_length, checksum=checksum)
+        if new_offset == upload.length:
+            # Every byte is on disk: say so before the slow part, so a crash during finalizing
+            # leaves an upload that a HEAD finishes rather than one the client sends again.
+            Upload.objects.filter(pk=upload.pk, claim_token=held.token).update(offset=new_offset)
+            upload.offset = new_offset
+            finalize(upload, held, request=request)
+            upload.refresh_from_db()
+        return PatchResult(new_offset, upload)
+    finally:
+        release(held, offset=new_offset)
+
+
+def _append(upload: Upload, held: Claim, *, offset: int, body: BinaryIO, content_length: int, checksum: bytes | None) -> int:
+    path = partial_path(upload)
+    hasher = _take_hasher(upload.pk)
+    try:
+        if hasher is None or hasher.length != offset:
+            hasher = IncrementalSha256.resume(path, offset)
+    except (OSError, ValueError) as exc:
+        log.error("upload %s: partial file unreadable at offset %s: %s", upload.pk, offset, exc)
+        raise UploadError("storage_unavailable", "The partial upload could not be read; try again shortly.", status=503) from exc
+    chunk_digest = hashlib.sha256() if checksum is not None else None
+    received = 0
+    try:
+        with open(path, "r+b") as f:
+            # Bytes past the offset were never acknowledged (a request that died before fsync).
+            f.truncate(offset)
+            f.seek(offset)
+            while received < content_length:
+                try:
+                    block = body.read(min(PIECE, content_length - received))
+                except Exception:  # noqa: BLE001 - each server reports a vanished client its own way
+                    block = b""
+                if not block:
+                    break
+                f.write(block)
+                hasher.update(block)
+                if chunk_digest is not None:
+                    chunk_digest.update(block)
+                received += len(block)
+                held.refresh()
+            if chunk_digest is not None and (received != content_length or chunk_digest.digest() != checksum):
+                f.truncate(offset)
+                os.fsync(f.fileno())
+                if received == content_length:
+                    raise UploadError("checksum_mismatch", "The chunk does not match its Upload-Checksum; it was discarded.", status=460)
+                return offset
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as exc:
+        # A transient write failure (disk full, I/O error): forget this chunk, keep the upload.
+        log.error("upload %s: write failed at offset %s: %s", upload.pk, offset + received, exc)
+        try:
+            with open(path, "r+b") as f:
+                f.truncate(offset)
+        except OSError:
+            pass
+        raise UploadError("storage_unavailable", "The server could not store this chunk; resume the upload shortly.", status=503) from exc
+    _keep_hasher(upload.pk, hasher)
+    return offset + received
+
+
+# ---- finalizing --------------------------------------------------------------------------------
+
+
+def finalize_if_complete(upload: Upload, *, request=None) -> Upload:
+    """A HEAD on a fully received upload that was never finalized (the server died after the last
+    byte) finishes the job, so the client's view (offset = length) and ours agree."""
+    if upload.state != UploadState.RECEIVING or upload.offset != upload.length:
+        return upload
+    try:
+        held = claim(upload, upload.offset)
+    except UploadError:
+        return upload
+    try:
+        finalize(upload, held, request=request)
+    except UploadError:
+        pass
+    finally:
+        release(held)
+    upload.refresh_from_db()
+    return upload
+
+
+def finalize(upload: Upload, held: Claim, *, request=None):
+    """Verify the assembled file, identify it, and ingest it; or record why it was rejected."""
+    from .ingest import ingest_file
+
+    path = partial_path(upload)
+    hasher = _take_hasher(upload.pk)
+    incremental = hasher.hexdigest() if hasher is not None and hasher.length == upload.length else None
+    try:
+        assembled = sha256_file(path)
+    except OSError as exc:
+        raise UploadError("storage_unavailable", "The received file could not be read back; try again shortly.", status=503) from exc
+    if incremental is not None and incremental != assembled:
+        _reject(upload, held, "hash_mismatch", "The file changed on the server after it was received; upload it again.", request)
+    held.refreshed = 0
+    held.refresh()
+    try:
+        info = probe_media(path, max_bytes=settings.MAX_UPLOAD_SIZE)
+    except MediaRejected as exc:
+        _reject(upload, held, exc.code, exc.message, request)
+    except ProcessingError as exc:
+        log.error("upload %s: probing failed: %s", upload.pk, exc)
+        raise UploadError("processing_unavailable", "The file could not be examined right now; ask for the offset again shortly.", status=503) from exc
+    held.refreshed = 0
+    held.refresh()
+    return ingest_file(
+        path,
+        incident=upload.incident,
+        uploaded_by=upload.owner,
+        kind=upload.kind,
+        device_id=upload.device_id,
+        original_filename=upload.filename,
+        sha256=assembled,
+        info=info,
+        upload=upload,
+        move=True,
+        request=request,
+    )
+
+
+def _reject(upload: Upload, held: Claim, code: str, detail: str, request) -> None:
+    Upload.objects.filter(pk=upload.pk, claim_token=held.token).update(
+        state=UploadState.REJECTED, rejection_code=code, rejection_detail=detail
+    )
+    record_event(
+        actor=upload.owner, action="footage.upload_rejected", target=upload.incident, outcome=AuditOutcome.REFUSED,
+        reason=detail, request=request,
+        detail={"upload": str(upload.pk), "filename": upload.filename, "code": code, "size": upload.length},
+    )
+    # A rejected file is never evidence; its bytes are not kept.
+    partial_path(upload).unlink(missing_ok=True)
+    raise UploadRejected(code, detail)
+
+
+def _human(n: int) -> str:
+    for unit in ("bytes", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n} bytes"
