@@ -1,0 +1,161 @@
+"""Who sees which case: the list, the case page, the API and the CSV export all agree, per role."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from incidents.models import IncidentState
+from incidents.workflow import assign_investigator
+from portal.models import AuditEvent
+from tests.factories.incidents import make_incident, make_incident_in_state
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cases(people):
+    """Rita's draft, Rita's case assigned to Ivan, Rob's submitted case, and Rob's unassigned case in triage."""
+
+    class Cases:
+        rita_draft = make_incident(reporter=people.reporter, narrative="Rita's draft about the bakery.")
+        rita_assigned = make_incident_in_state(IncidentState.INVESTIGATION, reporter=people.reporter,
+                                               supervisor=people.supervisor, investigator=people.investigator)
+        rob_submitted = make_incident_in_state(IncidentState.SUBMITTED, reporter=people.other_reporter)
+        rob_triage = make_incident_in_state(IncidentState.TRIAGE, reporter=people.other_reporter, supervisor=people.supervisor)
+
+    return Cases
+
+
+def _expected(people, cases):
+    every = {cases.rita_draft, cases.rita_assigned, cases.rob_submitted, cases.rob_triage}
+    return {
+        "reporter": {cases.rita_draft, cases.rita_assigned},
+        "other_reporter": {cases.rob_submitted, cases.rob_triage},
+        "investigator": {cases.rita_assigned},
+        "other_investigator": set(),
+        "supervisor": every,
+        "release_officer": every,
+        "auditor": every,
+        "admin": set(),
+    }
+
+
+ROLES = ["reporter", "other_reporter", "investigator", "other_investigator", "supervisor", "release_officer", "auditor", "admin"]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_list_page_shows_only_permitted_cases(people, cases, client, role):
+    client.force_login(getattr(people, role))
+    response = client.get(reverse("incidents:list"))
+    assert response.status_code == 200
+    shown = {i.reference for i in response.context["page"].object_list}
+    assert shown == {i.reference for i in _expected(people, cases)[role]}
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_case_page_opens_only_for_permitted_cases_and_is_audited(people, cases, client, role):
+    user = getattr(people, role)
+    client.force_login(user)
+    allowed = _expected(people, cases)[role]
+    for incident in (cases.rita_draft, cases.rita_assigned, cases.rob_submitted, cases.rob_triage):
+        response = client.get(reverse("incidents:detail", args=[incident.pk]))
+        assert response.status_code == (200 if incident in allowed else 404), incident.reference
+        event = AuditEvent.objects.filter(action="incident.viewed", object_id=str(incident.pk), actor_username=user.username).get()
+        assert event.outcome == ("success" if incident in allowed else "refused")
+        assert event.ip_address == "127.0.0.1"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_api_list_and_detail_return_only_permitted_cases(people, cases, api_client, role):
+    api = api_client(getattr(people, role))
+    allowed = _expected(people, cases)[role]
+    listed = {row["reference"] for row in api.get("/api/incidents/").json()["results"]}
+    assert listed == {i.reference for i in allowed}
+    for incident in (cases.rita_draft, cases.rita_assigned, cases.rob_submitted, cases.rob_triage):
+        response = api.get(f"/api/incidents/{incident.pk}/")
+        assert response.status_code == (200 if incident in allowed else 404)
+    assert AuditEvent.objects.filter(action="incident.viewed", actor_username=getattr(people, role).username,
+                                     detail__via="api").count() == 4
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_csv_export_holds_only_permitted_cases_and_no_private_people(people, cases, client, api_client, role):
+    user = getattr(people, role)
+    client.force_login(user)
+    for response in (client.get(reverse("incidents:export")), api_client(user).get("/api/incidents/export.csv")):
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+        rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+        assert {r["reference"] for r in rows} == {i.reference for i in _expected(people, cases)[role]}
+        assert "narrative" not in (rows[0] if rows else {"reference": ""})
+    assert AuditEvent.objects.filter(action="incident.exported", actor_username=user.username).count() == 2
+
+
+def test_an_investigator_gains_a_case_when_assigned_and_loses_it_when_reassigned(people, cases, api_client):
+    url = f"/api/incidents/{cases.rob_triage.pk}/"
+    assert api_client(people.other_investigator).get(url).status_code == 404
+    assign_investigator(cases.rob_triage, actor=people.supervisor, investigator=people.other_investigator)
+    assert api_client(people.other_investigator).get(url).status_code == 200
+    assign_investigator(cases.rob_triage, actor=people.supervisor, investigator=people.investigator)
+    assert api_client(people.other_investigator).get(url).status_code == 404
+
+
+def test_the_case_page_shows_only_the_actions_the_user_may_take_now(people, cases, client):
+    client.force_login(people.auditor)
+    page = client.get(reverse("incidents:detail", args=[cases.rob_submitted.pk]))
+    assert page.context["transitions"] == [] and page.context["assign_form"] is None and page.context["note_form"] is None
+    client.force_login(people.supervisor)
+    page = client.get(reverse("incidents:detail", args=[cases.rob_submitted.pk]))
+    assert [t.action for t in page.context["transitions"]] == ["start_triage"]
+    client.force_login(people.other_reporter)
+    page = client.get(reverse("incidents:detail", args=[cases.rob_submitted.pk]))
+    assert page.context["transitions"] == [] and not page.context["can_edit"]
+
+
+def test_a_case_that_does_not_exist_and_one_that_is_hidden_look_the_same(people, cases, client):
+    client.force_login(people.other_reporter)
+    hidden = client.get(reverse("incidents:detail", args=[cases.rita_draft.pk]))
+    missing = client.get(reverse("incidents:detail", args=[999999]))
+    assert hidden.status_code == missing.status_code == 404
+
+
+def test_only_the_reporter_edits_their_draft(people, cases, client):
+    url = reverse("incidents:edit", args=[cases.rita_draft.pk])
+    client.force_login(people.other_reporter)
+    assert client.get(url).status_code == 404
+    client.force_login(people.auditor)
+    assert client.get(url).status_code == 403
+    client.force_login(people.reporter)
+    assert client.get(url).status_code == 200
+    assert client.get(reverse("incidents:edit", args=[cases.rita_assigned.pk])).status_code == 403
+
+
+def test_filters_and_full_text_search_narrow_the_list(people, cases, client):
+    make_incident(reporter=people.reporter, narrative="Agents smashed the window of the laundromat.",
+                  neighbourhood="riverside", agencies=["cbp"], categories=["property_damage"])
+    client.force_login(people.supervisor)
+
+    def refs(**params):
+        return {i.reference for i in client.get(reverse("incidents:list"), params).context["page"].object_list}
+
+    assert len(refs(q="smashed windows")) == 1  # stemmed: "windows" finds "window"
+    assert len(refs(agency="cbp")) == 1 and len(refs(category="property_damage")) == 1
+    assert len(refs(neighbourhood="riverside")) == 1
+    assert refs(state="triage") == {cases.rob_triage.reference}
+    assert refs(assignee=people.investigator.pk) == {cases.rita_assigned.reference}
+    assert refs(q=cases.rob_submitted.reference) == {cases.rob_submitted.reference}
+    assert refs(date_from="2000-01-01", date_to="2000-01-02") == set()
+    assert client.get(reverse("incidents:list"), {"state": "nonsense", "date_from": "yesterday"}).status_code == 200
+
+
+@pytest.mark.parametrize("role", ["reporter", "investigator", "supervisor", "release_officer", "admin"])
+def test_only_auditors_read_the_audit_trail(people, client, api_client, role):
+    user = getattr(people, role)
+    client.force_login(user)
+    assert client.get(reverse("incidents:audit")).status_code == 403
+    assert client.get(reverse("incidents:audit-export")).status_code == 403
+    assert api_client(user).get("/api/audit/events/").status_code == 403
+    assert AuditEvent.objects.filter(actor_username=user.username, action__startswith="audit.", outcome="refused").count() == 3
