@@ -1,3 +1,15 @@
 """Staff API for releases (mounted at /api/)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("releases/", api.release_collection, name="api-releases"),
+    path("releases/<int:pk>/", api.release_item, name="api-release"),
+    path("releases/<int:pk>/transitions/", api.release_transition, name="api-release-transition"),
+    path("releases/<int:pk>/changes/", api.release_changes, name="api-release-changes"),
+    path("releases/<int:pk>/changes/<int:change_pk>/confirm/", api.confirm_change, name="api-release-change-confirm"),
+    path("releases/<int:pk>/changes/<int:change_pk>/withdraw/", api.withdraw_change, name="api-release-change-withdraw"),
+    path("releases/<int:pk>/findings/<int:index>/clear/", api.clear_finding, name="api-release-finding-clear"),
+]

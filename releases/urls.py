@@ -1,4 +1,21 @@
 """Staff pages for redaction review and release (mounted at /staff/releases/)."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "releases"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.release_list, name="list"),
+    path("request/<int:footage_pk>/", views.request_release_view, name="request"),
+    path("<int:pk>/", views.release_detail, name="detail"),
+    path("<int:pk>/transition/", views.release_transition, name="transition"),
+    path("<int:pk>/review/", views.review_page, name="review"),
+    path("<int:pk>/review/data.json", views.review_data, name="review-data"),
+    path("<int:pk>/proxy.mp4", views.proxy_video, name="proxy"),
+    path("<int:pk>/redacted.mp4", views.redacted_video, name="redacted"),
+    path("<int:pk>/changes/", views.add_change, name="change-add"),
+    path("<int:pk>/changes/<int:change_pk>/withdraw/", views.withdraw_change, name="change-withdraw"),
+    path("<int:pk>/changes/<int:change_pk>/confirm/", views.confirm_change, name="change-confirm"),
+    path("<int:pk>/findings/<int:index>/clear/", views.clear_finding, name="finding-clear"),
+]

@@ -1,0 +1,139 @@
+"""Staff API for releases. Same rules as the pages: visibility from `access`, every change through
+`workflow` / `review`; 404 for releases the caller may not see, 403 for refused actions, 400 with
+field errors for bad input."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from footage.access import get_visible_footage
+
+from . import access, review, workflow
+from .errors import ReleaseError, ReleaseForbidden
+from .models import RedactionChange, Release
+
+
+class ReleaseSerializer(serializers.ModelSerializer):
+    incident_reference = serializers.CharField(source="incident.reference", read_only=True)
+    open_findings = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Release
+        fields = [
+            "id", "footage", "incident", "incident_reference", "state", "mode", "requested_by", "requested_at", "due_at",
+            "release_sha256", "release_size", "original_sha256", "pipeline_version", "model_sha256", "rendered_at",
+            "check_completed_at", "open_findings", "approved_by", "approved_at", "published_at", "withheld_ground",
+            "withheld_explanation",
+        ]
+        read_only_fields = fields
+
+    def get_open_findings(self, obj: Release) -> int:
+        return len(obj.open_findings)
+
+
+def _error(exc: ReleaseError) -> Response:
+    code = status.HTTP_403_FORBIDDEN if isinstance(exc, ReleaseForbidden) else status.HTTP_400_BAD_REQUEST
+    return Response({"errors": {exc.field or "__all__": [exc.message]}, "code": exc.code}, status=code)
+
+
+def _data(request: Request) -> dict:
+    data = request.data
+    if not isinstance(data, dict):
+        try:
+            data = data.dict()
+        except AttributeError:
+            raise ReleaseError("The request body must be a JSON object.", code="bad_json") from None
+    return data
+
+
+@api_view(["GET", "POST"])
+def release_collection(request: Request) -> Response:
+    if request.method == "GET":
+        releases = access.visible_releases(request.user).select_related("incident")[:500]
+        return Response(ReleaseSerializer(releases, many=True).data)
+    try:
+        data = _data(request)
+        footage_pk = data.get("footage")
+        try:
+            footage = get_visible_footage(request.user, footage_pk)
+        except Http404:
+            return Response({"errors": {"footage": ["No such footage."]}}, status=status.HTTP_400_BAD_REQUEST)
+        release = workflow.request_release(
+            footage, actor=request.user, mode=str(data.get("mode") or "blur"), reason=str(data.get("reason") or "")[:2000],
+            request=request._request,
+        )
+    except ReleaseError as exc:
+        return _error(exc)
+    return Response(ReleaseSerializer(release).data, status=status.HTTP_201_CREATED)
+
+
+@api_view(["GET"])
+def release_item(request: Request, pk: int) -> Response:
+    return Response(ReleaseSerializer(access.get_visible_release(request.user, pk)).data)
+
+
+@api_view(["POST"])
+def release_transition(request: Request, pk: int) -> Response:
+    release = access.get_visible_release(request.user, pk)
+    try:
+        data = _data(request)
+        workflow.apply_release_transition(
+            release, str(data.get("action") or ""), actor=request.user, reason=str(data.get("reason") or "")[:2000],
+            ground=data.get("ground") or None, request=request._request,
+        )
+    except ReleaseError as exc:
+        return _error(exc)
+    release.refresh_from_db()
+    return Response(ReleaseSerializer(release).data)
+
+
+@api_view(["POST"])
+def release_changes(request: Request, pk: int) -> Response:
+    release = access.get_visible_release(request.user, pk)
+    try:
+        change = review.add_change(release, _data(request), actor=request.user, request=request._request)
+    except ReleaseError as exc:
+        return _error(exc)
+    return Response({"id": change.pk, "kind": change.kind, "reason": change.reason}, status=status.HTTP_201_CREATED)
+
+
+def _change(release, change_pk) -> RedactionChange:
+    change = RedactionChange.objects.filter(pk=change_pk, release=release).first()
+    if change is None:
+        raise Http404("No such change.")
+    return change
+
+
+@api_view(["POST"])
+def confirm_change(request: Request, pk: int, change_pk: int) -> Response:
+    release = access.get_visible_release(request.user, pk)
+    try:
+        change = review.confirm_do_not_redact(_change(release, change_pk), actor=request.user, request=request._request)
+    except ReleaseError as exc:
+        return _error(exc)
+    return Response({"id": change.pk, "confirmed_by": change.confirmed_by_id})
+
+
+@api_view(["POST"])
+def withdraw_change(request: Request, pk: int, change_pk: int) -> Response:
+    release = access.get_visible_release(request.user, pk)
+    try:
+        change = review.withdraw_change(_change(release, change_pk), actor=request.user, request=request._request)
+    except ReleaseError as exc:
+        return _error(exc)
+    return Response({"id": change.pk, "withdrawn": True})
+
+
+@api_view(["POST"])
+def clear_finding(request: Request, pk: int, index: int) -> Response:
+    release = access.get_visible_release(request.user, pk)
+    try:
+        data = _data(request)
+        review.clear_finding(release, index, str(data.get("reason") or ""), actor=request.user, request=request._request)
+    except ReleaseError as exc:
+        return _error(exc)
+    return Response({"open_findings": len(release.open_findings)})

@@ -1,0 +1,203 @@
+"""Releases of footage to the public: the release row, the reviewer's changes and render jobs.
+
+Nothing here changes state: `releases.workflow.apply_release_transition` is the one writer of
+`Release.state`, and `releases.review` / `releases.rendering` write changes and jobs.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class ReleaseState(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    REDACTING = "redacting", "Redacting"
+    IN_REVIEW = "in_review", "In review"
+    APPROVED = "approved", "Approved"
+    PUBLISHED = "published", "Published"
+    WITHHELD = "withheld", "Withheld"
+
+
+class RedactionMode(models.TextChoices):
+    # Both are irreversible at the strength the pipeline uses (blur sigma >= a sixth of the face);
+    # a light blur or a mosaic is deliberately not offered.
+    BLUR = "blur", "Heavy blur"
+    FILL = "fill", "Solid fill"
+
+
+class WithholdGround(models.TextChoices):
+    ONGOING_INVESTIGATION = "ongoing_investigation", "Ongoing investigation"
+    MINOR_PRIVACY = "minor_privacy", "Privacy of a minor"
+    VICTIM_PRIVACY = "victim_privacy", "Privacy of a victim or witness"
+    COURT_ORDER = "court_order", "Court order"
+    STATE_LAW_EXEMPTION = "state_law_exemption", "State public-records law exemption"
+    OTHER = "other", "Other (explained)"
+
+
+class RedactionReason(models.TextChoices):
+    BYSTANDER_FACE = "bystander_face", "Bystander face"
+    MINOR = "minor", "Minor"
+    VICTIM = "victim", "Victim"
+    WITNESS = "witness", "Witness"
+    LICENCE_PLATE = "licence_plate", "Licence plate"
+    ADDRESS = "address", "Address"
+    SCREEN_OR_DOCUMENT = "screen_or_document", "Screen or document"
+    SPOKEN_PERSONAL_DATA = "spoken_personal_data", "Spoken personal data"
+    OTHER = "other", "Other"
+
+
+class UnredactReason(models.TextChoices):
+    """Why an automatic region is taken out again."""
+
+    FALSE_DETECTION = "false_detection", "Not a face (false detection)"
+    OFFICIAL_IN_PUBLIC = "official_in_public", "Agent or officer acting in public"
+
+
+class ChangeKind(models.TextChoices):
+    MANUAL = "manual", "Added region"
+    SUPPRESS = "suppress", "Removed false region"
+    DO_NOT_REDACT = "do_not_redact", "Do not redact (needs a second officer)"
+    MUTE = "mute", "Muted audio"
+    BLEEP = "bleep", "Bleeped audio"
+
+
+class Release(models.Model):
+    footage = models.ForeignKey("footage.FootageItem", on_delete=models.PROTECT, related_name="releases")
+    # Copied from the footage so deadline and public queries need no join through footage.
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.PROTECT, related_name="releases")
+    state = models.CharField(max_length=20, choices=ReleaseState.choices, default=ReleaseState.REQUESTED, editable=False)
+    state_changed_at = models.DateTimeField(auto_now_add=True, editable=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+    requested_at = models.DateTimeField(auto_now_add=True, editable=False)
+    due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    mode = models.CharField(max_length=10, choices=RedactionMode.choices, default=RedactionMode.BLUR)
+
+    release_file = models.FileField(max_length=300, blank=True, editable=False)
+    release_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    release_size = models.BigIntegerField(null=True, blank=True, editable=False)
+    original_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    redaction_log = models.JSONField(default=dict, blank=True, editable=False)
+    pipeline_version = models.CharField(max_length=100, blank=True, editable=False)
+    model_sha256 = models.CharField(max_length=64, blank=True, editable=False)
+    rendered_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # The second, independent scan of the rendered copy: [{"frame", "seconds", "box", "score",
+    # "cleared_by_id", "cleared_by", "cleared_reason"}]. Approval needs it to have run on the current render and every finding cleared.
+    check_findings = models.JSONField(default=list, blank=True, editable=False)
+    check_completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    check_cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    published_at = models.DateTimeField(null=True, blank=True, editable=False)
+    withheld_ground = models.CharField(max_length=30, choices=WithholdGround.choices, blank=True, editable=False)
+    withheld_explanation = models.TextField(blank=True, editable=False)
+
+    manifest = models.JSONField(default=dict, blank=True, editable=False)
+    signature = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        indexes = [models.Index(fields=["state", "due_at"])]
+        constraints = [
+            # At most one release in flight per piece of footage; a withheld one may be asked again.
+            models.UniqueConstraint(
+                fields=["footage"],
+                condition=~Q(state__in=["withheld", "published"]),
+                name="releases_one_open_release_per_footage",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Release {self.pk} of footage {self.footage_id}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.state == ReleaseState.PUBLISHED
+
+    @property
+    def open_findings(self) -> list[dict]:
+        return [f for f in self.check_findings or [] if not f.get("cleared_by_id")]
+
+
+class RedactionChange(models.Model):
+    """One reviewer decision: a box added, an automatic track removed, an audio range muted."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=20, choices=ChangeKind.choices)
+    reason = models.CharField(max_length=30)
+    note = models.CharField(max_length=500, blank=True)
+    track_id = models.IntegerField(null=True, blank=True)  # the pipeline's automatic track, for suppress / do not redact
+    start_frame = models.IntegerField(null=True, blank=True)
+    end_frame = models.IntegerField(null=True, blank=True)
+    keyframes = models.JSONField(default=list, blank=True)  # [[frame, x1, y1, x2, y2], ...] in source pixels
+    start_seconds = models.FloatField(null=True, blank=True)
+    end_seconds = models.FloatField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.reason}) on release {self.release_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_at is None
+
+    @property
+    def takes_effect(self) -> bool:
+        """Withdrawn changes never apply; "do not redact" applies only once a second officer confirmed it."""
+        if not self.is_active:
+            return False
+        return self.kind != ChangeKind.DO_NOT_REDACT or self.confirmed_by_id is not None
+
+
+class RenderState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+class RenderJob(models.Model):
+    """One render of a release copy (plus its second-pass check). Claimed with a conditional
+    UPDATE so two workers never run the same job; a killed worker's job goes stale and the
+    sweeper queues it again."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="render_jobs")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=10, choices=RenderState.choices, default=RenderState.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    progress = models.FloatField(default=0.0)
+    stage = models.CharField(max_length=30, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release"], condition=Q(state__in=["queued", "running"]), name="releases_one_active_render_per_release"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Render {self.pk} of release {self.release_id} ({self.state})"

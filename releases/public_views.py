@@ -1,0 +1,51 @@
+"""Public endpoints for released footage: the city's public key, a release's signed manifest and
+its file. Each asks `selectors.published_releases()` and nothing else, so a withheld or
+unapproved release is a 404 here whatever its id."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from .publication import manifest_document, public_file_name
+from .selectors import get_published_release
+from .signing import SigningKeyError, load_signing_key, public_key_pem
+from .streaming import ranged_file_response
+
+
+@require_GET
+@cache_control(public=True, max_age=3600)
+def release_signing_public_key(request: HttpRequest) -> HttpResponse:
+    """/.well-known/release-signing-key.pem"""
+    try:
+        key = load_signing_key()
+    except SigningKeyError:
+        raise Http404("No release signing key is configured.") from None
+    return HttpResponse(public_key_pem(key.public_key()), content_type="application/x-pem-file")
+
+
+def _published_or_404(pk):
+    release = get_published_release(pk)
+    if release is None:
+        raise Http404("No such released footage.")
+    return release
+
+
+@require_GET
+def release_manifest(request: HttpRequest, pk) -> HttpResponse:
+    release = _published_or_404(pk)
+    body = json.dumps(manifest_document(release), indent=2, sort_keys=True)
+    response = HttpResponse(body, content_type="application/json")
+    response["Content-Disposition"] = f'inline; filename="{public_file_name(release)}.manifest.json"'
+    return response
+
+
+@require_GET
+def release_file(request: HttpRequest, pk) -> HttpResponse:
+    """The published, redacted copy (Range requests allowed, for the public player)."""
+    release = _published_or_404(pk)
+    download = public_file_name(release) if request.GET.get("download") else None
+    return ranged_file_response(request, release.release_file.storage, release.release_file.name, download_name=download)

@@ -1,0 +1,296 @@
+"""Rendering a release copy: the work a render job does, from claim to stored file.
+
+A job is claimed with a conditional UPDATE (queued -> running, attempts + 1); the attempt number
+is the claim's token, so only the worker holding the latest claim may record a result. Rendering
+happens in a private work folder that each attempt empties first; the finished copy reaches
+storage by an atomic rename (or a single object PUT on S3), and only then does the release point
+at it. A worker killed at any moment therefore leaves no partial file under the release's name,
+and its job goes stale, is queued again by the sweeper and renders from the start.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+import uuid
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from footage.media import sha256_file
+from footage.redaction import MediaError, RedactionError, redact_video, scan_for_unhidden_faces
+from portal.audit import record_event
+from portal.models import AuditOutcome
+
+from .errors import ReleaseError
+from .models import ChangeKind, RedactionChange, Release, ReleaseState, RenderJob, RenderState
+from .workflow import apply_release_transition
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 10
+PARTIAL_PREFIX = ".partial-"
+
+
+class RenderRetry(Exception):
+    """A transient failure: the job was put back in the queue and the task should retry."""
+
+
+def release_storage():
+    return Release._meta.get_field("release_file").storage
+
+
+def release_folder(release_id: int) -> str:
+    return f"releases/{release_id}"
+
+
+def work_folder(job: RenderJob) -> Path:
+    return Path(settings.RELEASE_WORK_DIR) / f"release-{job.release_id}" / f"job-{job.pk}"
+
+
+def pipeline_inputs(release: Release) -> dict:
+    """The reviewer's changes that take effect, in the pipeline's terms."""
+    changes = [c for c in RedactionChange.objects.filter(release=release) if c.takes_effect]
+    audio = [c for c in changes if c.kind in (ChangeKind.MUTE, ChangeKind.BLEEP)]
+    return {
+        "extra_regions": [
+            {"id": f"c{c.pk}", "keyframes": c.keyframes, "start_frame": c.start_frame, "end_frame": c.end_frame, "reason": c.reason}
+            for c in changes
+            if c.kind == ChangeKind.MANUAL
+        ],
+        "suppressed_tracks": sorted(c.track_id for c in changes if c.kind in (ChangeKind.SUPPRESS, ChangeKind.DO_NOT_REDACT)),
+        "mute_ranges": sorted((c.start_seconds, c.end_seconds) for c in audio),
+        # The pipeline treats all audio ranges alike: one bleep among them bleeps them all, which
+        # hides as much as muting does.
+        "bleep": any(c.kind == ChangeKind.BLEEP for c in audio),
+        "change_ids": sorted(c.pk for c in changes),
+    }
+
+
+def claim(job_id: int) -> RenderJob | None:
+    now = timezone.now()
+    taken = RenderJob.objects.filter(pk=job_id, state=RenderState.QUEUED).update(
+        state=RenderState.RUNNING, attempts=F("attempts") + 1, started_at=now, heartbeat_at=now, progress=0.0,
+        stage="starting", last_error="",
+    )
+    if not taken:
+        return None
+    return RenderJob.objects.select_related("release__footage", "release__incident").get(pk=job_id)
+
+
+def run_render_job(job_id: int) -> bool:
+    """Render, check and store the release copy of one job. Returns False when there was nothing
+    to do (the job is done, failed, or held by another worker), so running it twice is harmless."""
+    job = claim(job_id)
+    if job is None:
+        return False
+    owned = RenderJob.objects.filter(pk=job.pk, state=RenderState.RUNNING, attempts=job.attempts)
+    release = job.release
+    try:
+        if release.state == ReleaseState.REQUESTED:
+            apply_release_transition(release, "start_redaction", actor=None)
+        with _heartbeat(owned):
+            _render(job, release, owned)
+    except ReleaseError as exc:
+        # The release moved on (say, withheld) while the job waited; there is nothing to render for.
+        _give_up(job, owned, f"not rendered: {exc.message}")
+        return False
+    except (RedactionError, MediaError, ValueError) as exc:
+        _give_up(job, owned, f"the footage could not be redacted: {exc}")
+        return False
+    except Exception as exc:
+        if job.attempts >= settings.RELEASE_RENDER_MAX_ATTEMPTS:
+            _give_up(job, owned, f"failed {job.attempts} times; last error: {exc!r}")
+            return False
+        owned.update(state=RenderState.QUEUED, stage="waiting to retry", last_error=repr(exc)[:2000])
+        raise RenderRetry(str(exc)) from exc
+    finally:
+        shutil.rmtree(work_folder(job), ignore_errors=True)
+    return True
+
+
+def _render(job: RenderJob, release: Release, owned) -> None:
+    work = work_folder(job)
+    shutil.rmtree(work, ignore_errors=True)  # whatever an earlier, killed attempt left
+    work.mkdir(parents=True)
+    inputs = pipeline_inputs(release)
+    out = work / "release.mp4"
+    last = [0.0]
+
+    def progress(fraction: float) -> None:
+        if fraction - last[0] >= 0.02 or fraction >= 1.0:
+            last[0] = fraction
+            owned.update(progress=round(fraction * 0.8, 3), stage="redacting", heartbeat_at=timezone.now())
+
+    with _local_original(release.footage, work) as source:
+        result = redact_video(
+            source, out, mode=release.mode, extra_regions=inputs["extra_regions"],
+            suppressed_tracks=inputs["suppressed_tracks"], mute_ranges=inputs["mute_ranges"], bleep=inputs["bleep"],
+            progress=progress,
+        )
+    owned.update(progress=0.8, stage="checking", heartbeat_at=timezone.now())
+    fps = result.log["output"].get("fps") or 30
+    findings = [
+        {"frame": frame, "seconds": round(frame / fps, 3), "box": list(box), "score": score}
+        for frame, box, score in scan_for_unhidden_faces(out)
+    ]
+    sha256 = sha256_file(out)
+    size = out.stat().st_size
+    owned.update(progress=0.95, stage="storing", heartbeat_at=timezone.now())
+    name = _store(release, job, out, sha256)
+
+    redaction_log = {k: v for k, v in result.log.items() if k not in ("input", "timings")}
+    redaction_log["input"] = {k: v for k, v in result.log.get("input", {}).items() if k != "path"}
+    redaction_log["review_change_ids"] = inputs["change_ids"]
+    redaction_log["render_job"] = job.pk
+    now = timezone.now()
+    with transaction.atomic():
+        if not owned.select_for_update().exists():
+            # Another worker re-claimed this job after ours went quiet; its result wins.
+            transaction.on_commit(lambda: _remove_other_files(release.pk, keep=None, only=name))
+            return
+        apply_release_transition(
+            release, "finish_redaction", actor=None,
+            fields={
+                "release_file": name, "release_sha256": sha256, "release_size": size,
+                "redaction_log": redaction_log, "pipeline_version": result.log["pipeline_version"],
+                "model_sha256": result.log["detector"]["model_sha256"], "rendered_at": now,
+                "check_findings": findings, "check_completed_at": now, "check_cleared_by": None,
+            },
+        )
+        owned.update(state=RenderState.DONE, progress=1.0, stage="done", finished_at=now, heartbeat_at=now)
+        from footage.custody import record_custody
+
+        record_custody(
+            release.footage, "derived", actor=None, derived_sha256=sha256,
+            detail={"release": release.pk, "render_job": job.pk, "file": name, "unhidden_face_findings": len(findings)},
+        )
+        transaction.on_commit(lambda: _remove_other_files(release.pk, keep=name))
+
+
+@contextmanager
+def _local_original(footage, work: Path):
+    """A local path to the original: the evidence file itself on disk storage, else a copy."""
+    storage = footage.original.storage
+    try:
+        yield storage.path(footage.original.name)
+        return
+    except NotImplementedError:
+        pass
+    suffix = Path(footage.original.name).suffix or ".bin"
+    local = work / f"original{suffix}"
+    with storage.open(footage.original.name, "rb") as src, open(local, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    yield str(local)
+
+
+def _store(release: Release, job: RenderJob, rendered: Path, sha256: str) -> str:
+    storage = release_storage()
+    name = f"{release_folder(release.pk)}/release-{release.pk}-r{job.pk}-{sha256[:12]}.mp4"
+    try:
+        final = Path(storage.path(name))
+    except NotImplementedError:
+        # An object store writes an object whole or not at all.
+        if storage.exists(name):
+            storage.delete(name)
+        with open(rendered, "rb") as f:
+            saved = storage.save(name, File(f))
+        if saved != name:
+            raise RuntimeError(f"storage saved {saved!r} instead of {name!r}")
+        return name
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.parent / f"{PARTIAL_PREFIX}{job.pk}-{uuid.uuid4().hex}.mp4"
+    try:
+        with open(rendered, "rb") as src, open(tmp, "wb") as dst:
+            shutil.copyfileobj(src, dst, 1 << 20)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return name
+
+
+def _remove_other_files(release_id: int, *, keep: str | None, only: str | None = None) -> None:
+    """Earlier renders and partial files of killed attempts: once a render is recorded, the
+    release's folder holds exactly its one file."""
+    storage = release_storage()
+    folder = release_folder(release_id)
+    try:
+        _, files = storage.listdir(folder)
+    except (FileNotFoundError, NotImplementedError):
+        return
+    for filename in files:
+        name = f"{folder}/{filename}"
+        if name == keep or (only is not None and name != only):
+            continue
+        try:
+            storage.delete(name)
+        except OSError:
+            log.warning("could not remove %s", name)
+
+
+def _give_up(job: RenderJob, owned, message: str) -> None:
+    owned.update(state=RenderState.FAILED, stage="failed", last_error=message[:2000], finished_at=timezone.now())
+    record_event(
+        actor=None, action="release.render_failed", target=job.release, outcome=AuditOutcome.FAILED, reason=message[:500],
+        detail={"render_job": job.pk, "attempts": job.attempts},
+    )
+
+
+@contextmanager
+def _heartbeat(owned):
+    """Touch the job from a side thread while it runs, so a long detector pass with no progress
+    callback does not look like a dead worker."""
+    stop = threading.Event()
+
+    def beat():
+        try:
+            while not stop.wait(HEARTBEAT_SECONDS):
+                owned.update(heartbeat_at=timezone.now())
+        except Exception:  # a missed beat only risks a duplicate render, which the token guards
+            log.exception("render heartbeat failed")
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name="render-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=HEARTBEAT_SECONDS + 5)
+
+
+def requeue_stale_jobs(*, stale_after: timedelta | None = None) -> list[int]:
+    """Jobs whose worker stopped beating go back to the queue; jobs queued for longer than that
+    (a lost message) are sent again. Returns the ids sent."""
+    from .tasks import render_release
+
+    stale_after = stale_after if stale_after is not None else timedelta(seconds=settings.RELEASE_RENDER_STALE_SECONDS)
+    cutoff = timezone.now() - stale_after
+    send: list[int] = []
+    for job in RenderJob.objects.filter(state=RenderState.RUNNING, heartbeat_at__lt=cutoff).select_related("release"):
+        stale = RenderJob.objects.filter(pk=job.pk, state=RenderState.RUNNING, attempts=job.attempts, heartbeat_at__lt=cutoff)
+        if job.attempts >= settings.RELEASE_RENDER_MAX_ATTEMPTS:
+            if stale.update(state=RenderState.FAILED, stage="failed", last_error="the worker was lost on every attempt",
+                            finished_at=timezone.now()):
+                record_event(actor=None, action="release.render_failed", target=job.release, outcome=AuditOutcome.FAILED,
+                             reason="the worker was lost on every attempt", detail={"render_job": job.pk})
+            continue
+        if stale.update(state=RenderState.QUEUED, stage="queued again after a lost worker"):
+            send.append(job.pk)
+    send += list(
+        RenderJob.objects.filter(state=RenderState.QUEUED, created_at__lt=cutoff).exclude(pk__in=send).values_list("pk", flat=True)
+    )
+    for pk in send:
+        render_release.delay(pk)
+    return send

@@ -1,0 +1,231 @@
+"""A release officer's changes to the automatic redaction, and clearing the second check's findings.
+
+Each function checks the actor and the release's state under a row lock and writes the audit
+event in the same transaction; a refusal raises and is audited. Changes take effect at the next
+render; approval refuses a copy rendered before the latest change.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from portal.audit import record_event
+from portal.models import AuditOutcome
+from portal.roles import Role, has_role
+
+from . import access
+from .errors import ReleaseError, ReleaseForbidden, ReleaseRefused
+from .models import ChangeKind, RedactionChange, RedactionReason, Release, ReleaseState, UnredactReason
+
+MAX_KEYFRAMES = 500
+REVIEWABLE_STATES = (ReleaseState.IN_REVIEW,)
+REASONS_BY_KIND = {
+    ChangeKind.MANUAL: RedactionReason.values,
+    ChangeKind.MUTE: RedactionReason.values,
+    ChangeKind.BLEEP: RedactionReason.values,
+    ChangeKind.SUPPRESS: [UnredactReason.FALSE_DETECTION.value],
+    ChangeKind.DO_NOT_REDACT: [UnredactReason.OFFICIAL_IN_PUBLIC.value],
+}
+
+
+def _audited(action: str):
+    def wrap(fn):
+        def run(release_or_change, *args, actor: User, request: HttpRequest | None = None, **kwargs):
+            try:
+                with transaction.atomic():
+                    return fn(release_or_change, *args, actor=actor, request=request, **kwargs)
+            except ReleaseError as exc:
+                record_event(
+                    actor=actor, action=action, target=release_or_change, outcome=AuditOutcome.REFUSED,
+                    reason=exc.message, request=request, detail={"code": exc.code, "field": exc.field},
+                )
+                raise
+
+        run.__name__ = fn.__name__
+        run.__doc__ = fn.__doc__
+        return run
+
+    return wrap
+
+
+def _lock_for_review(release: Release, actor: User) -> Release:
+    if not has_role(actor, Role.RELEASE_OFFICER):
+        raise ReleaseForbidden("Only a release officer may change redactions.")
+    if not access.is_visible(actor, release):
+        raise ReleaseForbidden("You cannot see this release.", code="not_visible")
+    locked = Release.objects.select_for_update().select_related("footage").get(pk=release.pk)
+    if locked.state not in REVIEWABLE_STATES:
+        raise ReleaseRefused("Redactions can be changed only while the release is in review.", code="wrong_state")
+    return locked
+
+
+def _number(value: Any, field: str, *, integer: bool = False, minimum: float | None = None, maximum: float | None = None):
+    if isinstance(value, bool) or value is None or value == "":
+        raise ReleaseRefused("Enter a number.", code="invalid", field=field)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ReleaseRefused("Enter a number.", code="invalid", field=field) from None
+    if not math.isfinite(number):
+        raise ReleaseRefused("Enter a finite number.", code="invalid", field=field)
+    if integer:
+        if number != int(number):
+            raise ReleaseRefused("Enter a whole number.", code="invalid", field=field)
+        number = int(number)
+    if minimum is not None and number < minimum:
+        raise ReleaseRefused(f"Must be at least {minimum:g}.", code="invalid", field=field)
+    if maximum is not None and number > maximum:
+        raise ReleaseRefused(f"Must be at most {maximum:g}.", code="invalid", field=field)
+    return number
+
+
+def source_geometry(release: Release) -> dict[str, float]:
+    """Frame count, size and duration of the footage, from the render log (what the reviewer saw)
+    or, before the first render, from the footage's probe."""
+    log = release.redaction_log or {}
+    footage = release.footage
+    width = (log.get("input") or {}).get("width") or footage.width or 0
+    height = (log.get("input") or {}).get("height") or footage.height or 0
+    fps = (log.get("output") or {}).get("fps") or footage.fps or 30
+    frames = log.get("frames") or (round((footage.duration or 0) * fps) if footage.duration else 0)
+    duration = footage.duration or (frames / fps if frames else 0)
+    return {"width": width, "height": height, "fps": fps, "frames": frames, "duration": duration}
+
+
+def _clean_change(release: Release, data: dict[str, Any]) -> dict[str, Any]:
+    kind = data.get("kind")
+    if kind not in ChangeKind.values:
+        raise ReleaseRefused("Choose what kind of change this is.", code="invalid", field="kind")
+    reason = data.get("reason") or ""
+    allowed = REASONS_BY_KIND[kind]
+    if reason not in allowed:
+        raise ReleaseRefused("Choose a reason from the list.", code="invalid", field="reason")
+    note = str(data.get("note") or "").strip()
+    if len(note) > 500:
+        raise ReleaseRefused("Keep the note under 500 characters.", code="invalid", field="note")
+    if reason == RedactionReason.OTHER and not note:
+        raise ReleaseRefused("Say what the other reason is.", code="invalid", field="note")
+    geo = source_geometry(release)
+    clean: dict[str, Any] = {"kind": kind, "reason": reason, "note": note}
+
+    if kind in (ChangeKind.SUPPRESS, ChangeKind.DO_NOT_REDACT):
+        track_id = _number(data.get("track_id"), "track_id", integer=True, minimum=0)
+        tracks = {t.get("id") for t in (release.redaction_log or {}).get("tracks", [])}
+        if track_id not in tracks:
+            raise ReleaseRefused("There is no automatic region with that number.", code="invalid", field="track_id")
+        clean["track_id"] = track_id
+    elif kind == ChangeKind.MANUAL:
+        raw = data.get("keyframes")
+        if not isinstance(raw, list) or not raw:
+            raise ReleaseRefused("Draw at least one box.", code="invalid", field="keyframes")
+        if len(raw) > MAX_KEYFRAMES:
+            raise ReleaseRefused(f"At most {MAX_KEYFRAMES} keyframes per region.", code="invalid", field="keyframes")
+        last_frame = max(int(geo["frames"]) - 1, 0) if geo["frames"] else None
+        keyframes, seen = [], set()
+        for entry in raw:
+            if not isinstance(entry, (list, tuple)) or len(entry) != 5:
+                raise ReleaseRefused("Each keyframe is [frame, x1, y1, x2, y2].", code="invalid", field="keyframes")
+            frame = _number(entry[0], "keyframes", integer=True, minimum=0, maximum=last_frame)
+            x1, x2 = (_number(v, "keyframes", minimum=0, maximum=geo["width"] or None) for v in (entry[1], entry[3]))
+            y1, y2 = (_number(v, "keyframes", minimum=0, maximum=geo["height"] or None) for v in (entry[2], entry[4]))
+            if x2 - x1 < 2 or y2 - y1 < 2:
+                raise ReleaseRefused("Each box must be at least 2 pixels wide and tall.", code="invalid", field="keyframes")
+            if frame in seen:
+                raise ReleaseRefused("Two keyframes at the same frame.", code="invalid", field="keyframes")
+            seen.add(frame)
+            keyframes.append([frame, round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1)])
+        keyframes.sort()
+        start = _number(data.get("start_frame", keyframes[0][0]), "start_frame", integer=True, minimum=0, maximum=last_frame)
+        end = _number(data.get("end_frame", keyframes[-1][0]), "end_frame", integer=True, minimum=0, maximum=last_frame)
+        if end < start:
+            raise ReleaseRefused("The region must end after it starts.", code="invalid", field="end_frame")
+        clean.update(keyframes=keyframes, start_frame=start, end_frame=end)
+    else:  # mute / bleep
+        duration = geo["duration"] or None
+        start = _number(data.get("start_seconds"), "start_seconds", minimum=0, maximum=duration)
+        end = _number(data.get("end_seconds"), "end_seconds", minimum=0, maximum=duration)
+        if end <= start:
+            raise ReleaseRefused("The audio range must end after it starts.", code="invalid", field="end_seconds")
+        clean.update(start_seconds=round(start, 3), end_seconds=round(end, 3))
+    return clean
+
+
+@_audited("release.change_add")
+def add_change(release: Release, data: dict[str, Any], *, actor: User, request: HttpRequest | None = None) -> RedactionChange:
+    """Record one reviewer change from untrusted input (a form or JSON body)."""
+    locked = _lock_for_review(release, actor)
+    clean = _clean_change(locked, data if isinstance(data, dict) else {})
+    if clean["kind"] in (ChangeKind.SUPPRESS, ChangeKind.DO_NOT_REDACT) and RedactionChange.objects.filter(
+        release=locked, track_id=clean["track_id"], kind__in=[ChangeKind.SUPPRESS, ChangeKind.DO_NOT_REDACT], withdrawn_at=None
+    ).exists():
+        raise ReleaseRefused("That automatic region is already removed or marked.", code="duplicate", field="track_id")
+    change = RedactionChange.objects.create(release=locked, created_by=actor, **clean)
+    record_event(
+        actor=actor, action="release.change_add", target=locked, reason=clean["reason"], request=request,
+        detail={"change": change.pk, "kind": change.kind, "note": clean["note"]},
+    )
+    return change
+
+
+def _lock_change(change: RedactionChange, actor: User) -> RedactionChange:
+    _lock_for_review(change.release, actor)
+    return RedactionChange.objects.select_for_update().get(pk=change.pk)
+
+
+@_audited("release.change_withdraw")
+def withdraw_change(change: RedactionChange, *, actor: User, request: HttpRequest | None = None) -> RedactionChange:
+    locked = _lock_change(change, actor)
+    if locked.withdrawn_at:
+        raise ReleaseRefused("This change was already withdrawn.", code="wrong_state")
+    locked.withdrawn_by, locked.withdrawn_at = actor, timezone.now()
+    locked.save(update_fields=["withdrawn_by", "withdrawn_at"])
+    record_event(actor=actor, action="release.change_withdraw", target=locked.release, request=request, detail={"change": locked.pk})
+    return locked
+
+
+@_audited("release.change_confirm")
+def confirm_do_not_redact(change: RedactionChange, *, actor: User, request: HttpRequest | None = None) -> RedactionChange:
+    """A second officer agrees that a person (an agent or officer acting in public) stays visible."""
+    locked = _lock_change(change, actor)
+    if locked.kind != ChangeKind.DO_NOT_REDACT:
+        raise ReleaseRefused("Only a 'do not redact' decision needs confirming.", code="wrong_kind")
+    if locked.withdrawn_at or locked.confirmed_by_id:
+        raise ReleaseRefused("This decision is already confirmed or withdrawn.", code="wrong_state")
+    if locked.created_by_id == actor.pk:
+        raise ReleaseForbidden("A second release officer must confirm your own 'do not redact' decision.", code="two_person_rule")
+    locked.confirmed_by, locked.confirmed_at = actor, timezone.now()
+    locked.save(update_fields=["confirmed_by", "confirmed_at"])
+    record_event(actor=actor, action="release.change_confirm", target=locked.release, request=request, detail={"change": locked.pk})
+    return locked
+
+
+@_audited("release.finding_clear")
+def clear_finding(release: Release, index: Any, reason: str, *, actor: User, request: HttpRequest | None = None) -> Release:
+    """The reviewer looked at a frame the second check flagged and found nothing to hide there
+    (a face on a poster, an already hidden face, a false detection)."""
+    locked = _lock_for_review(release, actor)
+    findings = list(locked.check_findings or [])
+    i = _number(index, "finding", integer=True, minimum=0, maximum=max(len(findings) - 1, 0))
+    if not findings:
+        raise ReleaseRefused("There is nothing to clear.", code="invalid", field="finding")
+    reason = str(reason or "").strip()
+    if not reason or len(reason) > 500:
+        raise ReleaseRefused("Say why this frame needs no further redaction (at most 500 characters).", code="invalid", field="reason")
+    if findings[i].get("cleared_by_id"):
+        raise ReleaseRefused("This finding was already cleared.", code="wrong_state", field="finding")
+    findings[i] = {**findings[i], "cleared_by_id": actor.pk, "cleared_by": actor.get_username(), "cleared_reason": reason,
+                   "cleared_at": timezone.now().isoformat()}
+    locked.check_findings = findings
+    if not any(not f.get("cleared_by_id") for f in findings):
+        locked.check_cleared_by = actor
+    locked.save(update_fields=["check_findings", "check_cleared_by"])
+    record_event(actor=actor, action="release.finding_clear", target=locked, reason=reason, request=request,
+                 detail={"finding": i, "frame": findings[i].get("frame")})
+    release.check_findings, release.check_cleared_by_id = locked.check_findings, locked.check_cleared_by_id
+    return locked

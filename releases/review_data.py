@@ -1,0 +1,54 @@
+"""What the review page's script draws: regions over time, the reviewer's changes, the findings."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from .models import ChangeKind, RedactionChange, RedactionReason, Release, UnredactReason
+from .review import REASONS_BY_KIND, source_geometry
+
+
+def review_payload(release: Release, user) -> dict:
+    log = release.redaction_log or {}
+    geo = source_geometry(release)
+    out = log.get("output") or {}
+    labels = dict(RedactionReason.choices) | dict(UnredactReason.choices)
+    changes = RedactionChange.objects.filter(release=release).select_related("created_by", "confirmed_by")
+    return {
+        "release": release.pk,
+        "state": release.state,
+        "fps": geo["fps"],
+        "frames": geo["frames"],
+        "source": {"width": geo["width"], "height": geo["height"]},
+        # Automatic boxes are logged in the release copy's pixels; manual ones are in the source's.
+        "rendered": {"width": out.get("width") or geo["width"], "height": out.get("height") or geo["height"]},
+        "tracks": [
+            {"id": t["id"], "suppressed": t.get("suppressed", False), "frames": t.get("frames", [])}
+            for t in log.get("tracks", [])
+        ],
+        "changes": [
+            {
+                "id": c.pk, "kind": c.kind, "kind_label": c.get_kind_display(), "reason": c.reason,
+                "reason_label": labels.get(c.reason, c.reason), "note": c.note, "track_id": c.track_id,
+                "start_frame": c.start_frame, "end_frame": c.end_frame, "keyframes": c.keyframes,
+                "start_seconds": c.start_seconds, "end_seconds": c.end_seconds,
+                "created_by": c.created_by.get_username(), "mine": c.created_by_id == user.pk,
+                "confirmed_by": c.confirmed_by.get_username() if c.confirmed_by else None,
+                "withdrawn": c.withdrawn_at is not None, "takes_effect": c.takes_effect,
+                "withdraw_url": reverse("releases:change-withdraw", args=[release.pk, c.pk]),
+                "confirm_url": reverse("releases:change-confirm", args=[release.pk, c.pk]),
+            }
+            for c in changes
+        ],
+        "findings": [
+            {**{k: f.get(k) for k in ("frame", "seconds", "box", "score", "cleared_by", "cleared_reason")},
+             "index": i, "clear_url": reverse("releases:finding-clear", args=[release.pk, i])}
+            for i, f in enumerate(release.check_findings or [])
+        ],
+        "reasons": {kind: [[r, labels[r]] for r in reasons] for kind, reasons in REASONS_BY_KIND.items()},
+        "kinds": ChangeKind.choices,
+        "urls": {
+            "changes": reverse("releases:change-add", args=[release.pk]),
+            "transition": reverse("releases:transition", args=[release.pk]),
+        },
+    }

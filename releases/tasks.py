@@ -1,0 +1,28 @@
+"""Celery tasks for releases: an id in, a service call out. Claiming makes them safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+from . import rendering
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=5,
+    time_limit=settings.RELEASE_RENDER_TIME_LIMIT,
+    soft_time_limit=settings.RELEASE_RENDER_TIME_LIMIT - 60,
+)
+def render_release(self, job_id: int) -> None:
+    try:
+        rendering.run_render_job(job_id)
+    except rendering.RenderRetry as exc:
+        raise self.retry(exc=exc, countdown=min(600, 30 * 2**self.request.retries))
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
+def sweep_stale_render_jobs() -> list[int]:
+    return rendering.requeue_stale_jobs()

@@ -1,0 +1,258 @@
+"""Staff pages for releases: list, detail with its actions, the review page and its endpoints.
+
+Every view fetches the release through `access.get_visible_release` (404 for what the user may
+not see) and changes it only through `workflow` and `review`, which decide what the user may do
+(403 for actions refused on a release they can see).
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from footage.access import get_visible_footage
+
+from . import access, review, workflow
+from .errors import ReleaseError, ReleaseForbidden
+from .models import (
+    ChangeKind, RedactionChange, RedactionMode, RedactionReason, ReleaseState, RenderJob, UnredactReason, WithholdGround,
+)
+from .review_data import review_payload
+from .streaming import ranged_file_response
+
+MAX_JSON_BODY = 256 * 1024
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.content_type == "application/json" or "application/json" in request.headers.get("Accept", "")
+
+
+def _error_status(exc: ReleaseError) -> int:
+    return 403 if isinstance(exc, ReleaseForbidden) else 400
+
+
+def _error_json(exc: ReleaseError) -> JsonResponse:
+    return JsonResponse({"errors": {exc.field or "__all__": [exc.message]}, "code": exc.code}, status=_error_status(exc))
+
+
+def _body(request: HttpRequest) -> dict:
+    if request.content_type == "application/json":
+        if len(request.body) > MAX_JSON_BODY:
+            raise ReleaseError("The request is too large.", code="too_large")
+        try:
+            data = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            raise ReleaseError("The request body is not valid JSON.", code="bad_json") from None
+        if not isinstance(data, dict):
+            raise ReleaseError("The request body must be a JSON object.", code="bad_json")
+        return data
+    data = request.POST.dict()
+    if "keyframes" in data:
+        try:
+            data["keyframes"] = json.loads(data["keyframes"])
+        except ValueError:
+            data["keyframes"] = None
+    return data
+
+
+@login_required
+@require_GET
+def release_list(request: HttpRequest) -> HttpResponse:
+    releases = access.visible_releases(request.user).select_related("incident", "footage")
+    state = request.GET.get("state", "")
+    if state in ReleaseState.values:
+        releases = releases.filter(state=state)
+    return render(request, "releases/list.html", {"releases": releases[:200], "states": ReleaseState.choices, "state": state})
+
+
+def _detail_context(request, release, **extra) -> dict:
+    return {
+        "release": release,
+        "actions": workflow.available_actions(release, request.user),
+        "grounds": WithholdGround.choices,
+        "changes": release.changes.select_related("created_by", "confirmed_by", "withdrawn_by"),
+        "jobs": RenderJob.objects.filter(release=release)[:5],
+        "can_review": access.can_review(request.user) and release.state == ReleaseState.IN_REVIEW,
+        "redactors": workflow.people_who_made_the_redactions(release),
+        **extra,
+    }
+
+
+@login_required
+@require_GET
+def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    release = access.get_visible_release(request.user, pk)
+    return render(request, "releases/detail.html", _detail_context(request, release))
+
+
+@login_required
+@require_POST
+def release_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    release = access.get_visible_release(request.user, pk)
+    try:
+        data = _body(request)
+        workflow.apply_release_transition(
+            release, str(data.get("action", "")), actor=request.user, reason=str(data.get("reason", ""))[:2000],
+            ground=data.get("ground") or None, request=request,
+        )
+    except ReleaseError as exc:
+        if _wants_json(request):
+            return _error_json(exc)
+        context = _detail_context(request, release, error=exc, posted=data if "data" in locals() else {})
+        return render(request, "releases/detail.html", context, status=_error_status(exc))
+    if _wants_json(request):
+        return JsonResponse({"id": release.pk, "state": release.state})
+    return redirect("releases:detail", pk=release.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_release_view(request: HttpRequest, footage_pk: int) -> HttpResponse:
+    footage = get_visible_footage(request.user, footage_pk)
+    if not access.may_request_release_of(request.user, footage):
+        raise PermissionDenied("Only a supervisor or the assigned investigator may ask for a release.")
+    error = None
+    if request.method == "POST":
+        try:
+            release = workflow.request_release(
+                footage, actor=request.user, mode=request.POST.get("mode", ""), reason=request.POST.get("reason", "")[:2000],
+                request=request,
+            )
+        except ReleaseError as exc:
+            error = exc
+        else:
+            return redirect("releases:detail", pk=release.pk)
+    return render(
+        request, "releases/request.html",
+        {"footage": footage, "modes": RedactionMode.choices, "error": error, "posted": request.POST},
+        status=400 if error else 200,
+    )
+
+
+def _reviewable(request: HttpRequest, pk: int):
+    release = access.get_visible_release(request.user, pk)
+    if not access.can_review(request.user):
+        raise PermissionDenied("Only release officers review redactions.")
+    return release
+
+
+@login_required
+@require_GET
+def review_page(request: HttpRequest, pk: int) -> HttpResponse:
+    release = _reviewable(request, pk)
+    return render(
+        request, "releases/review.html",
+        {
+            "release": release,
+            "redaction_reasons": RedactionReason.choices,
+            "data_url": reverse("releases:review-data", args=[release.pk]),
+            "editable": release.state == ReleaseState.IN_REVIEW,
+            "actions": workflow.available_actions(release, request.user),
+        },
+    )
+
+
+@login_required
+@require_GET
+def review_data(request: HttpRequest, pk: int) -> JsonResponse:
+    release = _reviewable(request, pk)
+    return JsonResponse(review_payload(release, request.user))
+
+
+@login_required
+@require_GET
+def proxy_video(request: HttpRequest, pk: int) -> HttpResponse:
+    release = _reviewable(request, pk)
+    proxy = release.footage.proxy
+    if not proxy:
+        raise Http404("This footage has no web proxy yet.")
+    if not request.headers.get("Range", "bytes=0-").startswith("bytes=0-"):
+        return ranged_file_response(request, proxy.storage, proxy.name)
+    from footage.custody import record_custody
+
+    # One custody entry per playback start, not one per seek.
+    record_custody(release.footage, "streamed", actor=request.user, request=request, detail={"release_review": release.pk})
+    return ranged_file_response(request, proxy.storage, proxy.name)
+
+
+@login_required
+@require_GET
+def redacted_video(request: HttpRequest, pk: int) -> HttpResponse:
+    release = access.get_visible_release(request.user, pk)
+    if not release.release_file:
+        raise Http404("Nothing has been rendered yet.")
+    if not access.can_review(request.user) and release.state != ReleaseState.PUBLISHED:
+        raise PermissionDenied("Only release officers watch a copy before it is published.")
+    return ranged_file_response(request, release.release_file.storage, release.release_file.name)
+
+
+def _mutation_response(request, release, run) -> HttpResponse:
+    try:
+        result = run()
+    except ReleaseError as exc:
+        if _wants_json(request):
+            return _error_json(exc)
+        return render(request, "releases/detail.html", _detail_context(request, release, error=exc), status=_error_status(exc))
+    if _wants_json(request):
+        return JsonResponse(result, status=200)
+    return redirect("releases:review" if access.can_review(request.user) else "releases:detail", pk=release.pk)
+
+
+@login_required
+@require_POST
+def add_change(request: HttpRequest, pk: int) -> HttpResponse:
+    release = access.get_visible_release(request.user, pk)
+
+    def run():
+        change = review.add_change(release, _body(request), actor=request.user, request=request)
+        return {"id": change.pk, "kind": change.kind}
+
+    return _mutation_response(request, release, run)
+
+
+def _change_of(release, change_pk) -> RedactionChange:
+    return get_object_or_404(RedactionChange, pk=change_pk, release=release)
+
+
+@login_required
+@require_POST
+def withdraw_change(request: HttpRequest, pk: int, change_pk: int) -> HttpResponse:
+    release = access.get_visible_release(request.user, pk)
+    change = _change_of(release, change_pk)
+    return _mutation_response(
+        request, release, lambda: {"id": review.withdraw_change(change, actor=request.user, request=request).pk}
+    )
+
+
+@login_required
+@require_POST
+def confirm_change(request: HttpRequest, pk: int, change_pk: int) -> HttpResponse:
+    release = access.get_visible_release(request.user, pk)
+    change = _change_of(release, change_pk)
+    return _mutation_response(
+        request, release, lambda: {"id": review.confirm_do_not_redact(change, actor=request.user, request=request).pk}
+    )
+
+
+@login_required
+@require_POST
+def clear_finding(request: HttpRequest, pk: int, index: int) -> HttpResponse:
+    release = access.get_visible_release(request.user, pk)
+
+    def run():
+        data = _body(request)
+        review.clear_finding(release, index, data.get("reason", ""), actor=request.user, request=request)
+        return {"open_findings": len(release.open_findings)}
+
+    return _mutation_response(request, release, run)
+
+
+# Exposed to templates so the review page lists the reasons a reviewer may pick per kind.
+CHANGE_KINDS = ChangeKind.choices
+UNREDACT_REASONS = UnredactReason.choices

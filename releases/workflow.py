@@ -1,0 +1,274 @@
+"""The release workflow: one table of transitions and one function that applies them.
+
+    requested -> redacting -> in_review -> approved -> published
+                    ^            |  \\           \\
+                    +- rerender -+   withheld <--+
+
+`apply_release_transition` is the only writer of `Release.state`. It checks the actor's role and
+object access, the transition, the two-person rule and each action's preconditions, locks the row,
+changes it and writes the audit event in one transaction. A refused attempt raises and is itself
+audited (outcome "refused") outside the rolled-back transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from portal.audit import record_event
+from portal.models import AuditOutcome
+from portal.roles import Role, has_role
+
+from . import access
+from .errors import ReleaseError, ReleaseForbidden, ReleaseRefused
+from .models import ChangeKind, RedactionChange, RedactionMode, Release, ReleaseState, RenderJob, RenderState, WithholdGround
+
+S = ReleaseState
+SYSTEM = None  # transitions only the render job takes; no person may
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: tuple[str, ...]
+    target: str
+    roles: tuple[Role, ...] | None
+    label: str
+
+
+TRANSITIONS: dict[str, Transition] = {
+    "start_redaction": Transition((S.REQUESTED,), S.REDACTING, SYSTEM, "Start redaction"),
+    "finish_redaction": Transition((S.REDACTING,), S.IN_REVIEW, SYSTEM, "Finish redaction"),
+    "rerender": Transition((S.IN_REVIEW, S.REDACTING), S.REDACTING, (Role.RELEASE_OFFICER,), "Re-render"),
+    "approve": Transition((S.IN_REVIEW,), S.APPROVED, (Role.RELEASE_OFFICER,), "Approve"),
+    "withhold": Transition((S.IN_REVIEW, S.APPROVED), S.WITHHELD, (Role.RELEASE_OFFICER,), "Withhold"),
+    "publish": Transition((S.APPROVED,), S.PUBLISHED, (Role.RELEASE_OFFICER,), "Publish"),
+}
+
+# Fields a system transition may set along with the state (the render job's results).
+RENDER_RESULT_FIELDS = {
+    "release_file", "release_sha256", "release_size", "original_sha256", "redaction_log", "pipeline_version",
+    "model_sha256", "rendered_at", "check_findings", "check_completed_at", "check_cleared_by",
+}
+
+
+def available_actions(release: Release, user) -> list[str]:
+    """Actions to offer `user` on the page; the server still checks everything when one is taken."""
+    return [
+        name
+        for name, t in TRANSITIONS.items()
+        if t.roles is not SYSTEM and release.state in t.sources and has_role(user, *t.roles)
+    ]
+
+
+def people_who_made_the_redactions(release: Release) -> set[int]:
+    """Everyone whose decision shaped the rendered copy: the requester, anyone who asked for a
+    render, made, confirmed or withdrew a change, or cleared a finding of the second check.
+    None of them may approve it."""
+    ids = {release.requested_by_id}
+    ids |= set(RenderJob.objects.filter(release=release).exclude(requested_by=None).values_list("requested_by_id", flat=True))
+    for created, confirmed, withdrawn in RedactionChange.objects.filter(release=release).values_list(
+        "created_by_id", "confirmed_by_id", "withdrawn_by_id"
+    ):
+        ids |= {created, confirmed, withdrawn}
+    ids |= {f.get("cleared_by_id") for f in release.check_findings or []}
+    if release.check_cleared_by_id:
+        ids.add(release.check_cleared_by_id)
+    ids.discard(None)
+    return ids
+
+
+def effective_change_ids(release: Release) -> list[int]:
+    return sorted(c.pk for c in RedactionChange.objects.filter(release=release) if c.takes_effect)
+
+
+def apply_release_transition(
+    release: Release,
+    action: str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    ground: str | None = None,
+    request: HttpRequest | None = None,
+    fields: dict[str, Any] | None = None,
+) -> Release:
+    try:
+        with transaction.atomic():
+            return _apply(release, action, actor=actor, reason=reason, ground=ground, request=request, fields=fields)
+    except ReleaseError as exc:
+        record_event(
+            actor=actor,
+            action=f"release.{action}" if action in TRANSITIONS else "release.unknown_action",
+            target=release,
+            outcome=AuditOutcome.REFUSED,
+            from_state=release.state,
+            reason=exc.message,
+            request=request,
+            detail={"code": exc.code, "requested_action": str(action)[:50]},
+        )
+        raise
+
+
+def _apply(release, action, *, actor, reason, ground, request, fields) -> Release:
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise ReleaseRefused(f"There is no release action {action!r}.", code="unknown_action")
+    if transition.roles is SYSTEM:
+        if actor is not None:
+            raise ReleaseForbidden("Only the render job takes this step.")
+    else:
+        if actor is None or not has_role(actor, *transition.roles):
+            raise ReleaseForbidden("Only a release officer may do this.")
+        if not access.is_visible(actor, release):
+            raise ReleaseForbidden("You cannot see this release.", code="not_visible")
+    if fields and transition.roles is not SYSTEM:
+        raise ReleaseForbidden("People change a release only through its actions.")
+    if fields and set(fields) - RENDER_RESULT_FIELDS:
+        raise ReleaseRefused(f"Fields {sorted(set(fields) - RENDER_RESULT_FIELDS)} cannot be set by a transition.")
+
+    locked = Release.objects.select_for_update().select_related("incident", "footage").get(pk=release.pk)
+    if locked.state not in transition.sources:
+        raise ReleaseRefused(
+            f"A release that is {locked.get_state_display().lower()} cannot be {action.replace('_', ' ')}d.",
+            code="wrong_state",
+        )
+    before = locked.state
+    detail: dict[str, Any] = {}
+    now = timezone.now()
+
+    if action == "rerender":
+        if RenderJob.objects.filter(release=locked, state__in=[RenderState.QUEUED, RenderState.RUNNING]).exists():
+            raise ReleaseRefused("A render of this release is already queued or running.", code="render_active")
+    elif action == "approve":
+        _check_two_person_rule(locked, actor)
+        _check_ready_for_approval(locked)
+        locked.approved_by, locked.approved_at = actor, now
+        detail["release_sha256"] = locked.release_sha256
+    elif action == "withhold":
+        if ground not in WithholdGround.values:
+            raise ReleaseRefused("Choose the legal ground for withholding.", code="ground_required", field="ground")
+        if ground == WithholdGround.OTHER and not reason.strip():
+            raise ReleaseRefused("Explain the ground for withholding.", code="reason_required", field="reason")
+        locked.withheld_ground, locked.withheld_explanation = ground, reason.strip()
+        detail["ground"] = ground
+    elif action == "publish":
+        if not locked.release_file or not locked.release_sha256:
+            raise ReleaseRefused("There is no rendered file to publish.", code="no_file")
+        locked.published_by, locked.published_at = actor, now
+        from .publication import sign_manifest  # the signing key is read only when publishing
+
+        locked.manifest, locked.signature = sign_manifest(locked)
+        detail["release_sha256"] = locked.release_sha256
+
+    for name, value in (fields or {}).items():
+        setattr(locked, name, value)
+    locked.state = transition.target
+    locked.state_changed_at = now
+    locked.save()
+
+    if action == "rerender":
+        job = RenderJob.objects.create(release=locked, requested_by=actor)
+        detail["render_job"] = job.pk
+        _enqueue_render(job)
+
+    record_event(
+        actor=actor,
+        action=f"release.{action}",
+        target=locked,
+        from_state=before,
+        to_state=locked.state,
+        reason=reason,
+        request=request,
+        detail=detail,
+    )
+    # The caller's object reflects the new state too.
+    release.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
+    return locked
+
+
+def _check_two_person_rule(release: Release, actor: User) -> None:
+    if actor.pk in people_who_made_the_redactions(release):
+        raise ReleaseForbidden(
+            "You requested or shaped these redactions, so a second release officer must approve them.",
+            code="two_person_rule",
+        )
+
+
+def _check_ready_for_approval(release: Release) -> None:
+    if not release.release_file or not release.rendered_at:
+        raise ReleaseRefused("There is no rendered copy to approve yet.", code="not_rendered")
+    if RenderJob.objects.filter(release=release, state__in=[RenderState.QUEUED, RenderState.RUNNING]).exists():
+        raise ReleaseRefused("A new render is in progress; approve it once it is done.", code="render_active")
+    rendered_with = (release.redaction_log or {}).get("review_change_ids")
+    if rendered_with is None or sorted(rendered_with) != effective_change_ids(release):
+        raise ReleaseRefused("The redactions changed since the last render. Re-render before approving.", code="stale_render")
+    if release.check_completed_at is None or release.check_completed_at < release.rendered_at:
+        raise ReleaseRefused("The second check of the rendered copy has not run yet.", code="check_missing")
+    if release.open_findings:
+        raise ReleaseRefused(
+            f"The second check found {len(release.open_findings)} frame(s) with a face still visible. Fix or clear each one.",
+            code="check_not_cleared",
+        )
+
+
+# ---- asking for a release ------------------------------------------------------------------------
+
+
+def request_release(footage, *, actor: User, mode: str = RedactionMode.BLUR, reason: str = "", request: HttpRequest | None = None) -> Release:
+    """Open a release of `footage` (state requested) and queue its first render."""
+    try:
+        with transaction.atomic():
+            return _request(footage, actor=actor, mode=mode, reason=reason, request=request)
+    except ReleaseError as exc:
+        record_event(
+            actor=actor, action="release.request", target=footage, outcome=AuditOutcome.REFUSED, reason=exc.message,
+            request=request, detail={"code": exc.code},
+        )
+        raise
+
+
+def _request(footage, *, actor, mode, reason, request) -> Release:
+    from incidents.access import is_visible as incident_is_visible
+
+    if actor is None or not incident_is_visible(actor, footage.incident):
+        raise ReleaseForbidden("You cannot see this footage.", code="not_visible")
+    if not access.may_request_release_of(actor, footage):
+        raise ReleaseForbidden("Only a supervisor or the investigator assigned to the case may ask for a release.")
+    if mode not in RedactionMode.values:
+        raise ReleaseRefused("Choose heavy blur or solid fill.", code="bad_mode", field="mode")
+    if not getattr(footage, "sha256", ""):
+        raise ReleaseRefused("This footage has not finished ingest yet.", code="not_ingested")
+    incident = footage.incident
+    start = incident.occurred_start or timezone.now()
+    release = Release(
+        footage=footage,
+        incident=incident,
+        requested_by=actor,
+        mode=mode,
+        due_at=start + timedelta(days=settings.RELEASE_DEADLINE_DAYS),
+        original_sha256=footage.sha256,
+    )
+    try:
+        with transaction.atomic():
+            release.save()
+    except IntegrityError:
+        raise ReleaseRefused("A release of this footage is already under way.", code="already_requested") from None
+    job = RenderJob.objects.create(release=release, requested_by=actor)
+    record_event(
+        actor=actor, action="release.request", target=release, to_state=release.state, reason=reason, request=request,
+        detail={"footage": footage.pk, "mode": mode, "render_job": job.pk},
+    )
+    _enqueue_render(job)
+    return release
+
+
+def _enqueue_render(job: RenderJob) -> None:
+    from .tasks import render_release
+
+    transaction.on_commit(lambda: render_release.delay(job.pk))

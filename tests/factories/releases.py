@@ -1,0 +1,71 @@
+"""Releases for tests, made through the real services: footage ingested with `ingest_file`, a
+release asked for with `request_release`, rendered by the real render job and driven through
+`apply_release_transition`."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.contrib.auth.models import User
+
+from footage.ingest import ingest_file
+from footage.jobs import run_job
+from footage.media import make_test_clip
+from footage.models import ProcessingJob
+from releases import review
+from releases.models import Release, RenderJob, RenderState
+from releases.rendering import run_render_job
+from releases.workflow import apply_release_transition, request_release
+
+_CLIPS: dict[tuple, Path] = {}
+
+
+def test_clip(seconds: float = 2, size: tuple[int, int] = (320, 240)) -> Path:
+    """A synthetic clip, made once per session and per shape."""
+    key = (seconds, size)
+    if key not in _CLIPS or not _CLIPS[key].exists():
+        folder = Path(tempfile.mkdtemp(prefix="release-clips-"))
+        _CLIPS[key] = make_test_clip(folder / f"clip-{seconds}s-{size[0]}x{size[1]}.mp4", seconds, size)
+    return _CLIPS[key]
+
+
+def make_video_footage(*, incident, uploaded_by: User, seconds: float = 2, size=(320, 240), clip: Path | None = None,
+                       process: bool = False):
+    item = ingest_file(
+        clip or test_clip(seconds, size), incident=incident, uploaded_by=uploaded_by, kind="body_worn",
+        original_filename="bodycam.mp4",
+    )
+    if process:  # the proxy and poster, as the footage worker would make them
+        for job in ProcessingJob.objects.filter(footage=item):
+            run_job(job.pk)
+        item.refresh_from_db()
+    return item
+
+
+def render_pending(release: Release) -> Release:
+    """Run the queued render of `release` here, as the worker would."""
+    for job in RenderJob.objects.filter(release=release, state=RenderState.QUEUED):
+        run_render_job(job.pk)
+    release.refresh_from_db()
+    return release
+
+
+def make_release_in_review(*, footage, requested_by: User, mode: str = "blur") -> Release:
+    release = request_release(footage, actor=requested_by, mode=mode)
+    return render_pending(release)
+
+
+def clear_all_findings(release: Release, *, officer: User) -> Release:
+    for i, finding in enumerate(release.check_findings):
+        if not finding.get("cleared_by_id"):
+            review.clear_finding(release, i, "A face on a poster, not a person.", actor=officer)
+    release.refresh_from_db()
+    return release
+
+
+def approve_and_publish(release: Release, *, approver: User, publisher: User | None = None) -> Release:
+    apply_release_transition(release, "approve", actor=approver, reason="Checked frame by frame.")
+    apply_release_transition(release, "publish", actor=publisher or approver)
+    release.refresh_from_db()
+    return release

@@ -1,0 +1,62 @@
+"""Personas and data for release tests: a case with an assigned investigator and its footage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _signing_key(settings, tmp_path_factory):
+    """A signing key of its own for the test run, so publishing can sign."""
+    from releases.signing import generate_key_file
+
+    path = Path(settings.RELEASE_SIGNING_KEY)
+    if not path.exists():
+        try:
+            generate_key_file(path)
+        except FileExistsError:
+            pass
+
+
+@pytest.fixture
+def people(make_user):
+    from portal.roles import Role
+
+    class People:
+        reporter = make_user(Role.REPORTER, "rita")
+        supervisor = make_user(Role.SUPERVISOR, "sofia")
+        investigator = make_user(Role.INVESTIGATOR, "ivan")
+        other_investigator = make_user(Role.INVESTIGATOR, "olga")
+        officer = make_user(Role.RELEASE_OFFICER, "rhea")
+        second_officer = make_user(Role.RELEASE_OFFICER, "rafa")
+        auditor = make_user(Role.AUDITOR, "aaron")
+        admin = make_user(Role.ADMIN, "ada")
+
+    return People
+
+
+@pytest.fixture
+def case(people):
+    """A published case under investigation, assigned to Ivan."""
+    from tests.factories.incidents import make_published_incident
+
+    return make_published_incident(
+        reporter=people.reporter, supervisor=people.supervisor, investigator=people.investigator, state="investigation"
+    )
+
+
+@pytest.fixture
+def footage(case, people):
+    from tests.factories.releases import make_video_footage
+
+    return make_video_footage(incident=case, uploaded_by=people.investigator)
+
+
+@pytest.fixture
+def in_review(footage, people):
+    """A release Ivan asked for, rendered by the real pipeline, with Rhea's change on it."""
+    from tests.factories.releases import make_release_in_review
+
+    return make_release_in_review(footage=footage, requested_by=people.investigator)

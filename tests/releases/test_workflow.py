@@ -1,0 +1,155 @@
+"""The release workflow: who may take which step, and the two-person rule, through the one writer."""
+
+from __future__ import annotations
+
+import pytest
+
+from portal.models import AuditEvent
+from releases.errors import ReleaseForbidden, ReleaseRefused
+from releases.models import ReleaseState, RenderJob, RenderState
+from releases.workflow import TRANSITIONS, apply_release_transition, request_release
+from tests.factories.releases import approve_and_publish, clear_all_findings, render_pending
+
+pytestmark = pytest.mark.django_db
+
+
+def refusals(action):
+    return AuditEvent.objects.filter(action=f"release.{action}", outcome="refused")
+
+
+def test_a_requested_release_is_rendered_into_review_with_its_hashes_and_log(in_review, footage):
+    assert in_review.state == ReleaseState.IN_REVIEW
+    assert in_review.original_sha256 == footage.sha256
+    assert len(in_review.release_sha256) == 64 and in_review.release_size > 0
+    assert in_review.release_file.name.startswith(f"releases/{in_review.pk}/")
+    assert in_review.pipeline_version and len(in_review.model_sha256) == 64
+    assert in_review.redaction_log["mode"] == "blur"
+    assert in_review.check_completed_at is not None
+    assert RenderJob.objects.get(release=in_review).state == RenderState.DONE
+    assert in_review.due_at.date() == (footage.incident.occurred_start + __import__("datetime").timedelta(days=30)).date()
+
+
+def test_only_a_supervisor_or_the_assigned_investigator_may_ask_for_a_release(footage, people):
+    for outsider in (people.reporter, people.other_investigator, people.officer, people.auditor, people.admin):
+        with pytest.raises(ReleaseForbidden):
+            request_release(footage, actor=outsider)
+    assert AuditEvent.objects.filter(action="release.request", outcome="refused").count() == 5
+    assert request_release(footage, actor=people.supervisor).state == ReleaseState.REQUESTED
+
+
+def test_a_footage_item_has_one_open_release_at_a_time(footage, people):
+    request_release(footage, actor=people.investigator)
+    with pytest.raises(ReleaseRefused):
+        request_release(footage, actor=people.supervisor)
+
+
+def test_the_officer_who_requested_the_render_cannot_approve_it(in_review, people):
+    apply_release_transition(in_review, "rerender", actor=people.officer)
+    render_pending(in_review)
+    with pytest.raises(ReleaseForbidden) as err:
+        apply_release_transition(in_review, "approve", actor=people.officer)
+    assert err.value.code == "two_person_rule"
+    assert refusals("approve").filter(actor=people.officer).exists()
+    in_review.refresh_from_db()
+    assert in_review.state == ReleaseState.IN_REVIEW
+
+
+def test_the_officer_who_made_a_change_cannot_approve_and_a_second_officer_can(in_review, people):
+    from releases import review
+
+    review.add_change(in_review, {"kind": "mute", "start_seconds": 0.2, "end_seconds": 0.8, "reason": "spoken_personal_data"},
+                      actor=people.officer)
+    apply_release_transition(in_review, "rerender", actor=people.officer)
+    render_pending(in_review)
+    with pytest.raises(ReleaseForbidden):
+        apply_release_transition(in_review, "approve", actor=people.officer)
+    clear_all_findings(in_review, officer=people.officer)
+    apply_release_transition(in_review, "approve", actor=people.second_officer)
+    in_review.refresh_from_db()
+    assert in_review.state == ReleaseState.APPROVED and in_review.approved_by == people.second_officer
+
+
+def test_the_requester_cannot_approve_even_holding_the_officer_role(footage, people):
+    from portal.accounts import set_roles
+    from portal.roles import Role
+
+    set_roles(user=people.supervisor, roles=[Role.SUPERVISOR, Role.RELEASE_OFFICER], acting_user=None)
+    release = request_release(footage, actor=people.supervisor)
+    render_pending(release)
+    with pytest.raises(ReleaseForbidden):
+        apply_release_transition(release, "approve", actor=people.supervisor)
+
+
+def test_clearing_a_finding_counts_as_shaping_the_redaction(in_review, people):
+    from releases.models import Release
+
+    Release.objects.filter(pk=in_review.pk).update(check_findings=[{"frame": 0, "seconds": 0, "box": [1, 1, 20, 20], "score": 0.9}])
+    in_review.refresh_from_db()
+    with pytest.raises(ReleaseRefused) as err:
+        apply_release_transition(in_review, "approve", actor=people.officer)
+    assert err.value.code == "check_not_cleared"
+    clear_all_findings(in_review, officer=people.officer)
+    with pytest.raises(ReleaseForbidden):
+        apply_release_transition(in_review, "approve", actor=people.officer)
+    apply_release_transition(in_review, "approve", actor=people.second_officer)
+
+
+def test_approval_needs_a_render_of_the_latest_changes(in_review, people):
+    from releases import review
+
+    review.add_change(in_review, {"kind": "manual", "keyframes": [[0, 10, 10, 60, 60], [30, 50, 50, 100, 100]],
+                                  "reason": "licence_plate"}, actor=people.officer)
+    with pytest.raises(ReleaseRefused) as err:
+        apply_release_transition(in_review, "approve", actor=people.second_officer)
+    assert err.value.code == "stale_render"
+
+
+def test_people_cannot_take_the_render_jobs_steps_and_nobody_invents_actions(in_review, people):
+    for action in ("start_redaction", "finish_redaction"):
+        with pytest.raises(ReleaseForbidden):
+            apply_release_transition(in_review, action, actor=people.officer)
+    with pytest.raises(ReleaseRefused):
+        apply_release_transition(in_review, "publish_now", actor=people.officer)
+    for who in (people.supervisor, people.investigator, people.auditor, people.admin):
+        with pytest.raises(ReleaseForbidden):
+            apply_release_transition(in_review, "approve", actor=who)
+
+
+def test_publishing_skips_no_step(in_review, people):
+    with pytest.raises(ReleaseRefused) as err:
+        apply_release_transition(in_review, "publish", actor=people.second_officer)
+    assert err.value.code == "wrong_state"
+
+
+def test_withholding_needs_a_legal_ground_and_other_needs_words(in_review, people):
+    with pytest.raises(ReleaseRefused):
+        apply_release_transition(in_review, "withhold", actor=people.officer)
+    with pytest.raises(ReleaseRefused):
+        apply_release_transition(in_review, "withhold", actor=people.officer, ground="other")
+    with pytest.raises(ReleaseRefused):
+        apply_release_transition(in_review, "withhold", actor=people.officer, ground="because")
+    apply_release_transition(in_review, "withhold", actor=people.officer, ground="court_order", reason="Order 26-117.")
+    in_review.refresh_from_db()
+    assert in_review.state == ReleaseState.WITHHELD and in_review.withheld_ground == "court_order"
+    with pytest.raises(ReleaseRefused):
+        apply_release_transition(in_review, "approve", actor=people.second_officer)
+
+
+def test_publishing_signs_a_manifest_that_verifies_the_stored_file(in_review, people):
+    from releases.signing import load_signing_key
+    from releases.verification import verify_file_against_manifest
+
+    release = approve_and_publish(in_review, approver=people.second_officer)
+    assert release.state == ReleaseState.PUBLISHED
+    manifest = release.manifest
+    assert manifest["file"]["sha256"] == release.release_sha256
+    assert manifest["original_sha256"] == release.original_sha256
+    assert manifest["incident_reference"] == release.incident.reference
+    with release.release_file.open("rb") as f:
+        assert verify_file_against_manifest(f, manifest, release.signature, load_signing_key().public_key()).ok
+    audit = AuditEvent.objects.filter(action="release.publish", outcome="success").get()
+    assert audit.to_state == "published"
+
+
+def test_every_transition_is_in_the_one_table():
+    assert set(TRANSITIONS) == {"start_redaction", "finish_redaction", "rerender", "approve", "withhold", "publish"}
