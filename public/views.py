@@ -58,7 +58,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "incidents": incidents,
             "query": query.urlencode(),
-            "map_points": json.dumps(map_points(incidents)),
+            "map_points": map_points(incidents),
             "map_bounds": json.dumps([[float(CITY_BOUNDS[0]), float(CITY_BOUNDS[1])], [float(CITY_BOUNDS[2]), float(CITY_BOUNDS[3])]]),
             "tile_url": settings.PUBLIC_MAP_TILE_URL,
         },
