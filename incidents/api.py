@@ -51,6 +51,15 @@ class IncidentWriteSerializer(serializers.ModelSerializer):
         model = Incident
         fields = [*services.EDITABLE_FIELDS, "people", "submit"]
 
+    def to_internal_value(self, data):
+        # State, reference and assignment change only through their own endpoints; saying so
+        # beats silently ignoring a client that thinks it can set them here.
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields))
+            if unknown:
+                raise ValidationError({str(name)[:64]: ["This field cannot be set here."] for name in unknown[:20]})
+        return super().to_internal_value(data)
+
 
 class IncidentSummarySerializer(serializers.ModelSerializer):
     reporter = serializers.SerializerMethodField()
