@@ -21,7 +21,7 @@ from releases.workflow import apply_release_transition, request_release
 _CLIPS: dict[tuple, Path] = {}
 
 
-def test_clip(seconds: float = 2, size: tuple[int, int] = (320, 240)) -> Path:
+def test_clip(seconds: float = 1, size: tuple[int, int] = (320, 240)) -> Path:
     """A synthetic clip, made once per session and per shape."""
     key = (seconds, size)
     if key not in _CLIPS or not _CLIPS[key].exists():
@@ -30,7 +30,7 @@ def test_clip(seconds: float = 2, size: tuple[int, int] = (320, 240)) -> Path:
     return _CLIPS[key]
 
 
-def make_video_footage(*, incident, uploaded_by: User, seconds: float = 2, size=(320, 240), clip: Path | None = None,
+def make_video_footage(*, incident, uploaded_by: User, seconds: float = 1, size=(320, 240), clip: Path | None = None,
                        process: bool = False):
     item = ingest_file(
         clip or test_clip(seconds, size), incident=incident, uploaded_by=uploaded_by, kind="body_worn",

@@ -1,0 +1,93 @@
+"""Demo releases for `make run`: footage of published demo cases, redacted, reviewed by one
+officer, approved by a second (`release2`) and published, all through the real workflow.
+Idempotent: a case whose footage already has a release is driven on from where it stands."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+from django.contrib.auth.models import User
+
+from incidents.models import Incident
+from portal.accounts import create_user_with_role
+from portal.demo import demo_password
+from portal.roles import Role
+
+from . import review
+from .models import Release, ReleaseState, RenderJob, RenderState
+from .rendering import run_render_job
+from .workflow import apply_release_transition, request_release
+
+DEMO_CASES = 2
+SECOND_OFFICER = "release2"
+
+
+def second_release_officer() -> User:
+    user = User.objects.filter(username=SECOND_OFFICER).first()
+    if user is None:
+        user = create_user_with_role(
+            username=SECOND_OFFICER, role=Role.RELEASE_OFFICER, password=demo_password()[0],
+            email=f"{SECOND_OFFICER}@city.invalid", first_name="Rafael", last_name="Okafor", check_password_strength=False,
+        )
+    return user
+
+
+def _demo_footage(incident: Incident, supervisor: User):
+    from footage.models import FootageItem
+
+    item = FootageItem.objects.filter(incident=incident, media_type="video").order_by("pk").first()
+    if item is not None:
+        return item
+    # No footage demo ran for this case: bring a short synthetic clip in through the real ingest.
+    from footage.ingest import ingest_file
+    from footage.media import make_test_clip
+
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = make_test_clip(Path(tmp) / "demo-bodycam.mp4", 3, (640, 360))
+        return ingest_file(clip, incident=incident, uploaded_by=supervisor, kind="body_worn",
+                           original_filename="demo-bodycam.mp4")
+
+
+def _rendered(release: Release, timeout: float = 180) -> Release:
+    """Render here; if a running worker took the job first, wait for it."""
+    deadline = time.monotonic() + timeout
+    while True:
+        for job in RenderJob.objects.filter(release=release, state=RenderState.QUEUED):
+            run_render_job(job.pk)
+        release.refresh_from_db()
+        if release.state not in (ReleaseState.REQUESTED, ReleaseState.REDACTING):
+            return release
+        if not RenderJob.objects.filter(release=release, state__in=[RenderState.QUEUED, RenderState.RUNNING]).exists():
+            return release  # the render failed; leave it for a person to see
+        if time.monotonic() > deadline:
+            return release
+        time.sleep(1)
+
+
+def load(users, stdout=None) -> None:
+    supervisor, officer = users[Role.SUPERVISOR], users[Role.RELEASE_OFFICER]
+    approver = second_release_officer()
+    published = 0
+    incidents = Incident.objects.filter(published_at__isnull=False, police_report_number__startswith="DEMO-").order_by("pk")
+    for incident in incidents[:DEMO_CASES]:
+        item = _demo_footage(incident, supervisor)
+        if not item.sha256:
+            continue
+        release = Release.objects.filter(footage=item).order_by("-pk").first()
+        if release is None:
+            release = request_release(item, actor=supervisor, reason="Demo: public interest in the incident.")
+        if release.state in (ReleaseState.REQUESTED, ReleaseState.REDACTING):
+            release = _rendered(release)
+        if release.state == ReleaseState.IN_REVIEW:
+            for i, finding in enumerate(release.check_findings):
+                if not finding.get("cleared_by_id"):
+                    review.clear_finding(release, i, "Demo: a face on a poster, not a person.", actor=officer)
+            apply_release_transition(release, "approve", actor=approver, reason="Demo: checked frame by frame.")
+        if release.state == ReleaseState.APPROVED:
+            apply_release_transition(release, "publish", actor=approver)
+        release.refresh_from_db()
+        published += release.state == ReleaseState.PUBLISHED
+    if stdout is not None:
+        stdout.write(f"Releases: {published} demo release(s) published; second release officer '{SECOND_OFFICER}'.")

@@ -1,0 +1,75 @@
+"""Nothing reaches the public side unless it is approved, published and of a published incident."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+
+from releases.selectors import published_releases
+from releases.workflow import apply_release_transition
+from tests.factories.releases import approve_and_publish
+
+pytestmark = pytest.mark.django_db
+
+
+def _public_urls(release):
+    return [f"/releases/{release.pk}/manifest.json"]
+
+
+def _fetch(release):
+    from releases.public_views import release_file, release_manifest
+    from django.http import Http404
+    from django.test import RequestFactory
+
+    rf = RequestFactory()
+    results = []
+    for view in (release_manifest, release_file):
+        try:
+            results.append(view(rf.get("/"), release.pk).status_code)
+        except Http404:
+            results.append(404)
+    return results
+
+
+def test_an_unapproved_release_is_never_served_publicly(in_review):
+    assert not published_releases().filter(pk=in_review.pk).exists()
+    assert _fetch(in_review) == [404, 404]
+    assert Client().get(f"/releases/{in_review.pk}/manifest.json").status_code == 404
+
+
+def test_an_approved_but_unpublished_release_is_not_served(in_review, people):
+    apply_release_transition(in_review, "approve", actor=people.second_officer)
+    assert _fetch(in_review) == [404, 404]
+
+
+def test_a_withheld_release_is_never_served_publicly(in_review, people):
+    apply_release_transition(in_review, "approve", actor=people.second_officer)
+    apply_release_transition(in_review, "withhold", actor=people.second_officer, ground="ongoing_investigation")
+    assert not published_releases().filter(pk=in_review.pk).exists()
+    assert _fetch(in_review) == [404, 404]
+
+
+def test_a_published_release_of_an_unpublished_incident_stays_private(in_review, people):
+    from incidents.models import Incident
+
+    Incident.objects.filter(pk=in_review.incident_id).update(published_at=None)
+    approve_and_publish(in_review, approver=people.second_officer)
+    assert not published_releases().filter(pk=in_review.pk).exists()
+    assert _fetch(in_review) == [404, 404]
+
+
+def test_a_published_release_serves_its_file_and_signed_manifest(in_review, people):
+    release = approve_and_publish(in_review, approver=people.second_officer)
+    assert _fetch(release) == [200, 200]
+    body = Client().get(f"/releases/{release.pk}/manifest.json").json()
+    assert body["manifest"]["file"]["sha256"] == release.release_sha256 and body["signature"]
+    key = Client().get("/.well-known/release-signing-key.pem")
+    if key.status_code == 200:
+        assert b"BEGIN PUBLIC KEY" in key.content
+    from releases.public_views import release_file
+    from django.test import RequestFactory
+
+    ranged = release_file(RequestFactory().get("/", HTTP_RANGE="bytes=0-99"), release.pk)
+    assert ranged.status_code == 206 and ranged["Content-Length"] == "100"

@@ -1,0 +1,70 @@
+"""A render survives its worker being killed: no partial file anywhere, one file after restart."""
+
+from __future__ import annotations
+
+import signal
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from portal.celery import app
+from releases.models import Release, ReleaseState, RenderJob, RenderState
+from releases.rendering import requeue_stale_jobs, run_render_job
+from releases.workflow import request_release
+from tests.factories.releases import make_video_footage
+from tests.workers import celery_worker, stop_worker, wait_until
+
+
+def _job(release_id) -> RenderJob:
+    connection.close()  # read the worker's commits, not a cached snapshot
+    return RenderJob.objects.filter(release_id=release_id).order_by("-id").first()
+
+
+def _files_under(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_render_killed_with_sigkill_completes_on_restart_with_exactly_one_file(case, people, tmp_path):
+    footage = make_video_footage(incident=case, uploaded_by=people.investigator, seconds=8, size=(640, 360))
+    release_folder = Path(settings.MEDIA_ROOT) / "releases"
+    app.conf.task_always_eager = False
+    try:
+        release = request_release(footage, actor=people.investigator)
+        with celery_worker(log_path=tmp_path / "worker-1.log") as worker:
+            job = wait_until(
+                lambda: (j := _job(release.pk)) and j.state == RenderState.RUNNING and j.progress > 0 and j,
+                timeout=120, interval=0.1, message="the render to make progress",
+            )
+            stop_worker(worker, signal.SIGKILL)
+        killed = _job(release.pk)
+        assert killed.state == RenderState.RUNNING and killed.progress < 0.8, "the kill came too late to test anything"
+        assert _files_under(release_folder / str(release.pk)) == [], "a killed render left a file in storage"
+        assert Release.objects.get(pk=release.pk).release_file == ""
+
+        with celery_worker(log_path=tmp_path / "worker-2.log"):
+            # The beat sweeper's job, run now rather than after the stale timeout.
+            assert requeue_stale_jobs(stale_after=timedelta(0)) == [job.pk]
+            wait_until(lambda: _job(release.pk).state in (RenderState.DONE, RenderState.FAILED), timeout=180,
+                       message="the render to finish after the restart")
+    finally:
+        app.conf.task_always_eager = True
+
+    done = _job(release.pk)
+    assert done.state == RenderState.DONE, done.last_error
+    assert done.attempts == 2
+    release = Release.objects.get(pk=release.pk)
+    assert release.state == ReleaseState.IN_REVIEW
+    files = _files_under(release_folder / str(release.pk))
+    assert [f.name for f in files] == [Path(release.release_file.name).name]
+    from footage.media import sha256_file
+
+    assert sha256_file(files[0]) == release.release_sha256
+    assert _files_under(Path(settings.RELEASE_WORK_DIR)) == []
+    # Running the finished job again changes nothing.
+    assert run_render_job(done.pk) is False
+    assert len(_files_under(release_folder / str(release.pk))) == 1
