@@ -76,3 +76,38 @@ def make_canary_incident(staff, *, tag: str, publish: bool, state: str = "invest
     if publish:
         incident = publish_incident(incident, actor=staff.release_officer, precision=precision)
     return incident
+
+
+@pytest.fixture
+def signing_key(settings):
+    """The deployment's signing key, made once if this checkout has none yet (as the releases
+    tests do), so publishing can sign manifests."""
+    from pathlib import Path
+
+    from releases.signing import generate_key_file
+
+    path = Path(settings.RELEASE_SIGNING_KEY)
+    if not path.exists():
+        try:
+            generate_key_file(path)
+        except FileExistsError:
+            pass
+    return path
+
+
+@pytest.fixture
+def second_officer(make_user):
+    return make_user(Role.RELEASE_OFFICER, "canary-release2-u", first_name="Canaryapproverfirst", last_name="Canaryapproverlast")
+
+
+def release_footage(incident, staff, *, approver, publish: bool = True):
+    """Footage of `incident` through the real release workflow: requested by the investigator,
+    rendered by the real pipeline, checked, approved by a second officer and published."""
+    from tests.factories.releases import approve_and_publish, clear_all_findings, make_release_in_review, make_video_footage
+
+    footage = make_video_footage(incident=incident, uploaded_by=staff.investigator)
+    release = make_release_in_review(footage=footage, requested_by=staff.investigator)
+    if not publish:
+        return release
+    release = clear_all_findings(release, officer=staff.release_officer)
+    return approve_and_publish(release, approver=approver)

@@ -1,0 +1,101 @@
+"""Released files: served only when published, under their public name, seekable, verifiable."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from tests.public.conftest import make_canary_incident, release_footage
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def published(staff, signing_key, second_officer):
+    incident = make_canary_incident(staff, tag="f1", publish=True, state="investigation")
+    release = release_footage(incident, staff, approver=second_officer)
+    assert release.state == "published"
+    return incident, release
+
+
+def file_url(release) -> str:
+    from releases.publication import public_file_name
+
+    return f"/files/{release.pk}/{public_file_name(release)}"
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_a_published_file_downloads_whole_with_its_sha256_as_etag(client, published):
+    _, release = published
+    response = client.get(file_url(release))
+    assert response.status_code == 200
+    data = body(response)
+    assert hashlib.sha256(data).hexdigest() == release.release_sha256
+    assert len(data) == release.release_size
+    assert response["ETag"] == f'"{release.release_sha256}"'
+    assert response["Accept-Ranges"] == "bytes"
+    assert client.get(file_url(release), HTTP_IF_NONE_MATCH=f'"{release.release_sha256}"').status_code == 304
+
+
+def test_the_player_can_ask_for_a_range(client, published):
+    _, release = published
+    whole = body(client.get(file_url(release)))
+    part = client.get(file_url(release), HTTP_RANGE="bytes=100-199")
+    assert part.status_code == 206
+    assert part["Content-Range"] == f"bytes 100-199/{release.release_size}"
+    assert body(part) == whole[100:200]
+    tail = client.get(file_url(release), HTTP_RANGE="bytes=-10")
+    assert body(tail) == whole[-10:]
+    assert client.get(file_url(release), HTTP_RANGE=f"bytes={release.release_size + 5}-").status_code == 416
+
+
+def test_a_wrong_name_or_an_unpublished_release_is_not_found(client, published, staff, second_officer):
+    incident, release = published
+    assert client.get(f"/files/{release.pk}/original.mp4").status_code == 404
+    other = make_canary_incident(staff, tag="f2", publish=True)
+    in_review = release_footage(other, staff, approver=second_officer, publish=False)
+    from releases.publication import public_file_name
+
+    assert client.get(f"/files/{in_review.pk}/{public_file_name(in_review)}").status_code == 404
+    assert in_review.release_file.name  # it exists in storage; it is just not public
+    page = client.get(f"/incidents/{other.reference}/").content.decode()
+    assert in_review.release_sha256 and in_review.release_sha256 not in page
+
+
+def test_the_incident_page_shows_the_player_hash_size_and_redactions(client, published):
+    incident, release = published
+    page = client.get(f"/incidents/{incident.reference}/").content.decode()
+    assert release.release_sha256 in page
+    assert file_url(release) in page
+    assert 'class="video-js' in page
+    assert "What was hidden and why" in page
+
+
+def test_the_verify_page_accepts_the_released_file_and_refuses_a_changed_one(client, published):
+    _, release = published
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = body(client.get(file_url(release)))
+    good = client.post("/verify/", {"release": release.pk, "file": SimpleUploadedFile("mine.mp4", data)})
+    assert "It matches" in good.content.decode()
+    changed = bytearray(data)
+    changed[len(changed) // 2] ^= 1
+    bad = client.post("/verify/", {"release": release.pk, "file": SimpleUploadedFile("mine.mp4", bytes(changed))})
+    assert "It does not match" in bad.content.decode()
+    typed = client.post("/verify/", {"release": release.pk, "sha256": release.release_sha256.upper()})
+    assert "It matches" in typed.content.decode()
+    wrong = client.post("/verify/", {"release": release.pk, "sha256": "0" * 64})
+    assert "It does not match" in wrong.content.decode()
+
+
+def test_the_verify_page_explains_bad_input(client, published):
+    _, release = published
+    response = client.post("/verify/", {"release": release.pk, "sha256": "not a hash"})
+    assert response.status_code == 400
+    assert "exactly 64 letters" in response.content.decode()
+    assert client.post("/verify/", {"release": 999999, "sha256": "0" * 64}).status_code == 400
+    assert client.post("/verify/", {}).status_code == 400
