@@ -1,0 +1,126 @@
+"""Public responses are cacheable, revalidate cheaply, change when what is public changes, and
+cost a fixed number of queries however many incidents there are."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from tests.public.conftest import make_canary_incident
+
+pytestmark = pytest.mark.django_db
+
+CACHED_PAGES = ["/", "/incidents/", "/statistics/", "/open-data/", "/your-rights/", "/api/public/incidents/",
+                "/feeds/releases.atom", "/sitemap.xml"]
+
+
+def test_public_pages_carry_validators_and_shared_cache_headers(client, staff):
+    make_canary_incident(staff, tag="c1", publish=True)
+    for url in CACHED_PAGES:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "public" in response["Cache-Control"] and "max-age=300" in response["Cache-Control"], url
+        assert response.has_header("ETag") and response.has_header("Last-Modified"), url
+        assert "Accept-Language" in response["Vary"] and "Cookie" in response["Vary"], url
+        again = client.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
+        assert again.status_code == 304, url
+
+
+def test_the_etag_changes_when_an_incident_is_published_or_withdrawn(client, staff):
+    first = make_canary_incident(staff, tag="c2", publish=True)
+    before = client.get("/incidents/")["ETag"]
+    second = make_canary_incident(staff, tag="c3", publish=True)
+    after_publish = client.get("/incidents/", HTTP_IF_NONE_MATCH=before)
+    assert after_publish.status_code == 200 and second.reference in after_publish.content.decode()
+    from incidents.workflow import unpublish_incident
+
+    unpublish_incident(second, actor=staff.release_officer, reason="Too early.")
+    after_withdrawal = client.get("/incidents/", HTTP_IF_NONE_MATCH=after_publish["ETag"])
+    assert after_withdrawal.status_code == 200
+    assert second.reference not in after_withdrawal.content.decode()
+    assert first.reference in after_withdrawal.content.decode()
+
+
+def test_the_etag_differs_by_language(client, staff):
+    make_canary_incident(staff, tag="c4", publish=True)
+    english = client.get("/incidents/", HTTP_ACCEPT_LANGUAGE="en")
+    spanish = client.get("/incidents/", HTTP_ACCEPT_LANGUAGE="es")
+    assert english["ETag"] != spanish["ETag"]
+    assert "Incidentes publicados" in spanish.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/", "/incidents/", "/statistics/", "/api/public/incidents/", "/feeds/releases.atom"])
+def test_query_count_does_not_grow_with_the_number_of_incidents(client, staff, url, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    make_canary_incident(staff, tag="q1", publish=True)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for n in range(2, 6):
+        make_canary_incident(staff, tag=f"q{n}", publish=True)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url).status_code == 200
+
+
+def test_an_incident_page_costs_a_fixed_number_of_queries(client, staff, django_assert_max_num_queries):
+    incident = make_canary_incident(staff, tag="q9", publish=True)
+    with django_assert_max_num_queries(8):
+        assert client.get(f"/incidents/{incident.reference}/").status_code == 200
+
+
+def test_the_language_switcher_only_goes_to_this_site(client):
+    response = client.get("/language/", {"language": "es", "next": "https://evil.example/"})
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "es"
+    ignored = client.get("/language/", {"language": "xx", "next": "/incidents/"})
+    assert ignored["Location"] == "/incidents/" and settings.LANGUAGE_COOKIE_NAME not in ignored.cookies
+
+
+def test_every_spanish_string_of_the_public_site_is_translated():
+    po = (Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    entries = po.split("\n\n")[1:]
+    assert len(entries) > 150
+    untranslated = []
+    for entry in entries:
+        if "#, fuzzy" in entry:
+            untranslated.append(entry)
+        msgstrs = re.findall(r'^msgstr(?:\[\d\])? "(.*)"$', entry, flags=re.M)
+        if not msgstrs or any(s == "" for s in msgstrs):
+            untranslated.append(entry)
+    assert not untranslated, untranslated[:5]
+
+
+def test_every_public_template_string_is_in_the_spanish_catalogue():
+    """A string added to a template without running makemessages would show in English."""
+    po = (Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
+    msgids = set(re.findall(r'^msgid "(.*)"$', po, flags=re.M))
+    roots = [Path(settings.BASE_DIR) / "public" / "templates", Path(settings.BASE_DIR) / "templates" / "public"]
+    missing = []
+    for root in roots:
+        for template in root.rglob("*.html"):
+            for text in re.findall(r'{% translate "([^"]+)"', template.read_text()):
+                if text not in msgids:
+                    missing.append((template.name, text))
+    assert not missing, missing
+
+
+def test_every_vocabulary_label_has_a_translation_hook():
+    from incidents.vocabulary import AGENCIES, CATEGORIES, OUTCOMES
+    from public.vocabulary_labels import LABELS
+
+    assert {label for _, label in AGENCIES + CATEGORIES + OUTCOMES} <= set(LABELS)
+
+
+def test_languages_django_lacks_are_known_and_arabic_is_right_to_left():
+    from django.utils.translation import get_language_info
+
+    for code in ("ht", "kea", "so"):
+        assert get_language_info(code)["name_local"]
+    assert get_language_info("ar")["bidi"] is True
+    assert {code for code, _ in settings.LANGUAGES} == {"en", "es", "ht", "zh-hant", "zh-hans", "vi", "kea", "ru", "ar", "pt-br", "fr", "so"}
+    for code in ("ht", "kea", "so", "zh_Hant", "pt_BR", "ar"):
+        assert (Path(settings.BASE_DIR) / "locale" / code / "LC_MESSAGES" / "django.mo").exists()
