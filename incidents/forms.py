@@ -31,7 +31,10 @@ def _uswds(form: forms.BaseForm) -> None:
         if form.is_bound and name in form.errors:
             widget.attrs["class"] += " usa-input--error"
             widget.attrs["aria-invalid"] = "true"
-            widget.attrs["aria-describedby"] = f"{form.add_prefix(name)}-error"
+            described_by = [f"{form.add_prefix(name)}-error"]
+            if field.help_text:
+                described_by.append(f"id_{form.add_prefix(name)}_helptext")
+            widget.attrs["aria-describedby"] = " ".join(described_by)
 
 
 class IncidentForm(forms.ModelForm):
@@ -108,6 +111,7 @@ class TransitionForm(forms.Form):
 
 
 class AssignForm(forms.Form):
+    prefix = "assign"  # several forms share the case page; prefixes keep their ids apart
     investigator = forms.ModelChoiceField(queryset=User.objects.none(), empty_label="- Select -")
     reason = forms.CharField(required=False, max_length=2000, label="Note (optional)")
 
@@ -119,6 +123,7 @@ class AssignForm(forms.Form):
 
 
 class NoteForm(forms.Form):
+    prefix = "note"  # several forms share the case page; prefixes keep their ids apart
     text = forms.CharField(label="Note", max_length=TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs):
@@ -127,6 +132,7 @@ class NoteForm(forms.Form):
 
 
 class FindingForm(forms.Form):
+    prefix = "finding"  # several forms share the case page; prefixes keep their ids apart
     text = forms.CharField(label="Findings", max_length=NARRATIVE_MAX, widget=forms.Textarea(attrs={"rows": 5}))
     outcome = forms.ChoiceField(label="Proposed outcome", choices=[("", "- Select -"), *Outcome.choices])
 
@@ -136,6 +142,7 @@ class FindingForm(forms.Form):
 
 
 class PublicSummaryForm(forms.Form):
+    prefix = "summary"  # several forms share the case page; prefixes keep their ids apart
     public_summary = forms.CharField(label="Public summary", max_length=TEXT_MAX, required=False,
                                      widget=forms.Textarea(attrs={"rows": 4}))
 
@@ -145,6 +152,7 @@ class PublicSummaryForm(forms.Form):
 
 
 class PublishForm(forms.Form):
+    prefix = "publish"  # several forms share the case page; prefixes keep their ids apart
     precision = forms.ChoiceField(label="Location shown to the public", choices=v.PUBLIC_LOCATION_PRECISIONS, initial="block")
 
     def __init__(self, *args, **kwargs):

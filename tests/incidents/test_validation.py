@@ -188,7 +188,7 @@ def test_transition_and_note_forms_reject_huge_text_with_a_message(people, clien
     incident = make_incident_in_state(IncidentState.INVESTIGATION, reporter=people.reporter, supervisor=people.supervisor,
                                       investigator=people.investigator)
     client.force_login(people.investigator)
-    response = client.post(reverse("incidents:notes", args=[incident.pk]), {"text": "n" * 100_000})
+    response = client.post(reverse("incidents:notes", args=[incident.pk]), {"note-text": "n" * 100_000})
     assert response.status_code == 400 and "text" in response.context["error"]["fields"]
     client.force_login(people.supervisor)
     response = client.post(reverse("incidents:transition", args=[incident.pk]), {"action": "close", "reason": "r" * 100_000,
