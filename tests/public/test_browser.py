@@ -106,3 +106,35 @@ def test_the_language_switcher_changes_the_language_and_keeps_the_page(page, liv
     page.get_by_label("Idioma / Language").select_option("ar")
     page.get_by_role("button", name="Cambiar idioma").click()
     assert page.locator("html").get_attribute("dir") == "rtl"
+
+
+@pytest.fixture
+def with_video(staff, signing_key, second_officer):
+    from tests.public.conftest import release_footage
+
+    incident = make_canary_incident(staff, tag="v1", publish=True, summary="Agents pushed a man; a body camera filmed it.")
+    release = release_footage(incident, staff, approver=second_officer)
+    return incident, release
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_player_works_from_the_keyboard_and_the_page_meets_wcag(page, live_server, with_video, language):
+    incident, release = with_video
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page.goto(f"{live_server.url}/incidents/{incident.reference}/")
+    page.wait_for_selector(".vjs-big-play-button")
+    assert_accessible(page)
+    page.locator(".vjs-big-play-button").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => !document.querySelector('video').paused && document.querySelector('video').currentTime > 0.2")
+    play_control = page.locator(".vjs-play-control").first
+    play_control.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('video').paused")
+    page.locator(".vjs-playback-rate .vjs-menu-button").first.focus()
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('video').playbackRate !== 1")
+    download = page.locator(f'a[download][href$="{release.pk}.mp4"]')
+    assert download.count() == 1
