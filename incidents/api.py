@@ -20,7 +20,7 @@ from . import access, exports, services, workflow
 from . import vocabulary as v
 from .audit_trail import filter_events
 from .forms import AuditFilterForm, IncidentFilterForm
-from .models import NARRATIVE_MAX, TEXT_MAX, CaseNote, Finding, Incident, Outcome, Person
+from .models import NARRATIVE_MAX, TEXT_MAX, CaseNote, Finding, Incident, IncidentState, Outcome, Person
 from .search import filter_incidents
 from .workflow import TRANSITIONS, TransitionRefused
 
@@ -61,7 +61,13 @@ class IncidentWriteSerializer(serializers.ModelSerializer):
         return super().to_internal_value(data)
 
 
+STATE_HELP = "Workflow state: " + ", ".join(IncidentState.values) + "."
+
+
 class IncidentSummarySerializer(serializers.ModelSerializer):
+    # A plain string with its values listed: several apps have a field called `state`, and one
+    # shared enum name in the schema would be ambiguous.
+    state = serializers.CharField(read_only=True, help_text=STATE_HELP)
     reporter = serializers.SerializerMethodField()
     assigned_investigator = serializers.SerializerMethodField()
 

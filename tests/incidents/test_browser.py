@@ -64,6 +64,7 @@ def test_an_incident_goes_from_a_phone_report_to_closure(browser, phone_page, li
     # The supervisor triages, assigns and opens the investigation.
     context, page = _as(browser, live_server, "sofia")
     assert page.get_by_role("link", name=incident.reference).first.is_visible()  # "Awaiting triage" on the dashboard
+    assert_accessible(page)
     page.goto(f"{live_server.url}/staff/incidents/")
     assert_accessible(page)
     page.get_by_role("link", name=incident.reference).click()
@@ -76,6 +77,7 @@ def test_an_incident_goes_from_a_phone_report_to_closure(browser, phone_page, li
 
     # The investigator works the case and proposes findings.
     context, page = _as(browser, live_server, "ivan")
+    assert_accessible(page)
     page.get_by_role("link", name=incident.reference).first.click()  # "My queue"
     page.locator("#id_note-text").fill("Spoke with the bakery owner; footage requested.")
     page.get_by_role("button", name="Add note").click()

@@ -198,3 +198,9 @@ def test_transition_and_note_forms_reject_huge_text_with_a_message(people, clien
     assert response.status_code == 400 and "outcome" in response.context["error"]["fields"]
     incident.refresh_from_db()
     assert incident.state == IncidentState.INVESTIGATION and not incident.notes.exists()
+
+
+@pytest.mark.parametrize("url", ["/api/incidents/99999999999999999999999/", "/staff/incidents/99999999999999999999999/"])
+def test_an_absurd_case_number_is_not_found_rather_than_a_crash(people, client, url):
+    client.force_login(people.supervisor)
+    assert client.get(url).status_code == 404
