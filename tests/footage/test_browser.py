@@ -1,0 +1,50 @@
+"""The staff footage pages in Chromium: uploading several files at once with tus-js-client and a
+progress bar, then the item page with its player and live processing progress; axe-core
+WCAG 2.1 AA on each page, on a desktop and on a phone."""
+
+from __future__ import annotations
+
+import pytest
+
+from footage.models import FootageItem
+from tests.browser import assert_accessible, sign_in
+from tests.factories.footage import clip_file, make_footage
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
+
+
+def test_a_reporter_uploads_two_files_at_once_and_opens_the_result(page, live_server, people, case, tmp_path):
+    from PIL import Image
+
+    photo = tmp_path / "scene.jpg"
+    Image.new("RGB", (320, 240), "teal").save(photo, "JPEG")
+    sign_in(page, live_server.url, "rita")
+    page.goto(f"{live_server.url}/staff/footage/upload/?incident={case.pk}")
+    assert_accessible(page)
+
+    page.get_by_label("Kind of footage").select_option("body_worn")
+    page.get_by_label("Camera or device id").fill("BWC-9")
+    page.get_by_label("Files").set_input_files([str(clip_file()), str(photo)])
+    page.get_by_role("button", name="Start uploading").click()
+
+    page.wait_for_function("document.querySelectorAll('.upload-row[data-state=done]').length === 2", timeout=120_000)
+    assert FootageItem.objects.filter(incident=case).count() == 2
+    assert_accessible(page)
+
+    page.locator(".upload-row", has_text=clip_file().name).get_by_role("link").click()
+    page.wait_for_load_state("domcontentloaded")
+    assert page.get_by_role("heading", level=1).inner_text() == clip_file().name
+    assert page.get_by_role("heading", name="Processing").is_visible()
+
+
+def test_the_item_page_plays_the_proxy_and_passes_axe_on_a_phone(phone_page, live_server, people, case):
+    item = make_footage(incident=case, uploaded_by=people.reporter, seconds=1, size=(320, 180))
+    sign_in(phone_page, live_server.url, "ivan")
+
+    phone_page.goto(f"{live_server.url}/staff/footage/{item.pk}/")
+
+    phone_page.wait_for_function("document.querySelector('video') && document.querySelector('video').readyState >= 1", timeout=30_000)
+    assert phone_page.locator("[data-sha256]").inner_text() == item.sha256
+    assert_accessible(phone_page)
+    phone_page.goto(f"{live_server.url}/staff/footage/")
+    assert_accessible(phone_page)
