@@ -63,7 +63,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("send_back", "Send the findings back", [S.FINDINGS_PROPOSED], S.INVESTIGATION, [SUPERVISOR], needs_reason=True),
         _t("close", "Close without findings", [S.TRIAGE, S.INVESTIGATION], S.CLOSED, [SUPERVISOR],
            needs_reason=True, needs_outcome=True),
-        _t("reopen", "Reopen", [S.CLOSED], S.INVESTIGATION, [SUPERVISOR], needs_reason=True, needs_assignee=True),
+        # A reopened case goes back to triage, where the supervisor decides who works it next;
+        # a case closed straight from triage may have no investigator to hand it back to.
+        _t("reopen", "Reopen", [S.CLOSED], S.TRIAGE, [SUPERVISOR], needs_reason=True),
     ]
 }
 

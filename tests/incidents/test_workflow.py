@@ -38,7 +38,7 @@ TARGETS = {
     "approve_findings": IncidentState.CLOSED,
     "send_back": IncidentState.INVESTIGATION,
     "close": IncidentState.CLOSED,
-    "reopen": IncidentState.INVESTIGATION,
+    "reopen": IncidentState.TRIAGE,
 }
 # Who cannot even see a case filed by `reporter` and assigned to `investigator`.
 CANNOT_SEE = {"other_reporter", "other_investigator", "admin"}
@@ -218,12 +218,34 @@ def test_sending_findings_back_emails_the_investigator_who_then_sees_the_case_ag
     assert closed.outcome == "not_sustained" and closed.closed_at is not None
 
 
-def test_reopening_clears_the_outcome_and_keeps_the_reason(people):
+def test_reopening_clears_the_outcome_keeps_the_reason_and_returns_the_case_to_triage(people):
     incident = make_incident_in_state(IncidentState.CLOSED, reporter=people.reporter, supervisor=people.supervisor,
                                       investigator=people.investigator)
     reopened = apply_transition(incident, "reopen", actor=people.supervisor, reason="New footage arrived.")
-    assert (reopened.state, reopened.outcome, reopened.closed_at) == (IncidentState.INVESTIGATION, "", None)
+    assert (reopened.state, reopened.outcome, reopened.closed_at) == (IncidentState.TRIAGE, "", None)
+    assert reopened.assigned_investigator == people.investigator
+    assert apply_transition(reopened, "open_investigation", actor=people.supervisor).state == IncidentState.INVESTIGATION
     assert AuditEvent.objects.get(object_id=str(incident.pk), action="incident.reopen").reason == "New footage arrived."
+
+
+def test_a_case_closed_from_triage_without_an_investigator_can_be_reopened_and_assigned(people):
+    incident = make_incident_in_state(IncidentState.TRIAGE, reporter=people.reporter, supervisor=people.supervisor)
+    closed = apply_transition(incident, "close", actor=people.supervisor, reason="Not a federal matter.", outcome="unfounded")
+    reopened = apply_transition(closed, "reopen", actor=people.supervisor, reason="It was ICE after all.")
+    assign_investigator(reopened, actor=people.supervisor, investigator=people.investigator)
+    assert apply_transition(reopened, "open_investigation", actor=people.supervisor).state == IncidentState.INVESTIGATION
+
+
+def test_two_supervisors_deciding_at_once_cannot_both_win(people):
+    incident = make_incident_in_state(IncidentState.FINDINGS_PROPOSED, reporter=people.reporter, supervisor=people.supervisor,
+                                      investigator=people.investigator)
+    apply_transition(incident, "approve_findings", actor=people.supervisor)
+    # The second decision is checked against the locked, current row, not the caller's stale copy.
+    with pytest.raises(TransitionRefused) as refused:
+        apply_transition(incident, "send_back", actor=people.supervisor, reason="Too late.")
+    assert refused.value.status == 409
+    incident.refresh_from_db()
+    assert incident.state == IncidentState.CLOSED and incident.findings.get().status == FindingStatus.APPROVED
 
 
 def test_investigators_add_notes_and_others_cannot(people, api_client):
