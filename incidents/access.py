@@ -32,16 +32,13 @@ def visible_incidents(user: User | AnonymousUser | None) -> QuerySet[Incident]:
     return Incident.objects.filter(condition)
 
 
-def get_visible_incident(user: User | AnonymousUser | None, pk, *, for_update: bool = False) -> Incident:
+def get_visible_incident(user: User | AnonymousUser | None, pk) -> Incident:
     """The incident if `user` may see it; Http404 otherwise, so its existence is not revealed."""
     try:
         pk = int(pk)
     except (TypeError, ValueError):
         raise Http404("No such incident.") from None
-    queryset = visible_incidents(user)
-    if for_update:
-        queryset = queryset.select_for_update()
-    incident = queryset.filter(pk=pk).first()
+    incident = visible_incidents(user).filter(pk=pk).first()
     if incident is None:
         raise Http404("No such incident.")
     return incident

@@ -131,8 +131,10 @@ def _incident_form(request: HttpRequest, incident: Incident | None) -> HttpRespo
 
 def _detail_context(request: HttpRequest, incident: Incident, **overrides) -> dict:
     user = request.user
-    transitions = [t for t in workflow.available_transitions(user, incident) if t.action != "propose_findings"]
-    proposing = any(t.action == "propose_findings" for t in workflow.available_transitions(user, incident))
+    available = workflow.available_transitions(user, incident)
+    # Proposing findings has its own form (text and outcome); every other step is a button with a reason.
+    transitions = [t for t in available if t.action != "propose_findings"]
+    proposing = len(transitions) < len(available)
     context = {
         "incident": incident,
         "people": incident.people.all(),
