@@ -30,6 +30,29 @@ def test_clip(seconds: float = 1, size: tuple[int, int] = (320, 240)) -> Path:
     return _CLIPS[key]
 
 
+def face_clip(seconds: float = 1) -> Path:
+    """A clip of a real face photo (shared test media) held still, with a tone: the pipeline finds
+    one face track in it. Falls back to the synthetic pattern if the shared media is missing."""
+    import os
+    import subprocess
+
+    photo = Path(os.environ.get("PORTAL_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared")) / "media" / "faces" / "obama.jpg"
+    if not photo.exists():
+        return test_clip(seconds)
+    key = ("face", seconds)
+    if key not in _CLIPS or not _CLIPS[key].exists():
+        out = Path(tempfile.mkdtemp(prefix="release-clips-")) / "face.mp4"
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-y", "-loop", "1", "-framerate", "25", "-i", str(photo),
+             "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+             "-t", str(seconds), "-vf", "scale=320:240,format=yuv420p", "-c:v", "libx264", "-preset", "ultrafast",
+             "-c:a", "aac", "-shortest", str(out)],
+            check=True,
+        )
+        _CLIPS[key] = out
+    return _CLIPS[key]
+
+
 def make_video_footage(*, incident, uploaded_by: User, seconds: float = 1, size=(320, 240), clip: Path | None = None,
                        process: bool = False):
     item = ingest_file(

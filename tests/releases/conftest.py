@@ -55,9 +55,9 @@ def case(people):
 
 @pytest.fixture
 def footage(case, people):
-    from tests.factories.releases import make_video_footage
+    from tests.factories.releases import face_clip, make_video_footage
 
-    return make_video_footage(incident=case, uploaded_by=people.investigator)
+    return make_video_footage(incident=case, uploaded_by=people.investigator, clip=face_clip())
 
 
 @pytest.fixture

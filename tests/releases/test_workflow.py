@@ -153,3 +153,34 @@ def test_publishing_signs_a_manifest_that_verifies_the_stored_file(in_review, pe
 
 def test_every_transition_is_in_the_one_table():
     assert set(TRANSITIONS) == {"start_redaction", "finish_redaction", "rerender", "approve", "withhold", "publish"}
+
+
+def test_do_not_redact_takes_effect_only_once_a_second_officer_confirms(in_review, people):
+    from releases import review
+    from releases.rendering import pipeline_inputs
+
+    track = in_review.redaction_log["tracks"][0]["id"]
+    change = review.add_change(in_review, {"kind": "do_not_redact", "track_id": track, "reason": "official_in_public"},
+                               actor=people.officer)
+    assert pipeline_inputs(in_review)["suppressed_tracks"] == []
+    with pytest.raises(ReleaseForbidden):
+        review.confirm_do_not_redact(change, actor=people.officer)
+    review.confirm_do_not_redact(change, actor=people.second_officer)
+    assert pipeline_inputs(in_review)["suppressed_tracks"] == [track]
+
+
+def test_the_second_check_finds_the_face_left_visible_and_blocks_approval_until_cleared(in_review, people, make_user):
+    from releases import review
+    from portal.roles import Role
+
+    track = in_review.redaction_log["tracks"][0]["id"]
+    review.add_change(in_review, {"kind": "suppress", "track_id": track, "reason": "false_detection"}, actor=people.officer)
+    apply_release_transition(in_review, "rerender", actor=people.officer)
+    render_pending(in_review)
+    assert in_review.open_findings, "the scan should see the face the reviewer un-hid"
+    third = make_user(Role.RELEASE_OFFICER, "rosa")
+    with pytest.raises(ReleaseRefused) as err:
+        apply_release_transition(in_review, "approve", actor=third)
+    assert err.value.code == "check_not_cleared"
+    clear_all_findings(in_review, officer=people.officer)
+    apply_release_transition(in_review, "approve", actor=third)

@@ -18,7 +18,8 @@
   var keyframes = [];  // [frame, x1, y1, x2, y2] in source pixels
 
   function fps() { return (data && data.fps) || 30; }
-  function currentFrame() { return Math.round(proxy.currentTime * fps()); }
+  // Frame f is shown from f/fps to (f+1)/fps; seeks land mid-frame, so flooring is exact.
+  function currentFrame() { return Math.floor(proxy.currentTime * fps() + 1e-6); }
   function say(text, isError) {
     messageEl.textContent = text;
     messageEl.className = isError ? "is-error" : "";
@@ -235,6 +236,7 @@
   document.getElementById("draw-box").addEventListener("click", function () {
     drawing = !drawing; proxy.pause();
     this.textContent = drawing ? "Stop drawing" : "Draw a box";
+    if (drawing) canvas.scrollIntoView({ block: "center" });
     say(drawing ? "Drag over the footage to place a box at frame " + currentFrame() + "." : "");
   });
   document.getElementById("discard-box").addEventListener("click", function () {
