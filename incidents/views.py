@@ -82,6 +82,8 @@ def _add_service_errors(form: IncidentForm, error: ValidationError) -> None:
 @require_http_methods(["GET", "POST"])
 def incident_new(request: HttpRequest) -> HttpResponse:
     if not access.can_file(request.user):
+        record_event(actor=request.user, action="incident.filed", object_type="incidents.incident", outcome=AuditOutcome.REFUSED,
+                     request=request, detail={"refused": "may not file", "status": 403})
         raise PermissionDenied("You may not file incidents.")
     return _incident_form(request, None)
 

@@ -99,3 +99,12 @@ def test_pages_refuse_the_wrong_method(people, client):
     client.force_login(people.supervisor)
     assert client.get(reverse("incidents:transition", args=[incident.pk])).status_code == 405
     assert client.post(reverse("incidents:list")).status_code == 405
+
+
+@pytest.mark.parametrize("role", ["release_officer", "auditor", "admin"])
+def test_roles_that_do_not_file_are_refused_the_form_and_the_api_and_it_is_audited(people, client, api_client, role):
+    user = getattr(people, role)
+    client.force_login(user)
+    assert client.get(reverse("incidents:new")).status_code == 403
+    assert api_client(user).post("/api/incidents/", {"address": "x"}, format="json").status_code == 403
+    assert AuditEvent.objects.filter(actor_username=user.username, action="incident.filed", outcome="refused").count() == 2
