@@ -124,3 +124,30 @@ def test_languages_django_lacks_are_known_and_arabic_is_right_to_left():
     assert {code for code, _ in settings.LANGUAGES} == {"en", "es", "ht", "zh-hant", "zh-hans", "vi", "kea", "ru", "ar", "pt-br", "fr", "so"}
     for code in ("ht", "kea", "so", "zh_Hant", "pt_BR", "ar"):
         assert (Path(settings.BASE_DIR) / "locale" / code / "LC_MESSAGES" / "django.mo").exists()
+
+
+def test_a_repeated_page_is_served_from_the_cache_with_two_queries(client, staff, django_assert_max_num_queries):
+    from django.core.cache import cache
+
+    cache.clear()
+    incident = make_canary_incident(staff, tag="k1", publish=True)
+    first = client.get("/incidents/")
+    with django_assert_max_num_queries(2):
+        second = client.get("/incidents/")
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+    assert incident.reference in second.content.decode()
+
+
+def test_a_visitor_with_a_session_is_never_served_someone_elses_page(client, staff, make_user):
+    from portal.roles import Role
+
+    make_canary_incident(staff, tag="k2", publish=True)
+    client.get("/incidents/")
+    client.force_login(make_user(Role.AUDITOR))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/incidents/")
+    assert len(queries.captured_queries) > 2
