@@ -286,7 +286,7 @@ def requeue_stale_jobs(*, stale_after: timedelta | None = None) -> list[int]:
                 record_event(actor=None, action="release.render_failed", target=job.release, outcome=AuditOutcome.FAILED,
                              reason="the worker was lost on every attempt", detail={"render_job": job.pk})
             continue
-        if stale.update(state=RenderState.QUEUED, stage="queued again after a lost worker"):
+        if stale.update(state=RenderState.QUEUED, stage="requeued: worker lost"):
             send.append(job.pk)
     send += list(
         RenderJob.objects.filter(state=RenderState.QUEUED, created_at__lt=cutoff).exclude(pk__in=send).values_list("pk", flat=True)

@@ -172,6 +172,14 @@ def _apply(release, action, *, actor, reason, ground, request, fields) -> Releas
     locked.state_changed_at = now
     locked.save()
 
+    if action == "publish":
+        from footage.custody import record_custody
+
+        # The release copy leaves the city's custody: the footage's chain records which bytes.
+        record_custody(
+            locked.footage, "exported", actor=actor, request=request, derived_sha256=locked.release_sha256,
+            detail={"release": locked.pk, "published_as": locked.manifest["file"]["name"]},
+        )
     if action == "rerender":
         job = RenderJob.objects.create(release=locked, requested_by=actor)
         detail["render_job"] = job.pk

@@ -97,7 +97,7 @@ def test_clearing_a_finding_counts_as_shaping_the_redaction(in_review, people):
 def test_approval_needs_a_render_of_the_latest_changes(in_review, people):
     from releases import review
 
-    review.add_change(in_review, {"kind": "manual", "keyframes": [[0, 10, 10, 60, 60], [30, 50, 50, 100, 100]],
+    review.add_change(in_review, {"kind": "manual", "keyframes": [[0, 10, 10, 60, 60], [20, 50, 50, 100, 100]],
                                   "reason": "licence_plate"}, actor=people.officer)
     with pytest.raises(ReleaseRefused) as err:
         apply_release_transition(in_review, "approve", actor=people.second_officer)
