@@ -20,9 +20,7 @@ from footage.access import get_visible_footage
 
 from . import access, review, workflow
 from .errors import ReleaseError, ReleaseForbidden
-from .models import (
-    ChangeKind, RedactionChange, RedactionMode, RedactionReason, ReleaseState, RenderJob, UnredactReason, WithholdGround,
-)
+from .models import RedactionChange, RedactionMode, RedactionReason, ReleaseState, RenderJob, WithholdGround
 from .review_data import review_payload
 from .streaming import ranged_file_response
 
@@ -95,6 +93,7 @@ def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def release_transition(request: HttpRequest, pk: int) -> HttpResponse:
     release = access.get_visible_release(request.user, pk)
+    data: dict = {}
     try:
         data = _body(request)
         workflow.apply_release_transition(
@@ -104,7 +103,7 @@ def release_transition(request: HttpRequest, pk: int) -> HttpResponse:
     except ReleaseError as exc:
         if _wants_json(request):
             return _error_json(exc)
-        context = _detail_context(request, release, error=exc, posted=data if "data" in locals() else {})
+        context = _detail_context(request, release, error=exc, posted=data)
         return render(request, "releases/detail.html", context, status=_error_status(exc))
     if _wants_json(request):
         return JsonResponse({"id": release.pk, "state": release.state})
@@ -252,7 +251,3 @@ def clear_finding(request: HttpRequest, pk: int, index: int) -> HttpResponse:
 
     return _mutation_response(request, release, run)
 
-
-# Exposed to templates so the review page lists the reasons a reviewer may pick per kind.
-CHANGE_KINDS = ChangeKind.choices
-UNREDACT_REASONS = UnredactReason.choices
