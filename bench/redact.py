@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -48,10 +49,19 @@ def clip(seconds: float) -> tuple[Path, Path]:
     return mp4, gt
 
 
+CPU: dict[str, float] = {}
+LOAD: list[float] = [0.0, 0.0, 0.0]
+
+
 def timed(cmd: list[str], **kw) -> float:
+    """Wall seconds of a command; its CPU seconds (with its children's) go into CPU[cmd[0]...]."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     subprocess.run(cmd, check=True, **kw)
-    return time.monotonic() - t0
+    wall = time.monotonic() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[" ".join(cmd[:4])] = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall
 
 
 def over_redaction(log: dict, gt: dict) -> tuple[float, float]:
@@ -93,6 +103,7 @@ def main() -> int:
     if not (MEDIA / "make_clip.py").exists():
         sys.exit(f"shared media not found at {MEDIA} (set PORTAL_SHARED_DIR)")
     src, gt_path = clip(a.seconds)
+    LOAD[:] = os.getloadavg()
     gt = json.load(open(gt_path))
     duration = len(gt["frames"]) / gt["fps"]
     with tempfile.TemporaryDirectory(prefix="redact-bench-") as tmp:
@@ -101,6 +112,7 @@ def main() -> int:
                "--mode", a.mode, "--max-height", str(a.max_height), "--preset", a.preset,
                "--detect-every", str(a.detect_every), "--quiet"]
         t_redact = timed(cmd, cwd=ROOT)
+        cpu_redact = CPU[" ".join(cmd[:4])]
         log = json.load(open(log_path))
         score = json.loads(subprocess.run(
             [sys.executable, str(MEDIA / "score.py"), str(src), str(out), str(gt_path), "--json"],
@@ -127,11 +139,15 @@ def main() -> int:
     print(f"  all faces: {score['hidden'] * 100:.2f}%; frames with every face hidden:"
           f" {score['frames_with_every_face_hidden'] * 100:.2f}%")
     print(f"over-redaction: {area * 100:.2f}% of frame area hidden; {false_per_frame:.3f} false regions per frame")
-    print(f"speed: {duration / t_redact:.2f}x real time end to end ({t_redact:.1f} s for {duration:.0f} s)")
+    print(f"speed: {duration / t_redact:.2f}x real time end to end ({t_redact:.1f} s for {duration:.0f} s);"
+          f" load average before the run {LOAD[0]:.1f}, cores {os.cpu_count()}")
+    print(f"  CPU: {cpu_redact / duration:.2f} core-seconds per second of video"
+          f" (at most 2.00 is needed for 1x on 2 idle cores, given full overlap)")
     if t_decode:
         print(f"  ffmpeg decode alone: {duration / t_decode:.2f}x real time; redaction takes {t_redact / t_decode:.2f}x as long")
-        print(f"  plain transcode ({a.preset}, same size): {duration / t_transcode:.2f}x real time;"
-              f" redaction takes {t_redact / t_transcode:.2f}x as long")
+        cpu_plain = [v for k, v in CPU.items() if k.startswith("ffmpeg -v error -y")][0]
+        print(f"  plain transcode ({a.preset}, same size): {duration / t_transcode:.2f}x real time,"
+              f" {cpu_plain / duration:.2f} core-s per s; redaction takes {t_redact / t_transcode:.2f}x as long")
     print(f"pipeline timings: {json.dumps(log['timings'])}")
     return 0
 

@@ -39,11 +39,14 @@ class RedactionSettings:
     detect_width: int = 640  # full-frame detection width
     detect_threshold: float = 0.15  # lowest score kept; tracks start at tracker.new_track_score
     small_face_pass: bool = True  # also detect at full working resolution in tiles, in turn
-    tile: int = 512
-    refine_below_px: float = 100.0  # tracked faces smaller than this get a closer look
-    refine_face_px: float = 64.0  # ... enlarged so the face is about this tall
+    tile: int = 512  # detector input size of a tile
+    tile_scale: float = 1.0  # tiles may be enlarged, so faces of ~16 px become ~24 px
+    refine_below_px: float = 120.0  # tracked faces smaller than this get a closer look
+    refine_face_px: float = 80.0  # ... enlarged so the face is about this tall
     refine_context: float = 2.5  # crop side as a multiple of the face box
-    refine_threshold: float = 0.1
+    refine_motion_px: float = 40.0  # ... and at least this much room around it (at 1280 wide)
+    refine_max_input: int = 320  # crops are enlarged to at most this side
+    refine_threshold: float = 0.05
     refine_max: int = 8
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     box_grow_w: float = 1.45
@@ -113,7 +116,7 @@ class KeyframeDetector:
         self.small_size = (dw, max(2, round(height * dw / width / 2) * 2))
         self.tiles = []
         if settings.small_face_pass and width > dw * 1.2:
-            self.tiles = tile_grid(width, height, settings.tile, 0.25)
+            self.tiles = tile_grid(width, height, round(settings.tile / settings.tile_scale), 0.2)
 
     def rgb(self, frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
         y, u, v = planes(frame, self.width, self.height)
@@ -148,33 +151,37 @@ class KeyframeDetector:
             dets += self._refine(full, box)
         if self.tiles:
             y0, y1, x0, x1 = self.tiles[self.calls % len(self.tiles)]
-            for d in self.detector.detect(np.ascontiguousarray(full[y0:y1, x0:x1]), threshold=thr):
-                dets.append(Detection(d.x1 + x0, d.y1 + y0, d.x2 + x0, d.y2 + y0, d.score))
+            f = cfg.tile_scale
+            tile = cv2.resize(full[y0:y1, x0:x1], (round((x1 - x0) * f), round((y1 - y0) * f)),
+                              interpolation=cv2.INTER_LINEAR)
+            for d in self.detector.detect(tile, threshold=thr):
+                dets.append(Detection(d.x1 / f + x0, d.y1 / f + y0, d.x2 / f + x0, d.y2 / f + y0, d.score))
         self.calls += 1
         return merge(dets)
 
     def _refine(self, full: np.ndarray, box) -> list[Detection]:
-        """Detect in a crop around a tracked face, enlarged so the face is a comfortable size."""
+        """Detect in a crop around a tracked face, enlarged so the face is a comfortable size.
+
+        The crop leaves room for the face to have moved since the prediction (small faces in a
+        shaking camera move further than their own size between keyframes).
+        """
         cfg = self.settings
         x1, y1, x2, y2 = box
         size = max(x2 - x1, y2 - y1, 8.0)
         cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-        half = size * cfg.refine_context / 2
+        half = max(size * cfg.refine_context / 2, size / 2 + cfg.refine_motion_px * self.width / 1280)
         X1, Y1 = int(max(0, cx - half)), int(max(0, cy - half))
         X2, Y2 = int(min(self.width, cx + half)), int(min(self.height, cy + half))
         if X2 - X1 < 4 or Y2 - Y1 < 4:
             return []
-        f = max(1.0, cfg.refine_face_px / size)
+        f = max(1.0, min(cfg.refine_face_px / size, cfg.refine_max_input / (2 * half)))
         crop = cv2.resize(full[Y1:Y2, X1:X2], (max(32, round((X2 - X1) * f)), max(32, round((Y2 - Y1) * f))),
                           interpolation=cv2.INTER_LINEAR)
         fx, fy = crop.shape[1] / (X2 - X1), crop.shape[0] / (Y2 - Y1)
-        out = []
-        for d in self.detector.detect(crop, threshold=cfg.refine_threshold):
-            det = Detection(d.x1 / fx + X1, d.y1 / fy + Y1, d.x2 / fx + X1, d.y2 / fy + Y1, d.score)
-            dcx, dcy = (det.x1 + det.x2) / 2, (det.y1 + det.y2) / 2
-            if abs(dcx - cx) < size and abs(dcy - cy) < size:
-                out.append(det)
-        return out
+        return [
+            Detection(d.x1 / fx + X1, d.y1 / fy + Y1, d.x2 / fx + X1, d.y2 / fy + Y1, d.score)
+            for d in self.detector.detect(crop, threshold=cfg.refine_threshold)
+        ]
 
 
 def redact_video(

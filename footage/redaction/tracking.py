@@ -35,16 +35,20 @@ class Track:
     best_score: float = 0.0
 
     def predict(self, frame: int) -> np.ndarray:
-        return self.box + self.velocity * (frame - self.frame)
+        # Velocity from two keyframes is noisy: trust it for a third of a second, then hold.
+        return self.box + self.velocity * min(frame - self.frame, 10)
 
 
 @dataclass
 class TrackerConfig:
     new_track_score: float = 0.3  # a detection this sure starts a track
-    keep_track_score: float = 0.1  # a weaker one may only continue an existing track
+    keep_track_score: float = 0.05  # a weaker one may only continue an existing track
     pad_before: int = 10
-    pad_after: int = 20
+    pad_after: int = 15  # for a track seen on few keyframes (perhaps a false detection)
+    pad_after_established: int = 45  # for a track seen on `established_hits` keyframes or more
+    established_hits: int = 4
     min_iou: float = 0.1
+    match_px: float = 32.0  # small faces match within this distance (at 1280 wide) whatever their size
     coast_growth: float = 0.15  # boxes grow by this share per keyframe without a detection
 
 
@@ -80,9 +84,11 @@ class Tracker:
             for di, d in enumerate(dets):
                 ov = iou(tuple(pred), d.box)
                 dc = np.array([(d.x1 + d.x2) / 2, (d.y1 + d.y2) / 2])
-                dist = float(np.hypot(*(dc - pc))) / size
+                dist_px = float(np.hypot(*(dc - pc)))
+                dist = dist_px / size
                 ratio = max(d.y2 - d.y1, 1.0) / max(ph, 1.0)
-                if ov >= cfg.min_iou or (dist < 0.8 and 0.5 < ratio < 2.0):
+                near = dist < 0.8 or dist_px < cfg.match_px * (self.width or 1280) / 1280
+                if ov >= cfg.min_iou or (near and 0.5 < ratio < 2.0):
                     pairs.append((ov - 0.1 * dist, ti, di))
         pairs.sort(reverse=True)
         used_t, used_d = set(), set()
@@ -109,10 +115,11 @@ class Tracker:
             if ti in used_t:
                 alive.append(t)
                 continue
+            pad_after = cfg.pad_after_established if t.hits >= cfg.established_hits else cfg.pad_after
             for f in range(prev + 1, key + 1):
-                if f - t.frame <= cfg.pad_after:
+                if f - t.frame <= pad_after:
                     emit(f, t.id, self._coast(t, f))
-            if key - t.frame < cfg.pad_after:
+            if key - t.frame < pad_after:
                 alive.append(t)
         self.tracks = alive
 

@@ -52,7 +52,7 @@ def test_a_manual_region_is_interpolated_between_keyframes_and_ends():
 
 
 def test_tracks_are_interpolated_padded_before_and_coast_after():
-    tr = Tracker(TrackerConfig(pad_before=3, pad_after=10), 1000, 1000)
+    tr = Tracker(TrackerConfig(pad_before=3, pad_after=10, pad_after_established=10), 1000, 1000)
     out = tr.update(10, [Detection(100, 100, 150, 160, 0.9)])
     assert sorted(out) == [7, 8, 9, 10]
     out = tr.update(15, [Detection(110, 100, 160, 160, 0.9)])
