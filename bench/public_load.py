@@ -216,6 +216,7 @@ def main() -> None:
     small = query_counts(references[0])
     references += seed(args.incidents - 100, first=101)
     large = query_counts(references[len(references) // 2])
+    print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
     print(f"SQL queries per request (100 vs {args.incidents} released incidents):")
     for name in PAGES:
         print(f"  {name:14s} {small[name]:3d} vs {large[name]:3d}{'' if small[name] == large[name] else '  <-- grows'}")

@@ -180,6 +180,16 @@ def describe_redactions(manifest: dict | None) -> tuple[str, ...]:
                 )
                 % {"what": words, "count": count}
             )
+    kept = summary.get("automatic_regions_removed") or 0
+    if isinstance(kept, int) and kept > 0:
+        lines.append(
+            ngettext(
+                "%(count)d automatic blur was taken off again: it was not a face, or it was an agent or officer acting in public.",
+                "%(count)d automatic blurs were taken off again: they were not faces, or they were agents or officers acting in public.",
+                kept,
+            )
+            % {"count": kept}
+        )
     for audio in summary.get("audio_ranges") or []:
         try:
             start, end = float(audio["start_seconds"]), float(audio["end_seconds"])

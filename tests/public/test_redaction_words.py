@@ -1,0 +1,40 @@
+"""The redaction summary of a manifest, told in plain words (and only counts, reasons and times)."""
+
+from django.utils import translation
+
+from public.selectors import describe_redactions
+
+
+def test_each_kind_of_redaction_is_told_in_plain_words():
+    manifest = {
+        "redaction": {
+            "automatic_faces_hidden": 3,
+            "automatic_regions_removed": 1,
+            "manual_changes_by_reason": {"minor": 1, "licence_plate": 2},
+            "audio_ranges": [{"start_seconds": 61.5, "end_seconds": 64.0}],
+        },
+        "approvers": ["Some Staff Name"],
+    }
+    lines = describe_redactions(manifest)
+    assert lines == (
+        "3 faces were blurred automatically for privacy.",
+        "A reviewer hid a licence plate (2 times).",
+        "A reviewer hid a child (1 time).",
+        "1 automatic blur was taken off again: it was not a face, or it was an agent or officer acting in public.",
+        "Sound was removed from 1:01 to 1:04 to protect personal details said out loud.",
+    )
+    assert not any("Staff" in line for line in lines)
+
+
+def test_the_summary_is_told_in_spanish_too():
+    with translation.override("es"):
+        lines = describe_redactions({"redaction": {"automatic_faces_hidden": 1, "manual_changes_by_reason": {"witness": 1}}})
+    assert lines == ("Se difuminó automáticamente 1 cara para proteger la privacidad.", "Una persona revisora ocultó a un testigo (1 vez).")
+
+
+def test_a_missing_or_malformed_summary_never_breaks_the_page():
+    assert describe_redactions(None) == ("Nothing needed to be hidden in this file.",)
+    assert describe_redactions({"redaction": {"automatic_faces_hidden": "many", "audio_ranges": [{"start_seconds": "x"}],
+                                              "manual_changes_by_reason": {"unknown_reason": 2}}}) == (
+        "A reviewer hid other private details (2 times).",
+    )
