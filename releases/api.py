@@ -5,6 +5,7 @@ field errors for bad input."""
 from __future__ import annotations
 
 from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
@@ -35,6 +36,46 @@ class ReleaseSerializer(serializers.ModelSerializer):
         return len(obj.open_findings)
 
 
+# Request shapes for the API documentation. The services validate every field themselves, so a
+# page, the API and a test all meet the same rules and messages.
+class RequestReleaseSerializer(serializers.Serializer):
+    footage = serializers.IntegerField()
+    mode = serializers.ChoiceField(choices=["blur", "fill"], default="blur")
+    reason = serializers.CharField(required=False, allow_blank=True)
+
+
+class TransitionSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=["rerender", "approve", "withhold", "publish"])
+    reason = serializers.CharField(required=False, allow_blank=True)
+    ground = serializers.CharField(required=False, allow_blank=True)
+
+
+class ChangeSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["manual", "suppress", "do_not_redact", "mute", "bleep"])
+    reason = serializers.CharField()
+    note = serializers.CharField(required=False, allow_blank=True)
+    track_id = serializers.IntegerField(required=False)
+    keyframes = serializers.ListField(child=serializers.ListField(child=serializers.FloatField()), required=False)
+    start_frame = serializers.IntegerField(required=False)
+    end_frame = serializers.IntegerField(required=False)
+    start_seconds = serializers.FloatField(required=False)
+    end_seconds = serializers.FloatField(required=False)
+
+
+class ClearFindingSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField(required=False)
+    open_findings = serializers.IntegerField(required=False)
+
+
+REFUSALS = {400: OpenApiResponse(description="Bad input or wrong state: {errors, code}"),
+            403: OpenApiResponse(description="Not allowed (role or two-person rule)"),
+            404: OpenApiResponse(description="No such release visible to you")}
+
+
 def _error(exc: ReleaseError) -> Response:
     code = status.HTTP_403_FORBIDDEN if isinstance(exc, ReleaseForbidden) else status.HTTP_400_BAD_REQUEST
     return Response({"errors": {exc.field or "__all__": [exc.message]}, "code": exc.code}, status=code)
@@ -50,6 +91,7 @@ def _data(request: Request) -> dict:
     return data
 
 
+@extend_schema(tags=["releases"], request=RequestReleaseSerializer, responses={200: ReleaseSerializer(many=True), 201: ReleaseSerializer, **REFUSALS})
 @api_view(["GET", "POST"])
 def release_collection(request: Request) -> Response:
     if request.method == "GET":
@@ -71,11 +113,13 @@ def release_collection(request: Request) -> Response:
     return Response(ReleaseSerializer(release).data, status=status.HTTP_201_CREATED)
 
 
+@extend_schema(tags=["releases"], operation_id="releases_item", responses={200: ReleaseSerializer, 404: REFUSALS[404]})
 @api_view(["GET"])
 def release_item(request: Request, pk: int) -> Response:
     return Response(ReleaseSerializer(access.get_visible_release(request.user, pk)).data)
 
 
+@extend_schema(tags=["releases"], request=TransitionSerializer, responses={200: ReleaseSerializer, **REFUSALS})
 @api_view(["POST"])
 def release_transition(request: Request, pk: int) -> Response:
     release = access.get_visible_release(request.user, pk)
@@ -91,6 +135,7 @@ def release_transition(request: Request, pk: int) -> Response:
     return Response(ReleaseSerializer(release).data)
 
 
+@extend_schema(tags=["releases"], request=ChangeSerializer, responses={201: ResultSerializer, **REFUSALS})
 @api_view(["POST"])
 def release_changes(request: Request, pk: int) -> Response:
     release = access.get_visible_release(request.user, pk)
@@ -108,6 +153,7 @@ def _change(release, change_pk) -> RedactionChange:
     return change
 
 
+@extend_schema(tags=["releases"], request=None, responses={200: ResultSerializer, **REFUSALS})
 @api_view(["POST"])
 def confirm_change(request: Request, pk: int, change_pk: int) -> Response:
     release = access.get_visible_release(request.user, pk)
@@ -118,6 +164,7 @@ def confirm_change(request: Request, pk: int, change_pk: int) -> Response:
     return Response({"id": change.pk, "confirmed_by": change.confirmed_by_id})
 
 
+@extend_schema(tags=["releases"], request=None, responses={200: ResultSerializer, **REFUSALS})
 @api_view(["POST"])
 def withdraw_change(request: Request, pk: int, change_pk: int) -> Response:
     release = access.get_visible_release(request.user, pk)
@@ -128,6 +175,7 @@ def withdraw_change(request: Request, pk: int, change_pk: int) -> Response:
     return Response({"id": change.pk, "withdrawn": True})
 
 
+@extend_schema(tags=["releases"], request=ClearFindingSerializer, responses={200: ResultSerializer, **REFUSALS})
 @api_view(["POST"])
 def clear_finding(request: Request, pk: int, index: int) -> Response:
     release = access.get_visible_release(request.user, pk)

@@ -152,6 +152,15 @@ def _render(job: RenderJob, release: Release, owned) -> None:
     redaction_log["review_change_ids"] = inputs["change_ids"]
     redaction_log["render_job"] = job.pk
     now = timezone.now()
+    try:
+        _record_render(release, job, owned, name=name, sha256=sha256, size=size, log=redaction_log, findings=findings, now=now)
+    except ReleaseError:
+        # The release left "redacting" meanwhile: the copy belongs to nothing.
+        _remove_other_files(release.pk, keep=None, only=name)
+        raise
+
+
+def _record_render(release, job, owned, *, name, sha256, size, log, findings, now) -> None:
     with transaction.atomic():
         if not owned.select_for_update().exists():
             # Another worker re-claimed this job after ours went quiet; its result wins.
@@ -161,8 +170,8 @@ def _render(job: RenderJob, release: Release, owned) -> None:
             release, "finish_redaction", actor=None,
             fields={
                 "release_file": name, "release_sha256": sha256, "release_size": size,
-                "redaction_log": redaction_log, "pipeline_version": result.log["pipeline_version"],
-                "model_sha256": result.log["detector"]["model_sha256"], "rendered_at": now,
+                "redaction_log": log, "pipeline_version": log["pipeline_version"],
+                "model_sha256": log["detector"]["model_sha256"], "rendered_at": now,
                 "check_findings": findings, "check_completed_at": now, "check_cleared_by": None,
             },
         )
@@ -181,10 +190,12 @@ def _local_original(footage, work: Path):
     """A local path to the original: the evidence file itself on disk storage, else a copy."""
     storage = footage.original.storage
     try:
-        yield storage.path(footage.original.name)
-        return
+        on_disk = storage.path(footage.original.name)
     except NotImplementedError:
-        pass
+        on_disk = None
+    if on_disk is not None:
+        yield on_disk
+        return
     suffix = Path(footage.original.name).suffix or ".bin"
     local = work / f"original{suffix}"
     with storage.open(footage.original.name, "rb") as src, open(local, "wb") as dst:
