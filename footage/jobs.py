@@ -66,7 +66,9 @@ def create_processing_jobs(item: FootageItem) -> list[ProcessingJob]:
 def enqueue_on_commit(job_id: int, countdown: int | None = None) -> None:
     from .tasks import run_processing_job
 
-    transaction.on_commit(lambda: run_processing_job.apply_async((job_id,), countdown=countdown))
+    # robust: a broker that is down must not turn a committed ingest into an error for the
+    # uploader; the sweeper sends queued jobs again whose message never left.
+    transaction.on_commit(lambda: run_processing_job.apply_async((job_id,), countdown=countdown), robust=True)
 
 
 # ---- running -----------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ second request at the same offset finds nothing to claim (409).
 
 The SHA-256 of the whole file is computed as bytes arrive. hashlib state cannot be saved, so each
 process keeps the hashers of uploads it is receiving in memory; when a chunk lands on a process
-without the state (a restart, another worker) the hash of the prefix is rebuilt from disk once.
+whose hasher is behind (another worker took the chunks in between) it reads just those chunks back
+from disk, and one without any state (a restart) rebuilds the hash of the prefix once.
 After the last chunk the file is re-read and the two hashes must agree before anything is stored.
 """
 
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 
 PIECE = 1024 * 1024  # read the request body 1 MiB at a time, whatever the chunk size
 CLAIM_REFRESH_SECONDS = 5
+MAX_CACHED_HASHERS = 1000
 
 
 class UploadError(Exception):
@@ -174,7 +176,22 @@ def _take_hasher(upload_id) -> IncrementalSha256 | None:
 
 def _keep_hasher(upload_id, hasher: IncrementalSha256) -> None:
     with _hashers_lock:
+        if len(_hashers) >= MAX_CACHED_HASHERS:
+            # Uploads finished on another worker leave their state here; the oldest go first.
+            _hashers.pop(next(iter(_hashers)))
         _hashers[upload_id] = hasher
+
+
+def _catch_up(hasher: IncrementalSha256, path: Path, offset: int) -> None:
+    """Bring a hasher this process left at an earlier offset up to `offset` by reading only the
+    chunks another worker received since: bytes below the stored offset never change."""
+    with open(path, "rb") as f:
+        f.seek(hasher.length)
+        while hasher.length < offset:
+            block = f.read(min(PIECE, offset - hasher.length))
+            if not block:
+                raise ValueError(f"{path} ends before offset {offset}")
+            hasher.update(block)
 
 
 def _forget_hasher(upload_id) -> None:
@@ -269,8 +286,10 @@ def _append(upload: Upload, held: Claim, *, offset: int, body: BinaryIO, content
     path = partial_path(upload)
     hasher = _take_hasher(upload.pk)
     try:
-        if hasher is None or hasher.length != offset:
+        if hasher is None or hasher.length > offset:
             hasher = IncrementalSha256.resume(path, offset)
+        elif hasher.length < offset:
+            _catch_up(hasher, path, offset)
     except (OSError, ValueError) as exc:
         log.error("upload %s: partial file unreadable at offset %s: %s", upload.pk, offset, exc)
         raise UploadError("storage_unavailable", "The partial upload could not be read; try again shortly.", status=503) from exc

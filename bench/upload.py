@@ -1,0 +1,231 @@
+"""How fast is a resumable upload? Sends one large file through the tus endpoint of a real server
+process on loopback with the tuspy client, and compares with `openssl dgst -sha256` on the same
+file (the floor: the server must at least hash every byte, and does so twice, once as bytes arrive
+and once re-reading the assembled file, then probes it before storing).
+
+    .venv/bin/python bench/upload.py [--size-mb 2048] [--chunk-mb 64] [--workers 2]
+
+The server is gunicorn (threaded workers, 2 by default) against a throwaway SQLite database in a
+temporary PORTAL_VAR_DIR, so the bench needs no PostgreSQL. The file is a real 2 s clip followed by
+an `mdat` box of pseudo-random bytes (written streaming, never held in memory), so the server accepts
+it as video and the whole path runs: hash, verify, sniff, probe, store, custody. Peak RSS is the
+largest VmHWM of the server's processes (master and workers), read from /proc.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+MIB = 1024 * 1024
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_file(path: Path, size: int) -> None:
+    """A playable clip, then one more `mdat` box of pseudo-random bytes up to `size`: the shape of a
+    camera file (a huge mdat, a small moov), which players and ffprobe accept. '<' never appears in
+    the padding, so no scan could mistake it for a hidden web page."""
+    from footage.media import make_test_clip
+
+    clip = make_test_clip(path.with_suffix(".clip.mp4"), seconds=2, size=(320, 180))
+    head = clip.read_bytes()
+    clip.unlink()
+    padding = size - len(head) - 16
+    block = random.Random(4).randbytes(8 * MIB).replace(b"<", b"=")
+    with open(path, "wb") as f:
+        f.write(head)
+        f.write((1).to_bytes(4, "big") + b"mdat" + (padding + 16).to_bytes(8, "big"))
+        counter = 0
+        while padding > 0:
+            piece = counter.to_bytes(8, "big") + block[8:]
+            f.write(piece[:padding])
+            padding -= min(padding, len(piece))
+            counter += 1
+
+
+def process_tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                children = Path(f"/proc/{current}/task/{task}/children").read_text().split()
+                todo.extend(int(c) for c in children)
+        except OSError:
+            continue
+    return pids
+
+
+def vm_value(pid: int, key: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+class RssWatcher(threading.Thread):
+    """Remembers each server process's high-water mark while it lives (a worker could be recycled)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peaks, self.stop = pid, {}, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            self.sample()
+            time.sleep(0.2)
+
+    def sample(self) -> None:
+        for pid in process_tree(self.pid):
+            self.peaks[pid] = max(self.peaks.get(pid, 0), vm_value(pid, "VmHWM"))
+
+
+def manage(env: dict, *args: str, script: str | None = None) -> str:
+    command = [sys.executable, "manage.py", *args]
+    result = subprocess.run(command, cwd=ROOT, env=env, input=script, text=True, capture_output=True, check=False)
+    if result.returncode:
+        sys.exit(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout
+
+
+SETUP = textwrap.dedent("""
+    from rest_framework.authtoken.models import Token
+    from portal.accounts import create_user_with_role
+    from tests.factories.incidents import make_incident
+    user = create_user_with_role(username="bench", role="reporter", password="bench-password-0123", check_password_strength=False)
+    incident = make_incident(reporter=user)
+    print("BENCH", Token.objects.create(user=user).key, incident.pk)
+""")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size-mb", type=int, default=2048)
+    parser.add_argument("--chunk-mb", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = parser.parse_args()
+
+    from tusclient import client as tus_client
+
+    work = Path(tempfile.mkdtemp(prefix="bench-upload-"))
+    var = work / "var"
+    for folder in ("celery-broker", "celery-processed", "celery-control"):
+        (var / folder).mkdir(parents=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
+    env.update(PORTAL_VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="portal.settings", CELERY_TASK_ALWAYS_EAGER="0",
+               MAX_UPLOAD_SIZE=str(max(args.size_mb * MIB * 2, 8 * 1024 * MIB)), LOG_LEVEL="WARNING")
+    server = None
+    try:
+        source = work / "bodycam.mp4"
+        size = args.size_mb * MIB
+        print(f"writing a {args.size_mb} MiB file ...", flush=True)
+        make_file(source, size)
+
+        manage(env, "migrate", "--no-input")
+        token, incident_id = manage(env, "shell", script=SETUP).split("BENCH", 1)[1].split()[:2]
+
+        port = free_port()
+        gunicorn = Path(sys.executable).with_name("gunicorn")
+        server = subprocess.Popen(
+            [str(gunicorn), "portal.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers),
+             "--worker-class", "gthread", "--threads", str(args.threads), "--timeout", "600"],
+            cwd=ROOT, env=env, stdout=open(work / "server.log", "wb"), stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        # Each worker imports the URL configuration and views on its first request; that start-up
+        # is not upload speed, so every worker answers a few requests before the clock starts.
+        import requests
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(args.workers * args.threads) as pool:
+            list(pool.map(lambda _: requests.get(f"http://127.0.0.1:{port}/api/uploads/", headers={"Authorization": f"Token {token}"}),
+                          range(args.workers * args.threads * 3)))
+        watcher = RssWatcher(server.pid)
+        watcher.start()
+        idle_rss = sum(vm_value(pid, "VmRSS") for pid in process_tree(server.pid))
+
+        client = tus_client.TusClient(f"http://127.0.0.1:{port}/api/uploads/", headers={"Authorization": f"Token {token}"})
+        uploader = client.uploader(str(source), chunk_size=args.chunk_mb * MIB,
+                                   metadata={"filename": source.name, "incident": incident_id, "kind": "body_worn"})
+        print(f"uploading through tus in {args.chunk_mb} MiB chunks to gunicorn ({args.workers} workers × {args.threads} threads) ...", flush=True)
+        started = time.perf_counter()
+        chunk_seconds = []
+        uploader.stop_at = size
+        uploader.set_url(uploader.create_url())
+        uploader.offset = 0
+        while uploader.offset < size:
+            chunk_started = time.perf_counter()
+            uploader.upload_chunk()
+            chunk_seconds.append(time.perf_counter() - chunk_started)
+        upload_seconds = time.perf_counter() - started
+        watcher.sample()
+        watcher.stop.set()
+
+        started = time.perf_counter()
+        digest = subprocess.run(["openssl", "dgst", "-sha256", "-r", str(source)], capture_output=True, text=True, check=True)
+        openssl_seconds = time.perf_counter() - started
+        expected = digest.stdout.split()[0]
+
+        check = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c",
+             "from footage.models import FootageItem; i = FootageItem.objects.get(); print(i.sha256, i.size)"],
+            cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+        ).stdout.strip().splitlines()[-1].split()
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+    mb = size / 1e6
+    upload_rate, openssl_rate = mb / upload_seconds, mb / openssl_seconds
+    peak = max(watcher.peaks.values())
+    print()
+    print(f"file:                 {size / MIB:.0f} MiB ({size} bytes)")
+    print(f"stored sha256 ok:     {check[0] == expected and int(check[1]) == size}")
+    print(f"tus upload:           {upload_seconds:.2f} s = {upload_rate:.1f} MB/s (incl. final verify, probe, store)")
+    print(f"openssl dgst -sha256: {openssl_seconds:.2f} s = {openssl_rate:.1f} MB/s")
+    print(f"upload / openssl:     {upload_rate / openssl_rate:.2f}")
+    middle = sorted(chunk_seconds[:-1])[len(chunk_seconds[:-1]) // 2] if len(chunk_seconds) > 1 else chunk_seconds[0]
+    print(f"per chunk:            median {middle:.2f} s ({args.chunk_mb * MIB / 1e6 / middle:.0f} MB/s), "
+          f"last (with verify, probe, store) {chunk_seconds[-1]:.2f} s, {len(chunk_seconds)} PATCHes")
+    print(f"server peak RSS:      {peak / MIB:.0f} MiB in one process (VmHWM); "
+          f"all {len(watcher.peaks)} processes together at most {sum(watcher.peaks.values()) / MIB:.0f} MiB; idle {idle_rss / MIB:.0f} MiB")
+    if not (check[0] == expected):
+        sys.exit("the stored hash does not match openssl's")
+
+
+if __name__ == "__main__":
+    main()
