@@ -1,0 +1,104 @@
+"""Uploads survive what breaks around them: a server restart between chunks, a crash after the
+last byte, a failing disk. Bytes already acknowledged are never lost."""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+
+import pytest
+
+from footage import uploads
+from footage.models import FootageItem, Upload, UploadState
+from tests.factories.footage import clip_file
+from tests.footage.tus_helpers import create, head, patch
+
+pytestmark = pytest.mark.django_db
+
+
+def test_after_a_restart_the_hash_is_rebuilt_from_the_bytes_on_disk(people, case, api_client):
+    data = clip_file().read_bytes()
+    client = api_client(people.reporter)
+    url = create(client, incident=case, length=len(data))["Location"]
+    half = len(data) // 2
+    patch(client, url, data[:half], offset=0)
+
+    uploads._hashers.clear()  # what a restarted worker has
+    response = patch(client, url, data[half:], offset=half)
+
+    assert response.status_code == 204, response.content
+    assert FootageItem.objects.get().sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_a_worker_behind_on_the_hash_catches_up_from_disk(people, case, api_client):
+    data = clip_file().read_bytes()
+    client = api_client(people.reporter)
+    url = create(client, incident=case, length=len(data))["Location"]
+    third = len(data) // 3
+    patch(client, url, data[:third], offset=0)
+    upload = Upload.objects.get()
+    behind = uploads._hashers[upload.pk]
+    patch(client, url, data[third : 2 * third], offset=third)
+
+    uploads._hashers[upload.pk] = behind  # as if another worker had taken the middle chunk
+    response = patch(client, url, data[2 * third :], offset=2 * third)
+
+    assert response.status_code == 204
+    assert FootageItem.objects.get().sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_an_upload_whose_server_died_after_the_last_byte_is_finished_by_the_next_head(people, case, api_client):
+    data = clip_file().read_bytes()
+    client = api_client(people.reporter)
+    url = create(client, incident=case, length=len(data))["Location"]
+    upload = Upload.objects.get()
+    uploads.partial_path(upload).write_bytes(data)
+    Upload.objects.filter(pk=upload.pk).update(offset=len(data))
+    uploads._hashers.clear()
+
+    response = head(client, url)
+
+    assert response.status_code == 200
+    assert response["Upload-Offset"] == str(len(data))
+    upload.refresh_from_db()
+    assert upload.state == UploadState.INGESTED
+    assert upload.footage.sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_a_write_error_refuses_the_chunk_but_keeps_the_upload(people, case, api_client, monkeypatch):
+    client = api_client(people.reporter)
+    url = create(client, incident=case, length=1000)["Location"]
+    patch(client, url, b"a" * 100, offset=0)
+    upload = Upload.objects.get()
+    real_open = builtins.open
+
+    class FullDisk:
+        def __init__(self, f):
+            self.f = f
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+        def __getattr__(self, name):
+            return getattr(self.f, name)
+
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    def failing_open(path, mode="r", *args, **kwargs):
+        f = real_open(path, mode, *args, **kwargs)
+        return FullDisk(f) if str(path).endswith(".partial") and "+" in mode else f
+
+    monkeypatch.setattr(builtins, "open", failing_open)
+    response = patch(client, url, b"b" * 100, offset=100)
+    monkeypatch.undo()
+
+    assert response.status_code == 503
+    assert response.json()["code"] == "storage_unavailable"
+    upload.refresh_from_db()
+    assert (upload.state, upload.offset) == (UploadState.RECEIVING, 100)
+    assert uploads.partial_path(upload).read_bytes() == b"a" * 100
+    assert patch(client, url, b"b" * 100, offset=100).status_code == 204
