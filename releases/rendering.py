@@ -10,6 +10,7 @@ and its job goes stale, is queued again by the sweeper and renders from the star
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -38,6 +39,15 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10
 PARTIAL_PREFIX = ".partial-"
+
+
+@functools.lru_cache(maxsize=1)
+def face_detector():
+    """One detector per worker process: loading the model costs about a second, and a prefork
+    child renders one job at a time, which is the detector's one-caller rule."""
+    from footage.redaction.detector import FaceDetector
+
+    return FaceDetector(threads=1)
 
 
 class RenderRetry(Exception):
@@ -134,13 +144,13 @@ def _render(job: RenderJob, release: Release, owned) -> None:
         result = redact_video(
             source, out, mode=release.mode, extra_regions=inputs["extra_regions"],
             suppressed_tracks=inputs["suppressed_tracks"], mute_ranges=inputs["mute_ranges"], bleep=inputs["bleep"],
-            progress=progress,
+            progress=progress, detector=face_detector(),
         )
     owned.update(progress=0.8, stage="checking", heartbeat_at=timezone.now())
     fps = result.log["output"].get("fps") or 30
     findings = [
         {"frame": frame, "seconds": round(frame / fps, 3), "box": list(box), "score": score}
-        for frame, box, score in scan_for_unhidden_faces(out)
+        for frame, box, score in scan_for_unhidden_faces(out, detector=face_detector())
     ]
     sha256 = sha256_file(out)
     size = out.stat().st_size
