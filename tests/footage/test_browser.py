@@ -48,3 +48,19 @@ def test_the_item_page_plays_the_proxy_and_passes_axe_on_a_phone(phone_page, liv
     assert_accessible(phone_page)
     phone_page.goto(f"{live_server.url}/staff/footage/")
     assert_accessible(phone_page)
+
+
+def test_after_a_reload_the_upload_page_lists_unfinished_uploads_to_resume(phone_page, live_server, people, case, api_client):
+    from tests.footage.tus_helpers import create, patch
+
+    client = api_client(people.reporter)
+    url = create(client, incident=case, length=4000, filename="long-bodycam.mp4")["Location"]
+    patch(client, url, b"x" * 1000, offset=0)
+    sign_in(phone_page, live_server.url, "rita")
+
+    phone_page.goto(f"{live_server.url}/staff/footage/upload/?incident={case.pk}")
+
+    unfinished = phone_page.get_by_role("heading", name="Unfinished uploads")
+    unfinished.wait_for()
+    assert "long-bodycam.mp4: 25% received" in phone_page.locator("#unfinished-list").inner_text()
+    assert_accessible(phone_page)
