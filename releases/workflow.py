@@ -28,7 +28,7 @@ from portal.roles import Role, has_role
 
 from . import access
 from .errors import ReleaseError, ReleaseForbidden, ReleaseRefused
-from .models import ChangeKind, RedactionChange, RedactionMode, Release, ReleaseState, RenderJob, RenderState, WithholdGround
+from .models import RedactionChange, RedactionMode, Release, ReleaseState, RenderJob, RenderState, WithholdGround
 
 S = ReleaseState
 SYSTEM = None  # transitions only the render job takes; no person may

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.test import Client
 
@@ -12,10 +10,6 @@ from releases.workflow import apply_release_transition
 from tests.factories.releases import approve_and_publish
 
 pytestmark = pytest.mark.django_db
-
-
-def _public_urls(release):
-    return [f"/releases/{release.pk}/manifest.json"]
 
 
 def _fetch(release):
