@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from footage.models import FootageItem
+from footage.models import FootageItem, Upload
 from tests.browser import assert_accessible, sign_in
 from tests.factories.footage import clip_file, make_footage
 
@@ -64,3 +64,35 @@ def test_after_a_reload_the_upload_page_lists_unfinished_uploads_to_resume(phone
     unfinished.wait_for()
     assert "long-bodycam.mp4: 25% received" in phone_page.locator("#unfinished-list").inner_text()
     assert_accessible(phone_page)
+
+
+def test_an_upload_paused_midway_resumes_where_it_stopped(page, live_server, people, case, tmp_path):
+    import hashlib
+    import os
+
+    clip = clip_file().read_bytes()
+    padding = os.urandom(2 * 1024 * 1024).replace(b"<", b"=")
+    path = tmp_path / "slow-bodycam.mp4"
+    path.write_bytes(clip + (8 + len(padding)).to_bytes(4, "big") + b"mdat" + padding)
+    sign_in(page, live_server.url, "rita")
+    page.goto(f"{live_server.url}/staff/footage/upload/?incident={case.pk}")
+    network = page.context.new_cdp_session(page)
+    network.send("Network.enable")
+    network.send("Network.emulateNetworkConditions",
+                 {"offline": False, "latency": 20, "downloadThroughput": -1, "uploadThroughput": 256 * 1024})
+
+    page.get_by_label("Files").set_input_files(str(path))
+    page.get_by_role("button", name="Start uploading").click()
+    page.wait_for_function("document.querySelector('.upload-progress').value >= 20", timeout=60_000)
+    page.get_by_role("button", name="Pause").click()
+
+    assert page.locator(".upload-status").inner_text().startswith("Paused at")
+    page.wait_for_timeout(1000)
+    paused_at = Upload.objects.get().offset
+    assert 0 < paused_at < path.stat().st_size, "the bytes sent before the pause are kept"
+    network.send("Network.emulateNetworkConditions",
+                 {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    page.get_by_role("button", name="Resume").click()
+
+    page.wait_for_function("document.querySelector('.upload-row[data-state=done]')", timeout=60_000)
+    assert FootageItem.objects.get().sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
