@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Q
 from django.utils import timezone
 
@@ -36,7 +37,7 @@ from portal.audit import record_event
 from portal.models import AuditOutcome
 
 from .access import can_upload_to
-from .media import IncrementalSha256, MediaRejected, ProcessingError, probe_media, sha256_file
+from .media import IncrementalSha256, MediaRejected, ProcessingError, probe_media
 from .models import FootageKind, Upload, UploadState
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,9 @@ class UploadRejected(UploadError):
 
 
 def claim_stale_after() -> timedelta:
-    return timedelta(seconds=getattr(settings, "FOOTAGE_UPLOAD_CLAIM_STALE_SECONDS", 60))
+    # Longer than the slowest step that cannot beat the claim (probing, bounded by its own
+    # time limits), so a live request is never taken over.
+    return timedelta(seconds=getattr(settings, "FOOTAGE_UPLOAD_CLAIM_STALE_SECONDS", 180))
 
 
 def partial_path(upload: Upload) -> Path:
@@ -358,13 +361,13 @@ def finalize_if_complete(upload: Upload, *, request=None) -> Upload:
 
 def finalize(upload: Upload, held: Claim, *, request=None):
     """Verify the assembled file, identify it, and ingest it; or record why it was rejected."""
-    from .ingest import ingest_file
+    from .ingest import IngestError, IngestRefused, ingest_file
 
     path = partial_path(upload)
     hasher = _take_hasher(upload.pk)
     incremental = hasher.hexdigest() if hasher is not None and hasher.length == upload.length else None
     try:
-        assembled = sha256_file(path)
+        assembled = _hash_whole_file(path, held)
     except OSError as exc:
         raise UploadError("storage_unavailable", "The received file could not be read back; try again shortly.", status=503) from exc
     if incremental is not None and incremental != assembled:
@@ -380,19 +383,41 @@ def finalize(upload: Upload, held: Claim, *, request=None):
         raise UploadError("processing_unavailable", "The file could not be examined right now; ask for the offset again shortly.", status=503) from exc
     held.refreshed = 0
     held.refresh()
-    return ingest_file(
-        path,
-        incident=upload.incident,
-        uploaded_by=upload.owner,
-        kind=upload.kind,
-        device_id=upload.device_id,
-        original_filename=upload.filename,
-        sha256=assembled,
-        info=info,
-        upload=upload,
-        move=True,
-        request=request,
-    )
+    try:
+        return ingest_file(
+            path,
+            incident=upload.incident,
+            uploaded_by=upload.owner,
+            kind=upload.kind,
+            device_id=upload.device_id,
+            original_filename=upload.filename,
+            sha256=assembled,
+            info=info,
+            upload=upload,
+            move=True,
+            request=request,
+        )
+    except IngestRefused as exc:
+        # The uploader lost the right to add evidence to this case while the file was arriving.
+        Upload.objects.filter(pk=upload.pk, claim_token=held.token).update(
+            state=UploadState.REJECTED, rejection_code="forbidden", rejection_detail=str(exc)
+        )
+        partial_path(upload).unlink(missing_ok=True)
+        raise UploadError("forbidden", str(exc), status=403) from exc
+    except (IngestError, DatabaseError, OSError) as exc:
+        # Nothing was recorded and the received file is back where it was: the client may retry.
+        log.exception("upload %s: storing the original failed", upload.pk)
+        raise UploadError("storage_unavailable", "The file arrived but could not be stored yet; ask for the offset again shortly.", status=503) from exc
+
+
+def _hash_whole_file(path: Path, held: Claim) -> str:
+    """The verification read of the assembled file, keeping the claim alive on a long file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(PIECE), b""):
+            digest.update(block)
+            held.refresh()
+    return digest.hexdigest()
 
 
 def _reject(upload: Upload, held: Claim, code: str, detail: str, request) -> None:

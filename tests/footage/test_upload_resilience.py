@@ -102,3 +102,21 @@ def test_a_write_error_refuses_the_chunk_but_keeps_the_upload(people, case, api_
     assert (upload.state, upload.offset) == (UploadState.RECEIVING, 100)
     assert uploads.partial_path(upload).read_bytes() == b"a" * 100
     assert patch(client, url, b"b" * 100, offset=100).status_code == 204
+
+
+def test_an_uploader_who_lost_the_right_to_add_evidence_midway_is_refused_at_the_end(people, case, api_client):
+    from incidents.workflow import apply_transition
+
+    data = clip_file().read_bytes()
+    client = api_client(people.investigator)
+    url = create(client, incident=case, length=len(data))["Location"]
+    patch(client, url, data[:-10], offset=0)
+    apply_transition(case, "propose_findings", actor=people.investigator, reason="Done.", outcome="sustained")
+    apply_transition(case, "approve_findings", actor=people.supervisor, reason="Agreed.")
+
+    response = patch(client, url, data[-10:], offset=len(data) - 10)
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "forbidden"
+    assert not FootageItem.objects.exists()
+    assert Upload.objects.get().state == UploadState.REJECTED
