@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -407,7 +407,7 @@ def redact_video(
             "score_threshold": settings.tracker.new_track_score,
             "keep_threshold": settings.tracker.keep_track_score,
         },
-        "input": {"path": str(input_path), "width": info.width, "height": info.height},
+        "input": {"name": input_path.name, "width": info.width, "height": info.height},
         "output": {"width": width, "height": height, "fps": info.fps, "frames": written},
         "coordinates": "output pixels, boxes as hidden (padded)",
         "mode": mode,
