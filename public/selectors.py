@@ -149,7 +149,7 @@ def _media_type(filename: str) -> str:
     return "video/mp4"
 
 
-def describe_redactions(manifest: dict | None) -> tuple[str, ...]:
+def describe_redactions(manifest: dict | None, seconds: dict | None = None) -> tuple[str, ...]:
     """The manifest's redaction summary in plain sentences. Only counts, reasons and times are
     read from it: nothing about who redacted or where in the frame."""
     from django.utils.translation import gettext, ngettext
@@ -166,6 +166,8 @@ def describe_redactions(manifest: dict | None) -> tuple[str, ...]:
             )
             % {"count": faces}
         )
+        if seconds and seconds.get("faces"):
+            lines.append(gettext("Faces were blurred for %(seconds)s seconds in all.") % {"seconds": _seconds(seconds["faces"])})
     by_reason = summary.get("manual_changes_by_reason") or {}
     if isinstance(by_reason, dict):
         for reason, count in sorted(by_reason.items()):
@@ -180,6 +182,11 @@ def describe_redactions(manifest: dict | None) -> tuple[str, ...]:
                 )
                 % {"what": words, "count": count}
             )
+            hidden_for = (seconds or {}).get("by_reason", {}).get(reason)
+            if hidden_for:
+                lines.append(
+                    gettext("It stayed hidden for %(seconds)s seconds in all.") % {"seconds": _seconds(hidden_for)}
+                )
     kept = summary.get("automatic_regions_removed") or 0
     if isinstance(kept, int) and kept > 0:
         lines.append(
@@ -204,12 +211,43 @@ def describe_redactions(manifest: dict | None) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def redaction_seconds(log: dict | None) -> dict:
+    """How long things stayed hidden, from the render log: seconds of automatic face blurring, and
+    seconds per reviewer reason. Only frame counts and reasons are read; never boxes or names."""
+    if not isinstance(log, dict):
+        return {}
+    try:
+        fps = float((log.get("output") or {}).get("fps") or 0)
+    except (TypeError, ValueError):
+        return {}
+    if fps <= 0:
+        return {}
+    faces = sum(
+        len(t.get("frames") or ())
+        for t in log.get("tracks") or ()
+        if isinstance(t, dict) and not t.get("suppressed")
+    )
+    by_reason: dict[str, float] = {}
+    for region in log.get("manual_regions") or ():
+        try:
+            frames = int(region["end_frame"]) - int(region["start_frame"]) + 1
+        except (KeyError, TypeError, ValueError):
+            continue
+        reason = str(region.get("reason") or "other")
+        by_reason[reason] = by_reason.get(reason, 0) + max(0, frames) / fps
+    return {"faces": faces / fps, "by_reason": by_reason}
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".") if value < 10 else str(round(value))
+
+
 def _clock(seconds: float) -> str:
     whole = int(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
 
 
-def as_public_file(release) -> PublicFile:
+def as_public_file(release, *, log: dict | None = None) -> PublicFile:
     filename = public_file_name(release) if release.release_file else ""
     return PublicFile(
         id=release.id,
@@ -220,11 +258,11 @@ def as_public_file(release) -> PublicFile:
         size=release.release_size or 0,
         published_at=release.published_at,
         media_type=_media_type(filename),
-        redactions=describe_redactions(release.manifest),
+        redactions=describe_redactions(release.manifest, redaction_seconds(log)),
     )
 
 
-def as_public(incident: Incident) -> PublicIncident:
+def as_public(incident: Incident, *, logs: dict | None = None) -> PublicIncident:
     agencies = tuple(incident.agencies or ())
     categories = tuple(incident.categories or ())
     is_closed = incident.state == CLOSED_STATE
@@ -248,13 +286,21 @@ def as_public(incident: Incident) -> PublicIncident:
         location_precision=incident.public_location_precision,
         latitude=incident.public_latitude,
         longitude=incident.public_longitude,
-        files=tuple(as_public_file(r) for r in getattr(incident, "public_files", ())),
+        files=tuple(as_public_file(r, log=(logs or {}).get(r.id)) for r in getattr(incident, "public_files", ())),
     )
 
 
-def get_public_incident(reference: str) -> PublicIncident | None:
+def get_public_incident(reference: str, *, with_durations: bool = False) -> PublicIncident | None:
+    """One public incident. `with_durations` also reads its files' render logs (one more query)
+    to say how long each kind of thing stayed hidden; the incident page wants that, lists do not."""
     incident = public_incidents().filter(reference=reference).first()
-    return as_public(incident) if incident else None
+    if incident is None:
+        return None
+    logs = None
+    if with_durations and incident.public_files:
+        ids = [r.id for r in incident.public_files]
+        logs = dict(public_releases().filter(id__in=ids).values_list("id", "redaction_log"))
+    return as_public(incident, logs=logs)
 
 
 def filter_public_incidents(

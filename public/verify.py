@@ -3,6 +3,7 @@ manifest? Large files can be hashed in the browser instead of uploaded (verify.j
 
 from __future__ import annotations
 
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -15,10 +16,24 @@ from releases.verification import verify_file_against_manifest
 from .forms import VerifyForm
 from .selectors import as_public_file, public_releases
 
+# Room for the form's other fields and the multipart boundaries around the file.
+FORM_OVERHEAD = 64 * 1024
+
 
 def _release_choices():
     rows = public_releases().select_related(None).values_list("id", "incident__reference", "release_file")
     return [(rid, f"{ref}: {name.rsplit('/', 1)[-1]}") for rid, ref, name in rows]
+
+
+def _too_large(request: HttpRequest) -> bool:
+    """Refuse, before reading the body, an upload bigger than every released file: it cannot
+    match, and an open upload form must not be a way to fill the server's disk."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return True
+    largest = public_releases().aggregate(largest=Max("release_size"))["largest"] or 0
+    return length > largest + FORM_OVERHEAD
 
 
 def _check(release, data) -> tuple[bool, list[str]]:
@@ -49,6 +64,10 @@ def _check(release, data) -> tuple[bool, list[str]]:
 def verify(request: HttpRequest) -> HttpResponse:
     choices = _release_choices()
     outcome = None
+    if request.method == "POST" and _too_large(request):
+        form = VerifyForm(release_choices=choices)
+        refusal = _("This file is larger than any file the city released, so it cannot match. Type its SHA-256 fingerprint instead.")
+        return render(request, "public/verify.html", {"form": form, "outcome": None, "refusal": refusal}, status=413)
     if request.method == "POST":
         form = VerifyForm(request.POST, request.FILES, release_choices=choices)
         if form.is_valid():

@@ -76,7 +76,7 @@ def map_points(incidents) -> list[dict]:
 @require_GET
 @public_cache
 def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = get_public_incident(reference)
+    incident = get_public_incident(reference, with_durations=True)
     if incident is None:
         raise Http404
     return render(request, "public/incident_detail.html", {"incident": incident})

@@ -99,3 +99,13 @@ def test_the_verify_page_explains_bad_input(client, published):
     assert "exactly 64 letters" in response.content.decode()
     assert client.post("/verify/", {"release": 999999, "sha256": "0" * 64}).status_code == 400
     assert client.post("/verify/", {}).status_code == 400
+
+
+def test_an_upload_larger_than_any_release_is_refused_before_it_is_read(client, published):
+    _, release = published
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    huge = SimpleUploadedFile("huge.mp4", b"\0" * (release.release_size + 200_000))
+    response = client.post("/verify/", {"release": release.pk, "file": huge})
+    assert response.status_code == 413
+    assert "larger than any file the city released" in response.content.decode()

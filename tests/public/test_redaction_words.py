@@ -38,3 +38,21 @@ def test_a_missing_or_malformed_summary_never_breaks_the_page():
                                               "manual_changes_by_reason": {"unknown_reason": 2}}}) == (
         "A reviewer hid other private details (2 times).",
     )
+
+
+def test_how_long_things_stayed_hidden_comes_from_the_render_log_frame_counts():
+    from public.selectors import redaction_seconds
+
+    log = {
+        "input": {"path": "/private/server/path.mp4"},
+        "output": {"fps": 25},
+        "tracks": [{"frames": [[0, 1, 2, 3]] * 50, "suppressed": False}, {"frames": [[0, 1, 2, 3]] * 500, "suppressed": True}],
+        "manual_regions": [{"reason": "licence_plate", "start_frame": 0, "end_frame": 124, "keyframes": [[0, 5, 5, 9, 9]]}],
+    }
+    seconds = redaction_seconds(log)
+    assert seconds == {"faces": 2.0, "by_reason": {"licence_plate": 5.0}}
+    lines = describe_redactions({"redaction": {"automatic_faces_hidden": 1, "manual_changes_by_reason": {"licence_plate": 1}}}, seconds)
+    assert "Faces were blurred for 2 seconds in all." in lines
+    assert "It stayed hidden for 5 seconds in all." in lines
+    assert not any("private" in line for line in lines)
+    assert redaction_seconds({"output": {"fps": 0}}) == {} and redaction_seconds(None) == {}
