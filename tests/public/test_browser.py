@@ -138,3 +138,18 @@ def test_the_player_works_from_the_keyboard_and_the_page_meets_wcag(page, live_s
     page.wait_for_function("() => document.querySelector('video').playbackRate !== 1")
     download = page.locator(f'a[download][href$="{release.pk}.mp4"]')
     assert download.count() == 1
+
+
+def test_the_browser_hashes_a_file_so_it_need_not_be_uploaded(page, live_server, with_video, tmp_path):
+    incident, release = with_video
+    copy = tmp_path / "my-copy.mp4"
+    with release.release_file.open("rb") as f:
+        copy.write_bytes(f.read())
+    page.goto(f"{live_server.url}/verify/?release={release.pk}")
+    uploads = []
+    page.on("request", lambda r: uploads.append(r.post_data_buffer or b"") if r.method == "POST" else None)
+    page.get_by_label("The file you downloaded").set_input_files(str(copy))
+    page.wait_for_function(f"() => document.querySelector('input[name=sha256]').value === '{release.release_sha256}'")
+    page.get_by_role("button", name="Check").click()
+    assert page.get_by_role("heading", name="It matches").is_visible()
+    assert uploads and all(len(body) < 10_000 for body in uploads)  # the fingerprint went, not the video
