@@ -8,6 +8,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import User
 
 from incidents.models import Incident
@@ -18,6 +19,7 @@ from portal.roles import Role
 from . import review
 from .models import Release, ReleaseState, RenderJob, RenderState
 from .rendering import run_render_job
+from .signing import SigningKeyError, generate_key_file, private_key_from_setting
 from .workflow import apply_release_transition, request_release
 
 DEMO_CASES = 2
@@ -66,7 +68,23 @@ def _rendered(release: Release, timeout: float = 180) -> Release:
         time.sleep(1)
 
 
+def _ensure_demo_signing_key(stdout) -> None:
+    """A demo machine has no city key yet: make one where the setting points, so demo releases
+    can be signed. A configured key (a file that exists, or raw base64) is never replaced."""
+    try:
+        private_key_from_setting(settings.RELEASE_SIGNING_KEY)
+    except SigningKeyError:
+        path = Path(settings.RELEASE_SIGNING_KEY)
+        if path.exists():
+            raise  # a broken key file is for a person to look at, not to overwrite
+        path.parent.mkdir(parents=True, exist_ok=True)
+        generate_key_file(path)
+        if stdout is not None:
+            stdout.write(f"Releases: created a demo signing key at {path}.")
+
+
 def load(users, stdout=None) -> None:
+    _ensure_demo_signing_key(stdout)
     supervisor, officer = users[Role.SUPERVISOR], users[Role.RELEASE_OFFICER]
     approver = second_release_officer()
     published = 0

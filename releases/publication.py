@@ -35,7 +35,6 @@ def sign_manifest(release: Release) -> tuple[dict, str]:
         model_sha256=release.model_sha256,
         approved_at=release.approved_at.isoformat() if release.approved_at else "",
         published_at=release.published_at.isoformat() if release.published_at else "",
-        approvers=[release.approved_by.get_full_name() or release.approved_by.get_username()] if release.approved_by else [],
         issuer=settings.CITY_NAME,
     )
     try:

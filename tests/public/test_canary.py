@@ -154,8 +154,6 @@ def test_released_files_pages_and_feeds_carry_no_canary_and_no_unpublished_file(
     assert client.get(f"/releases/{in_review.pk}/manifest.json").status_code == 404
 
 
-@pytest.mark.xfail(strict=True, reason="releases/publication.py signs the approver's full name into the public manifest "
-                   "(`approvers`); staff names must never be public. Owned by the releases engineer.")
 def test_a_published_manifest_names_no_staff_member(world_with_files, client):
     _, _, published, _ = world_with_files
     manifest = client.get(f"/releases/{published.pk}/manifest.json").content.decode().lower()

@@ -33,7 +33,7 @@ def _signed_release(tmp_path, key):
         release_id=7, incident_reference="INC-2026-0001", file_name="release.mp4", size=len(data),
         sha256=hashlib.sha256(data).hexdigest(), original_sha256="a" * 64,
         redaction={"automatic_faces_hidden": 2}, pipeline_version="p 1", model_sha256="b" * 64,
-        approved_at="2026-01-01T00:00:00Z", published_at="2026-01-02T00:00:00Z", approvers=["release2"],
+        approved_at="2026-01-01T00:00:00Z", published_at="2026-01-02T00:00:00Z",
         issuer="City of Example",
     )
     return path, manifest, sign(key, canonical_bytes(manifest))
