@@ -32,10 +32,23 @@ DEFAULT_MAX_BYTES = 16 * GIB  # an hour of 4K body-cam is well under this
 HEAD_BYTES = 64 * 1024
 BOX_SCAN_LIMIT = 64 * 1024 * 1024  # a moov for hours of video is tens of MiB at most
 
-_MARKERS = re.compile(
-    rb"<(?:html|script|!doctype\s+html|body|iframe|svg|object|embed|form)[\s>/]|<\?php|javascript:",
+# Markers of web content hidden in a media file. The tag markers all start with "<", which lets
+# the regex engine skip ahead between candidates; "javascript:" is looked for separately with a
+# plain find, because one regex with both kinds of start scans about 10x slower (~25 MB/s).
+_TAG_MARKERS = re.compile(
+    rb"<(?:html|script|!doctype\s+html|body|iframe|svg|object|embed|form)[\s>/]|<\?php",
     re.IGNORECASE,
 )
+_JS_MARKER = b"javascript:"
+
+
+def _find_marker(data: bytes) -> bytes | None:
+    found = _TAG_MARKERS.search(data)
+    if found:
+        return found.group(0)
+    at = data.lower().find(_JS_MARKER)
+    return data[at : at + len(_JS_MARKER)] if at >= 0 else None
+
 
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 _AVIF_BRANDS = {b"avif", b"avis"}
@@ -199,7 +212,7 @@ def _reject_text(head: bytes) -> None:
                 "This file is an HTML page with a video glued to it. Such files are a known attack "
                 "and are not accepted; upload the original recording.",
             )
-        if _MARKERS.search(text) or text.startswith(b"<!doctype"):
+        if _find_marker(text) or text.startswith(b"<!doctype"):
             _not_media("an HTML web page")
         if text.startswith(b"<?xml"):
             _not_media("an XML document")
@@ -213,9 +226,9 @@ def _reject_text(head: bytes) -> None:
 
 
 def _reject_markers(data: bytes, fmt: str) -> None:
-    found = _MARKERS.search(data)
+    found = _find_marker(data)
     if found:
-        _polyglot(fmt, found.group(0))
+        _polyglot(fmt, found)
 
 
 def _polyglot(fmt: str, marker: bytes) -> None:
@@ -280,9 +293,9 @@ def _scan_range(f: BinaryIO, start: int, length: int, fmt: str) -> None:
             break
         remaining -= len(chunk)
         window = carry + chunk
-        found = _MARKERS.search(window)
+        found = _find_marker(window)
         if found:
-            _polyglot(fmt, found.group(0))
+            _polyglot(fmt, found)
         carry = window[-overlap:]
 
 
