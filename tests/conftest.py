@@ -60,6 +60,13 @@ def _flush_can_empty_append_only_tables(django_db_setup, django_db_blocker):
     DatabaseOperations.sql_flush = original
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 at production strength costs about a second per account on a 2-core machine;
+    the suite creates hundreds. Sign-in still goes through the real forms and backends."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def role_groups(db):
     """The role groups the migration made. Transactional tests empty every table when they end,

@@ -9,13 +9,6 @@ from portal.roles import Role
 from tests.factories.incidents import make_incident_in_state
 
 
-@pytest.fixture(autouse=True)
-def _cheap_password_hashing(settings):
-    """Eight accounts per test with production-strength hashing cost seconds on a shared machine;
-    these tests are about footage, not passwords."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def people(make_user):
     class Cast:

@@ -22,7 +22,3 @@ def people(make_user):
     return Cast
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Every test makes eight accounts; the real hasher would spend most of the suite hashing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

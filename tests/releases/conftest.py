@@ -8,12 +8,6 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Eight personas per test; a real PBKDF2 hash each costs a second on this machine."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _signing_key(settings, tmp_path_factory):
     """A signing key of its own for the test run, so publishing can sign."""
     from releases.signing import generate_key_file
