@@ -14,16 +14,33 @@ SORT_CHOICES = [
     ("oldest", _("Oldest incident first")),
     ("neighbourhood", _("Neighbourhood")),
 ]
+def _translated(choices):
+    # The vocabulary's labels are plain English; their msgids live in public/vocabulary_labels.py.
+    return [(key, _(label)) for key, label in choices]
+
+
 FOOTAGE_CHOICES = [("", _("With or without video")), ("yes", _("Only with video")), ("no", _("Only without video"))]
 
 
-class IncidentSearchForm(forms.Form):
+class USWDSForm(forms.Form):
+    """Gives each widget its USWDS class and ties its hint to it for screen readers (errors are
+    announced by their role="alert" in public/form_field.html)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "usa-select" if isinstance(field.widget, forms.Select) else "usa-input"
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"id_{name}-hint"
+
+
+class IncidentSearchForm(USWDSForm):
     q = forms.CharField(label=_("Search words"), required=False, max_length=200, strip=True)
-    date_from = forms.DateField(label=_("From date"), required=False, help_text=_("For example: 2026-01-31"))
-    date_to = forms.DateField(label=_("To date"), required=False, help_text=_("For example: 2026-12-31"))
+    date_from = forms.DateField(label=_("From date"), required=False, help_text=_("For example: 2026-01-31"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date_to = forms.DateField(label=_("To date"), required=False, help_text=_("For example: 2026-12-31"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     neighbourhood = forms.ChoiceField(label=_("Neighbourhood"), required=False, choices=[("", _("Any neighbourhood")), *NEIGHBOURHOOD_CHOICES])
-    agency = forms.ChoiceField(label=_("Agency"), required=False, choices=[("", _("Any agency")), *AGENCIES])
-    category = forms.ChoiceField(label=_("Type of incident"), required=False, choices=[("", _("Any type")), *CATEGORIES])
+    agency = forms.ChoiceField(label=_("Agency"), required=False, choices=[("", _("Any agency")), *_translated(AGENCIES)])
+    category = forms.ChoiceField(label=_("Type of incident"), required=False, choices=[("", _("Any type")), *_translated(CATEGORIES)])
     has_footage = forms.ChoiceField(label=_("Video"), required=False, choices=FOOTAGE_CHOICES)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=SORT_CHOICES)
 
@@ -50,7 +67,7 @@ class IncidentSearchForm(forms.Form):
         }
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(USWDSForm):
     release = forms.TypedChoiceField(label=_("Which released file"), coerce=int, choices=())
     file = forms.FileField(label=_("The file you downloaded"), required=False)
     sha256 = forms.RegexField(
