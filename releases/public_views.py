@@ -1,6 +1,7 @@
-"""Public endpoints for released footage: the city's public key, a release's signed manifest and
-its file. Each asks `selectors.published_releases()` and nothing else, so a withheld or
-unapproved release is a 404 here whatever its id."""
+"""Public endpoints for released footage: the city's public key and a release's signed manifest
+(the file itself is served by the public site, `public/files.py`). Each asks
+`selectors.published_releases()` and nothing else, so a withheld or unapproved release is a 404
+here whatever its id."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from django.views.decorators.http import require_GET
 from .publication import manifest_document, public_file_name
 from .selectors import get_published_release
 from .signing import SigningKeyError, load_signing_key, public_key_pem
-from .streaming import ranged_file_response
 
 
 @require_GET
@@ -41,11 +41,3 @@ def release_manifest(request: HttpRequest, pk) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'inline; filename="{public_file_name(release)}.manifest.json"'
     return response
-
-
-@require_GET
-def release_file(request: HttpRequest, pk) -> HttpResponse:
-    """The published, redacted copy (Range requests allowed, for the public player)."""
-    release = _published_or_404(pk)
-    download = public_file_name(release) if request.GET.get("download") else None
-    return ranged_file_response(request, release.release_file.storage, release.release_file.name, download_name=download)

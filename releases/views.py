@@ -17,12 +17,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from footage.access import get_visible_footage
+from footage.downloads import proxy_response
+from portal.byte_ranges import ranged_file_response
 
 from . import access, review, workflow
 from .errors import ReleaseError, ReleaseForbidden
 from .models import RedactionChange, RedactionMode, RedactionReason, ReleaseState, RenderJob, WithholdGround
 from .review_data import review_payload
-from .streaming import ranged_file_response
 
 MAX_JSON_BODY = 256 * 1024
 
@@ -171,13 +172,8 @@ def proxy_video(request: HttpRequest, pk: int) -> HttpResponse:
     proxy = release.footage.proxy
     if not proxy:
         raise Http404("This footage has no web proxy yet.")
-    if not request.headers.get("Range", "bytes=0-").startswith("bytes=0-"):
-        return ranged_file_response(request, proxy.storage, proxy.name)
-    from footage.custody import record_custody
-
-    # One custody entry per playback start, not one per seek.
-    record_custody(release.footage, "streamed", actor=request.user, request=request, detail={"release_review": release.pk})
-    return ranged_file_response(request, proxy.storage, proxy.name)
+    # The same streaming as the footage page: one custody entry per viewing, not one per seek.
+    return proxy_response(release.footage, request=request)
 
 
 @login_required
@@ -188,7 +184,9 @@ def redacted_video(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404("Nothing has been rendered yet.")
     if not access.can_review(request.user) and release.state != ReleaseState.PUBLISHED:
         raise PermissionDenied("Only release officers watch a copy before it is published.")
-    return ranged_file_response(request, release.release_file.storage, release.release_file.name)
+    return ranged_file_response(
+        request, release.release_file.storage, release.release_file.name, headers={"Cache-Control": "private, no-store"}
+    )
 
 
 def _mutation_response(request, release, run) -> HttpResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
+from releases.publication import public_file_name
 from releases.selectors import published_releases
 from releases.workflow import apply_release_transition
 from tests.factories.releases import approve_and_publish
@@ -13,18 +14,12 @@ pytestmark = pytest.mark.django_db
 
 
 def _fetch(release):
-    from releases.public_views import release_file, release_manifest
-    from django.http import Http404
-    from django.test import RequestFactory
-
-    rf = RequestFactory()
-    results = []
-    for view in (release_manifest, release_file):
-        try:
-            results.append(view(rf.get("/"), release.pk).status_code)
-        except Http404:
-            results.append(404)
-    return results
+    """What the public gets for the release's manifest and file, at their public URLs."""
+    client = Client()
+    return [
+        client.get(f"/releases/{release.pk}/manifest.json").status_code,
+        client.get(f"/files/{release.pk}/{public_file_name(release)}").status_code,
+    ]
 
 
 def test_an_unapproved_release_is_never_served_publicly(in_review):
@@ -62,8 +57,5 @@ def test_a_published_release_serves_its_file_and_signed_manifest(in_review, peop
     key = Client().get("/.well-known/release-signing-key.pem")
     if key.status_code == 200:
         assert b"BEGIN PUBLIC KEY" in key.content
-    from releases.public_views import release_file
-    from django.test import RequestFactory
-
-    ranged = release_file(RequestFactory().get("/", HTTP_RANGE="bytes=0-99"), release.pk)
+    ranged = Client().get(f"/files/{release.pk}/{public_file_name(release)}", HTTP_RANGE="bytes=0-99")
     assert ranged.status_code == 206 and ranged["Content-Length"] == "100"
