@@ -27,7 +27,7 @@ from .access import can_upload_to
 from .custody import record_custody
 from .jobs import create_processing_jobs
 from .media import MediaInfo, probe_media, sha256_file
-from .models import CustodyAction, FootageItem, FootageKind, Upload, UploadState, evidence_storage
+from .models import CustodyAction, FootageItem, FootageKind, Upload, UploadState
 
 EXTENSIONS = {
     "mp4": ".mp4", "mov": ".mov", "matroska": ".mkv", "webm": ".webm", "avi": ".avi", "mpegts": ".ts",
@@ -85,7 +85,8 @@ def ingest_file(
     actual = sha256 or sha256_file(path)
     size = path.stat().st_size
 
-    storage = evidence_storage()
+    # The field's own storage, so the original lands where the record will read it from.
+    storage = FootageItem._meta.get_field("original").storage
     key = f"originals/{actual[:2]}/{uuid.uuid4().hex}{EXTENSIONS.get(info.format, '')}"
     moved = move and isinstance(storage, FileSystemStorage)
     with open(path, "rb") as f:

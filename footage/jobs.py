@@ -28,7 +28,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .media import MediaError, make_poster, make_proxy, make_thumbnail_strip, probe_media, sha256_file
-from .models import CustodyAction, FootageItem, FootageStatus, JobKind, JobState, ProcessingJob, derived_storage
+from .models import CustodyAction, FootageItem, FootageStatus, JobKind, JobState, ProcessingJob
 
 log = logging.getLogger(__name__)
 
@@ -148,13 +148,14 @@ def _derive(job: ProcessingJob, heartbeat: Heartbeat) -> Derived:
                 out, name = result.path, f"strips/{item.public_id}.jpg"
                 detail = {"kind": "thumbnail_strip", "width": result.width, "height": result.height, "tiles": result.count}
         digest = sha256_file(out)
-        storage = derived_storage()
+        field_name = {JobKind.PROXY: "proxy", JobKind.POSTER: "poster", JobKind.STRIP: "thumbnail_strip"}[job.kind]
+        # The field's own storage, so the file lands where the record will read it from.
+        storage = FootageItem._meta.get_field(field_name).storage
         if storage.exists(name):
             # Left by an attempt that died after storing but before recording; ours to replace.
             storage.delete(name)
         with open(out, "rb") as f:
             stored = storage.save(name, File(f))
-        field_name = {JobKind.PROXY: "proxy", JobKind.POSTER: "poster", JobKind.STRIP: "thumbnail_strip"}[job.kind]
         return Derived(field_name, stored, digest, {**detail, "stored_as": stored})
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

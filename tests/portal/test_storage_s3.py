@@ -1,47 +1,22 @@
 """The same storage code on S3-compatible storage, against moto's S3 server on loopback."""
 
 import io
-import socket
 
-import boto3
-import pytest
-from moto.server import ThreadedMotoServer
-from storages.backends.s3 import S3Storage
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
-    server.start()
-    endpoint = f"http://127.0.0.1:{port}"
-    boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test").create_bucket(Bucket="evidence-test")
-    yield endpoint
-    server.stop()
-
-
-def _storage(endpoint, location):
-    return S3Storage(
-        bucket_name="evidence-test", endpoint_url=endpoint, region_name="us-east-1", access_key="test", secret_key="test",
-        location=location, default_acl="private", querystring_auth=True, file_overwrite=False,
-    )
+from tests.s3 import BUCKET, s3_client, s3_endpoint, s3_storage  # noqa: F401 (fixture)
 
 
 def test_files_round_trip_through_s3_and_stay_private(s3_endpoint):
-    storage = _storage(s3_endpoint, "evidence")
+    storage = s3_storage(s3_endpoint, "evidence")
     name = storage.save("incident-1/clip.mp4", io.BytesIO(b"\x00\x00\x00\x18ftypmp42" + b"x" * 1000))
     assert storage.exists(name)
     with storage.open(name) as fh:
         assert fh.read()[4:8] == b"ftyp"
-    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1", aws_access_key_id="test", aws_secret_access_key="test")
-    acl = client.get_object_acl(Bucket="evidence-test", Key=f"evidence/{name}")
+    acl = s3_client(s3_endpoint).get_object_acl(Bucket=BUCKET, Key=f"evidence/{name}")
     assert not [g for g in acl["Grants"] if g["Grantee"].get("URI", "").endswith("AllUsers")]
 
 
 def test_a_second_file_with_the_same_name_never_overwrites_the_first(s3_endpoint):
-    storage = _storage(s3_endpoint, "evidence")
+    storage = s3_storage(s3_endpoint, "evidence")
     first = storage.save("same.bin", io.BytesIO(b"first"))
     second = storage.save("same.bin", io.BytesIO(b"second"))
     assert first != second
