@@ -1,6 +1,6 @@
 """Benchmark of the face-redaction pipeline on a generated 1080p30 body-cam-like clip.
 
-    .venv/bin/python bench/redact.py [--seconds 60] [--mode blur] [--max-height 720] [--preset veryfast]
+    .venv/bin/python bench/redact.py [--seconds 60] [--mode blur] [--max-height 720] [--preset ultrafast]
 
 Makes (or reuses, under ~/.cache/portal-bench/) a clip with shared/media/make_clip.py, redacts it
 with `python -m footage.redaction`, scores it from the pixels with shared/media/score.py and prints
@@ -95,7 +95,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--mode", default="blur", choices=["blur", "fill"])
     ap.add_argument("--max-height", type=int, default=720)
-    ap.add_argument("--preset", default="veryfast")
+    ap.add_argument("--preset", default="ultrafast")
     ap.add_argument("--detect-every", type=int, default=5)
     ap.add_argument("--skip-baselines", action="store_true")
     ap.add_argument("--keep", help="copy the release copy and its regions log into this folder")

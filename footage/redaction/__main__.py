@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bleep", action="store_true", help="a 1 kHz tone instead of silence in muted ranges")
     ap.add_argument("--max-height", type=int, default=720, help="release copy height limit (<= 1080; default 720)")
     ap.add_argument("--detect-every", type=int, default=5)
-    ap.add_argument("--preset", default="veryfast", help="x264 preset")
+    ap.add_argument("--preset", default="ultrafast", help="x264 preset")
     ap.add_argument("--regions", help="JSON list of manual regions {start_frame, end_frame, keyframes}")
     ap.add_argument("--suppress", type=int, nargs="+", default=[], metavar="TRACK", help="auto track ids not to hide")
     ap.add_argument("--quiet", action="store_true")

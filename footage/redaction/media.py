@@ -77,7 +77,8 @@ def output_size(width: int, height: int, max_height: int) -> tuple[int, int]:
 
 def decoder_command(path: str | os.PathLike, width: int, height: int) -> list[str]:
     return [
-        "ffmpeg", "-nostdin", "-v", "error", "-i", os.fspath(path),
+        # One decoding thread: frame threads cost more CPU, and the other core is busy anyway.
+        "ffmpeg", "-nostdin", "-v", "error", "-threads", "1", "-i", os.fspath(path),
         "-map", "0:v:0", "-an", "-sn", "-dn",
         "-vf", f"scale={width}:{height}:flags=bicubic,format=yuv420p",
         "-fps_mode", "passthrough",
@@ -115,7 +116,7 @@ def encoder_command(
     audio_rate: int = 48000,
     mute_ranges=(),
     bleep: bool = False,
-    preset: str = "veryfast",
+    preset: str = "ultrafast",
     crf: int = 23,
     threads: int = 0,
 ) -> list[str]:
