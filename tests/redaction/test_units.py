@@ -103,4 +103,11 @@ def test_keyframe_schedule_tiles_every_other_keyframe_and_skips_clear_faces():
         kd(frame, [clear, faint])
         counts.append(len(det.shapes))
     # whole frame + one crop, and a tile on every other keyframe
+    assert counts == [3, 3, 3, 3]
+    kd2 = KeyframeDetector(det, 1280, 720, RedactionSettings(tile_every=2))
+    counts = []
+    for _ in range(4):
+        det.shapes.clear()
+        kd2(frame, [clear, faint])
+        counts.append(len(det.shapes))
     assert counts == [3, 2, 3, 2]
