@@ -93,7 +93,7 @@ def test_keyframe_schedule_tiles_every_other_keyframe_and_skips_clear_faces():
     from footage.redaction.pipeline import KeyframeDetector, RedactionSettings
 
     det = _CountingDetector()
-    kd = KeyframeDetector(det, 1280, 720, RedactionSettings())
+    kd = KeyframeDetector(det, 1280, 720, RedactionSettings(refine_sure_score=0.5))
     frame = np.full(1280 * 720 * 3 // 2, 128, np.uint8)
     clear = (200.0, 100.0, 240.0, 160.0, 0.9)  # 60 px, found by the whole-frame pass: no crop
     faint = (600.0, 300.0, 620.0, 330.0, 0.2)  # 30 px, low score: a crop
@@ -104,7 +104,7 @@ def test_keyframe_schedule_tiles_every_other_keyframe_and_skips_clear_faces():
         counts.append(len(det.shapes))
     # whole frame + one crop, and a tile on every other keyframe
     assert counts == [3, 3, 3, 3]
-    kd2 = KeyframeDetector(det, 1280, 720, RedactionSettings(tile_every=2))
+    kd2 = KeyframeDetector(det, 1280, 720, RedactionSettings(tile_every=2, refine_sure_score=0.5))
     counts = []
     for _ in range(4):
         det.shapes.clear()
