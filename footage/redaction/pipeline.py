@@ -112,7 +112,6 @@ class KeyframeDetector:
        track of `refine_sure_px` or more that the whole-frame pass found with `refine_sure_score`.
     3. On every `tile_every`th keyframe, in turn, one tile of the frame at full working
        resolution, so small faces are found at all.
-    Colour conversion is done on the downscaled frame, the crops and the tile only.
     """
 
     def __init__(self, detector: FaceDetector, width: int, height: int, settings: RedactionSettings):
@@ -170,20 +169,21 @@ class KeyframeDetector:
             return score < cfg.refine_sure_score or h < cfg.refine_sure_px
 
         small_tracks = sorted((b for b in tracked if needs_look(b)), key=lambda b: b[3] - b[1])[: cfg.refine_max]
+        full = self.rgb(frame, None) if small_tracks or self.tiles else None
         for box in small_tracks:
-            dets += self._refine(frame, box[:4])
+            dets += self._refine(full, box[:4])
         if self.tiles and self.calls % max(1, cfg.tile_every) == 0:
             y0, y1, x0, x1 = self.tiles[(self.calls // max(1, cfg.tile_every)) % len(self.tiles)]
             f = cfg.tile_scale
             size = None if f == 1 else (round((x1 - x0) * f) // 2 * 2, round((y1 - y0) * f) // 2 * 2)
-            tile = self.rgb(frame, size, (x0, y0, x1, y1))
+            tile = full[y0:y1, x0:x1] if size is None else cv2.resize(full[y0:y1, x0:x1], size, interpolation=cv2.INTER_LINEAR)
             fx, fy = tile.shape[1] / (x1 - x0), tile.shape[0] / (y1 - y0)
             for d in self.detector.detect(tile, threshold=thr):
                 dets.append(Detection(d.x1 / fx + x0, d.y1 / fy + y0, d.x2 / fx + x0, d.y2 / fy + y0, d.score))
         self.calls += 1
         return merge(dets)
 
-    def _refine(self, frame: np.ndarray, box) -> list[Detection]:
+    def _refine(self, full: np.ndarray, box) -> list[Detection]:
         """Detect in a crop around a tracked face, enlarged so the face is a comfortable size.
 
         The crop leaves room for the face to have moved since the prediction (small faces in a
@@ -194,14 +194,13 @@ class KeyframeDetector:
         size = max(x2 - x1, y2 - y1, 8.0)
         cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
         half = max(size * cfg.refine_context / 2, size / 2 + cfg.refine_motion_px * self.width / 1280)
-        X1, Y1 = int(max(0, cx - half)) & ~1, int(max(0, cy - half)) & ~1
-        X2, Y2 = int(min(self.width, cx + half)) & ~1, int(min(self.height, cy + half)) & ~1
+        X1, Y1 = int(max(0, cx - half)), int(max(0, cy - half))
+        X2, Y2 = int(min(self.width, cx + half)), int(min(self.height, cy + half))
         if X2 - X1 < 4 or Y2 - Y1 < 4:
             return []
         f = max(1.0, min(cfg.refine_face_px / size, cfg.refine_max_input / (2 * half)))
-        crop_size = (max(32, round((X2 - X1) * f / 2) * 2), max(32, round((Y2 - Y1) * f / 2) * 2))
-        # Colour conversion on the crop only; enlarged here with linear interpolation.
-        crop = cv2.resize(self.rgb(frame, None, (X1, Y1, X2, Y2)), crop_size, interpolation=cv2.INTER_LINEAR)
+        crop = cv2.resize(full[Y1:Y2, X1:X2], (max(32, round((X2 - X1) * f)), max(32, round((Y2 - Y1) * f))),
+                          interpolation=cv2.INTER_LINEAR)
         fx, fy = crop.shape[1] / (X2 - X1), crop.shape[0] / (Y2 - Y1)
         return [
             Detection(d.x1 / fx + X1, d.y1 / fy + Y1, d.x2 / fx + X1, d.y2 / fy + Y1, d.score)
