@@ -187,11 +187,9 @@ def merge(dets: list[Detection], iou_threshold: float = 0.3) -> list[Detection]:
     return [dets[i] for i in nms(boxes, scores, iou_threshold)]
 
 
-def brighten_if_dark(y: np.ndarray, *, dark_below: float = 70.0, mean: float | None = None) -> np.ndarray:
-    """Gamma-lift a dark luma plane so faces in night scenes reach the detector's range.
-
-    `mean`: the whole frame's mean luma, when `y` is only part of it."""
-    mean = float(y.mean()) if mean is None else mean
+def brighten_if_dark(y: np.ndarray, *, dark_below: float = 70.0) -> np.ndarray:
+    """Gamma-lift a dark luma plane so faces in night scenes reach the detector's range."""
+    mean = float(y.mean())
     if mean >= dark_below:
         return y
     gamma = float(np.clip(np.log(110 / 255) / np.log(max(mean, 4) / 255), 0.3, 1.0))

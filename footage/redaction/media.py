@@ -77,8 +77,7 @@ def output_size(width: int, height: int, max_height: int) -> tuple[int, int]:
 
 def decoder_command(path: str | os.PathLike, width: int, height: int) -> list[str]:
     return [
-        # One decoding thread: frame threads cost more CPU, and the other core is busy anyway.
-        "ffmpeg", "-nostdin", "-v", "error", "-threads", "1", "-i", os.fspath(path),
+        "ffmpeg", "-nostdin", "-v", "error", "-i", os.fspath(path),
         "-map", "0:v:0", "-an", "-sn", "-dn",
         "-vf", f"scale={width}:{height}:flags=bicubic,format=yuv420p",
         "-fps_mode", "passthrough",

@@ -27,7 +27,7 @@ from . import media
 from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, merge, tile_grid
 from .hiding import BLUR_SIGMA_SHARE, MODES, hide, pad_box, planes
 from .regions import ManualRegion
-from .tracking import Tracker, TrackerConfig, iou
+from .tracking import Tracker, TrackerConfig
 
 PIPELINE_VERSION = "footage.redaction 1.1"
 
@@ -41,12 +41,7 @@ class RedactionSettings:
     small_face_pass: bool = True  # also detect at full working resolution in tiles, in turn
     tile: int = 512  # detector input size of a tile
     tile_scale: float = 1.0  # tiles may be enlarged, so faces of ~16 px become ~24 px
-    tile_every: int = 1  # the tile pass runs on every Nth keyframe (2 halves its cost but finds small faces later)
-    refine_below_px: float = 120.0  # tracked faces smaller than this get a closer look ...
-    # ... unless the whole-frame pass found it with this score (and it is refine_sure_px or more); off
-    # by default: on the 60 s bench clip skipping those crops lost coverage for little CPU.
-    refine_sure_score: float = 1.01
-    refine_sure_px: float = 48.0
+    refine_below_px: float = 120.0  # tracked faces smaller than this get a closer look
     refine_face_px: float = 80.0  # ... enlarged so the face is about this tall
     refine_context: float = 2.5  # crop side as a multiple of the face box
     refine_motion_px: float = 40.0  # ... and at least this much room around it (at 1280 wide)
@@ -56,7 +51,9 @@ class RedactionSettings:
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     box_grow_w: float = 1.45
     box_grow_h: float = 1.5
-    preset: str = "ultrafast"  # the release copy is 720p; ultrafast keeps 1x real time on 2 cores
+    # ultrafast: the encoder is cheap (about 0.15 core-s per second of 720p) so detection keeps
+    # the CPU; the price is a larger release file (about 5x veryfast at the same CRF).
+    preset: str = "ultrafast"
     crf: int = 23
 
 
@@ -108,10 +105,8 @@ class KeyframeDetector:
 
     1. The whole frame at `detect_width` (large and medium faces).
     2. Around each tracked face that is small, a crop enlarged so the face is about
-       `refine_face_px` tall: a small or distant face, once found, stays found. Optionally skipped for a
-       track of `refine_sure_px` or more that the whole-frame pass found with `refine_sure_score`.
-    3. On every `tile_every`th keyframe, in turn, one tile of the frame at full working
-       resolution, so small faces are found at all.
+       `refine_face_px` tall: a small or distant face, once found, stays found.
+    3. In turn, one tile of the frame at full working resolution, so small faces are found at all.
     """
 
     def __init__(self, detector: FaceDetector, width: int, height: int, settings: RedactionSettings):
@@ -119,67 +114,50 @@ class KeyframeDetector:
         self.width, self.height = width, height
         self.settings = settings
         self.calls = 0
-        self._luma_mean: float | None = None
         dw = min(settings.detect_width, width) // 2 * 2
         self.small_size = (dw, max(2, round(height * dw / width / 2) * 2))
         self.tiles = []
         if settings.small_face_pass and width > dw * 1.2:
             self.tiles = tile_grid(width, height, round(settings.tile / settings.tile_scale), 0.2)
 
-    def rgb(self, frame: np.ndarray, size: tuple[int, int] | None, roi=None) -> np.ndarray:
-        """RGB of the frame (or of `roi` = (x1, y1, x2, y2), even coordinates) scaled to `size`."""
+    def rgb(self, frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
         y, u, v = planes(frame, self.width, self.height)
-        if roi is not None:
-            x1, y1, x2, y2 = roi
-            y, u, v = y[y1:y2, x1:x2], u[y1 // 2:y2 // 2, x1 // 2:x2 // 2], v[y1 // 2:y2 // 2, x1 // 2:x2 // 2]
-        h, w = y.shape
-        if size is not None and size != (w, h):
+        if size is not None and size != (self.width, self.height):
             w, h = size
             y = cv2.resize(y, (w, h), interpolation=cv2.INTER_AREA)
             u = cv2.resize(u, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
             v = cv2.resize(v, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-        y = brighten_if_dark(y, mean=self._luma_mean)
+        else:
+            w, h = self.width, self.height
+        y = brighten_if_dark(y)
         i420 = np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape(h * 3 // 2, w)
         return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
 
     def __call__(self, frame: np.ndarray, tracked=()) -> list[Detection]:
-        """`tracked`: predicted boxes (x1, y1, x2, y2[, last_score]) of the current tracks."""
         cfg = self.settings
         thr = cfg.detect_threshold
         dw, dh = self.small_size
-        y, _, _ = planes(frame, self.width, self.height)
-        # One brightness decision per frame, so crops and tiles are lifted like the whole frame.
-        self._luma_mean = float(cv2.mean(y[::4, ::4])[0])
         small = self.rgb(frame, self.small_size)
         fx, fy = self.width / dw, self.height / dh
         dets = [
             Detection(d.x1 * fx, d.y1 * fy, d.x2 * fx, d.y2 * fy, d.score)
             for d in self.detector.detect(small, threshold=thr)
         ]
-
-        sure = [d.box for d in dets if d.score >= cfg.refine_sure_score]
-
-        def needs_look(b) -> bool:
-            h = b[3] - b[1]
-            if not 2 < h < cfg.refine_below_px:
-                return False
-            if h >= cfg.refine_sure_px and any(iou(b[:4], d) >= 0.2 for d in sure):
-                return False  # the whole-frame pass found it clearly
-            score = b[4] if len(b) > 4 else 0.0
-            return score < cfg.refine_sure_score or h < cfg.refine_sure_px
-
-        small_tracks = sorted((b for b in tracked if needs_look(b)), key=lambda b: b[3] - b[1])[: cfg.refine_max]
-        full = self.rgb(frame, None) if small_tracks or self.tiles else None
+        full = None
+        small_tracks = sorted(
+            (b for b in tracked if 2 < b[3] - b[1] < cfg.refine_below_px), key=lambda b: b[3] - b[1]
+        )[: cfg.refine_max]
+        if small_tracks or self.tiles:
+            full = self.rgb(frame, None)
         for box in small_tracks:
-            dets += self._refine(full, box[:4])
-        if self.tiles and self.calls % max(1, cfg.tile_every) == 0:
-            y0, y1, x0, x1 = self.tiles[(self.calls // max(1, cfg.tile_every)) % len(self.tiles)]
+            dets += self._refine(full, box)
+        if self.tiles:
+            y0, y1, x0, x1 = self.tiles[self.calls % len(self.tiles)]
             f = cfg.tile_scale
-            size = None if f == 1 else (round((x1 - x0) * f) // 2 * 2, round((y1 - y0) * f) // 2 * 2)
-            tile = full[y0:y1, x0:x1] if size is None else cv2.resize(full[y0:y1, x0:x1], size, interpolation=cv2.INTER_LINEAR)
-            fx, fy = tile.shape[1] / (x1 - x0), tile.shape[0] / (y1 - y0)
+            tile = cv2.resize(full[y0:y1, x0:x1], (round((x1 - x0) * f), round((y1 - y0) * f)),
+                              interpolation=cv2.INTER_LINEAR)
             for d in self.detector.detect(tile, threshold=thr):
-                dets.append(Detection(d.x1 / fx + x0, d.y1 / fy + y0, d.x2 / fx + x0, d.y2 / fy + y0, d.score))
+                dets.append(Detection(d.x1 / f + x0, d.y1 / f + y0, d.x2 / f + x0, d.y2 / f + y0, d.score))
         self.calls += 1
         return merge(dets)
 
@@ -299,7 +277,7 @@ def redact_video(
                 dets = None
                 if idx % K == 0 or nxt is _EOF:  # the last frame is a keyframe too
                     t0 = time.monotonic()
-                    found = keyframes(frame, [(*t.predict(idx), t.last_score) for t in tracker.tracks])
+                    found = keyframes(frame, [tuple(t.predict(idx)) for t in tracker.tracks])
                     dets = tracker.update(idx, found)
                     timings["detect_s"] += time.monotonic() - t0
                     timings["detections"] += 1

@@ -33,7 +33,6 @@ class Track:
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(4))  # per frame
     hits: int = 1
     best_score: float = 0.0
-    last_score: float = 0.0
 
     def predict(self, frame: int) -> np.ndarray:
         # Velocity from two keyframes is noisy: trust it for a third of a second, then hold.
@@ -109,7 +108,6 @@ class Tracker:
             t.box, t.frame = new, key
             t.hits += 1
             t.best_score = max(t.best_score, d.score)
-            t.last_score = d.score
             self.best_scores[t.id] = t.best_score
 
         alive = []
@@ -128,7 +126,7 @@ class Tracker:
         for di, d in enumerate(dets):
             if di in used_d or d.score < cfg.new_track_score:
                 continue
-            t = Track(self.next_id, np.array(d.box), key, best_score=d.score, last_score=d.score)
+            t = Track(self.next_id, np.array(d.box), key, best_score=d.score)
             self.next_id += 1
             self.best_scores[t.id] = d.score
             self.tracks.append(t)

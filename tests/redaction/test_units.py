@@ -75,39 +75,3 @@ def test_the_detector_loads_the_shipped_model_on_the_cpu():
 def test_nms_keeps_the_stronger_of_two_overlapping_boxes():
     boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60]], np.float32)
     assert sorted(nms(boxes, np.array([0.5, 0.9, 0.7]), 0.3)) == [1, 2]
-
-
-class _CountingDetector:
-    def __init__(self):
-        self.shapes = []
-
-    def detect(self, rgb, *, threshold=None):
-        self.shapes.append(rgb.shape[:2])
-        h, w = rgb.shape[:2]
-        if (w, h) == (640, 360):  # the whole-frame pass finds the 60 px face at (200, 100) clearly
-            return [Detection(100, 50, 120, 70, 0.9)]
-        return []
-
-
-def test_keyframe_schedule_tiles_every_other_keyframe_and_skips_clear_faces():
-    from footage.redaction.pipeline import KeyframeDetector, RedactionSettings
-
-    det = _CountingDetector()
-    kd = KeyframeDetector(det, 1280, 720, RedactionSettings(refine_sure_score=0.5))
-    frame = np.full(1280 * 720 * 3 // 2, 128, np.uint8)
-    clear = (200.0, 100.0, 240.0, 160.0, 0.9)  # 60 px, found by the whole-frame pass: no crop
-    faint = (600.0, 300.0, 620.0, 330.0, 0.2)  # 30 px, low score: a crop
-    counts = []
-    for _ in range(4):
-        det.shapes.clear()
-        kd(frame, [clear, faint])
-        counts.append(len(det.shapes))
-    # whole frame + one crop, and a tile on every other keyframe
-    assert counts == [3, 3, 3, 3]
-    kd2 = KeyframeDetector(det, 1280, 720, RedactionSettings(tile_every=2, refine_sure_score=0.5))
-    counts = []
-    for _ in range(4):
-        det.shapes.clear()
-        kd2(frame, [clear, faint])
-        counts.append(len(det.shapes))
-    assert counts == [3, 2, 3, 2]
