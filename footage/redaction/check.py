@@ -40,7 +40,9 @@ def scan_for_unhidden_faces(
     w, h = info.width, info.height
     detector = detector or FaceDetector(threads=1)
     cmd = [
-        "ffmpeg", "-nostdin", "-v", "error", "-i", os.fspath(video_path), "-map", "0:v:0",
+        # -xerror: without it ffmpeg exits 0 on a file cut short, and the missing frames would
+        # pass as scanned.
+        "ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", os.fspath(video_path), "-map", "0:v:0",
         "-vf", f"select='not(mod(n\\,{every}))'", "-fps_mode", "passthrough",
         "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
     ]
@@ -62,13 +64,18 @@ def scan_for_unhidden_faces(
                     if min(d.x2 - d.x1, d.y2 - d.y1) >= min_size:
                         found.append((k * every, tuple(round(v, 1) for v in d.box), round(d.score, 3)))
                 k += 1
-        finally:
-            if proc.poll() is None:
-                proc.kill()
+        except BaseException:
+            proc.kill()
             proc.wait()
-        if proc.returncode not in (0, -9) and k == 0:
+            raise
+        # The pipe reached its end; ffmpeg is exiting. A failure part-way must not pass as a clean
+        # scan: the frames never decoded would read as "no face found".
+        if proc.wait(timeout=60) != 0:
             err.seek(0)
-            raise media.MediaError(f"could not decode {video_path}: {err.read()[-1000:].decode(errors='replace')}")
+            raise media.MediaError(
+                f"could not decode {video_path} to the end (scanned {k} frames): "
+                f"{err.read()[-1000:].decode(errors='replace')}"
+            )
     return found
 
 

@@ -24,6 +24,19 @@ def test_it_finds_no_faces_in_the_redacted_clip(clip, blurred):
     assert len(after) <= max(1, len(before) // 10), after
 
 
+def test_a_copy_cut_short_is_an_error_not_a_clean_scan(blurred, tmp_path):
+    """The frames after the cut were never looked at; they must not count as free of faces."""
+    import pytest
+
+    from footage.redaction import MediaError, scan_for_unhidden_faces
+
+    data = blurred.path.read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) * 6 // 10])  # the index is at the front (faststart)
+    with pytest.raises(MediaError, match="to the end"):
+        scan_for_unhidden_faces(cut, every=15)
+
+
 def test_its_command_line_exits_1_when_it_finds_faces(clip):
     proc = subprocess.run(
         [sys.executable, "-m", "footage.redaction.check", str(clip.path), "--every", "60", "--json"],
