@@ -1,27 +1,11 @@
-"""Personas and a case for the footage tests: Rita filed the incident and Ivan investigates it;
+"""A case for the footage tests (the cast is in tests/conftest.py): Rita filed it, Ivan investigates it;
 Rob (another reporter) and Iris (another investigator) have nothing to do with it."""
 
 from __future__ import annotations
 
 import pytest
 
-from portal.roles import Role
 from tests.factories.incidents import make_incident_in_state
-
-
-@pytest.fixture
-def people(make_user):
-    class Cast:
-        reporter = make_user(Role.REPORTER, "rita", email="rita@city.invalid")
-        other_reporter = make_user(Role.REPORTER, "rob", email="rob@city.invalid")
-        investigator = make_user(Role.INVESTIGATOR, "ivan", email="ivan@city.invalid")
-        other_investigator = make_user(Role.INVESTIGATOR, "iris", email="iris@city.invalid")
-        supervisor = make_user(Role.SUPERVISOR, "sofia", email="sofia@city.invalid")
-        release_officer = make_user(Role.RELEASE_OFFICER, "rhea", email="rhea@city.invalid")
-        auditor = make_user(Role.AUDITOR, "aaron", email="aaron@city.invalid")
-        admin = make_user(Role.ADMIN, "ada", email="ada@city.invalid")
-
-    return Cast
 
 
 @pytest.fixture
