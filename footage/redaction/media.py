@@ -76,10 +76,13 @@ def output_size(width: int, height: int, max_height: int) -> tuple[int, int]:
 
 
 def decoder_command(path: str | os.PathLike, width: int, height: int) -> list[str]:
+    # Two decoding threads: more only adds frame-threading overhead on a 2-core machine, where
+    # detection and encoding need the rest. Area scaling is the right filter for shrinking and
+    # costs half of bicubic (measured on 1080p: 0.10 vs 0.21 core-s per second of video).
     return [
-        "ffmpeg", "-nostdin", "-v", "error", "-i", os.fspath(path),
+        "ffmpeg", "-nostdin", "-v", "error", "-threads", "2", "-filter_threads", "1", "-i", os.fspath(path),
         "-map", "0:v:0", "-an", "-sn", "-dn",
-        "-vf", f"scale={width}:{height}:flags=bicubic,format=yuv420p",
+        "-vf", f"scale={width}:{height}:flags=area,format=yuv420p",
         "-fps_mode", "passthrough",
         "-f", "rawvideo", "-pix_fmt", "yuv420p", "pipe:1",
     ]

@@ -4,7 +4,9 @@ Three stages run at once, joined by bounded queues: a thread reading raw frames 
 process, a thread running the detector on every Kth frame, and the caller's thread tracking,
 hiding and writing frames to the encoder process. onnxruntime, OpenCV and pipe I/O release the
 GIL, so decode, detection and encode keep both cores busy. Boxes between keyframes depend on the
-next keyframe, so the hiding stage holds a lookahead of about K + pad_before frames; nothing else
+next keyframe, a weak sighting is only confirmed one keyframe later, and a new track is followed
+back in time from where it was found, so the hiding stage holds a lookahead of
+`follow_back_frames` (1.5 s) and the detection stage copies of that many luma planes; nothing else
 of the video is ever held in memory.
 """
 from __future__ import annotations
@@ -24,35 +26,46 @@ import cv2
 import numpy as np
 
 from . import media
-from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, merge, tile_grid
+from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, merge
 from .hiding import BLUR_SIGMA_SHARE, MODES, hide, pad_box, planes
 from .regions import ManualRegion
-from .tracking import Tracker, TrackerConfig
+from .tracking import Tracker, TrackerConfig, follow_patch, iou
 
-PIPELINE_VERSION = "footage.redaction 1.1"
+PIPELINE_VERSION = "footage.redaction 1.2"
 
 
 @dataclass(frozen=True)
 class RedactionSettings:
     max_height: int = 720  # the release copy is at most this tall (never upscaled; at most 1080)
     detect_every: int = 5  # run the detector on every Kth frame, track in between
-    detect_width: int = 640  # full-frame detection width
-    detect_threshold: float = 0.15  # lowest score kept; tracks start at tracker.new_track_score
-    small_face_pass: bool = True  # also detect at full working resolution in tiles, in turn
-    tile: int = 512  # detector input size of a tile
-    tile_scale: float = 1.0  # tiles may be enlarged, so faces of ~16 px become ~24 px
-    refine_below_px: float = 120.0  # tracked faces smaller than this get a closer look
-    refine_face_px: float = 80.0  # ... enlarged so the face is about this tall
+    detect_width: int = 640  # the wide pass: the whole frame at this width (large and medium faces)
+    detect_threshold: float = 0.1  # lowest score kept from the wide passes
+    # The sweep: every Nth keyframe, the whole frame at full working resolution (at most
+    # sweep_width wide), so small faces are found. One inference over the frame costs about 40%
+    # less than the overlapping tiles that would cover it.
+    sweep_every: int = 6
+    sweep_width: int = 1280
+    refine_below_px: float = 120.0  # tracked faces (and candidates) smaller than this get a closer look
+    refine_face_px: float = 64.0  # ... enlarged so the face is about this tall
     refine_context: float = 2.5  # crop side as a multiple of the face box
-    refine_motion_px: float = 40.0  # ... and at least this much room around it (at 1280 wide)
+    refine_motion_px: float = 28.0  # ... and at least this much room around it (at 1280 wide)
     refine_max_input: int = 320  # crops are enlarged to at most this side
     refine_threshold: float = 0.05
     refine_max: int = 8
+    refine_candidates: int = 3
+    # A tracked face the wide pass found this surely, at least this tall (working pixels), needs
+    # no closer look on that keyframe.
+    refine_skip_score: float = 0.6
+    refine_skip_px: float = 28.0
+    # A new track is followed back this many frames (by template matching) from its first
+    # detection, so a face the detector found late is hidden from when it was really there.
+    follow_back_frames: int = 45
+    follow_min_score: float = 0.6
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     box_grow_w: float = 1.45
     box_grow_h: float = 1.5
-    # ultrafast: the encoder is cheap (about 0.15 core-s per second of 720p) so detection keeps
-    # the CPU; the price is a larger release file (about 5x veryfast at the same CRF).
+    # ultrafast: the encoder is cheap (about 0.25 core-s per second of 720p) so detection keeps
+    # the CPU; the price is a larger release file (about 2.5x veryfast at the same CRF).
     preset: str = "ultrafast"
     crf: int = 23
 
@@ -101,12 +114,14 @@ def _get(q: queue.Queue, stop: threading.Event):
 
 
 class KeyframeDetector:
-    """Finds faces in one I420 keyframe, in three passes.
+    """Finds faces in one I420 keyframe, in up to three passes.
 
-    1. The whole frame at `detect_width` (large and medium faces).
-    2. Around each tracked face that is small, a crop enlarged so the face is about
-       `refine_face_px` tall: a small or distant face, once found, stays found.
-    3. In turn, one tile of the frame at full working resolution, so small faces are found at all.
+    1. The wide pass: the whole frame at `detect_width` (large and medium faces), every keyframe.
+    2. Every `sweep_every`th keyframe, the sweep: the whole frame at full working resolution, so
+       small and distant faces are found.
+    3. Around each tracked face or candidate that is small and not already found surely, a crop
+       enlarged so the face is about `refine_face_px` tall: a small or hard face, once seen,
+       stays found, and a weak sighting is confirmed or dropped.
     """
 
     def __init__(self, detector: FaceDetector, width: int, height: int, settings: RedactionSettings):
@@ -114,11 +129,12 @@ class KeyframeDetector:
         self.width, self.height = width, height
         self.settings = settings
         self.calls = 0
+        self.passes = collections.Counter()
         dw = min(settings.detect_width, width) // 2 * 2
         self.small_size = (dw, max(2, round(height * dw / width / 2) * 2))
-        self.tiles = []
-        if settings.small_face_pass and width > dw * 1.2:
-            self.tiles = tile_grid(width, height, round(settings.tile / settings.tile_scale), 0.2)
+        sw = min(settings.sweep_width, width) // 2 * 2
+        self.sweep_size = (sw, max(2, round(height * sw / width / 2) * 2))
+        self.sweeps = settings.sweep_every > 0 and sw > dw * 1.2
 
     def rgb(self, frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
         y, u, v = planes(frame, self.width, self.height)
@@ -133,33 +149,42 @@ class KeyframeDetector:
         i420 = np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape(h * 3 // 2, w)
         return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
 
-    def __call__(self, frame: np.ndarray, tracked=()) -> list[Detection]:
-        cfg = self.settings
-        thr = cfg.detect_threshold
-        dw, dh = self.small_size
-        small = self.rgb(frame, self.small_size)
-        fx, fy = self.width / dw, self.height / dh
-        dets = [
+    def _whole(self, frame: np.ndarray, size: tuple[int, int], threshold: float) -> list[Detection]:
+        fx, fy = self.width / size[0], self.height / size[1]
+        return [
             Detection(d.x1 * fx, d.y1 * fy, d.x2 * fx, d.y2 * fy, d.score)
-            for d in self.detector.detect(small, threshold=thr)
+            for d in self.detector.detect(self.rgb(frame, size), threshold=threshold)
         ]
-        full = None
-        small_tracks = sorted(
-            (b for b in tracked if 2 < b[3] - b[1] < cfg.refine_below_px), key=lambda b: b[3] - b[1]
-        )[: cfg.refine_max]
-        if small_tracks or self.tiles:
-            full = self.rgb(frame, None)
-        for box in small_tracks:
-            dets += self._refine(full, box)
-        if self.tiles:
-            y0, y1, x0, x1 = self.tiles[self.calls % len(self.tiles)]
-            f = cfg.tile_scale
-            tile = cv2.resize(full[y0:y1, x0:x1], (round((x1 - x0) * f), round((y1 - y0) * f)),
-                              interpolation=cv2.INTER_LINEAR)
-            for d in self.detector.detect(tile, threshold=thr):
-                dets.append(Detection(d.x1 / f + x0, d.y1 / f + y0, d.x2 / f + x0, d.y2 / f + y0, d.score))
+
+    def __call__(self, frame: np.ndarray, tracked=(), candidates=()) -> list[Detection]:
+        cfg = self.settings
+        dets = self._whole(frame, self.small_size, cfg.detect_threshold)
+        self.passes["wide"] += 1
+        if self.sweeps and self.calls % cfg.sweep_every == 0:
+            dets += self._whole(frame, self.sweep_size, cfg.detect_threshold)
+            self.passes["sweep"] += 1
         self.calls += 1
+        # Tracked faces first, smallest first; then the likeliest few candidates.
+        look = sorted(
+            (b for b in tracked if 2 < b[3] - b[1] < cfg.refine_below_px and not self._found_surely(b, dets)),
+            key=lambda b: b[3] - b[1],
+        )
+        look += [b for b in candidates if 2 < b[3] - b[1] < cfg.refine_below_px][: cfg.refine_candidates]
+        look = look[: cfg.refine_max]
+        if look:
+            full = self.rgb(frame, None)
+            for box in look:
+                dets += self._refine(full, box)
+                self.passes["refine"] += 1
         return merge(dets)
+
+    def _found_surely(self, box, dets: list[Detection]) -> bool:
+        cfg = self.settings
+        return any(
+            d.score >= cfg.refine_skip_score and d.y2 - d.y1 >= cfg.refine_skip_px
+            and iou(tuple(box), d.box) >= 0.3
+            for d in dets
+        )
 
     def _refine(self, full: np.ndarray, box) -> list[Detection]:
         """Detect in a crop around a tracked face, enlarged so the face is a comfortable size.
@@ -184,6 +209,34 @@ class KeyframeDetector:
             Detection(d.x1 / fx + X1, d.y1 / fy + Y1, d.x2 / fx + X1, d.y2 / fy + Y1, d.score)
             for d in self.detector.detect(crop, threshold=cfg.refine_threshold)
         ]
+
+
+class RecentLuma:
+    """Copies of the luma planes of the last few frames, for following new tracks back in time.
+
+    Copies, because the hiding stage blurs the frames themselves once they are released.
+    """
+
+    def __init__(self, width: int, height: int, frames: int):
+        self.width, self.height = width, height
+        self.planes: collections.deque = collections.deque(maxlen=frames + 1)
+
+    def add(self, idx: int, frame: np.ndarray) -> None:
+        if self.planes.maxlen > 1:
+            self.planes.append((idx, frame[: self.width * self.height].reshape(self.height, self.width).copy()))
+
+    def follow_births(self, tracker: Tracker, boxes: dict, min_score: float) -> None:
+        """Add to a tracker update's `boxes` where each track born in it was before it was found."""
+        for track, first, box in tracker.born:
+            newest_first = [(f, p) for f, p in reversed(self.planes) if f <= first]
+            if not newest_first or newest_first[0][0] != first:
+                continue
+            found = follow_patch([p for _, p in newest_first], box, min_score=min_score)
+            for i, b in enumerate(found):
+                f = first - 1 - i
+                clipped = (max(0.0, b[0]), max(0.0, b[1]), min(float(self.width), b[2]), min(float(self.height), b[3]))
+                entries = [(tid, old) for tid, old in boxes.get(f, []) if tid != track.id]
+                boxes[f] = entries + [(track.id, clipped)]
 
 
 def redact_video(
@@ -231,12 +284,15 @@ def redact_video(
     keyframes = KeyframeDetector(detector, width, height, settings)
     tracker = Tracker(settings.tracker, width, height)
     K = max(1, settings.detect_every)
-    pad_before = settings.tracker.pad_before
+    lookback = max(tracker.lookback(K), settings.follow_back_frames)
+    recent = RecentLuma(width, height, settings.follow_back_frames)
     frame_bytes = width * height * 3 // 2
     stop = threading.Event()
     errors: list[BaseException] = []
-    q_frames: queue.Queue = queue.Queue(maxsize=K + 2)
-    q_ready: queue.Queue = queue.Queue(maxsize=K + 2)
+    # Room for a keyframe's worth of frames on each side of the detector, so decode and encode
+    # keep going while a slow (sweep) keyframe is being searched.
+    q_frames: queue.Queue = queue.Queue(maxsize=2 * K + 2)
+    q_ready: queue.Queue = queue.Queue(maxsize=2 * K + 2)
     timings = collections.Counter()
 
     dec_err = tempfile.TemporaryFile()
@@ -274,11 +330,17 @@ def redact_video(
             while pending is not _EOF:
                 nxt = _get(q_frames, stop)
                 idx, frame = pending
+                recent.add(idx, frame)
                 dets = None
                 if idx % K == 0 or nxt is _EOF:  # the last frame is a keyframe too
                     t0 = time.monotonic()
-                    found = keyframes(frame, [tuple(t.predict(idx)) for t in tracker.tracks])
+                    found = keyframes(
+                        frame,
+                        [tuple(t.predict(idx)) for t in tracker.tracks],
+                        [tuple(c.box) for c in tracker.candidates],  # likeliest first
+                    )
                     dets = tracker.update(idx, found)
+                    recent.follow_births(tracker, dets, settings.follow_min_score)
                     timings["detect_s"] += time.monotonic() - t0
                     timings["detections"] += 1
                 _put(q_ready, (idx, frame, dets), stop)
@@ -362,7 +424,7 @@ def redact_video(
                         for tid, box in assigned:
                             entry[2][tid] = box
                 # No later keyframe can reach back past this point.
-                while buffer and buffer[0][0] < idx + K - pad_before:
+                while buffer and buffer[0][0] < idx + K - lookback:
                     release(buffer.popleft())
             while buffer:
                 release(buffer.popleft())
@@ -405,7 +467,10 @@ def redact_video(
             "model_sha256": detector.model_sha256,
             "detect_every": K,
             "detect_width": keyframes.small_size[0],
-            "small_face_tiles": len(keyframes.tiles),
+            "sweep_every": settings.sweep_every if keyframes.sweeps else None,
+            "sweep_width": keyframes.sweep_size[0] if keyframes.sweeps else None,
+            "passes": dict(keyframes.passes),
+            "follow_back_frames": settings.follow_back_frames,
             "score_threshold": settings.tracker.new_track_score,
             "keep_threshold": settings.tracker.keep_track_score,
         },

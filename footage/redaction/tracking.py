@@ -5,6 +5,12 @@ its constant-velocity prediction (or, for small fast faces, by centre distance);
 between get linearly interpolated boxes. A track is kept `pad_before` frames before its first
 detection and coasts on its velocity up to `pad_after` frames after its last one, so a face missed
 on a keyframe or two, or seen a little late, is still hidden.
+
+A weak detection (too unsure to start a track, which would blur every shadow that looks a little
+like a face) becomes a candidate: it is not hidden yet, but the detector takes a closer look at it
+on the next keyframe, and if the face is there again the candidate becomes a track whose boxes
+reach back to the first sighting (and `pad_before` frames before it). Hard faces (small, grey,
+tightly cropped, badly lit) score low on every single keyframe; this is how they are found at all.
 """
 from __future__ import annotations
 
@@ -43,6 +49,8 @@ class Track:
 class TrackerConfig:
     new_track_score: float = 0.3  # a detection this sure starts a track
     keep_track_score: float = 0.05  # a weaker one may only continue an existing track
+    candidate_score: float = 0.1  # one this sure is looked at again on the next keyframe ...
+    confirm_score: float = 0.3  # ... and starts a track if it is seen there again this surely
     pad_before: int = 10
     pad_after: int = 15  # for a track seen on few keyframes (perhaps a false detection)
     pad_after_established: int = 45  # for a track seen on `established_hits` keyframes or more
@@ -60,12 +68,23 @@ class Tracker:
         self.next_id = 1
         self.prev_key: int | None = None
         self.best_scores: dict[int, float] = {}
+        self.candidates: list[Track] = []  # weak detections of the last keyframe, not hidden yet
+        self.born: list[tuple[Track, int, np.ndarray]] = []  # (track, first frame, first box) of the last update
+
+    def lookback(self, detect_every: int) -> int:
+        """How many frames before a keyframe its update may still emit boxes for.
+
+        A candidate confirmed on this keyframe was first seen one keyframe earlier, and is hidden
+        from `pad_before` frames before that.
+        """
+        return self.config.pad_before + detect_every
 
     def update(self, key: int, detections: list[Detection]) -> dict[int, list[tuple[int, Box]]]:
         """Take a keyframe's detections; return boxes per frame for frames up to `key`.
 
         Frames after the previous keyframe get boxes of continuing tracks; frames up to
-        `pad_before` before `key` get the boxes of tracks that start here.
+        `pad_before` before `key` get the boxes of tracks that start here. `born` lists the
+        tracks started here, for following them back in time.
         """
         cfg = self.config
         prev = self.prev_key if self.prev_key is not None else key - 1
@@ -74,22 +93,9 @@ class Tracker:
         def emit(f: int, tid: int, box: np.ndarray) -> None:
             out.setdefault(f, []).append((tid, self._clip(box)))
 
+        self.born = []
         dets = [d for d in detections if d.score >= cfg.keep_track_score]
-        pairs = []
-        for ti, t in enumerate(self.tracks):
-            pred = t.predict(key)
-            pw, ph = pred[2] - pred[0], pred[3] - pred[1]
-            size = max(pw, ph, 1.0)
-            pc = (pred[:2] + pred[2:]) / 2
-            for di, d in enumerate(dets):
-                ov = iou(tuple(pred), d.box)
-                dc = np.array([(d.x1 + d.x2) / 2, (d.y1 + d.y2) / 2])
-                dist_px = float(np.hypot(*(dc - pc)))
-                dist = dist_px / size
-                ratio = max(d.y2 - d.y1, 1.0) / max(ph, 1.0)
-                near = dist < 0.8 or dist_px < cfg.match_px * (self.width or 1280) / 1280
-                if ov >= cfg.min_iou or (near and 0.5 < ratio < 2.0):
-                    pairs.append((ov - 0.1 * dist, ti, di))
+        pairs = self._pairs(self.tracks, dets, key)
         pairs.sort(reverse=True)
         used_t, used_d = set(), set()
         for _, ti, di in pairs:
@@ -123,17 +129,70 @@ class Tracker:
                 alive.append(t)
         self.tracks = alive
 
-        for di, d in enumerate(dets):
-            if di in used_d or d.score < cfg.new_track_score:
+        # A candidate from the last keyframe seen again becomes a track from its first sighting.
+        rest = [di for di in range(len(dets)) if di not in used_d and dets[di].score >= cfg.confirm_score]
+        cand_pairs = self._pairs(self.candidates, [dets[di] for di in rest], key)
+        used_c = set()
+        for _, ci, ri in sorted(cand_pairs, reverse=True):
+            di = rest[ri]
+            if ci in used_c or di in used_d:
                 continue
-            t = Track(self.next_id, np.array(d.box), key, best_score=d.score)
-            self.next_id += 1
-            self.best_scores[t.id] = d.score
-            self.tracks.append(t)
-            for f in range(max(0, key - cfg.pad_before), key + 1):
-                emit(f, t.id, t.box)
+            used_c.add(ci)
+            used_d.add(di)
+            c, d = self.candidates[ci], dets[di]
+            t = self._start(d, key, since=c)
+            self.born.append((t, c.frame, c.box))
+            for f in range(max(0, c.frame - cfg.pad_before), c.frame):
+                emit(f, t.id, c.box)
+            for f in range(c.frame, key + 1):
+                a = (f - c.frame) / max(key - c.frame, 1)
+                emit(f, t.id, c.box * (1 - a) + t.box * a)
+
+        candidates = []
+        for di, d in enumerate(dets):
+            if di in used_d:
+                continue
+            if d.score >= cfg.new_track_score:
+                t = self._start(d, key)
+                self.born.append((t, key, t.box))
+                for f in range(max(0, key - cfg.pad_before), key + 1):
+                    emit(f, t.id, t.box)
+            elif d.score >= cfg.candidate_score:
+                candidates.append(Track(0, np.array(d.box), key, best_score=d.score))
+        self.candidates = sorted(candidates, key=lambda c: -c.best_score)
         self.prev_key = key
         return out
+
+    def _start(self, d: Detection, key: int, since: Track | None = None) -> Track:
+        t = Track(self.next_id, np.array(d.box), key, best_score=d.score)
+        if since is not None:
+            t.velocity = (t.box - since.box) / max(key - since.frame, 1)
+            t.hits = 2
+            t.best_score = max(d.score, since.best_score)
+        self.next_id += 1
+        self.best_scores[t.id] = t.best_score
+        self.tracks.append(t)
+        return t
+
+    def _pairs(self, tracks: list[Track], dets: list[Detection], key: int) -> list[tuple[float, int, int]]:
+        """(goodness, track index, detection index) for every plausible match."""
+        cfg = self.config
+        pairs = []
+        for ti, t in enumerate(tracks):
+            pred = t.predict(key)
+            pw, ph = pred[2] - pred[0], pred[3] - pred[1]
+            size = max(pw, ph, 1.0)
+            pc = (pred[:2] + pred[2:]) / 2
+            for di, d in enumerate(dets):
+                ov = iou(tuple(pred), d.box)
+                dc = np.array([(d.x1 + d.x2) / 2, (d.y1 + d.y2) / 2])
+                dist_px = float(np.hypot(*(dc - pc)))
+                dist = dist_px / size
+                ratio = max(d.y2 - d.y1, 1.0) / max(ph, 1.0)
+                near = dist < 0.8 or dist_px < cfg.match_px * (self.width or 1280) / 1280
+                if ov >= cfg.min_iou or (near and 0.5 < ratio < 2.0):
+                    pairs.append((ov - 0.1 * dist, ti, di))
+        return pairs
 
     def _coast(self, t: Track, f: int) -> np.ndarray:
         box = t.predict(f)
@@ -148,3 +207,55 @@ class Tracker:
             x1, x2 = max(0.0, x1), min(float(self.width), x2)
             y1, y2 = max(0.0, y1), min(float(self.height), y2)
         return (x1, y1, x2, y2)
+
+
+def follow_patch(planes, box, *, min_score: float = 0.6, context: float = 1.6,
+                 search: float = 0.6) -> list[Box]:
+    """Follow a face from one frame through the next ones (forward or backward in time).
+
+    `planes[0]` is the luma plane the face is at `box` in; the rest are the frames to follow it
+    through, in order. The face (with some head around it, which makes a small face's patch
+    distinctive) is found again in each frame by normalised cross-correlation in a window around
+    its last position, and the template is refreshed as it goes, so slow changes of pose and size
+    are followed. Stops at the first frame where the best match is weaker than `min_score`: there
+    the face has left, was covered, or changed too much. Returns the boxes found, in order.
+    """
+    import cv2
+
+    if len(planes) < 2:
+        return []
+    h, w = planes[0].shape
+    x1, y1, x2, y2 = (float(v) for v in box)
+    bw, bh = x2 - x1, y2 - y1
+    if bw < 4 or bh < 4:
+        return []
+    tw, th = max(8, round(bw * context)), max(8, round(bh * context))
+    cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+
+    def patch(plane, cx, cy):
+        X1, Y1 = round(cx - tw / 2), round(cy - th / 2)
+        if X1 < 0 or Y1 < 0 or X1 + tw > w or Y1 + th > h:
+            return None
+        return plane[Y1:Y1 + th, X1:X1 + tw]
+
+    template = patch(planes[0], cx, cy)
+    if template is None or float(template.std()) < 4:  # flat: nothing to follow
+        return []
+    found: list[Box] = []
+    mx, my = max(6, round(tw * search)), max(6, round(th * search))
+    for plane in planes[1:]:
+        X1, Y1 = max(0, round(cx - tw / 2) - mx), max(0, round(cy - th / 2) - my)
+        X2, Y2 = min(w, round(cx + tw / 2) + mx), min(h, round(cy + th / 2) + my)
+        window = plane[Y1:Y2, X1:X2]
+        if window.shape[0] < th or window.shape[1] < tw:
+            break
+        scores = cv2.matchTemplate(window, template, cv2.TM_CCOEFF_NORMED)
+        _, best, _, (bx, by) = cv2.minMaxLoc(scores)
+        if best < min_score:
+            break
+        cx, cy = X1 + bx + tw / 2, Y1 + by + th / 2
+        found.append((cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2))
+        template = patch(plane, cx, cy)
+        if template is None:
+            break
+    return found

@@ -7,7 +7,7 @@ import pytest
 from footage.redaction.detector import FaceDetector, model_path, nms
 from footage.redaction.hiding import blur_sigma_for, hide, pad_box, planes
 from footage.redaction.regions import ManualRegion
-from footage.redaction.tracking import Tracker, TrackerConfig
+from footage.redaction.tracking import Tracker, TrackerConfig, follow_patch
 from footage.redaction.detector import Detection
 
 
@@ -62,6 +62,37 @@ def test_tracks_are_interpolated_padded_before_and_coast_after():
     tr.update(25, [])
     out = tr.update(30, [])
     assert not any(f > 25 for f in out)  # gone 10 frames after its last detection
+
+
+def test_a_weak_detection_seen_again_becomes_a_track_reaching_back_to_its_first_sighting():
+    tr = Tracker(TrackerConfig(pad_before=3), 1000, 1000)
+    assert tr.update(10, [Detection(100, 100, 120, 124, 0.15)]) == {}  # too unsure to hide yet
+    assert len(tr.candidates) == 1
+    out = tr.update(15, [Detection(104, 100, 124, 124, 0.35)])
+    assert sorted(out) == list(range(7, 16))  # from pad_before frames before the first sighting
+    assert out[7][0][1] == (100, 100, 120, 124) and out[15][0][1] == (104, 100, 124, 124)
+    assert [t.id for t, first, _ in tr.born] == [1] and tr.born[0][1] == 10
+
+
+def test_a_weak_detection_not_seen_again_is_dropped_unhidden():
+    tr = Tracker(TrackerConfig(pad_before=3), 1000, 1000)
+    tr.update(10, [Detection(100, 100, 120, 124, 0.15)])
+    assert tr.update(15, []) == {} and tr.candidates == [] and tr.tracks == []
+
+
+def test_follow_patch_follows_a_moving_picture_and_stops_where_it_is_gone():
+    rng = np.random.default_rng(1)
+    texture = rng.integers(0, 256, (60, 60), dtype=np.uint8)
+    frames = []
+    for i in range(6):
+        plane = np.full((240, 320), 128, np.uint8)
+        if i < 5:
+            plane[50 + 3 * i:110 + 3 * i, 80 + 4 * i:140 + 4 * i] = texture
+        frames.append(plane)
+    found = follow_patch(frames, (95, 65, 125, 95))  # the middle of the texture in frame 0
+    assert len(found) == 4  # frames 1-4; in frame 5 the picture is gone
+    for i, box in enumerate(found, start=1):
+        assert box[0] == pytest.approx(95 + 4 * i, abs=1) and box[1] == pytest.approx(65 + 3 * i, abs=1)
 
 
 def test_the_detector_loads_the_shipped_model_on_the_cpu():
