@@ -6,7 +6,7 @@ hiding and writing frames to the encoder process. onnxruntime, OpenCV and pipe I
 GIL, so decode, detection and encode keep both cores busy. Boxes between keyframes depend on the
 next keyframe, a weak sighting is only confirmed one keyframe later, and a new track is followed
 back in time from where it was found, so the hiding stage holds a lookahead of
-`follow_back_frames` (1.5 s) and the detection stage copies of that many luma planes; nothing else
+`follow_back_frames` (2 s) and the detection stage copies of that many luma planes; nothing else
 of the video is ever held in memory.
 """
 from __future__ import annotations
@@ -59,7 +59,7 @@ class RedactionSettings:
     refine_skip_px: float = 28.0
     # A new track is followed back this many frames (by template matching) from its first
     # detection, so a face the detector found late is hidden from when it was really there.
-    follow_back_frames: int = 45
+    follow_back_frames: int = 60
     follow_min_score: float = 0.6
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     box_grow_w: float = 1.45

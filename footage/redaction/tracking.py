@@ -209,15 +209,15 @@ class Tracker:
         return (x1, y1, x2, y2)
 
 
-def follow_patch(planes, box, *, min_score: float = 0.6, context: float = 1.6,
-                 search: float = 0.6) -> list[Box]:
+def follow_patch(planes, box, *, min_score: float = 0.6, context: float = 1.0,
+                 search: float = 0.6, refresh: bool = True) -> list[Box]:
     """Follow a face from one frame through the next ones (forward or backward in time).
 
     `planes[0]` is the luma plane the face is at `box` in; the rest are the frames to follow it
-    through, in order. The face (with some head around it, which makes a small face's patch
-    distinctive) is found again in each frame by normalised cross-correlation in a window around
-    its last position, and the template is refreshed as it goes, so slow changes of pose and size
-    are followed. Stops at the first frame where the best match is weaker than `min_score`: there
+    through, in order. The face itself is found again in each frame by normalised
+    cross-correlation in a window around its last position (not with its surroundings, which move
+    with the camera, not with the person, and pull the match off the face), and the template is
+    refreshed as it goes, so slow changes of pose and size are followed. Stops at the first frame where the best match is weaker than `min_score`: there
     the face has left, was covered, or changed too much. Returns the boxes found, in order.
     """
     import cv2
@@ -255,7 +255,8 @@ def follow_patch(planes, box, *, min_score: float = 0.6, context: float = 1.6,
             break
         cx, cy = X1 + bx + tw / 2, Y1 + by + th / 2
         found.append((cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2))
-        template = patch(plane, cx, cy)
-        if template is None:
-            break
+        if refresh:
+            template = patch(plane, cx, cy)
+            if template is None:
+                break
     return found
