@@ -30,13 +30,23 @@ def redaction_summary(changes: list[dict[str, Any]], log: dict[str, Any]) -> dic
         "automatic_faces_hidden": auto_hidden,
         "automatic_regions_removed": sum(not_redacted.values()),
         "manual_changes_by_reason": dict(sorted(by_reason.items())),
-        "audio_ranges": [
-            {"start_seconds": round(float(a), 3), "end_seconds": round(float(b), 3)}
-            for a, b in (log.get("mute_ranges") or [])
-        ],
-        "audio_treatment": "bleep" if log.get("bleep") else "mute",
+        "audio_ranges": sorted(
+            (
+                {"start_seconds": round(float(a), 3), "end_seconds": round(float(b), 3), "treatment": treatment}
+                for treatment, ranges in _audio_ranges(log).items()
+                for a, b in ranges
+            ),
+            key=lambda r: (r["start_seconds"], r["end_seconds"]),
+        ),
         "mode": log.get("mode", ""),
     }
+
+
+def _audio_ranges(log: dict[str, Any]) -> dict[str, list]:
+    # Logs of pipeline 1.1 and before had one switch for all ranges: "bleep": true.
+    if "bleep_ranges" not in log:
+        return {"bleep" if log.get("bleep") else "mute": log.get("mute_ranges") or []}
+    return {"mute": log.get("mute_ranges") or [], "bleep": log.get("bleep_ranges") or []}
 
 
 APPROVAL_STATEMENT = "approved by a release officer who made none of its redactions (two-person rule)"

@@ -77,10 +77,8 @@ def pipeline_inputs(release: Release) -> dict:
             if c.kind == ChangeKind.MANUAL
         ],
         "suppressed_tracks": sorted(c.track_id for c in changes if c.kind in (ChangeKind.SUPPRESS, ChangeKind.DO_NOT_REDACT)),
-        "mute_ranges": sorted((c.start_seconds, c.end_seconds) for c in audio),
-        # The pipeline treats all audio ranges alike: one bleep among them bleeps them all, which
-        # hides as much as muting does.
-        "bleep": any(c.kind == ChangeKind.BLEEP for c in audio),
+        "mute_ranges": sorted((c.start_seconds, c.end_seconds) for c in audio if c.kind == ChangeKind.MUTE),
+        "bleep_ranges": sorted((c.start_seconds, c.end_seconds) for c in audio if c.kind == ChangeKind.BLEEP),
         "change_ids": sorted(c.pk for c in changes),
     }
 
@@ -143,7 +141,8 @@ def _render(job: RenderJob, release: Release, owned) -> None:
     with _local_original(release.footage, work) as source:
         result = redact_video(
             source, out, mode=release.mode, extra_regions=inputs["extra_regions"],
-            suppressed_tracks=inputs["suppressed_tracks"], mute_ranges=inputs["mute_ranges"], bleep=inputs["bleep"],
+            suppressed_tracks=inputs["suppressed_tracks"], mute_ranges=inputs["mute_ranges"],
+            bleep_ranges=inputs["bleep_ranges"],
             progress=progress, detector=face_detector(),
         )
     owned.update(progress=0.8, stage="checking", heartbeat_at=timezone.now())

@@ -1,7 +1,7 @@
 """Automatic face redaction of footage for public release. Plain Python: no Django here.
 
     redact_video(input, output, mode="blur", log_path=..., extra_regions=..., suppressed_tracks=...,
-                 mute_ranges=..., progress=...) -> RedactionResult
+                 mute_ranges=..., bleep_ranges=..., progress=...) -> RedactionResult
     scan_for_unhidden_faces(video) -> [(frame_index, box, score)]
 """
 from .check import scan_for_unhidden_faces

@@ -1,5 +1,5 @@
 """python -m footage.redaction IN.mp4 OUT.mp4 --log regions.json [--mode blur|fill]
-       [--mute 12.5-14.0 ...] [--bleep] [--max-height 720] [--detect-every 5]
+       [--mute 12.5-14.0 ...] [--bleep-range 20-21.5 ...] [--bleep] [--max-height 720] [--detect-every 5]
        [--regions manual.json] [--suppress 3 7]"""
 from __future__ import annotations
 
@@ -28,7 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--log", help="write the regions log (JSON) here")
     ap.add_argument("--mode", choices=["blur", "fill"], default="blur")
     ap.add_argument("--mute", type=_range, nargs="+", default=[], metavar="START-END", help="seconds to silence")
-    ap.add_argument("--bleep", action="store_true", help="a 1 kHz tone instead of silence in muted ranges")
+    ap.add_argument("--bleep-range", type=_range, nargs="+", default=[], metavar="START-END",
+                    help="seconds to replace with a 1 kHz tone")
+    ap.add_argument("--bleep", action="store_true", help="bleep the --mute ranges too")
     ap.add_argument("--max-height", type=int, default=720, help="release copy height limit (<= 1080; default 720)")
     ap.add_argument("--detect-every", type=int, default=5)
     ap.add_argument("--preset", default="ultrafast", help="x264 preset")
@@ -47,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = RedactionSettings(max_height=a.max_height, detect_every=a.detect_every, preset=a.preset)
     result = redact_video(
         a.input, a.output, mode=a.mode, log_path=a.log, extra_regions=extra,
-        suppressed_tracks=a.suppress, mute_ranges=a.mute, bleep=a.bleep,
+        suppressed_tracks=a.suppress, mute_ranges=a.mute, bleep_ranges=a.bleep_range, bleep=a.bleep,
         progress=progress, settings=settings,
     )
     if not a.quiet:

@@ -88,20 +88,25 @@ def decoder_command(path: str | os.PathLike, width: int, height: int) -> list[st
     ]
 
 
-def audio_filter(mute_ranges, *, bleep: bool, rate: int) -> tuple[list[str], str | None]:
-    """Extra inputs and the filtergraph that silences (or bleeps) `mute_ranges` of input 1's audio."""
-    if not mute_ranges:
+def _between(ranges) -> str:
+    return "+".join(f"between(t,{a:.3f},{b:.3f})" for a, b in ranges)
+
+
+def audio_filter(mute_ranges, bleep_ranges=(), *, rate: int) -> tuple[list[str], str | None]:
+    """Extra inputs and the filtergraph that silence input 1's audio in `mute_ranges` and
+    `bleep_ranges`, with a 1 kHz tone in the bleeped ones."""
+    silenced = list(mute_ranges) + list(bleep_ranges)
+    if not silenced:
         return [], None
-    between = "+".join(f"between(t,{a:.3f},{b:.3f})" for a, b in mute_ranges)
-    muted = f"[1:a:0]volume=0:enable='{between}'"
-    if not bleep:
+    muted = f"[1:a:0]volume=0:enable='{_between(silenced)}'"
+    if not bleep_ranges:
         return [], f"{muted}[aout]"
     tone = [
         "-f", "lavfi", "-i", f"sine=frequency=1000:sample_rate={rate or 48000}",
     ]
     graph = (
         f"{muted}[m];"
-        f"[2:a]volume=0.25,volume=0:enable='not({between})'[tone];"
+        f"[2:a]volume=0.25,volume=0:enable='not({_between(bleep_ranges)})'[tone];"
         f"[m][tone]amix=inputs=2:duration=first:dropout_transition=0:normalize=0[aout]"
     )
     return tone, graph
@@ -117,7 +122,7 @@ def encoder_command(
     has_audio: bool,
     audio_rate: int = 48000,
     mute_ranges=(),
-    bleep: bool = False,
+    bleep_ranges=(),
     preset: str = "ultrafast",
     crf: int = 23,
     threads: int = 0,
@@ -131,7 +136,7 @@ def encoder_command(
     ]
     if has_audio:
         cmd += ["-i", os.fspath(source)]
-        extra, graph = audio_filter(mute_ranges, bleep=bleep, rate=audio_rate)
+        extra, graph = audio_filter(mute_ranges, bleep_ranges, rate=audio_rate)
         cmd += extra
     cmd += ["-map", "0:v:0"]
     if has_audio:

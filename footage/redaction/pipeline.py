@@ -248,6 +248,7 @@ def redact_video(
     extra_regions: Iterable[dict | ManualRegion] = (),
     suppressed_tracks: Iterable[int] = (),
     mute_ranges: Sequence[tuple[float, float]] = (),
+    bleep_ranges: Sequence[tuple[float, float]] = (),
     bleep: bool = False,
     progress: Callable[[float], None] | None = None,
     settings: RedactionSettings | None = None,
@@ -268,7 +269,10 @@ def redact_video(
     if settings.max_height > 1080:
         raise ValueError("the release copy may be at most 1080 lines tall")
     mute_ranges = [(float(a), float(b)) for a, b in mute_ranges]
-    for a, b in mute_ranges:
+    bleep_ranges = [(float(a), float(b)) for a, b in bleep_ranges]
+    if bleep:  # bleep the mute ranges too
+        mute_ranges, bleep_ranges = [], sorted(mute_ranges + bleep_ranges)
+    for a, b in mute_ranges + bleep_ranges:
         if not 0 <= a < b:
             raise ValueError(f"bad mute range {a}-{b}")
     input_path, output_path = Path(input_path), Path(output_path)
@@ -368,7 +372,7 @@ def redact_video(
                 media.encoder_command(
                     encoded, source=input_path, width=width, height=height, rate=info.rate,
                     has_audio=info.has_audio, audio_rate=info.audio_rate, mute_ranges=mute_ranges,
-                    bleep=bleep, preset=settings.preset, crf=settings.crf,
+                    bleep_ranges=bleep_ranges, preset=settings.preset, crf=settings.crf,
                 ),
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=enc_err, bufsize=0,
             )
@@ -479,8 +483,8 @@ def redact_video(
         "coordinates": "output pixels, boxes as hidden (padded)",
         "mode": mode,
         "blur_sigma": f"{BLUR_SIGMA_SHARE} x the larger side of each hidden box",
-        "mute_ranges": mute_ranges,
-        "bleep": bleep,
+        "mute_ranges": mute_ranges,  # silenced
+        "bleep_ranges": bleep_ranges,  # silenced, with a tone
         "tracks": [
             {
                 "id": tid,

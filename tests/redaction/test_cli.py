@@ -9,18 +9,20 @@ from .conftest import ROOT
 from .test_pipeline import volume
 
 
-def test_the_command_line_renders_a_bleeped_release_copy_and_its_log(clip, tmp_path):
+def test_the_command_line_renders_a_bleeped_and_muted_release_copy_and_its_log(clip, tmp_path):
     out, log = tmp_path / "out.mp4", tmp_path / "regions.json"
     proc = subprocess.run(
         [sys.executable, "-m", "footage.redaction", str(clip.path), str(out), "--log", str(log),
-         "--mode", "fill", "--mute", "0.5-1.5", "2.5-3.0", "--bleep", "--max-height", "360", "--quiet"],
+         "--mode", "fill", "--bleep-range", "0.5-1.5", "--mute", "2.5-3.0", "--max-height", "360", "--quiet"],
         cwd=ROOT, capture_output=True, text=True,
     )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(log.read_text())
     assert data["mode"] == "fill"
     assert data["output"]["height"] == 360
-    assert data["mute_ranges"] == [[0.5, 1.5], [2.5, 3.0]]
+    assert data["bleep_ranges"] == [[0.5, 1.5]] and data["mute_ranges"] == [[2.5, 3.0]]
+    # Each range gets its own treatment: the muted one is silent, with no tone.
+    assert volume(out, 2.6, 0.3)[1] < -60
     # The 440 Hz tone of the clip is replaced by the bleep, and is back after the range.
     bleep_mean, _ = volume(out, 0.7, 0.6)
     assert bleep_mean > -40

@@ -71,6 +71,26 @@ def test_the_officer_who_made_a_change_cannot_approve_and_a_second_officer_can(i
     assert in_review.state == ReleaseState.APPROVED and in_review.approved_by == people.second_officer
 
 
+def test_each_audio_range_is_muted_or_bleeped_as_the_reviewer_chose(in_review, people):
+    from releases import review
+    from releases.manifest import redaction_summary
+
+    review.add_change(in_review, {"kind": "mute", "start_seconds": 0.1, "end_seconds": 0.3, "reason": "witness"},
+                      actor=people.officer)
+    review.add_change(in_review, {"kind": "bleep", "start_seconds": 0.5, "end_seconds": 0.8, "reason": "spoken_personal_data"},
+                      actor=people.officer)
+    apply_release_transition(in_review, "rerender", actor=people.officer)
+    render_pending(in_review)
+    in_review.refresh_from_db()
+    log = in_review.redaction_log
+    assert log["mute_ranges"] == [[0.1, 0.3]] and log["bleep_ranges"] == [[0.5, 0.8]]
+    summary = redaction_summary([], log)
+    assert [(r["start_seconds"], r["treatment"]) for r in summary["audio_ranges"]] == [(0.1, "mute"), (0.5, "bleep")]
+    # A log from before ranges had their own treatment still reads right.
+    old = redaction_summary([], {"mute_ranges": [[3, 4]], "bleep": True})
+    assert old["audio_ranges"] == [{"start_seconds": 3.0, "end_seconds": 4.0, "treatment": "bleep"}]
+
+
 def test_the_requester_cannot_approve_even_holding_the_officer_role(footage, people):
     from portal.accounts import set_roles
     from portal.roles import Role
