@@ -43,8 +43,7 @@ PARTIAL_PREFIX = ".partial-"
 
 @functools.lru_cache(maxsize=1)
 def face_detector():
-    """One detector per worker process: loading the model costs about a second, and a prefork
-    child renders one job at a time, which is the detector's one-caller rule."""
+    """One detector per worker process: loading the model costs about a second."""
     from footage.redaction.detector import FaceDetector
 
     return FaceDetector(threads=1)

@@ -90,7 +90,8 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> list[int
 
 
 class FaceDetector:
-    """Detects faces in RGB frames. Thread-safe for one caller at a time per instance."""
+    """Detects faces in RGB frames. Thread-safe: onnxruntime sessions may be run from several
+    threads at once, and `detect` keeps no state of its own."""
 
     def __init__(self, *, threads: int = 1, threshold: float = 0.3):
         import onnxruntime as ort

@@ -1,9 +1,11 @@
 """Automatic face redaction of one video: decode, detect, track, hide, encode.
 
-Three stages run at once, joined by bounded queues: a thread reading raw frames from the decoder
-process, a thread running the detector on every Kth frame, and the caller's thread tracking,
-hiding and writing frames to the encoder process. onnxruntime, OpenCV and pipe I/O release the
-GIL, so decode, detection and encode keep both cores busy. Boxes between keyframes depend on the
+Four stages run at once, joined by bounded queues: a thread reading raw frames from the decoder
+process; a thread running the whole-frame detector passes on every Kth frame; a thread taking
+closer looks around tracked faces and tracking (the whole-frame passes need no tracks, so they run
+a keyframe ahead, on the other core); and the caller's thread hiding and writing frames to the
+encoder process. onnxruntime, OpenCV and pipe I/O release the GIL, so decode, detection and
+encode keep both cores busy. Boxes between keyframes depend on the
 next keyframe, a weak sighting is only confirmed one keyframe later, and a new track is followed
 back in time from where it was found, so the hiding stage holds a lookahead of
 `follow_back_frames` (2 s) and the detection stage copies of that many luma planes; nothing else
@@ -157,6 +159,11 @@ class KeyframeDetector:
         ]
 
     def __call__(self, frame: np.ndarray, tracked=(), candidates=()) -> list[Detection]:
+        return self.closer(frame, self.whole(frame), tracked, candidates)
+
+    def whole(self, frame: np.ndarray) -> list[Detection]:
+        """Passes 1 and 2, over the whole frame. They need no tracks, so they can run ahead of
+        tracking, on the next keyframe, while this one's closer looks are taken."""
         cfg = self.settings
         dets = self._whole(frame, self.small_size, cfg.detect_threshold)
         self.passes["wide"] += 1
@@ -164,6 +171,12 @@ class KeyframeDetector:
             dets += self._whole(frame, self.sweep_size, cfg.detect_threshold)
             self.passes["sweep"] += 1
         self.calls += 1
+        return dets
+
+    def closer(self, frame: np.ndarray, dets: list[Detection], tracked=(), candidates=()) -> list[Detection]:
+        """Pass 3, around the tracked faces and candidates, added to the whole-frame `dets`."""
+        cfg = self.settings
+        dets = list(dets)
         # Tracked faces first, smallest first; then the likeliest few candidates.
         look = sorted(
             (b for b in tracked if 2 < b[3] - b[1] < cfg.refine_below_px and not self._found_surely(b, dets)),
@@ -296,6 +309,7 @@ def redact_video(
     # Room for a keyframe's worth of frames on each side of the detector, so decode and encode
     # keep going while a slow (sweep) keyframe is being searched.
     q_frames: queue.Queue = queue.Queue(maxsize=2 * K + 2)
+    q_scanned: queue.Queue = queue.Queue(maxsize=2 * K + 2)
     q_ready: queue.Queue = queue.Queue(maxsize=2 * K + 2)
     timings = collections.Counter()
 
@@ -328,18 +342,38 @@ def redact_video(
             errors.append(e)
             stop.set()
 
-    def detect_frames():
+    def scan_frames():
+        """The whole-frame passes on each keyframe, ahead of tracking (they need no tracks)."""
         try:
             pending = _get(q_frames, stop)
             while pending is not _EOF:
                 nxt = _get(q_frames, stop)
                 idx, frame = pending
-                recent.add(idx, frame)
-                dets = None
+                whole = None
                 if idx % K == 0 or nxt is _EOF:  # the last frame is a keyframe too
                     t0 = time.monotonic()
-                    found = keyframes(
-                        frame,
+                    whole = keyframes.whole(frame)
+                    timings["scan_s"] += time.monotonic() - t0
+                _put(q_scanned, (idx, frame, whole), stop)
+                pending = nxt
+            _put(q_scanned, _EOF, stop)
+        except _Stop:
+            pass
+        except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
+            errors.append(e)
+            stop.set()
+
+    def detect_frames():
+        """Closer looks around tracked faces, tracking, and following new tracks back."""
+        try:
+            while (item := _get(q_scanned, stop)) is not _EOF:
+                idx, frame, whole = item
+                recent.add(idx, frame)
+                dets = None
+                if whole is not None:
+                    t0 = time.monotonic()
+                    found = keyframes.closer(
+                        frame, whole,
                         [tuple(t.predict(idx)) for t in tracker.tracks],
                         [tuple(c.box) for c in tracker.candidates],  # likeliest first
                     )
@@ -348,7 +382,6 @@ def redact_video(
                     timings["detect_s"] += time.monotonic() - t0
                     timings["detections"] += 1
                 _put(q_ready, (idx, frame, dets), stop)
-                pending = nxt
             _put(q_ready, _EOF, stop)
         except _Stop:
             pass
@@ -358,6 +391,7 @@ def redact_video(
 
     threads = [
         threading.Thread(target=read_frames, name="redact-decode", daemon=True),
+        threading.Thread(target=scan_frames, name="redact-scan", daemon=True),
         threading.Thread(target=detect_frames, name="redact-detect", daemon=True),
     ]
     track_frames: dict[int, list] = collections.defaultdict(list)
