@@ -115,6 +115,11 @@ def _get(q: queue.Queue, stop: threading.Event):
             continue
 
 
+def _snap32(h: float) -> int:
+    snapped = max(32, round(h / 32) * 32)
+    return snapped if abs(snapped - h) <= 0.03 * h else max(2, round(h / 2) * 2)
+
+
 class KeyframeDetector:
     """Finds faces in one I420 keyframe, in up to three passes.
 
@@ -133,7 +138,9 @@ class KeyframeDetector:
         self.calls = 0
         self.passes = collections.Counter()
         dw = min(settings.detect_width, width) // 2 * 2
-        self.small_size = (dw, max(2, round(height * dw / width / 2) * 2))
+        # The model pads its input to multiples of 32, and padding costs as much as picture: the
+        # wide pass squeezes or stretches the frame by up to 3% of its height instead.
+        self.small_size = (dw, _snap32(height * dw / width))
         sw = min(settings.sweep_width, width) // 2 * 2
         self.sweep_size = (sw, max(2, round(height * sw / width / 2) * 2))
         self.sweeps = settings.sweep_every > 0 and sw > dw * 1.2
