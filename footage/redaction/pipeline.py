@@ -327,79 +327,74 @@ def redact_video(
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=dec_err, bufsize=0,
     )
 
+    def stage(body):
+        """A thread's body: a stop from elsewhere ends it quietly; its own error stops the rest
+        and is raised in the caller's thread."""
+        def run():
+            try:
+                body()
+            except _Stop:
+                pass
+            except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
+                errors.append(e)
+                stop.set()
+        return run
+
     def read_frames():
-        try:
-            idx = 0
-            while True:
-                buf = bytearray(frame_bytes)
-                view, got = memoryview(buf), 0
-                while got < frame_bytes:
-                    n = decoder.stdout.readinto(view[got:])
-                    if not n:
-                        break
-                    got += n
-                if got < frame_bytes:
+        idx = 0
+        while True:
+            buf = bytearray(frame_bytes)
+            view, got = memoryview(buf), 0
+            while got < frame_bytes:
+                n = decoder.stdout.readinto(view[got:])
+                if not n:
                     break
-                _put(q_frames, (idx, np.frombuffer(buf, np.uint8)), stop)
-                idx += 1
-            _put(q_frames, _EOF, stop)
-        except _Stop:
-            pass
-        except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
-            errors.append(e)
-            stop.set()
+                got += n
+            if got < frame_bytes:
+                break
+            _put(q_frames, (idx, np.frombuffer(buf, np.uint8)), stop)
+            idx += 1
+        _put(q_frames, _EOF, stop)
 
     def scan_frames():
         """The whole-frame passes on each keyframe, ahead of tracking (they need no tracks)."""
-        try:
-            pending = _get(q_frames, stop)
-            while pending is not _EOF:
-                nxt = _get(q_frames, stop)
-                idx, frame = pending
-                whole = None
-                if idx % K == 0 or nxt is _EOF:  # the last frame is a keyframe too
-                    t0 = time.monotonic()
-                    whole = keyframes.whole(frame)
-                    timings["scan_s"] += time.monotonic() - t0
-                _put(q_scanned, (idx, frame, whole), stop)
-                pending = nxt
-            _put(q_scanned, _EOF, stop)
-        except _Stop:
-            pass
-        except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
-            errors.append(e)
-            stop.set()
+        pending = _get(q_frames, stop)
+        while pending is not _EOF:
+            nxt = _get(q_frames, stop)
+            idx, frame = pending
+            whole = None
+            if idx % K == 0 or nxt is _EOF:  # the last frame is a keyframe too
+                t0 = time.monotonic()
+                whole = keyframes.whole(frame)
+                timings["scan_s"] += time.monotonic() - t0
+            _put(q_scanned, (idx, frame, whole), stop)
+            pending = nxt
+        _put(q_scanned, _EOF, stop)
 
     def detect_frames():
         """Closer looks around tracked faces, tracking, and following new tracks back."""
-        try:
-            while (item := _get(q_scanned, stop)) is not _EOF:
-                idx, frame, whole = item
-                recent.add(idx, frame)
-                dets = None
-                if whole is not None:
-                    t0 = time.monotonic()
-                    found = keyframes.closer(
-                        frame, whole,
-                        [tuple(t.predict(idx)) for t in tracker.tracks],
-                        [tuple(c.box) for c in tracker.candidates],  # likeliest first
-                    )
-                    dets = tracker.update(idx, found)
-                    recent.follow_births(tracker, dets, settings.follow_min_score)
-                    timings["detect_s"] += time.monotonic() - t0
-                    timings["detections"] += 1
-                _put(q_ready, (idx, frame, dets), stop)
-            _put(q_ready, _EOF, stop)
-        except _Stop:
-            pass
-        except BaseException as e:  # noqa: BLE001
-            errors.append(e)
-            stop.set()
+        while (item := _get(q_scanned, stop)) is not _EOF:
+            idx, frame, whole = item
+            recent.add(idx, frame)
+            dets = None
+            if whole is not None:
+                t0 = time.monotonic()
+                found = keyframes.closer(
+                    frame, whole,
+                    [tuple(t.predict(idx)) for t in tracker.tracks],
+                    [tuple(c.box) for c in tracker.candidates],  # likeliest first
+                )
+                dets = tracker.update(idx, found)
+                recent.follow_births(tracker, dets, settings.follow_min_score)
+                timings["detect_s"] += time.monotonic() - t0
+                timings["detections"] += 1
+            _put(q_ready, (idx, frame, dets), stop)
+        _put(q_ready, _EOF, stop)
 
     threads = [
-        threading.Thread(target=read_frames, name="redact-decode", daemon=True),
-        threading.Thread(target=scan_frames, name="redact-scan", daemon=True),
-        threading.Thread(target=detect_frames, name="redact-detect", daemon=True),
+        threading.Thread(target=stage(read_frames), name="redact-decode", daemon=True),
+        threading.Thread(target=stage(scan_frames), name="redact-scan", daemon=True),
+        threading.Thread(target=stage(detect_frames), name="redact-detect", daemon=True),
     ]
     track_frames: dict[int, list] = collections.defaultdict(list)
     manual_frames: dict[str, list] = collections.defaultdict(list)
