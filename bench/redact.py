@@ -125,7 +125,7 @@ def main() -> int:
         if not a.skip_baselines:
             t_decode = timed(["ffmpeg", "-v", "error", "-i", str(src), "-f", "null", "-"])
             w, h = log["output"]["width"], log["output"]["height"]
-            t_transcode = timed(["ffmpeg", "-v", "error", "-y", "-i", str(src), "-vf", f"scale={w}:{h}:flags=bicubic",
+            t_transcode = timed(["ffmpeg", "-v", "error", "-y", "-i", str(src), "-vf", f"scale={w}:{h}:flags=area",
                                  "-c:v", "libx264", "-preset", a.preset, "-crf", "23", "-pix_fmt", "yuv420p",
                                  "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", str(Path(tmp) / "plain.mp4")])
     area, false_per_frame = over_redaction(log, gt)

@@ -5,11 +5,10 @@ process; a thread running the whole-frame detector passes on every Kth frame; a 
 closer looks around tracked faces and tracking (the whole-frame passes need no tracks, so they run
 a keyframe ahead, on the other core); and the caller's thread hiding and writing frames to the
 encoder process. onnxruntime, OpenCV and pipe I/O release the GIL, so decode, detection and
-encode keep both cores busy. Boxes between keyframes depend on the
-next keyframe, a weak sighting is only confirmed one keyframe later, and a new track is followed
-back in time from where it was found, so the hiding stage holds a lookahead of
-`follow_back_frames` (2 s) and the detection stage copies of that many luma planes; nothing else
-of the video is ever held in memory.
+encode keep both cores busy. Boxes between keyframes depend on the next keyframe, a weak sighting
+is only confirmed one keyframe later, and a new track is followed back in time from where it was
+found, so the hiding stage holds a lookahead of `follow_back_frames` (2 s) and the detection
+stage copies of that many luma planes; nothing else of the video is ever held in memory.
 """
 from __future__ import annotations
 
@@ -116,6 +115,7 @@ def _get(q: queue.Queue, stop: threading.Event):
 
 
 def _snap32(h: float) -> int:
+    """A height for the wide pass: the nearest multiple of 32 if that is within 3%."""
     snapped = max(32, round(h / 32) * 32)
     return snapped if abs(snapped - h) <= 0.03 * h else max(2, round(h / 2) * 2)
 
@@ -164,9 +164,6 @@ class KeyframeDetector:
             Detection(d.x1 * fx, d.y1 * fy, d.x2 * fx, d.y2 * fy, d.score)
             for d in self.detector.detect(self.rgb(frame, size), threshold=threshold)
         ]
-
-    def __call__(self, frame: np.ndarray, tracked=(), candidates=()) -> list[Detection]:
-        return self.closer(frame, self.whole(frame), tracked, candidates)
 
     def whole(self, frame: np.ndarray) -> list[Detection]:
         """Passes 1 and 2, over the whole frame. They need no tracks, so they can run ahead of

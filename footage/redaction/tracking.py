@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 
 from .detector import Detection
@@ -210,18 +211,17 @@ class Tracker:
 
 
 def follow_patch(planes, box, *, min_score: float = 0.6, context: float = 1.0,
-                 search: float = 0.6, refresh: bool = True) -> list[Box]:
+                 search: float = 0.6) -> list[Box]:
     """Follow a face from one frame through the next ones (forward or backward in time).
 
     `planes[0]` is the luma plane the face is at `box` in; the rest are the frames to follow it
     through, in order. The face itself is found again in each frame by normalised
     cross-correlation in a window around its last position (not with its surroundings, which move
     with the camera, not with the person, and pull the match off the face), and the template is
-    refreshed as it goes, so slow changes of pose and size are followed. Stops at the first frame where the best match is weaker than `min_score`: there
-    the face has left, was covered, or changed too much. Returns the boxes found, in order.
+    refreshed as it goes, so slow changes of pose and size are followed. Stops at the first frame
+    where the best match is weaker than `min_score`: there the face has left, was covered, or
+    changed too much. Returns the boxes found, in order.
     """
-    import cv2
-
     if len(planes) < 2:
         return []
     h, w = planes[0].shape
@@ -255,8 +255,7 @@ def follow_patch(planes, box, *, min_score: float = 0.6, context: float = 1.0,
             break
         cx, cy = X1 + bx + tw / 2, Y1 + by + th / 2
         found.append((cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2))
-        if refresh:
-            template = patch(plane, cx, cy)
-            if template is None:
-                break
+        template = patch(plane, cx, cy)
+        if template is None:
+            break
     return found

@@ -95,6 +95,42 @@ def test_follow_patch_follows_a_moving_picture_and_stops_where_it_is_gone():
         assert box[0] == pytest.approx(95 + 4 * i, abs=1) and box[1] == pytest.approx(65 + 3 * i, abs=1)
 
 
+class RecordingDetector:
+    """Stands in for the model: records the input sizes it is given and finds nothing."""
+
+    def __init__(self):
+        self.sizes = []
+
+    def detect(self, rgb, threshold=None):
+        self.sizes.append(rgb.shape[1::-1])
+        return []
+
+
+def test_the_keyframe_schedule_wide_every_keyframe_sweep_every_sixth_closer_looks_at_small_faces():
+    from footage.redaction.pipeline import KeyframeDetector, RedactionSettings
+
+    rec = RecordingDetector()
+    kd = KeyframeDetector(rec, 1280, 720, RedactionSettings())
+    frame = np.zeros(1280 * 720 * 3 // 2, np.uint8)
+    sweeps = []
+    for k in range(13):
+        rec.sizes.clear()
+        kd.whole(frame)
+        assert rec.sizes[0] == (640, 352)  # squeezed 2% to a multiple of 32, not padded to 384
+        sweeps.append((1280, 720) in rec.sizes)
+    assert [k for k, swept in enumerate(sweeps) if swept] == [0, 6, 12]
+
+    rec.sizes.clear()
+    small, large = (100, 100, 120, 124), (300, 100, 500, 340)
+    candidates = [(600, 300, 616, 318), (700, 300, 716, 318), (800, 300, 816, 318), (900, 300, 916, 318)]
+    kd.closer(frame, [], tracked=[large, small], candidates=candidates)
+    assert len(rec.sizes) == 1 + 3  # the small track, then the likeliest three candidates; not the large one
+    rec.sizes.clear()
+    surely = [Detection(100, 100, 130, 130, 0.9)]  # the wide pass found the track clearly: no closer look
+    kd.closer(frame, surely, tracked=[(100, 100, 130, 130)])
+    assert rec.sizes == []
+
+
 def test_the_detector_loads_the_shipped_model_on_the_cpu():
     d = FaceDetector()
     assert model_path().name == "centerface.onnx"
