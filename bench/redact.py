@@ -50,17 +50,33 @@ def clip(seconds: float) -> tuple[Path, Path]:
 
 
 CPU: dict[str, float] = {}
+STEAL: dict[str, float] = {}
 LOAD: list[float] = [0.0, 0.0, 0.0]
+
+
+def _cpu_ticks() -> list[int]:
+    """The machine's CPU time so far, from /proc/stat: user, nice, system, idle, iowait, irq,
+    softirq, steal (in ticks); empty where there is no /proc."""
+    try:
+        with open("/proc/stat") as f:
+            return [int(v) for v in f.readline().split()[1:9]]
+    except OSError:
+        return []
 
 
 def timed(cmd: list[str], **kw) -> float:
     """Wall seconds of a command; its CPU seconds (with its children's) go into CPU[cmd[0]...]."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, ticks = resource.getrusage(resource.RUSAGE_CHILDREN), _cpu_ticks()
     t0 = time.monotonic()
     subprocess.run(cmd, check=True, **kw)
     wall = time.monotonic() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after, ticks_after = resource.getrusage(resource.RUSAGE_CHILDREN), _cpu_ticks()
     CPU[" ".join(cmd[:4])] = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    if ticks and ticks_after:
+        # On a shared virtual machine the hypervisor gives the vCPUs' time to other guests at
+        # times ("steal"): the same run is then slower, through no change of ours.
+        spent = [b - a for a, b in zip(ticks, ticks_after)]
+        STEAL[" ".join(cmd[:4])] = spent[7] / max(sum(spent), 1)
     return wall
 
 
@@ -143,6 +159,9 @@ def main() -> int:
           f" load average before the run {LOAD[0]:.1f}, cores {os.cpu_count()}")
     print(f"  CPU: {cpu_redact / duration:.2f} core-seconds per second of video"
           f" (at most 2.00 is needed for 1x on 2 idle cores, given full overlap)")
+    if STEAL:
+        print(f"  CPU time taken by the hypervisor for other guests during the run (steal):"
+              f" {STEAL[' '.join(cmd[:4])] * 100:.1f}%")
     if t_decode:
         print(f"  ffmpeg decode alone: {duration / t_decode:.2f}x real time; redaction takes {t_redact / t_decode:.2f}x as long")
         cpu_plain = [v for k, v in CPU.items() if k.startswith("ffmpeg -v error -y")][0]
