@@ -32,7 +32,7 @@ from .hiding import BLUR_SIGMA_SHARE, MODES, hide, pad_box, planes
 from .regions import ManualRegion
 from .tracking import Tracker, TrackerConfig, follow_patch, iou
 
-PIPELINE_VERSION = "footage.redaction 1.2"
+PIPELINE_VERSION = "footage.redaction 1.3"
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,8 @@ class RedactionSettings:
     detect_width: int = 640  # the wide pass: the whole frame at this width (large and medium faces)
     detect_threshold: float = 0.1  # lowest score kept from the wide passes
     # The sweep: every Nth keyframe, the whole frame at full working resolution (at most
-    # sweep_width wide), so small faces are found. One inference over the frame costs about 40%
-    # less than the overlapping tiles that would cover it.
+    # sweep_width wide) instead of the wide pass, so small faces are found. One inference over the
+    # frame costs about 40% less than the overlapping tiles that would cover it.
     sweep_every: int = 6
     sweep_width: int = 1280
     refine_below_px: float = 120.0  # tracked faces (and candidates) smaller than this get a closer look
@@ -121,12 +121,12 @@ def _snap32(h: float) -> int:
 
 
 class KeyframeDetector:
-    """Finds faces in one I420 keyframe, in up to three passes.
+    """Finds faces in one I420 keyframe, in two passes.
 
-    1. The wide pass: the whole frame at `detect_width` (large and medium faces), every keyframe.
-    2. Every `sweep_every`th keyframe, the sweep: the whole frame at full working resolution, so
-       small and distant faces are found.
-    3. Around each tracked face or candidate that is small and not already found surely, a crop
+    1. The whole frame: at `detect_width` (the wide pass: large and medium faces), or, every
+       `sweep_every`th keyframe, at full working resolution (the sweep: faces of every size, small
+       and distant ones included).
+    2. Around each tracked face or candidate that is small and not already found surely, a crop
        enlarged so the face is about `refine_face_px` tall: a small or hard face, once seen,
        stays found, and a weak sighting is confirmed or dropped.
     """
@@ -166,19 +166,22 @@ class KeyframeDetector:
         ]
 
     def whole(self, frame: np.ndarray) -> list[Detection]:
-        """Passes 1 and 2, over the whole frame. They need no tracks, so they can run ahead of
+        """Pass 1, over the whole frame. It needs no tracks, so it can run ahead of
         tracking, on the next keyframe, while this one's closer looks are taken."""
         cfg = self.settings
-        dets = self._whole(frame, self.small_size, cfg.detect_threshold)
-        self.passes["wide"] += 1
+        # The sweep sees everything the wide pass would, at twice its resolution (faces as tall as
+        # the frame included), so on its keyframes it runs instead.
         if self.sweeps and self.calls % cfg.sweep_every == 0:
-            dets += self._whole(frame, self.sweep_size, cfg.detect_threshold)
+            dets = self._whole(frame, self.sweep_size, cfg.detect_threshold)
             self.passes["sweep"] += 1
+        else:
+            dets = self._whole(frame, self.small_size, cfg.detect_threshold)
+            self.passes["wide"] += 1
         self.calls += 1
         return dets
 
     def closer(self, frame: np.ndarray, dets: list[Detection], tracked=(), candidates=()) -> list[Detection]:
-        """Pass 3, around the tracked faces and candidates, added to the whole-frame `dets`."""
+        """Pass 2, around the tracked faces and candidates, added to the whole-frame `dets`."""
         cfg = self.settings
         dets = list(dets)
         # Tracked faces first, smallest first; then the likeliest few candidates.
@@ -254,6 +257,23 @@ class RecentLuma:
                 clipped = (max(0.0, b[0]), max(0.0, b[1]), min(float(self.width), b[2]), min(float(self.height), b[3]))
                 entries = [(tid, old) for tid, old in boxes.get(f, []) if tid != track.id]
                 boxes[f] = entries + [(track.id, clipped)]
+
+    def follow_misses(self, tracker: Tracker, boxes: dict, min_score: float) -> None:
+        """Put where each established track the detector just missed really was in place of its
+        coasting guesses in a tracker update's `boxes`, by following it forward from its last
+        detection. The guesses carry on the track's velocity; a small face in a shaking camera
+        does not, and the detector misses small and hard faces on some keyframes."""
+        by_frame = dict(self.planes)
+        for track in tracker.missed:
+            frames = range(track.frame, max(boxes, default=track.frame) + 1)
+            if any(f not in by_frame for f in frames):
+                continue
+            found = follow_patch([by_frame[f] for f in frames], track.box, min_score=min_score)
+            for f, b in zip(frames[1:], found):
+                entries = boxes.get(f, [])
+                if any(tid == track.id for tid, _ in entries):  # coasted here by this update
+                    clipped = (max(0.0, b[0]), max(0.0, b[1]), min(float(self.width), b[2]), min(float(self.height), b[3]))
+                    boxes[f] = [(tid, old) for tid, old in entries if tid != track.id] + [(track.id, clipped)]
 
 
 def redact_video(
@@ -383,6 +403,7 @@ def redact_video(
                 )
                 dets = tracker.update(idx, found)
                 recent.follow_births(tracker, dets, settings.follow_min_score)
+                recent.follow_misses(tracker, dets, settings.follow_min_score)
                 timings["detect_s"] += time.monotonic() - t0
                 timings["detections"] += 1
             _put(q_ready, (idx, frame, dets), stop)

@@ -71,6 +71,7 @@ class Tracker:
         self.best_scores: dict[int, float] = {}
         self.candidates: list[Track] = []  # weak detections of the last keyframe, not hidden yet
         self.born: list[tuple[Track, int, np.ndarray]] = []  # (track, first frame, first box) of the last update
+        self.missed: list[Track] = []  # established tracks the last update coasted for want of a detection
 
     def lookback(self, detect_every: int) -> int:
         """How many frames before a keyframe its update may still emit boxes for.
@@ -94,7 +95,7 @@ class Tracker:
         def emit(f: int, tid: int, box: np.ndarray) -> None:
             out.setdefault(f, []).append((tid, self._clip(box)))
 
-        self.born = []
+        self.born, self.missed = [], []
         dets = [d for d in detections if d.score >= cfg.keep_track_score]
         pairs = self._pairs(self.tracks, dets, key)
         pairs.sort(reverse=True)
@@ -122,10 +123,13 @@ class Tracker:
             if ti in used_t:
                 alive.append(t)
                 continue
-            pad_after = cfg.pad_after_established if t.hits >= cfg.established_hits else cfg.pad_after
+            established = t.hits >= cfg.established_hits
+            pad_after = cfg.pad_after_established if established else cfg.pad_after
             for f in range(prev + 1, key + 1):
                 if f - t.frame <= pad_after:
                     emit(f, t.id, self._coast(t, f))
+            if established and prev + 1 - t.frame <= pad_after:
+                self.missed.append(t)
             if key - t.frame < pad_after:
                 alive.append(t)
         self.tracks = alive

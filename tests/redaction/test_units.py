@@ -95,6 +95,36 @@ def test_follow_patch_follows_a_moving_picture_and_stops_where_it_is_gone():
         assert box[0] == pytest.approx(95 + 4 * i, abs=1) and box[1] == pytest.approx(65 + 3 * i, abs=1)
 
 
+def test_a_missed_established_track_is_hidden_where_it_really_went_not_where_it_was_heading():
+    from footage.redaction.pipeline import RecentLuma
+
+    rng = np.random.default_rng(2)
+    texture = rng.integers(0, 256, (30, 30), dtype=np.uint8)
+
+    def frame_at(x):
+        plane = np.full((240, 320), 128, np.uint8)
+        plane[100:130, x:x + 30] = texture
+        return np.concatenate([plane.ravel(), np.full(320 * 240 // 2, 128, np.uint8)])
+
+    tr = Tracker(TrackerConfig(established_hits=2), 320, 240)
+    recent = RecentLuma(320, 240, 20)
+    # Moving right 2 px a frame while detected on keyframes 0 and 5...
+    for f in range(6):
+        recent.add(f, frame_at(20 + 2 * f))
+    tr.update(0, [Detection(20, 100, 50, 130, 0.9)])
+    tr.update(5, [Detection(30, 100, 60, 130, 0.9)])
+    # ... then it turns back, and the detector misses it on keyframe 10.
+    for f in range(6, 11):
+        recent.add(f, frame_at(30 - 3 * (f - 5)))
+    out = tr.update(10, [])
+    assert [t.id for t in tr.missed] == [1]
+    assert out[10][0][1][0] > 30  # the coasting guess carries on to the right
+    recent.follow_misses(tr, out, 0.6)
+    for f in range(6, 11):
+        (tid, box), = out[f]
+        assert tid == 1 and box[0] == pytest.approx(30 - 3 * (f - 5), abs=1)
+
+
 class RecordingDetector:
     """Stands in for the model: records the input sizes it is given and finds nothing."""
 
@@ -116,9 +146,12 @@ def test_the_keyframe_schedule_wide_every_keyframe_sweep_every_sixth_closer_look
     for k in range(13):
         rec.sizes.clear()
         kd.whole(frame)
-        assert rec.sizes[0] == (640, 352)  # squeezed 2% to a multiple of 32, not padded to 384
-        sweeps.append((1280, 720) in rec.sizes)
-    assert [k for k, swept in enumerate(sweeps) if swept] == [0, 6, 12]
+        assert len(rec.sizes) == 1  # one whole-frame pass per keyframe
+        if rec.sizes[0] == (1280, 720):
+            sweeps.append(k)
+        else:
+            assert rec.sizes[0] == (640, 352)  # squeezed 2% to a multiple of 32, not padded to 384
+    assert sweeps == [0, 6, 12]  # the sweep, instead of the wide pass
 
     rec.sizes.clear()
     small, large = (100, 100, 120, 124), (300, 100, 500, 340)
@@ -142,3 +175,21 @@ def test_the_detector_loads_the_shipped_model_on_the_cpu():
 def test_nms_keeps_the_stronger_of_two_overlapping_boxes():
     boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60]], np.float32)
     assert sorted(nms(boxes, np.array([0.5, 0.9, 0.7]), 0.3)) == [1, 2]
+
+
+def test_the_sweep_finds_a_face_as_tall_as_the_frame(media_dir):
+    """On sweep keyframes the sweep runs instead of the wide pass, so it must find close faces too."""
+    import cv2
+
+    from footage.redaction.pipeline import KeyframeDetector, RedactionSettings
+
+    photo = cv2.cvtColor(cv2.imread(str(media_dir / "faces" / "Tom_Hanks_54745.png")), cv2.COLOR_BGR2RGB)
+    h, w = 720, 1280
+    face = cv2.resize(photo, (520, 640))  # the face fills the photo
+    canvas = np.full((h, w, 3), 90, np.uint8)
+    canvas[40:680, 380:900] = face
+    frame = cv2.cvtColor(canvas, cv2.COLOR_RGB2YUV_I420).ravel()
+    kd = KeyframeDetector(FaceDetector(), w, h, RedactionSettings())
+    found = kd.whole(frame)  # keyframe 0: the sweep
+    assert kd.passes == {"sweep": 1}
+    assert any(d.score >= 0.5 and d.y2 - d.y1 > 400 for d in found)
