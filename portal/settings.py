@@ -11,6 +11,8 @@ from pathlib import Path
 
 import environ
 
+from footage import tus_schema  # plain data: the OpenAPI description of the tus endpoints
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("PORTAL_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -266,6 +268,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The tus endpoints are plain Django views (they stream the body); described by hand.
+    "APPEND_PATHS": tus_schema.APPEND_PATHS,
+    "APPEND_COMPONENTS": tus_schema.APPEND_COMPONENTS,
 }
 
 # Upload and media limits; a file over the limit is refused before a byte is stored.
