@@ -75,13 +75,15 @@ def output_size(width: int, height: int, max_height: int) -> tuple[int, int]:
     return max(2, int(round(width / 2)) * 2), max(2, int(round(height / 2)) * 2)
 
 
-def decoder_command(path: str | os.PathLike, width: int, height: int) -> list[str]:
-    # One decoding thread: the pipeline's other threads keep both cores busy, and frame threading
-    # costs CPU (1080p H.264: 0.46 core-s per second of video on one thread, 0.59 on two).
+def decoder_command(path: str | os.PathLike, width: int, height: int, *, source_pixels: int = 0) -> list[str]:
+    # Up to 1080p, one decoding thread: the pipeline's other threads keep both cores busy, and
+    # frame threading costs CPU (1080p H.264: 0.46 core-s per second of video on one thread, 0.59
+    # on two). Larger sources take two, or decoding alone would be slower than real time.
     # Area scaling is the right filter for shrinking and costs half of bicubic (measured on
     # 1080p: 0.10 vs 0.21 core-s per second of video).
+    threads = "1" if source_pixels <= 1920 * 1088 else "2"
     return [
-        "ffmpeg", "-nostdin", "-v", "error", "-threads", "1", "-filter_threads", "1", "-i", os.fspath(path),
+        "ffmpeg", "-nostdin", "-v", "error", "-threads", threads, "-filter_threads", "1", "-i", os.fspath(path),
         "-map", "0:v:0", "-an", "-sn", "-dn",
         "-vf", f"scale={width}:{height}:flags=area,format=yuv420p",
         "-fps_mode", "passthrough",

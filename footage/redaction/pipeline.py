@@ -340,7 +340,7 @@ def redact_video(
     dec_err = tempfile.TemporaryFile()
     enc_err = tempfile.TemporaryFile()
     decoder = subprocess.Popen(
-        media.decoder_command(input_path, width, height),
+        media.decoder_command(input_path, width, height, source_pixels=info.width * info.height),
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=dec_err, bufsize=0,
     )
 

@@ -193,3 +193,14 @@ def test_the_sweep_finds_a_face_as_tall_as_the_frame(media_dir):
     found = kd.whole(frame)  # keyframe 0: the sweep
     assert kd.passes == {"sweep": 1}
     assert any(d.score >= 0.5 and d.y2 - d.y1 > 400 for d in found)
+
+
+def test_the_decoder_takes_one_thread_up_to_1080p_and_two_above():
+    from footage.redaction.media import decoder_command
+
+    def threads(pixels):
+        cmd = decoder_command("in.mp4", 1280, 720, source_pixels=pixels)
+        return cmd[cmd.index("-threads") + 1]
+
+    assert threads(1920 * 1080) == "1"
+    assert threads(3840 * 2160) == "2"
