@@ -258,14 +258,14 @@ class RecentLuma:
                 entries = [(tid, old) for tid, old in boxes.get(f, []) if tid != track.id]
                 boxes[f] = entries + [(track.id, clipped)]
 
-    def follow_misses(self, tracker: Tracker, boxes: dict, min_score: float) -> None:
-        """Put where each established track the detector just missed really was in place of its
-        coasting guesses in a tracker update's `boxes`, by following it forward from its last
-        detection. The guesses carry on the track's velocity; a small face in a shaking camera
-        does not, and the detector misses small and hard faces on some keyframes."""
+    def follow_misses(self, tracker: Tracker, key: int, boxes: dict, min_score: float) -> None:
+        """Put where each established track the detector missed on keyframe `key` really was in
+        place of its coasting guesses in that update's `boxes`, by following it forward from its
+        last detection. The guesses carry on the track's velocity; a small face in a shaking
+        camera does not, and the detector misses small and hard faces on some keyframes."""
         by_frame = dict(self.planes)
         for track in tracker.missed:
-            frames = range(track.frame, max(boxes, default=track.frame) + 1)
+            frames = range(track.frame, key + 1)
             if any(f not in by_frame for f in frames):
                 continue
             found = follow_patch([by_frame[f] for f in frames], track.box, min_score=min_score)
@@ -403,7 +403,7 @@ def redact_video(
                 )
                 dets = tracker.update(idx, found)
                 recent.follow_births(tracker, dets, settings.follow_min_score)
-                recent.follow_misses(tracker, dets, settings.follow_min_score)
+                recent.follow_misses(tracker, idx, dets, settings.follow_min_score)
                 timings["detect_s"] += time.monotonic() - t0
                 timings["detections"] += 1
             _put(q_ready, (idx, frame, dets), stop)

@@ -119,7 +119,7 @@ def test_a_missed_established_track_is_hidden_where_it_really_went_not_where_it_
     out = tr.update(10, [])
     assert [t.id for t in tr.missed] == [1]
     assert out[10][0][1][0] > 30  # the coasting guess carries on to the right
-    recent.follow_misses(tr, out, 0.6)
+    recent.follow_misses(tr, 10, out, 0.6)
     for f in range(6, 11):
         (tid, box), = out[f]
         assert tid == 1 and box[0] == pytest.approx(30 - 3 * (f - 5), abs=1)
