@@ -253,27 +253,27 @@ class RecentLuma:
                 continue
             found = follow_patch([p for _, p in newest_first], box, min_score=min_score)
             for i, b in enumerate(found):
-                f = first - 1 - i
-                clipped = (max(0.0, b[0]), max(0.0, b[1]), min(float(self.width), b[2]), min(float(self.height), b[3]))
-                entries = [(tid, old) for tid, old in boxes.get(f, []) if tid != track.id]
-                boxes[f] = entries + [(track.id, clipped)]
+                self._place(boxes, first - 1 - i, track.id, b)
 
     def follow_misses(self, tracker: Tracker, key: int, boxes: dict, min_score: float) -> None:
         """Put where each established track the detector missed on keyframe `key` really was in
         place of its coasting guesses in that update's `boxes`, by following it forward from its
         last detection. The guesses carry on the track's velocity; a small face in a shaking
         camera does not, and the detector misses small and hard faces on some keyframes."""
-        by_frame = dict(self.planes)
+        by_frame = dict(self.planes) if tracker.missed else {}
         for track in tracker.missed:
             frames = range(track.frame, key + 1)
             if any(f not in by_frame for f in frames):
                 continue
             found = follow_patch([by_frame[f] for f in frames], track.box, min_score=min_score)
             for f, b in zip(frames[1:], found):
-                entries = boxes.get(f, [])
-                if any(tid == track.id for tid, _ in entries):  # coasted here by this update
-                    clipped = (max(0.0, b[0]), max(0.0, b[1]), min(float(self.width), b[2]), min(float(self.height), b[3]))
-                    boxes[f] = [(tid, old) for tid, old in entries if tid != track.id] + [(track.id, clipped)]
+                if any(tid == track.id for tid, _ in boxes.get(f, [])):  # coasted here by this update
+                    self._place(boxes, f, track.id, b)
+
+    def _place(self, boxes: dict, f: int, track_id: int, box) -> None:
+        """Make `box` (clipped to the frame) the one box of `track_id` on frame `f` in `boxes`."""
+        clipped = (max(0.0, box[0]), max(0.0, box[1]), min(float(self.width), box[2]), min(float(self.height), box[3]))
+        boxes[f] = [(tid, old) for tid, old in boxes.get(f, []) if tid != track_id] + [(track_id, clipped)]
 
 
 def redact_video(
