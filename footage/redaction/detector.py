@@ -83,9 +83,12 @@ def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> list[int
         yy2 = np.minimum(boxes[i, 3], boxes[rest, 3])
         inter = np.clip(xx2 - xx1, 0, None) * np.clip(yy2 - yy1, 0, None)
         iou = inter / (areas[i] + areas[rest] - inter + 1e-6)
-        # A box lying mostly inside a stronger one is the same face seen at another scale.
+        # A box lying mostly inside a stronger one of about its size is the same face seen at
+        # another scale; a much smaller one is another face (a distant face in front of a close
+        # one's box, a face on a poster behind a head) and stays.
         inside = inter / (areas[rest] + 1e-6)
-        order = rest[(iou < iou_threshold) & (inside < 0.7)]
+        same_face = (inside >= 0.7) & (areas[rest] >= 0.2 * areas[i])
+        order = rest[(iou < iou_threshold) & ~same_face]
     return keep
 
 

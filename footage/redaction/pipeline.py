@@ -32,7 +32,7 @@ from .hiding import BLUR_SIGMA_SHARE, MODES, hide, pad_box, planes
 from .regions import ManualRegion
 from .tracking import Tracker, TrackerConfig, follow_patch, iou
 
-PIPELINE_VERSION = "footage.redaction 1.3"
+PIPELINE_VERSION = "footage.redaction 1.4"
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,10 @@ class RedactionSettings:
     refine_max_input: int = 320  # crops are enlarged to at most this side
     refine_threshold: float = 0.05
     refine_max: int = 8
-    refine_candidates: int = 3
+    # Weak sightings looked at again per keyframe, likeliest first. A hard face competes with
+    # shadows and patterns for these places: with 3, a grey face on a busy background was left
+    # a candidate for seconds on some clips.
+    refine_candidates: int = 5
     # A tracked face the wide pass found this surely, at least this tall (working pixels), needs
     # no closer look on that keyframe.
     refine_skip_score: float = 0.6

@@ -155,9 +155,9 @@ def test_the_keyframe_schedule_wide_every_keyframe_sweep_every_sixth_closer_look
 
     rec.sizes.clear()
     small, large = (100, 100, 120, 124), (300, 100, 500, 340)
-    candidates = [(600, 300, 616, 318), (700, 300, 716, 318), (800, 300, 816, 318), (900, 300, 916, 318)]
+    candidates = [(100 * i, 300, 100 * i + 16, 318) for i in range(1, 8)]
     kd.closer(frame, [], tracked=[large, small], candidates=candidates)
-    assert len(rec.sizes) == 1 + 3  # the small track, then the likeliest three candidates; not the large one
+    assert len(rec.sizes) == 1 + 5  # the small track, then the likeliest five candidates; not the large one
     rec.sizes.clear()
     surely = [Detection(100, 100, 130, 130, 0.9)]  # the wide pass found the track clearly: no closer look
     kd.closer(frame, surely, tracked=[(100, 100, 130, 130)])
@@ -175,6 +175,16 @@ def test_the_detector_loads_the_shipped_model_on_the_cpu():
 def test_nms_keeps_the_stronger_of_two_overlapping_boxes():
     boxes = np.array([[0, 0, 10, 10], [1, 1, 11, 11], [50, 50, 60, 60]], np.float32)
     assert sorted(nms(boxes, np.array([0.5, 0.9, 0.7]), 0.3)) == [1, 2]
+
+
+def test_nms_keeps_a_small_face_inside_a_large_ones_box():
+    """A box inside a stronger one of about its size is the same face at another scale; a far
+    smaller one is another face (a distant head in front of a close one) and must stay hidden."""
+    big = [100, 100, 340, 340]
+    same_face_rescaled = [120, 120, 300, 300]  # 56% of the big box's area
+    distant_face = [200, 150, 240, 190]  # 3% of it, wholly inside
+    boxes = np.array([big, same_face_rescaled, distant_face], np.float32)
+    assert sorted(nms(boxes, np.array([0.9, 0.6, 0.5]), 0.3)) == [0, 2]
 
 
 def test_the_sweep_finds_a_face_as_tall_as_the_frame(media_dir):
