@@ -41,12 +41,14 @@ HEARTBEAT_SECONDS = 10
 PARTIAL_PREFIX = ".partial-"
 
 
-@functools.lru_cache(maxsize=1)
-def face_detector():
-    """One detector per worker process: loading the model costs about a second."""
+@functools.lru_cache(maxsize=2)
+def face_detector(fast: bool = True):
+    """One detector of each kind per worker process: loading the model costs about a second, and
+    the fast one keeps the input shapes it has compiled for the next render. The check on the
+    release copy runs in float32 (`fast=False`), not in the render's bfloat16."""
     from footage.redaction.detector import FaceDetector
 
-    return FaceDetector(threads=1)
+    return FaceDetector(threads=1, fast=fast)
 
 
 class RenderRetry(Exception):
@@ -148,7 +150,7 @@ def _render(job: RenderJob, release: Release, owned) -> None:
     fps = result.log["output"].get("fps") or 30
     findings = [
         {"frame": frame, "seconds": round(frame / fps, 3), "box": list(box), "score": score}
-        for frame, box, score in scan_for_unhidden_faces(out, detector=face_detector())
+        for frame, box, score in scan_for_unhidden_faces(out, detector=face_detector(fast=False))
     ]
     sha256 = sha256_file(out)
     size = out.stat().st_size

@@ -38,7 +38,7 @@ def scan_for_unhidden_faces(
     """
     info = media.probe(video_path)
     w, h = info.width, info.height
-    detector = detector or FaceDetector(threads=1)
+    detector = detector or FaceDetector(threads=1, fast=False)  # float32: not the render's arithmetic
     cmd = [
         # -xerror: without it ffmpeg exits 0 on a file cut short, and the missing frames would
         # pass as scanned.

@@ -4,7 +4,7 @@ Four stages run at once, joined by bounded queues: a thread reading raw frames f
 process; a thread running the whole-frame detector passes on every Kth frame; a thread taking
 closer looks around tracked faces and tracking (the whole-frame passes need no tracks, so they run
 a keyframe ahead, on the other core); and the caller's thread hiding and writing frames to the
-encoder process. onnxruntime, OpenCV and pipe I/O release the GIL, so decode, detection and
+encoder process. The model's runtimes, OpenCV and pipe I/O release the GIL, so decode, detection and
 encode keep both cores busy. Boxes between keyframes depend on the next keyframe, a weak sighting
 is only confirmed one keyframe later, and a new track is followed back in time from where it was
 found, so the hiding stage holds a lookahead of `follow_back_frames` (2 s) and the detection
@@ -524,7 +524,7 @@ def redact_video(
         "pipeline_version": PIPELINE_VERSION,
         "detector": {
             "name": MODEL_NAME,
-            "runtime": "onnxruntime CPUExecutionProvider",
+            "runtime": detector.runtime,
             "model_sha256": detector.model_sha256,
             "detect_every": K,
             "detect_width": keyframes.small_size[0],

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from footage.redaction.detector import FaceDetector, model_path, nms
+from footage.redaction.detector import Bfloat16Shapes, FaceDetector, model_path, nms
 from footage.redaction.hiding import blur_sigma_for, hide, pad_box, planes
 from footage.redaction.regions import ManualRegion
 from footage.redaction.tracking import Tracker, TrackerConfig, follow_patch
@@ -170,6 +170,60 @@ def test_the_detector_loads_the_shipped_model_on_the_cpu():
     assert d.session.get_providers() == ["CPUExecutionProvider"]
     assert len(d.model_sha256) == 64
     assert d.detect(np.zeros((96, 128, 3), np.uint8)) == []
+
+
+def _face_photo(media_dir, height, width):
+    """A real face photo, scaled to `height` and set on a grey canvas `width` wide."""
+    import cv2
+
+    photo = cv2.cvtColor(cv2.imread(str(media_dir / "faces" / "obama.jpg")), cv2.COLOR_BGR2RGB)
+    photo = cv2.resize(photo, (round(photo.shape[1] * height / photo.shape[0]), height))[:, :width]
+    canvas = np.full((height, width, 3), 120, np.uint8)
+    canvas[:, : photo.shape[1]] = photo
+    return canvas
+
+
+needs_bfloat16 = pytest.mark.skipif(
+    not Bfloat16Shapes.available(), reason="this CPU has no bfloat16 arithmetic: the detector runs in float32 only"
+)
+
+
+@needs_bfloat16
+def test_a_shape_moves_to_bfloat16_once_it_has_carried_enough_pixels(media_dir, monkeypatch):
+    monkeypatch.setattr(Bfloat16Shapes, "COMPILE_AFTER_PIXELS", 3 * 320 * 256)
+    d = FaceDetector()
+    image = _face_photo(media_dir, 256, 320)
+    found = [d.detect(image) for _ in range(4)]
+    assert d.bfloat16.compiled_shapes == [(1, 3, 256, 320)]  # compiled on the third use
+    assert "bfloat16" in d.runtime
+    float32, bfloat16 = found[0], found[3]
+    assert len(float32) == len(bfloat16) == 1
+    assert abs(float32[0].score - bfloat16[0].score) < 0.05  # same face, same place, about as sure
+    assert max(abs(a - b) for a, b in zip(float32[0].box, bfloat16[0].box)) < 4
+    d.detect(image[:200])  # another shape stays on onnxruntime until it has carried as much
+    assert d.bfloat16.compiled_shapes == [(1, 3, 256, 320)]
+
+
+@needs_bfloat16
+def test_the_fast_detector_is_safe_from_two_threads(media_dir, monkeypatch):
+    """The pipeline's scan and detect threads share one detector; requests are per thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(Bfloat16Shapes, "COMPILE_AFTER_PIXELS", 1)
+    d = FaceDetector()
+    image = _face_photo(media_dir, 192, 192)
+    expected = d.detect(image)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: d.detect(image), range(16)))
+    assert all(r == expected for r in results)
+
+
+def test_the_check_and_cpus_without_bfloat16_run_in_float32_only(monkeypatch):
+    assert FaceDetector(fast=False).bfloat16 is None
+    monkeypatch.setattr(Bfloat16Shapes, "available", staticmethod(lambda: False))
+    d = FaceDetector()
+    assert d.bfloat16 is None and d.runtime == "onnxruntime CPUExecutionProvider float32"
+    assert d.detect(np.zeros((64, 64, 3), np.uint8)) == []
 
 
 def test_nms_keeps_the_stronger_of_two_overlapping_boxes():
