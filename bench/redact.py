@@ -114,6 +114,7 @@ def main() -> int:
     ap.add_argument("--preset", default="ultrafast")
     ap.add_argument("--detect-every", type=int, default=5)
     ap.add_argument("--skip-baselines", action="store_true")
+    ap.add_argument("--float32", action="store_true", help="detector in float32 only (no bfloat16 shapes)")
     ap.add_argument("--keep", help="copy the release copy and its regions log into this folder")
     a = ap.parse_args()
     if not (MEDIA / "make_clip.py").exists():
@@ -126,7 +127,7 @@ def main() -> int:
         out, log_path = Path(tmp) / "out.mp4", Path(tmp) / "regions.json"
         cmd = [sys.executable, "-m", "footage.redaction", str(src), str(out), "--log", str(log_path),
                "--mode", a.mode, "--max-height", str(a.max_height), "--preset", a.preset,
-               "--detect-every", str(a.detect_every), "--quiet"]
+               "--detect-every", str(a.detect_every), "--quiet"] + (["--float32"] if a.float32 else [])
         t_redact = timed(cmd, cwd=ROOT)
         cpu_redact = CPU[" ".join(cmd[:4])]
         log = json.load(open(log_path))
@@ -149,6 +150,7 @@ def main() -> int:
     print(f"command: {' '.join(cmd)}")
     print(f"output: {log['output']['width']}x{log['output']['height']}, {log['frames']} frames,"
           f" {len(log['tracks'])} tracks, mode {a.mode}")
+    print(f"detector: {log['detector']['runtime']}")
     print("coverage (score.py, face-frames with vis >= 0.5):")
     for band, v in score["by_height_px"].items():
         print(f"  height {band:>6} px: {v['hidden'] * 100:6.2f}% hidden  (n={v['n']})")

@@ -1,12 +1,13 @@
 """python -m footage.redaction IN.mp4 OUT.mp4 --log regions.json [--mode blur|fill]
        [--mute 12.5-14.0 ...] [--bleep-range 20-21.5 ...] [--bleep] [--max-height 720] [--detect-every 5]
-       [--regions manual.json] [--suppress 3 7]"""
+       [--regions manual.json] [--suppress 3 7] [--float32]"""
 from __future__ import annotations
 
 import argparse
 import json
 import sys
 
+from .detector import FaceDetector
 from .pipeline import RedactionSettings, redact_video
 
 
@@ -36,6 +37,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--preset", default="ultrafast", help="x264 preset")
     ap.add_argument("--regions", help="JSON list of manual regions {start_frame, end_frame, keyframes}")
     ap.add_argument("--suppress", type=int, nargs="+", default=[], metavar="TRACK", help="auto track ids not to hide")
+    ap.add_argument("--float32", action="store_true",
+                    help="run the detector in float32 only (by default often-used shapes run in bfloat16 where the CPU has it)")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
     if a.max_height > 1080:
@@ -50,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     result = redact_video(
         a.input, a.output, mode=a.mode, log_path=a.log, extra_regions=extra,
         suppressed_tracks=a.suppress, mute_ranges=a.mute, bleep_ranges=a.bleep_range, bleep=a.bleep,
-        progress=progress, settings=settings,
+        progress=progress, settings=settings, detector=FaceDetector(threads=1, fast=not a.float32),
     )
     if not a.quiet:
         print(file=sys.stderr)

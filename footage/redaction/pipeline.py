@@ -32,7 +32,7 @@ from .hiding import BLUR_SIGMA_SHARE, MODES, hide, pad_box, planes
 from .regions import ManualRegion
 from .tracking import Tracker, TrackerConfig, follow_patch, iou
 
-PIPELINE_VERSION = "footage.redaction 1.4"
+PIPELINE_VERSION = "footage.redaction 1.5"
 
 
 @dataclass(frozen=True)
@@ -183,15 +183,21 @@ class KeyframeDetector:
         self.calls += 1
         return dets
 
-    def closer(self, frame: np.ndarray, dets: list[Detection], tracked=(), candidates=()) -> list[Detection]:
-        """Pass 2, around the tracked faces and candidates, added to the whole-frame `dets`."""
+    def closer(self, frame: np.ndarray, dets: list[Detection], tracked=(), candidates=(), lost=()) -> list[Detection]:
+        """Pass 2, around the tracked faces, the last known places of lost ones, and candidates,
+        added to the whole-frame `dets`."""
         cfg = self.settings
         dets = list(dets)
-        # Tracked faces first, smallest first; then the likeliest few candidates.
+        # Tracked faces first, smallest first; then lost faces not found again; then the
+        # likeliest few candidates.
         look = sorted(
             (b for b in tracked if 2 < b[3] - b[1] < cfg.refine_below_px and not self._found_surely(b, dets)),
             key=lambda b: b[3] - b[1],
         )
+        look += [
+            b for b in lost
+            if 2 < b[3] - b[1] < cfg.refine_below_px and not any(iou(tuple(b), tuple(t)) > 0.1 for t in tracked)
+        ]
         look += [b for b in candidates if 2 < b[3] - b[1] < cfg.refine_below_px][: cfg.refine_candidates]
         look = look[: cfg.refine_max]
         if look:
@@ -262,16 +268,23 @@ class RecentLuma:
         """Put where each established track the detector missed on keyframe `key` really was in
         place of its coasting guesses in that update's `boxes`, by following it forward from its
         last detection. The guesses carry on the track's velocity; a small face in a shaking
-        camera does not, and the detector misses small and hard faces on some keyframes."""
-        by_frame = dict(self.planes) if tracker.missed else {}
-        for track in tracker.missed:
-            frames = range(track.frame, key + 1)
-            if any(f not in by_frame for f in frames):
+        camera does not, and the detector misses small and hard faces on some keyframes.
+
+        Lost tracks (ended, still looked for) are followed on too, from where they were last
+        known; that moves where the detector looks for them, never what is hidden."""
+        by_frame = dict(self.planes) if tracker.missed or tracker.lost else {}
+        for track in tracker.missed + tracker.lost:
+            since, box = track.last_known()
+            frames = range(since, key + 1)
+            if len(frames) < 2 or any(f not in by_frame for f in frames):
                 continue
-            found = follow_patch([by_frame[f] for f in frames], track.box, min_score=min_score)
-            for f, b in zip(frames[1:], found):
-                if any(tid == track.id for tid, _ in boxes.get(f, [])):  # coasted here by this update
-                    self._place(boxes, f, track.id, b)
+            found = follow_patch([by_frame[f] for f in frames], box, min_score=min_score)
+            if found:
+                track.seen_frame, track.seen_box = since + len(found), np.array(found[-1])
+            if track in tracker.missed:
+                for f, b in zip(frames[1:], found):
+                    if any(tid == track.id for tid, _ in boxes.get(f, [])):  # coasted here by this update
+                        self._place(boxes, f, track.id, b)
 
     def _place(self, boxes: dict, f: int, track_id: int, box) -> None:
         """Make `box` (clipped to the frame) the one box of `track_id` on frame `f` in `boxes`."""
@@ -403,6 +416,7 @@ def redact_video(
                     frame, whole,
                     [tuple(t.predict(idx)) for t in tracker.tracks],
                     [tuple(c.box) for c in tracker.candidates],  # likeliest first
+                    [tuple(t.last_known()[1]) for t in tracker.lost],
                 )
                 dets = tracker.update(idx, found)
                 recent.follow_births(tracker, dets, settings.follow_min_score)

@@ -40,6 +40,14 @@ class Track:
     velocity: np.ndarray = field(default_factory=lambda: np.zeros(4))  # per frame
     hits: int = 1
     best_score: float = 0.0
+    # Where the face was last known to be, detected or followed by template matching.
+    seen_frame: int = -1
+    seen_box: np.ndarray | None = None
+
+    def last_known(self) -> tuple[int, np.ndarray]:
+        if self.seen_box is not None and self.seen_frame > self.frame:
+            return self.seen_frame, self.seen_box
+        return self.frame, self.box
 
     def predict(self, frame: int) -> np.ndarray:
         # Velocity from two keyframes is noisy: trust it for a third of a second, then hold.
@@ -59,6 +67,10 @@ class TrackerConfig:
     min_iou: float = 0.1
     match_px: float = 32.0  # small faces match within this distance (at 1280 wide) whatever their size
     coast_growth: float = 0.15  # boxes grow by this share per keyframe without a detection
+    # After an established track ends, the detector keeps looking closely at its last known place
+    # for this many frames: a hard face the detector lost for longer than the track lasts is
+    # found again there, and following back hides the gap.
+    relook_frames: int = 90
 
 
 class Tracker:
@@ -72,6 +84,7 @@ class Tracker:
         self.candidates: list[Track] = []  # weak detections of the last keyframe, not hidden yet
         self.born: list[tuple[Track, int, np.ndarray]] = []  # (track, first frame, first box) of the last update
         self.missed: list[Track] = []  # established tracks the last update coasted for want of a detection
+        self.lost: list[Track] = []  # established tracks ended within `relook_frames`, still looked for
 
     def lookback(self, detect_every: int) -> int:
         """How many frames before a keyframe its update may still emit boxes for.
@@ -132,7 +145,10 @@ class Tracker:
                 self.missed.append(t)
             if key - t.frame < pad_after:
                 alive.append(t)
+            elif established:
+                self.lost.append(t)
         self.tracks = alive
+        self.lost = [t for t in self.lost if key - t.frame <= cfg.pad_after_established + cfg.relook_frames]
 
         # A candidate from the last keyframe seen again becomes a track from its first sighting.
         rest = [di for di in range(len(dets)) if di not in used_d and dets[di].score >= cfg.confirm_score]

@@ -13,12 +13,14 @@ def test_the_command_line_renders_a_bleeped_and_muted_release_copy_and_its_log(c
     out, log = tmp_path / "out.mp4", tmp_path / "regions.json"
     proc = subprocess.run(
         [sys.executable, "-m", "footage.redaction", str(clip.path), str(out), "--log", str(log),
-         "--mode", "fill", "--bleep-range", "0.5-1.5", "--mute", "2.5-3.0", "--max-height", "360", "--quiet"],
+         "--mode", "fill", "--bleep-range", "0.5-1.5", "--mute", "2.5-3.0", "--max-height", "360", "--float32",
+         "--quiet"],
         cwd=ROOT, capture_output=True, text=True,
     )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(log.read_text())
     assert data["mode"] == "fill"
+    assert data["detector"]["runtime"] == "onnxruntime CPUExecutionProvider float32"
     assert data["output"]["height"] == 360
     assert data["bleep_ranges"] == [[0.5, 1.5]] and data["mute_ranges"] == [[2.5, 3.0]]
     # Each range gets its own treatment: the muted one is silent, with no tone.

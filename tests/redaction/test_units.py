@@ -123,6 +123,45 @@ def test_a_missed_established_track_is_hidden_where_it_really_went_not_where_it_
     for f in range(6, 11):
         (tid, box), = out[f]
         assert tid == 1 and box[0] == pytest.approx(30 - 3 * (f - 5), abs=1)
+    # Missed again on keyframe 15: followed on from where it was last found, not from scratch.
+    for f in range(11, 16):
+        recent.add(f, frame_at(max(0, 30 - 3 * (f - 5))))
+    out = tr.update(15, [])
+    recent.follow_misses(tr, 15, out, 0.6)
+    for f in range(11, 16):
+        (tid, box), = out[f]
+        assert box[0] == pytest.approx(max(0, 30 - 3 * (f - 5)), abs=1)
+
+
+def test_a_lost_face_is_looked_for_where_it_went_then_given_up():
+    """An established track that ends is not hidden any more, but its last known place, followed
+    by template matching, gets closer looks for `relook_frames`, so a face the detector lost for
+    a while is found again (and followed back over the gap)."""
+    from footage.redaction.pipeline import RecentLuma
+
+    rng = np.random.default_rng(3)
+    texture = rng.integers(0, 256, (30, 30), dtype=np.uint8)
+
+    def frame_at(x):
+        plane = np.full((240, 320), 128, np.uint8)
+        plane[100:130, x:x + 30] = texture
+        return np.concatenate([plane.ravel(), np.full(320 * 240 // 2, 128, np.uint8)])
+
+    cfg = TrackerConfig(established_hits=2, pad_after_established=10, relook_frames=20)
+    tr = Tracker(cfg, 320, 240)
+    recent = RecentLuma(320, 240, 60)
+    x = lambda f: 20 + 2 * f  # noqa: E731 - moving right 2 px a frame
+    for key in range(0, 45, 5):
+        for f in range(max(0, key - 4), key + 1):
+            recent.add(f, frame_at(x(f)))
+        out = tr.update(key, [Detection(x(key), 100, x(key) + 30, 130, 0.9)] if key <= 5 else [])
+        recent.follow_misses(tr, key, out, 0.6)
+        if key == 15:  # 10 frames after its last detection the track ends ...
+            assert tr.tracks == [] and [t.id for t in tr.lost] == [1]
+        if 15 <= key <= 35:  # ... and is looked for where it went, not where it was detected
+            since, box = tr.lost[0].last_known()
+            assert since == key and box[0] == pytest.approx(x(key), abs=1)
+    assert tr.lost == []  # given up after relook_frames
 
 
 class RecordingDetector:
@@ -158,6 +197,10 @@ def test_the_keyframe_schedule_wide_every_keyframe_sweep_every_sixth_closer_look
     candidates = [(100 * i, 300, 100 * i + 16, 318) for i in range(1, 8)]
     kd.closer(frame, [], tracked=[large, small], candidates=candidates)
     assert len(rec.sizes) == 1 + 5  # the small track, then the likeliest five candidates; not the large one
+    rec.sizes.clear()
+    lost_elsewhere, lost_now_tracked = (600, 500, 620, 524), (101, 101, 121, 125)
+    kd.closer(frame, [], tracked=[small], lost=[lost_elsewhere, lost_now_tracked])
+    assert len(rec.sizes) == 2  # the track and the lost face; not the lost one found again as the track
     rec.sizes.clear()
     surely = [Detection(100, 100, 130, 130, 0.9)]  # the wide pass found the track clearly: no closer look
     kd.closer(frame, surely, tracked=[(100, 100, 130, 130)])
