@@ -95,16 +95,22 @@ def test_follow_patch_follows_a_moving_picture_and_stops_where_it_is_gone():
         assert box[0] == pytest.approx(95 + 4 * i, abs=1) and box[1] == pytest.approx(65 + 3 * i, abs=1)
 
 
-def test_a_missed_established_track_is_hidden_where_it_really_went_not_where_it_was_heading():
-    from footage.redaction.pipeline import RecentLuma
-
-    rng = np.random.default_rng(2)
-    texture = rng.integers(0, 256, (30, 30), dtype=np.uint8)
+def textured_patch_frames(seed):
+    """frame_at(x): a 320x240 I420 frame, flat grey but for a 30 px random texture at (x, 100)."""
+    texture = np.random.default_rng(seed).integers(0, 256, (30, 30), dtype=np.uint8)
 
     def frame_at(x):
         plane = np.full((240, 320), 128, np.uint8)
         plane[100:130, x:x + 30] = texture
         return np.concatenate([plane.ravel(), np.full(320 * 240 // 2, 128, np.uint8)])
+
+    return frame_at
+
+
+def test_a_missed_established_track_is_hidden_where_it_really_went_not_where_it_was_heading():
+    from footage.redaction.pipeline import RecentLuma
+
+    frame_at = textured_patch_frames(seed=2)
 
     tr = Tracker(TrackerConfig(established_hits=2), 320, 240)
     recent = RecentLuma(320, 240, 20)
@@ -139,13 +145,7 @@ def test_a_lost_face_is_looked_for_where_it_went_then_given_up():
     a while is found again (and followed back over the gap)."""
     from footage.redaction.pipeline import RecentLuma
 
-    rng = np.random.default_rng(3)
-    texture = rng.integers(0, 256, (30, 30), dtype=np.uint8)
-
-    def frame_at(x):
-        plane = np.full((240, 320), 128, np.uint8)
-        plane[100:130, x:x + 30] = texture
-        return np.concatenate([plane.ravel(), np.full(320 * 240 // 2, 128, np.uint8)])
+    frame_at = textured_patch_frames(seed=3)
 
     cfg = TrackerConfig(established_hits=2, pad_after_established=10, relook_frames=20)
     tr = Tracker(cfg, 320, 240)
