@@ -272,8 +272,10 @@ class RecentLuma:
 
         Lost tracks (ended, still looked for) are followed on too, from where they were last
         known; that moves where the detector looks for them, never what is hidden."""
-        by_frame = dict(self.planes) if tracker.missed or tracker.lost else {}
-        for track in tracker.missed + tracker.lost:
+        missed_ids = {t.id for t in tracker.missed}
+        following = tracker.missed + [t for t in tracker.lost if t.id not in missed_ids]
+        by_frame = dict(self.planes) if following else {}
+        for track in following:
             since, box = track.last_known()
             frames = range(since, key + 1)
             if len(frames) < 2 or any(f not in by_frame for f in frames):
@@ -281,7 +283,7 @@ class RecentLuma:
             found = follow_patch([by_frame[f] for f in frames], box, min_score=min_score)
             if found:
                 track.seen_frame, track.seen_box = since + len(found), np.array(found[-1])
-            if track in tracker.missed:
+            if track.id in missed_ids:
                 for f, b in zip(frames[1:], found):
                     if any(tid == track.id for tid, _ in boxes.get(f, [])):  # coasted here by this update
                         self._place(boxes, f, track.id, b)
