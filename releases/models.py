@@ -136,7 +136,11 @@ class RedactionChange(models.Model):
     kind = models.CharField(max_length=20, choices=ChangeKind.choices)
     reason = models.CharField(max_length=30)
     note = models.CharField(max_length=500, blank=True)
-    track_id = models.IntegerField(null=True, blank=True)  # the pipeline's automatic track, for suppress / do not redact
+    # Suppress / do not redact: the automatic track as the reviewer saw it. Its number belongs to
+    # one render; its boxes ([[frame, x1, y1, x2, y2], ...] in release-copy pixels, from that
+    # render's log) are how later renders find the same face (footage.redaction.TrackMark).
+    track_id = models.IntegerField(null=True, blank=True)
+    track_frames = models.JSONField(default=list, blank=True)
     start_frame = models.IntegerField(null=True, blank=True)
     end_frame = models.IntegerField(null=True, blank=True)
     keyframes = models.JSONField(default=list, blank=True)  # [[frame, x1, y1, x2, y2], ...] in source pixels
@@ -158,6 +162,10 @@ class RedactionChange(models.Model):
     @property
     def is_active(self) -> bool:
         return self.withdrawn_at is None
+
+    @property
+    def is_track_mark(self) -> bool:
+        return self.kind in (ChangeKind.SUPPRESS, ChangeKind.DO_NOT_REDACT)
 
     @property
     def takes_effect(self) -> bool:

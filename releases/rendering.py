@@ -27,7 +27,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from footage.media import sha256_file
-from footage.redaction import MediaError, RedactionError, redact_video, scan_for_unhidden_faces
+from footage.redaction import MediaError, RedactionError, TrackMark, redact_video, scan_for_unhidden_faces
 from portal.audit import record_event
 from portal.models import AuditOutcome
 
@@ -77,7 +77,8 @@ def pipeline_inputs(release: Release) -> dict:
             for c in changes
             if c.kind == ChangeKind.MANUAL
         ],
-        "suppressed_tracks": sorted(c.track_id for c in changes if c.kind in (ChangeKind.SUPPRESS, ChangeKind.DO_NOT_REDACT)),
+        # Automatic tracks left unhidden, by where they were in the render the reviewer saw.
+        "suppressed": [{"id": f"c{c.pk}", "frames": c.track_frames} for c in changes if c.is_track_mark],
         "mute_ranges": sorted((c.start_seconds, c.end_seconds) for c in audio if c.kind == ChangeKind.MUTE),
         "bleep_ranges": sorted((c.start_seconds, c.end_seconds) for c in audio if c.kind == ChangeKind.BLEEP),
         "change_ids": sorted(c.pk for c in changes),
@@ -142,7 +143,7 @@ def _render(job: RenderJob, release: Release, owned) -> None:
     with _local_original(release.footage, work) as source:
         result = redact_video(
             source, out, mode=release.mode, extra_regions=inputs["extra_regions"],
-            suppressed_tracks=inputs["suppressed_tracks"], mute_ranges=inputs["mute_ranges"],
+            suppressed=[TrackMark.from_frames(m["id"], m["frames"]) for m in inputs["suppressed"]], mute_ranges=inputs["mute_ranges"],
             bleep_ranges=inputs["bleep_ranges"],
             progress=progress, detector=face_detector(),
         )

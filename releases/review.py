@@ -19,6 +19,8 @@ from portal.audit import record_event
 from portal.models import AuditOutcome
 from portal.roles import Role, has_role
 
+from footage.redaction.regions import TrackMark, match_marks
+
 from . import access
 from .errors import ReleaseError, ReleaseForbidden, ReleaseRefused
 from .models import ChangeKind, RedactionChange, RedactionReason, Release, ReleaseState, UnredactReason
@@ -116,10 +118,11 @@ def _clean_change(release: Release, data: dict[str, Any]) -> dict[str, Any]:
 
     if kind in (ChangeKind.SUPPRESS, ChangeKind.DO_NOT_REDACT):
         track_id = _number(data.get("track_id"), "track_id", integer=True, minimum=0)
-        tracks = {t.get("id") for t in (release.redaction_log or {}).get("tracks", [])}
-        if track_id not in tracks:
+        track = next((t for t in (release.redaction_log or {}).get("tracks", []) if t.get("id") == track_id), None)
+        if track is None or not track.get("frames"):
             raise ReleaseRefused("There is no automatic region with that number.", code="invalid", field="track_id")
         clean["track_id"] = track_id
+        clean["track_frames"] = track["frames"]
     elif kind == ChangeKind.MANUAL:
         raw = data.get("keyframes")
         if not isinstance(raw, list) or not raw:
@@ -161,16 +164,34 @@ def add_change(release: Release, data: dict[str, Any], *, actor: User, request: 
     """Record one reviewer change from untrusted input (a form or JSON body)."""
     locked = _lock_for_review(release, actor)
     clean = _clean_change(locked, data if isinstance(data, dict) else {})
-    if clean["kind"] in (ChangeKind.SUPPRESS, ChangeKind.DO_NOT_REDACT) and RedactionChange.objects.filter(
-        release=locked, track_id=clean["track_id"], kind__in=[ChangeKind.SUPPRESS, ChangeKind.DO_NOT_REDACT], withdrawn_at=None
-    ).exists():
-        raise ReleaseRefused("That automatic region is already removed or marked.", code="duplicate", field="track_id")
+    if clean["kind"] in (ChangeKind.SUPPRESS, ChangeKind.DO_NOT_REDACT):
+        marked = marks_by_track(locked, RedactionChange.objects.filter(release=locked, withdrawn_at=None))
+        if marked.get(clean["track_id"], (None, 0))[1] >= len(clean["track_frames"]):
+            raise ReleaseRefused("That automatic region is already removed or marked.", code="duplicate", field="track_id")
     change = RedactionChange.objects.create(release=locked, created_by=actor, **clean)
     record_event(
         actor=actor, action="release.change_add", target=locked, reason=clean["reason"], request=request,
         detail={"change": change.pk, "kind": change.kind, "note": clean["note"]},
     )
     return change
+
+
+def track_marks(changes) -> list[TrackMark]:
+    """The suppress and "do not redact" decisions among `changes`, as the pipeline recognises them."""
+    return [TrackMark.from_frames(f"c{c.pk}", c.track_frames) for c in changes if c.is_track_mark and c.track_frames]
+
+
+def marks_by_track(release: Release, changes) -> dict[int, tuple[int, int]]:
+    """For each track of the release's current render that a decision among `changes` covers:
+    (the change's id, how many of the track's frames it leaves unhidden), the best-matching
+    decision where several do. Decisions are matched by where their track was, not by number,
+    so a decision made on an earlier render points at the same face in this one."""
+    by_mark = match_marks((release.redaction_log or {}).get("tracks", []), track_marks(changes))
+    return {
+        track_id: (int(mark[1:]), frames)
+        for track_id, counts in by_mark.items()
+        for mark, frames in [counts.most_common(1)[0]]
+    }
 
 
 def _lock_change(change: RedactionChange, actor: User) -> RedactionChange:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from .models import ChangeKind, RedactionChange, RedactionReason, Release, UnredactReason
-from .review import REASONS_BY_KIND, source_geometry
+from .review import REASONS_BY_KIND, marks_by_track, source_geometry
 
 
 def review_payload(release: Release, user) -> dict:
@@ -13,7 +13,9 @@ def review_payload(release: Release, user) -> dict:
     geo = source_geometry(release)
     out = log.get("output") or {}
     labels = dict(RedactionReason.choices) | dict(UnredactReason.choices)
-    changes = RedactionChange.objects.filter(release=release).select_related("created_by", "confirmed_by")
+    changes = list(RedactionChange.objects.filter(release=release).select_related("created_by", "confirmed_by"))
+    # Which current track each standing decision points at, found by where its track was.
+    marked = marks_by_track(release, [c for c in changes if c.is_active])
     return {
         "release": release.pk,
         "state": release.state,
@@ -23,13 +25,17 @@ def review_payload(release: Release, user) -> dict:
         # Automatic boxes are logged in the release copy's pixels; manual ones are in the source's.
         "rendered": {"width": out.get("width") or geo["width"], "height": out.get("height") or geo["height"]},
         "tracks": [
-            {"id": t["id"], "suppressed": t.get("suppressed", False), "frames": t.get("frames", [])}
+            {
+                "id": t["id"], "suppressed": t.get("suppressed", False), "frames": t.get("frames", []),
+                "mark": marked.get(t["id"], (None, 0))[0], "marked_frames": marked.get(t["id"], (None, 0))[1],
+            }
             for t in log.get("tracks", [])
         ],
         "changes": [
             {
                 "id": c.pk, "kind": c.kind, "kind_label": c.get_kind_display(), "reason": c.reason,
                 "reason_label": labels.get(c.reason, c.reason), "note": c.note, "track_id": c.track_id,
+                "tracks": sorted(t for t, (mark, _) in marked.items() if mark == c.pk),
                 "start_frame": c.start_frame, "end_frame": c.end_frame, "keyframes": c.keyframes,
                 "start_seconds": c.start_seconds, "end_seconds": c.end_seconds,
                 "created_by": c.created_by.get_username(), "mine": c.created_by_id == user.pk,

@@ -1,6 +1,6 @@
 """python -m footage.redaction IN.mp4 OUT.mp4 --log regions.json [--mode blur|fill]
        [--mute 12.5-14.0 ...] [--bleep-range 20-21.5 ...] [--bleep] [--max-height 720] [--detect-every 5]
-       [--regions manual.json] [--suppress 3 7] [--float32]"""
+       [--regions manual.json] [--suppress 3 7 --tracks-from earlier-regions.json] [--float32]"""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +9,7 @@ import sys
 
 from .detector import FaceDetector
 from .pipeline import RedactionSettings, redact_video
+from .regions import TrackMark
 
 
 def _range(text: str) -> tuple[float, float]:
@@ -20,6 +21,14 @@ def _range(text: str) -> tuple[float, float]:
     if not 0 <= start < end:
         raise argparse.ArgumentTypeError(f"mute range {text!r} must have 0 <= start < end")
     return start, end
+
+
+def _read_json(ap: argparse.ArgumentParser, path: str, option: str):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as exc:
+        ap.error(f"{option}: cannot read {path}: {exc}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,14 +45,28 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--detect-every", type=int, default=5)
     ap.add_argument("--preset", default="ultrafast", help="x264 preset")
     ap.add_argument("--regions", help="JSON list of manual regions {start_frame, end_frame, keyframes}")
-    ap.add_argument("--suppress", type=int, nargs="+", default=[], metavar="TRACK", help="auto track ids not to hide")
+    ap.add_argument("--suppress", type=int, nargs="+", default=[], metavar="TRACK",
+                    help="automatic tracks of the --tracks-from log to leave unhidden (found again by where they were)")
+    ap.add_argument("--tracks-from", metavar="LOG", help="the regions log of an earlier run that --suppress numbers refer to")
     ap.add_argument("--float32", action="store_true",
                     help="run the detector in float32 only (by default often-used shapes run in bfloat16 where the CPU has it)")
     ap.add_argument("--quiet", action="store_true")
     a = ap.parse_args(argv)
     if a.max_height > 1080:
         ap.error("--max-height may be at most 1080")
-    extra = json.load(open(a.regions)) if a.regions else []
+    extra = _read_json(ap, a.regions, "--regions") if a.regions else []
+    marks = []
+    if a.suppress:
+        if not a.tracks_from:
+            ap.error("--suppress needs --tracks-from: track numbers belong to one run's log")
+        try:
+            tracks = {t["id"]: t for t in _read_json(ap, a.tracks_from, "--tracks-from")["tracks"]}
+            unknown = sorted(set(a.suppress) - set(tracks))
+            if unknown:
+                ap.error(f"no track {', '.join(map(str, unknown))} in {a.tracks_from}")
+            marks = [TrackMark.from_frames(f"track {n}", tracks[n]["frames"]) for n in a.suppress]
+        except (KeyError, TypeError, ValueError, IndexError):
+            ap.error(f"{a.tracks_from} is not a regions log")
 
     def progress(frac: float) -> None:
         if not a.quiet:
@@ -52,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = RedactionSettings(max_height=a.max_height, detect_every=a.detect_every, preset=a.preset)
     result = redact_video(
         a.input, a.output, mode=a.mode, log_path=a.log, extra_regions=extra,
-        suppressed_tracks=a.suppress, mute_ranges=a.mute, bleep_ranges=a.bleep_range, bleep=a.bleep,
+        suppressed=marks, mute_ranges=a.mute, bleep_ranges=a.bleep_range, bleep=a.bleep,
         progress=progress, settings=settings, detector=FaceDetector(threads=1, fast=not a.float32),
     )
     if not a.quiet:

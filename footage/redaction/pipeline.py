@@ -29,8 +29,8 @@ import numpy as np
 from . import media
 from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, merge
 from .hiding import BLUR_SIGMA_SHARE, MODES, hide, pad_box, planes
-from .regions import ManualRegion
-from .tracking import Tracker, TrackerConfig, follow_patch, iou
+from .regions import ManualRegion, TrackMark, frame_ranges, iou, spared_boxes
+from .tracking import Tracker, TrackerConfig, follow_patch
 
 PIPELINE_VERSION = "footage.redaction 1.5"
 
@@ -308,7 +308,7 @@ def redact_video(
     mode: str = "blur",
     log_path: str | os.PathLike | None = None,
     extra_regions: Iterable[dict | ManualRegion] = (),
-    suppressed_tracks: Iterable[int] = (),
+    suppressed: Iterable[TrackMark] = (),
     mute_ranges: Sequence[tuple[float, float]] = (),
     bleep_ranges: Sequence[tuple[float, float]] = (),
     bleep: bool = False,
@@ -320,9 +320,9 @@ def redact_video(
 
     The output (and the regions log at `log_path`) appear atomically: written to a temporary file
     in the same directory, fsynced and renamed, so a failed or killed run leaves nothing there.
-    Track ids are numbered in order of first detection and are stable across runs of the same
-    version on the same input, so a reviewer's `suppressed_tracks` from one run's log apply to
-    the next.
+    `suppressed` are automatic tracks of an earlier run a reviewer decided to leave unhidden,
+    given by their boxes in that run's log: on each frame, the automatic box that is where the
+    marked one was stays unhidden, whatever its track number in this run (see `TrackMark`).
     """
     t_start = time.monotonic()
     if mode not in MODES:
@@ -345,7 +345,7 @@ def redact_video(
         r if isinstance(r, ManualRegion) else ManualRegion.from_dict(r, i)
         for i, r in enumerate(extra_regions)
     ]
-    suppressed = {int(t) for t in suppressed_tracks}
+    marks = list(suppressed)
     detector = detector or FaceDetector(threads=1)
     keyframes = KeyframeDetector(detector, width, height, settings)
     tracker = Tracker(settings.tracker, width, height)
@@ -441,6 +441,8 @@ def redact_video(
         threading.Thread(target=stage(detect_frames), name="redact-detect", daemon=True),
     ]
     track_frames: dict[int, list] = collections.defaultdict(list)
+    spared_frames: dict[int, list] = collections.defaultdict(list)  # track id -> frames left unhidden
+    mark_spared: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     manual_frames: dict[str, list] = collections.defaultdict(list)
     written = 0
     encoder = None
@@ -466,11 +468,18 @@ def redact_video(
                 nonlocal written, last_progress
                 idx, frame, auto = entry
                 boxes = []
-                for tid, box in auto.items():
-                    padded = pad_box(box, width, height, grow_w=settings.box_grow_w, grow_h=settings.box_grow_h)
-                    track_frames[tid].append([idx, *(round(v, 1) for v in padded)])
-                    if tid not in suppressed:
-                        boxes.append(padded)
+                padded = {
+                    tid: pad_box(box, width, height, grow_w=settings.box_grow_w, grow_h=settings.box_grow_h)
+                    for tid, box in auto.items()
+                }
+                spared = spared_boxes(padded, marks, idx) if marks else {}
+                for tid, box in padded.items():
+                    track_frames[tid].append([idx, *(round(v, 1) for v in box)])
+                    if tid in spared:
+                        spared_frames[tid].append(idx)
+                        mark_spared[spared[tid]][tid] += 1
+                    else:
+                        boxes.append(box)
                 for region in manual:
                     box = region.box_at(idx)
                     if box is not None:
@@ -570,16 +579,22 @@ def redact_video(
             {
                 "id": tid,
                 "kind": "auto",
-                "suppressed": tid in suppressed,
+                # Left unhidden on every frame by a reviewer's mark; `spared` lists the frames
+                # a mark left unhidden (the rest of a track its mark no longer matched is hidden).
+                "suppressed": len(spared_frames.get(tid, ())) == len(frames),
+                "spared": frame_ranges(spared_frames.get(tid, ())),
                 "best_score": round(scores[tid], 3) if tid in scores else None,
-                "frames": boxes,
+                "frames": frames,
             }
-            for tid, boxes in sorted(track_frames.items())
+            for tid, frames in sorted(track_frames.items())
         ],
         "manual_regions": [
             {**r.as_dict(), "frames": manual_frames.get(r.id, [])} for r in manual
         ],
-        "suppressed_tracks": sorted(suppressed),
+        "marks": [
+            {"id": m.id, "frames": len(m.boxes), "spared": {str(t): n for t, n in sorted(mark_spared[m.id].items())}}
+            for m in marks
+        ],
         "frames": written,
     }
     timings["total_s"] = time.monotonic() - t_start

@@ -1,10 +1,19 @@
-"""Regions a reviewer adds by hand: boxes over a frame range, linearly interpolated between keyframes."""
+"""A reviewer's decisions about regions: boxes added by hand (over a frame range, linearly
+interpolated between keyframes), and automatic tracks left unhidden, recognised by where they were.
+"""
 from __future__ import annotations
 
 import bisect
+from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import Iterable, Mapping
 
 Box = tuple[float, float, float, float]
+
+# An automatic box is the marked face when it overlaps the mark's box on that frame this much.
+# The same pipeline on the same machine gives the same boxes (overlap 1.0); another version or
+# another CPU's arithmetic moves them by a few pixels.
+SPARE_MIN_IOU = 0.5
 
 
 @dataclass(frozen=True)
@@ -53,3 +62,78 @@ class ManualRegion:
             "keyframes": [list(k) for k in self.keyframes],
             "reason": self.reason,
         }
+
+
+def iou(a: Box, b: Box) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class TrackMark:
+    """An automatic track a reviewer decided to leave unhidden (a false detection, or an official
+    acting in public), held as its boxes in the render the reviewer saw, not by its number.
+
+    Tracks are numbered in order of detection. Another pipeline version, or a worker whose CPU
+    rounds differently, may number the same faces differently in the next render; a decision kept
+    by number would then leave someone else's face unhidden. The boxes say which face was meant.
+    """
+
+    id: str
+    boxes: Mapping[int, Box]  # frame -> the track's box as hidden, in release-copy pixels
+
+    @classmethod
+    def from_frames(cls, id: str, frames: Iterable) -> "TrackMark":
+        """From a regions log track's `frames`: [[frame, x1, y1, x2, y2], ...]."""
+        return cls(str(id), {int(f[0]): tuple(float(v) for v in f[1:5]) for f in frames})
+
+
+def spared_boxes(boxes: Mapping[int, Box], marks: Iterable[TrackMark], frame: int) -> dict[int, str]:
+    """Which of one frame's automatic boxes (by track id) the marks leave unhidden, and by which mark.
+
+    Each mark spares at most one box on a frame: the one overlapping its own box there most, by at
+    least SPARE_MIN_IOU. Every other box stays hidden, so a mark that no longer finds its face makes
+    the release copy hide more, never less.
+    """
+    spared: dict[int, str] = {}
+    for mark in marks:
+        own = mark.boxes.get(frame)
+        if own is None:
+            continue
+        best, best_iou = None, SPARE_MIN_IOU
+        for track_id, box in boxes.items():
+            overlap = iou(own, box)
+            if overlap >= best_iou:
+                best, best_iou = track_id, overlap
+        if best is not None:
+            spared.setdefault(best, mark.id)
+    return spared
+
+
+def match_marks(tracks: Iterable[Mapping], marks: Iterable[TrackMark]) -> dict[int, Counter]:
+    """For the tracks of a regions log: per track id, how many of its frames each mark spares."""
+    marks = list(marks)
+    by_frame: dict[int, dict[int, Box]] = defaultdict(dict)
+    for track in tracks:
+        for f, *box in track.get("frames", []):
+            by_frame[int(f)][track["id"]] = tuple(box[:4])
+    spared: dict[int, Counter] = defaultdict(Counter)
+    if marks:
+        for f, boxes in by_frame.items():
+            for track_id, mark_id in spared_boxes(boxes, marks, f).items():
+                spared[track_id][mark_id] += 1
+    return dict(spared)
+
+
+def frame_ranges(frames: Iterable[int]) -> list[list[int]]:
+    """[[first, last], ...] runs of consecutive frame numbers."""
+    runs: list[list[int]] = []
+    for f in sorted(frames):
+        if runs and f == runs[-1][1] + 1:
+            runs[-1][1] = f
+        else:
+            runs.append([f, f])
+    return runs

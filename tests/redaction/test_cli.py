@@ -49,3 +49,24 @@ def test_the_command_line_rejects_a_bad_mute_range(clip, tmp_path):
     assert proc.returncode == 2
     assert "mute range" in proc.stderr
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_the_command_line_leaves_tracks_of_an_earlier_log_unhidden(clip, blurred, tmp_path):
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text(json.dumps(blurred.log))
+    track = blurred.log["tracks"][0]
+    out, log = tmp_path / "out.mp4", tmp_path / "regions.json"
+    base = [sys.executable, "-m", "footage.redaction", str(clip.path), str(out), "--log", str(log), "--quiet"]
+
+    alone = subprocess.run(base + ["--suppress", str(track["id"])], cwd=ROOT, capture_output=True, text=True)
+    assert alone.returncode == 2 and "--tracks-from" in alone.stderr
+    unknown = subprocess.run(base + ["--suppress", "9999", "--tracks-from", str(earlier)], cwd=ROOT, capture_output=True, text=True)
+    assert unknown.returncode == 2 and "no track 9999" in unknown.stderr
+    assert not out.exists()
+
+    proc = subprocess.run(base + ["--suppress", str(track["id"]), "--tracks-from", str(earlier)], cwd=ROOT,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    tracks = {t["id"]: t for t in json.loads(log.read_text())["tracks"]}
+    assert tracks[track["id"]]["suppressed"]
+    assert not any(t["spared"] for tid, t in tracks.items() if tid != track["id"])

@@ -121,7 +121,7 @@ def test_its_log_names_the_model_version_and_tracks(blurred):
 
 
 def test_it_leaves_a_suppressed_track_visible_and_hides_a_manual_region(clip, blurred, tmp_path):
-    from footage.redaction import redact_video
+    from footage.redaction import TrackMark, redact_video
 
     # The longest-lived large track: a face a reviewer decided is an agent acting in public.
     track = max(
@@ -138,9 +138,14 @@ def test_it_leaves_a_suppressed_track_visible_and_hides_a_manual_region(clip, bl
     )
     manual = {"start_frame": 10, "end_frame": 60, "keyframes": [(10, 40, 40, 160, 160), (60, 80, 40, 200, 160)]}
     out = tmp_path / "reviewed.mp4"
-    result = redact_video(clip.path, out, mode="fill", suppressed_tracks=[track["id"]], extra_regions=[manual])
+    # The reviewer's decision is the track as they saw it in the first render: its boxes.
+    mark = TrackMark.from_frames("c1", track["frames"])
+    result = redact_video(clip.path, out, mode="fill", suppressed=[mark], extra_regions=[manual])
 
     assert [t["id"] for t in result.log["tracks"]] == [t["id"] for t in blurred.log["tracks"]]
+    spared = [t for t in result.log["tracks"] if t["spared"]]
+    assert [t["id"] for t in spared] == [track["id"]] and spared[0]["suppressed"]
+    assert result.log["marks"] == [{"id": "c1", "frames": len(track["frames"]), "spared": {str(track["id"]): len(track["frames"])}}]
     orig, red = frame_gray(clip.path, frame), frame_gray(out, frame)
     cx, cy, r = int((x1 + x2) / 2), int((y1 + y2) / 2), int((x2 - x1) / 6)
     assert np.abs(orig[cy - r:cy + r, cx - r:cx + r] - red[cy - r:cy + r, cx - r:cx + r]).mean() < 10

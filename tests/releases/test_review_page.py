@@ -45,6 +45,17 @@ def test_an_officer_steps_frames_and_draws_a_region_on_the_review_page(live_serv
     assert change.reason == "licence_plate" and change.created_by == people.officer
     assert change.keyframes[0][0] == 2
 
+    # Removing an automatic region: the server says which track the decision now covers.
+    track = release_with_proxy.redaction_log["tracks"][0]["id"]
+    row = page.locator("#track-rows tr", has=page.get_by_role("rowheader", name=f"#{track}"))
+    row.get_by_role("button", name="Remove (not a face)").click()
+    page.wait_for_function("document.getElementById('review-message').textContent.includes('will be removed')")
+    row.get_by_text("Removed false region").wait_for()
+    assert row.get_by_role("button", name="Remove (not a face)").count() == 0
+    page.locator("#change-list").get_by_text(f"Removed false region (region #{track})").wait_for()
+    removal = RedactionChange.objects.get(release=release_with_proxy, kind=ChangeKind.SUPPRESS)
+    assert removal.track_id == track and removal.track_frames == release_with_proxy.redaction_log["tracks"][0]["frames"]
+
 
 @pytest.mark.django_db(transaction=True)
 def test_the_review_page_is_accessible_on_a_phone(live_server, phone_page, release_with_proxy, people):

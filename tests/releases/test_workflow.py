@@ -184,11 +184,57 @@ def test_do_not_redact_takes_effect_only_once_a_second_officer_confirms(in_revie
     track = in_review.redaction_log["tracks"][0]["id"]
     change = review.add_change(in_review, {"kind": "do_not_redact", "track_id": track, "reason": "official_in_public"},
                                actor=people.officer)
-    assert pipeline_inputs(in_review)["suppressed_tracks"] == []
+    assert pipeline_inputs(in_review)["suppressed"] == []
     with pytest.raises(ReleaseForbidden):
         review.confirm_do_not_redact(change, actor=people.officer)
     review.confirm_do_not_redact(change, actor=people.second_officer)
-    assert pipeline_inputs(in_review)["suppressed_tracks"] == [track]
+    frames = in_review.redaction_log["tracks"][0]["frames"]
+    assert pipeline_inputs(in_review)["suppressed"] == [{"id": f"c{change.pk}", "frames": frames}]
+
+
+def test_a_decision_follows_its_face_when_a_later_render_numbers_the_tracks_differently(in_review, people):
+    """Track numbers belong to one render; another pipeline version (or a CPU that rounds
+    differently) may number the same faces otherwise, and a decision kept by number would then
+    leave someone else's face unhidden."""
+    from footage.redaction.regions import TrackMark, match_marks
+    from releases import review
+    from releases.review_data import review_payload
+
+    tracks = in_review.redaction_log["tracks"]
+    seen = tracks[0]  # as the reviewer saw it
+    change = review.add_change(in_review, {"kind": "suppress", "track_id": seen["id"], "reason": "false_detection"},
+                               actor=people.officer)
+    assert change.track_frames == seen["frames"]
+
+    # The next render also finds a face elsewhere in the picture, first, and gives it the number
+    # the reviewer saw; the removed face gets a new one.
+    elsewhere = [[f, x1 + 200, y1, x2 + 200, y2] for f, x1, y1, x2, y2 in seen["frames"]]
+    assert not match_marks([{"id": 0, "frames": elsewhere}], [TrackMark.from_frames("x", seen["frames"])])
+    new_number = max(t["id"] for t in tracks) + 1
+    in_review.redaction_log = {
+        **in_review.redaction_log,
+        "tracks": [{**seen, "frames": elsewhere}, {**seen, "id": new_number}] + tracks[1:],
+    }
+    in_review.save(update_fields=["redaction_log"])
+
+    payload = review_payload(in_review, people.officer)
+    marks = {t["id"]: t["mark"] for t in payload["tracks"]}
+    assert marks[new_number] == change.pk
+    assert marks[seen["id"]] is None  # someone else now, and still hidden
+    assert payload["changes"][0]["tracks"] == [new_number]
+    assert pipeline_inputs_frames(in_review) == [seen["frames"]]
+    with pytest.raises(ReleaseRefused) as err:
+        review.add_change(in_review, {"kind": "do_not_redact", "track_id": new_number, "reason": "official_in_public"},
+                          actor=people.officer)
+    assert err.value.code == "duplicate"
+    review.add_change(in_review, {"kind": "do_not_redact", "track_id": seen["id"], "reason": "official_in_public"},
+                      actor=people.officer)
+
+
+def pipeline_inputs_frames(release):
+    from releases.rendering import pipeline_inputs
+
+    return [m["frames"] for m in pipeline_inputs(release)["suppressed"]]
 
 
 def test_the_second_check_finds_the_face_left_visible_and_blocks_approval_until_cleared(in_review, people, make_user):
@@ -206,3 +252,23 @@ def test_the_second_check_finds_the_face_left_visible_and_blocks_approval_until_
     assert err.value.code == "check_not_cleared"
     clear_all_findings(in_review, officer=people.officer)
     apply_release_transition(in_review, "approve", actor=third)
+
+
+def test_the_migration_gives_earlier_decisions_the_boxes_of_their_track(in_review, people):
+    import importlib
+
+    from django.apps import apps
+
+    from releases.models import RedactionChange
+
+    migration = importlib.import_module("releases.migrations.0002_redactionchange_track_frames")
+    track = in_review.redaction_log["tracks"][0]
+    older = RedactionChange.objects.create(release=in_review, kind="suppress", reason="false_detection",
+                                           track_id=track["id"], created_by=people.officer)
+    gone = RedactionChange.objects.create(release=in_review, kind="suppress", reason="false_detection",
+                                          track_id=9999, created_by=people.officer)
+    migration.copy_track_boxes(apps, None)
+    older.refresh_from_db()
+    gone.refresh_from_db()
+    assert older.track_frames == track["frames"]
+    assert gone.track_frames == []  # no such track: it spares nothing, so the face stays hidden

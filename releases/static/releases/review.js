@@ -169,7 +169,10 @@
   function renderLists() {
     var rows = document.getElementById("track-rows"); rows.textContent = "";
     var removed = {};
-    data.changes.forEach(function (c) { if ((c.kind === "suppress" || c.kind === "do_not_redact") && !c.withdrawn) removed[c.track_id] = c; });
+    var changeById = {};
+    data.changes.forEach(function (c) { changeById[c.id] = c; });
+    // The server matches decisions to this render's tracks by where they were, not by number.
+    data.tracks.forEach(function (t) { if (t.mark && changeById[t.mark]) removed[t.id] = changeById[t.mark]; });
     data.tracks.forEach(function (t) {
       var tr = el("tr");
       tr.appendChild(el("th", { scope: "row" }, "#" + t.id));
@@ -177,9 +180,11 @@
       var td = el("td"); td.appendChild(button(first + "–" + last, function () { goToFrame(first); }, "usa-button--unstyled")); td.lastChild.disabled = false;
       tr.appendChild(td);
       var actions = el("td");
+      var whole = removed[t.id] && t.marked_frames >= t.frames.length;
       if (removed[t.id]) {
-        actions.textContent = removed[t.id].kind_label;
-      } else {
+        actions.textContent = removed[t.id].kind_label + (whole ? "" : " on " + t.marked_frames + " of " + t.frames.length + " frames; the rest stay hidden");
+      }
+      if (!whole) {
         actions.appendChild(button("Remove (not a face)", function () {
           act(post(data.urls.changes, { kind: "suppress", track_id: t.id, reason: "false_detection" }), "Region #" + t.id + " will be removed at the next render.");
         }));
@@ -195,7 +200,9 @@
     data.changes.forEach(function (c) {
       var li = el("li");
       var where = c.kind === "manual" ? " frames " + c.start_frame + "–" + c.end_frame
-        : (c.kind === "mute" || c.kind === "bleep") ? " " + c.start_seconds + "–" + c.end_seconds + " s" : " region #" + c.track_id;
+        : (c.kind === "mute" || c.kind === "bleep") ? " " + c.start_seconds + "–" + c.end_seconds + " s"
+        : c.tracks.length ? " (region #" + c.tracks.join(", #") + ")"
+        : " (region #" + c.track_id + " of an earlier render, not found in this one, so it stays hidden)";
       li.appendChild(el("span", {}, c.kind_label + where + ": " + c.reason_label + (c.note ? " (" + c.note + ")" : "") + ", by " + c.created_by
         + (c.confirmed_by ? ", confirmed by " + c.confirmed_by : "") + (c.withdrawn ? " — withdrawn" : "")
         + (c.kind === "do_not_redact" && !c.confirmed_by && !c.withdrawn ? " — awaiting a second officer" : "")));
