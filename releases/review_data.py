@@ -27,6 +27,7 @@ def review_payload(release: Release, user) -> dict:
         "tracks": [
             {
                 "id": t["id"], "suppressed": t.get("suppressed", False), "frames": t.get("frames", []),
+                "spared": t.get("spared", []),  # [[first, last], ...] frames this render left unhidden
                 "mark": marked.get(t["id"], (None, 0))[0], "marked_frames": marked.get(t["id"], (None, 0))[1],
             }
             for t in log.get("tracks", [])

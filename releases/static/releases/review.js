@@ -112,7 +112,9 @@
     var sx = canvas.width / (data.source.width || 1), sy = canvas.height / (data.source.height || 1);
     data.tracks.forEach(function (t) {
       var b = boxAt(t.frames, f);
-      if (b) strokeBox(b, rx, ry, t.suppressed ? "#ffbe2e" : "#00bde3", t.suppressed, "#" + t.id);
+      // Dashed where this render left the box unhidden (a reviewer's decision matched it there).
+      var spared = t.suppressed || (t.spared || []).some(function (r) { return r[0] <= f && f <= r[1]; });
+      if (b) strokeBox(b, rx, ry, spared ? "#ffbe2e" : "#00bde3", spared, "#" + t.id);
     });
     data.changes.forEach(function (c) {
       if (c.kind !== "manual" || !c.takes_effect) return;
