@@ -29,22 +29,45 @@ MEDIA = SHARED / "media"
 CACHE = Path(os.environ.get("PORTAL_BENCH_CACHE", Path.home() / ".cache" / "portal-bench"))
 
 
-def clip(seconds: float) -> tuple[Path, Path]:
+# The generator's noise seed and the phase of its sprites' motion, as written in make_clip.py.
+SEED_LINE = "rng = np.random.default_rng(1234)"
+PHASE_LINE = "s['ph'] = i * 1.3"
+HERE = "os.path.dirname(os.path.abspath(__file__))"  # where it finds its face photos
+
+
+def variant_script(seed: int, phase: float) -> Path:
+    """A copy of make_clip.py (in the cache; shared/ is not touched) with another noise seed and
+    every sprite's motion shifted by `phase` radians: the same faces on other paths."""
+    text = (MEDIA / "make_clip.py").read_text()
+    if any(line not in text for line in (SEED_LINE, PHASE_LINE, HERE)):
+        sys.exit("make_clip.py has changed: cannot make clip variants (see SEED_LINE, PHASE_LINE, HERE)")
+    text = text.replace(HERE, repr(str(MEDIA)))
+    text = text.replace(SEED_LINE, f"rng = np.random.default_rng({seed})")
+    text = text.replace(PHASE_LINE, f"s['ph'] = i * 1.3 + {phase!r}")
+    script = CACHE / f"make_clip_{seed}_{phase:g}.py"
+    script.write_text(text)
+    return script
+
+
+def clip(seconds: float, variant: tuple[int, float] | None = None) -> tuple[Path, Path]:
+    """The bench clip (or a variant: seed, phase) and its ground truth, made once and cached."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    tag = f"{seconds:g}s"
+    tag = f"{seconds:g}s" + (f"_seed{variant[0]}_phase{variant[1]:g}" if variant else "")
     mp4, gt = CACHE / f"clip_{tag}.mp4", CACHE / f"clip_{tag}.json"
     if mp4.exists() and gt.exists():
         return mp4, gt
-    wav = CACHE / f"audio_{tag}.wav"
-    subprocess.run(
-        ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
-         "-f", "lavfi", "-i", f"anoisesrc=d={seconds}:c=pink:a=0.05:r=48000",
-         "-filter_complex", "[0][1]amix=inputs=2", "-ac", "1", str(wav)],
-        check=True,
-    )
-    print(f"generating a {seconds:g} s clip (a few minutes for 60 s) ...", file=sys.stderr)
+    wav = CACHE / f"audio_{seconds:g}s.wav"
+    if not wav.exists():
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}",
+             "-f", "lavfi", "-i", f"anoisesrc=d={seconds}:c=pink:a=0.05:r=48000",
+             "-filter_complex", "[0][1]amix=inputs=2", "-ac", "1", str(wav)],
+            check=True,
+        )
+    script = variant_script(*variant) if variant else MEDIA / "make_clip.py"
+    print(f"generating the {tag} clip (a few minutes for 60 s) ...", file=sys.stderr)
     tmp_mp4, tmp_gt = CACHE / f".{mp4.name}.tmp.mp4", CACHE / f".{gt.name}.tmp"
-    subprocess.run([sys.executable, str(MEDIA / "make_clip.py"), str(tmp_mp4), str(tmp_gt), f"{seconds:g}", str(wav)],
+    subprocess.run([sys.executable, str(script), str(tmp_mp4), str(tmp_gt), f"{seconds:g}", str(wav)],
                    check=True, stdout=subprocess.DEVNULL)
     os.replace(tmp_mp4, mp4)
     os.replace(tmp_gt, gt)
@@ -109,15 +132,32 @@ def over_redaction(log: dict, gt: dict) -> tuple[float, float]:
     return area / max(n, 1), false / max(n, 1)
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--seconds", type=float, default=60)
+def pipeline_options(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--mode", default="blur", choices=["blur", "fill"])
     ap.add_argument("--max-height", type=int, default=720)
     ap.add_argument("--preset", default="ultrafast")
     ap.add_argument("--detect-every", type=int, default=5)
-    ap.add_argument("--skip-baselines", action="store_true")
     ap.add_argument("--float32", action="store_true", help="detector in float32 only (no bfloat16 shapes)")
+
+
+def redaction_command(src: Path, out: Path, log_path: Path, a: argparse.Namespace) -> list[str]:
+    return [sys.executable, "-m", "footage.redaction", str(src), str(out), "--log", str(log_path),
+            "--mode", a.mode, "--max-height", str(a.max_height), "--preset", a.preset,
+            "--detect-every", str(a.detect_every), "--quiet"] + (["--float32"] if a.float32 else [])
+
+
+def score_clip(src: Path, out: Path, gt_path: Path) -> dict:
+    """score.py's figures: what share of the ground-truth faces the release copy's pixels hide."""
+    return json.loads(subprocess.run(
+        [sys.executable, str(MEDIA / "score.py"), str(src), str(out), str(gt_path), "--json"],
+        check=True, capture_output=True, text=True).stdout)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=60)
+    pipeline_options(ap)
+    ap.add_argument("--skip-baselines", action="store_true")
     ap.add_argument("--keep", help="copy the release copy and its regions log into this folder")
     a = ap.parse_args()
     if not (MEDIA / "make_clip.py").exists():
@@ -135,17 +175,13 @@ def main() -> int:
         reference = ["ffmpeg", "-v", "error", "-y", "-i", str(src), "-vf", "scale=-2:720", "-c:v", "libx264",
                      "-preset", "veryfast", "-c:a", "aac", str(Path(tmp) / "reference.mp4")]
         t_reference = [] if a.skip_baselines else [timed(reference, "reference")]
-        cmd = [sys.executable, "-m", "footage.redaction", str(src), str(out), "--log", str(log_path),
-               "--mode", a.mode, "--max-height", str(a.max_height), "--preset", a.preset,
-               "--detect-every", str(a.detect_every), "--quiet"] + (["--float32"] if a.float32 else [])
-        t_redact = timed(cmd, cwd=ROOT)
-        cpu_redact = CPU[" ".join(cmd[:4])]
+        cmd = redaction_command(src, out, log_path, a)
+        t_redact = timed(cmd, "redaction", cwd=ROOT)
+        cpu_redact = CPU["redaction"]
         if not a.skip_baselines:
             t_reference.append(timed(reference, "reference"))
         log = json.load(open(log_path))
-        score = json.loads(subprocess.run(
-            [sys.executable, str(MEDIA / "score.py"), str(src), str(out), str(gt_path), "--json"],
-            check=True, capture_output=True, text=True).stdout)
+        score = score_clip(src, out, gt_path)
         if a.keep:
             Path(a.keep).mkdir(parents=True, exist_ok=True)
             shutil.copy(out, Path(a.keep) / "out.mp4")
@@ -176,7 +212,7 @@ def main() -> int:
           f" (at most 2.00 is needed for 1x on 2 idle cores, given full overlap)")
     if STEAL:
         print(f"  CPU time taken by the hypervisor for other guests during the run (steal):"
-              f" {STEAL[' '.join(cmd[:4])] * 100:.1f}%")
+              f" {STEAL['redaction'] * 100:.1f}%")
     if t_reference:
         before, after = (duration / t for t in t_reference)
         print(f"  reference veryfast 1080p-to-720p transcode: {before:.2f}x real time before the run, {after:.2f}x after;"
