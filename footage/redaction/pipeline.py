@@ -8,7 +8,10 @@ encoder process. The model's runtimes, OpenCV and pipe I/O release the GIL, so d
 encode keep both cores busy. Boxes between keyframes depend on the next keyframe, a weak sighting
 is only confirmed one keyframe later, and a new track is followed back in time from where it was
 found, so the hiding stage holds a lookahead of `follow_back_frames` (2 s) and the detection
-stage copies of that many luma planes; nothing else of the video is ever held in memory.
+stage copies of that many luma planes. Where the source is sharper than the release copy, the
+decoder also sends each keyframe at source resolution (up to 1080 lines) on a second pipe, read
+by a fifth thread, for closer looks at tiny faces; at most a few of those wait at a time. Nothing
+else of the video is ever held in memory.
 """
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ from .hiding import BLUR_SIGMA_SHARE, MODES, hide, pad_box, planes
 from .regions import ManualRegion, TrackMark, frame_ranges, iou, spared_boxes
 from .tracking import Tracker, TrackerConfig, follow_patch
 
-PIPELINE_VERSION = "footage.redaction 1.5"
+PIPELINE_VERSION = "footage.redaction 1.6"
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,12 @@ class RedactionSettings:
     # no closer look on that keyframe.
     refine_skip_score: float = 0.6
     refine_skip_px: float = 28.0
+    # Where the source has more lines than the release copy (1080p to 720p), keyframes also come
+    # at source resolution (at most `detail_max_height` lines), and faces smaller than
+    # `detail_below_px` (working pixels) get their closer look there: a 15 px face at 720p is
+    # 22 px at 1080p, and the detector scores it far higher from the sharper crop.
+    detail_below_px: float = 24.0
+    detail_max_height: int = 1080
     # A new track is followed back this many frames (by template matching) from its first
     # detection, so a face the detector found late is hidden from when it was really there.
     follow_back_frames: int = 60
@@ -123,6 +132,17 @@ def _snap32(h: float) -> int:
     return snapped if abs(snapped - h) <= 0.03 * h else max(2, round(h / 2) * 2)
 
 
+def _rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray, w: int, h: int) -> np.ndarray:
+    y = brighten_if_dark(y)
+    i420 = np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape(h * 3 // 2, w)
+    return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
+
+
+def i420_to_rgb(frame: np.ndarray, width: int, height: int) -> np.ndarray:
+    """A flat I420 frame as RGB for the detector, night scenes brightened."""
+    return _rgb(*planes(frame, width, height), width, height)
+
+
 class KeyframeDetector:
     """Finds faces in one I420 keyframe, in two passes.
 
@@ -147,6 +167,7 @@ class KeyframeDetector:
         sw = min(settings.sweep_width, width) // 2 * 2
         self.sweep_size = (sw, max(2, round(height * sw / width / 2) * 2))
         self.sweeps = settings.sweep_every > 0 and sw > dw * 1.2
+        self.detail_size: tuple[int, int] | None = None  # set when the decoder also delivers detail frames
 
     def rgb(self, frame: np.ndarray, size: tuple[int, int] | None) -> np.ndarray:
         y, u, v = planes(frame, self.width, self.height)
@@ -157,9 +178,7 @@ class KeyframeDetector:
             v = cv2.resize(v, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
         else:
             w, h = self.width, self.height
-        y = brighten_if_dark(y)
-        i420 = np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape(h * 3 // 2, w)
-        return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
+        return _rgb(y, u, v, w, h)
 
     def _whole(self, frame: np.ndarray, size: tuple[int, int], threshold: float) -> list[Detection]:
         fx, fy = self.width / size[0], self.height / size[1]
@@ -183,9 +202,12 @@ class KeyframeDetector:
         self.calls += 1
         return dets
 
-    def closer(self, frame: np.ndarray, dets: list[Detection], tracked=(), candidates=(), lost=()) -> list[Detection]:
+    def closer(self, frame: np.ndarray, dets: list[Detection], tracked=(), candidates=(), lost=(),
+               detail: np.ndarray | None = None) -> list[Detection]:
         """Pass 2, around the tracked faces, the last known places of lost ones, and candidates,
-        added to the whole-frame `dets`."""
+        added to the whole-frame `dets`. `detail` is the same frame as I420 at the source's higher
+        resolution (`detail_size`), where there is one: faces smaller than `detail_below_px` are
+        looked at there."""
         cfg = self.settings
         dets = list(dets)
         # Tracked faces first, smallest first; then lost faces not found again; then the
@@ -202,9 +224,16 @@ class KeyframeDetector:
         look = look[: cfg.refine_max]
         if look:
             full = self.rgb(frame, None)
+            sharp = None
             for box in look:
-                dets += self._refine(full, box)
-                self.passes["refine"] += 1
+                if detail is not None and max(box[2] - box[0], box[3] - box[1]) < cfg.detail_below_px:
+                    if sharp is None:
+                        sharp = i420_to_rgb(detail, *self.detail_size)
+                    dets += self._refine(sharp, box, self.detail_size[0] / self.width)
+                    self.passes["refine_detail"] += 1
+                else:
+                    dets += self._refine(full, box)
+                    self.passes["refine"] += 1
         return merge(dets)
 
     def _found_surely(self, box, dets: list[Detection]) -> bool:
@@ -215,25 +244,29 @@ class KeyframeDetector:
             for d in dets
         )
 
-    def _refine(self, full: np.ndarray, box) -> list[Detection]:
+    def _refine(self, image: np.ndarray, box, scale: float = 1.0) -> list[Detection]:
         """Detect in a crop around a tracked face, enlarged so the face is a comfortable size.
 
-        The crop leaves room for the face to have moved since the prediction (small faces in a
-        shaking camera move further than their own size between keyframes).
+        `image` is the working frame in RGB, or (`scale` > 1) the same frame at a higher
+        resolution, where a tiny face has more detail to enlarge. The crop leaves room for the
+        face to have moved since the prediction (small faces in a shaking camera move further
+        than their own size between keyframes). Boxes come back in working pixels.
         """
         cfg = self.settings
         x1, y1, x2, y2 = box
         size = max(x2 - x1, y2 - y1, 8.0)
         cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
         half = max(size * cfg.refine_context / 2, size / 2 + cfg.refine_motion_px * self.width / 1280)
-        X1, Y1 = int(max(0, cx - half)), int(max(0, cy - half))
-        X2, Y2 = int(min(self.width, cx + half)), int(min(self.height, cy + half))
+        h, w = image.shape[:2]
+        X1, Y1 = int(max(0, (cx - half) * scale)), int(max(0, (cy - half) * scale))
+        X2, Y2 = int(min(w, (cx + half) * scale)), int(min(h, (cy + half) * scale))
         if X2 - X1 < 4 or Y2 - Y1 < 4:
             return []
-        f = max(1.0, min(cfg.refine_face_px / size, cfg.refine_max_input / (2 * half)))
-        crop = cv2.resize(full[Y1:Y2, X1:X2], (max(32, round((X2 - X1) * f)), max(32, round((Y2 - Y1) * f))),
+        f = max(1.0, min(cfg.refine_face_px / (size * scale), cfg.refine_max_input / (2 * half * scale)))
+        crop = cv2.resize(image[Y1:Y2, X1:X2], (max(32, round((X2 - X1) * f)), max(32, round((Y2 - Y1) * f))),
                           interpolation=cv2.INTER_LINEAR)
-        fx, fy = crop.shape[1] / (X2 - X1), crop.shape[0] / (Y2 - Y1)
+        fx, fy = crop.shape[1] / (X2 - X1) * scale, crop.shape[0] / (Y2 - Y1) * scale
+        X1, Y1 = X1 / scale, Y1 / scale
         return [
             Detection(d.x1 / fx + X1, d.y1 / fy + Y1, d.x2 / fx + X1, d.y2 / fy + Y1, d.score)
             for d in self.detector.detect(crop, threshold=cfg.refine_threshold)
@@ -292,6 +325,28 @@ class RecentLuma:
         """Make `box` (clipped to the frame) the one box of `track_id` on frame `f` in `boxes`."""
         clipped = (max(0.0, box[0]), max(0.0, box[1]), min(float(self.width), box[2]), min(float(self.height), box[3]))
         boxes[f] = [(tid, old) for tid, old in boxes.get(f, []) if tid != track_id] + [(track_id, clipped)]
+
+
+def _raw_frames(pipe, frame_bytes: int):
+    """Whole raw frames from a pipe, each in its own buffer, until it ends."""
+    while True:
+        buf = bytearray(frame_bytes)
+        view, got = memoryview(buf), 0
+        while got < frame_bytes:
+            n = pipe.readinto(view[got:])
+            if not n:
+                return
+            got += n
+        yield np.frombuffer(buf, np.uint8)
+
+
+def detail_frame_size(source_w: int, source_h: int, height: int, settings: RedactionSettings) -> tuple[int, int] | None:
+    """The size keyframes also come at for closer looks at tiny faces: the source's own, up to
+    `detail_max_height` lines; None where that is not clearly sharper than the working frames."""
+    dh = min(source_h, settings.detail_max_height) // 2 * 2
+    if settings.detail_below_px <= 0 or dh < height * 1.25:
+        return None
+    return max(2, round(source_w * dh / source_h / 2) * 2), dh
 
 
 def encoder_threads(width: int, height: int) -> int:
@@ -364,10 +419,29 @@ def redact_video(
 
     dec_err = tempfile.TemporaryFile()
     enc_err = tempfile.TemporaryFile()
-    decoder = subprocess.Popen(
-        media.decoder_command(input_path, width, height, source_pixels=info.width * info.height),
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=dec_err, bufsize=0,
-    )
+    detail_size = detail_frame_size(info.width, info.height, height, settings)
+    detail_pipe = os.pipe() if detail_size else None
+    try:
+        decoder = subprocess.Popen(
+            media.decoder_command(
+                input_path, width, height, source_pixels=info.width * info.height,
+                detail=(*detail_size, K, detail_pipe[1]) if detail_size else None,
+            ),
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=dec_err, bufsize=0,
+            pass_fds=(detail_pipe[1],) if detail_pipe else (),
+        )
+    except BaseException:
+        if detail_pipe:
+            os.close(detail_pipe[0])
+        raise
+    finally:
+        if detail_pipe:
+            os.close(detail_pipe[1])  # the decoder holds the writing end now
+    detail_in = os.fdopen(detail_pipe[0], "rb", buffering=0) if detail_pipe else None
+    keyframes.detail_size = detail_size
+    # Detail frames wait here for the detection stage, which is at most the frame queues'
+    # length (about 2 keyframes each) behind the decoder.
+    q_detail: queue.Queue = queue.Queue(maxsize=8)
 
     def stage(body):
         """A thread's body: a stop from elsewhere ends it quietly; its own error stops the rest
@@ -383,20 +457,29 @@ def redact_video(
         return run
 
     def read_frames():
-        idx = 0
-        while True:
-            buf = bytearray(frame_bytes)
-            view, got = memoryview(buf), 0
-            while got < frame_bytes:
-                n = decoder.stdout.readinto(view[got:])
-                if not n:
-                    break
-                got += n
-            if got < frame_bytes:
-                break
-            _put(q_frames, (idx, np.frombuffer(buf, np.uint8)), stop)
-            idx += 1
+        for idx, frame in enumerate(_raw_frames(decoder.stdout, frame_bytes)):
+            _put(q_frames, (idx, frame), stop)
         _put(q_frames, _EOF, stop)
+
+    def read_detail():
+        """Every Kth frame at source resolution, from the decoder's second output."""
+        for n, frame in enumerate(_raw_frames(detail_in, detail_size[0] * detail_size[1] * 3 // 2)):
+            _put(q_detail, (n * K, frame), stop)
+        _put(q_detail, _EOF, stop)
+
+    detail_done = False
+
+    def detail_for(idx: int) -> np.ndarray | None:
+        nonlocal detail_done
+        if detail_in is None or detail_done or idx % K:
+            return None
+        item = _get(q_detail, stop)
+        if item is _EOF:
+            detail_done = True
+            return None
+        if item[0] != idx:
+            raise RedactionError(f"detail frame {item[0]} arrived for keyframe {idx}")
+        return item[1]
 
     def scan_frames():
         """The whole-frame passes on each keyframe, ahead of tracking (they need no tracks)."""
@@ -426,6 +509,7 @@ def redact_video(
                     [tuple(t.predict(idx)) for t in tracker.tracks],
                     [tuple(c.box) for c in tracker.candidates],  # likeliest first
                     [tuple(t.last_known()[1]) for t in tracker.lost],
+                    detail=detail_for(idx),
                 )
                 dets = tracker.update(idx, found)
                 recent.follow_births(tracker, dets, settings.follow_min_score)
@@ -440,6 +524,8 @@ def redact_video(
         threading.Thread(target=stage(scan_frames), name="redact-scan", daemon=True),
         threading.Thread(target=stage(detect_frames), name="redact-detect", daemon=True),
     ]
+    if detail_in is not None:
+        threads.append(threading.Thread(target=stage(read_detail), name="redact-detail", daemon=True))
     track_frames: dict[int, list] = collections.defaultdict(list)
     spared_frames: dict[int, list] = collections.defaultdict(list)  # track id -> frames left unhidden
     mark_spared: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
@@ -551,6 +637,8 @@ def redact_video(
                 t.join(timeout=5)
         dec_err.close()
         enc_err.close()
+        if detail_in is not None:
+            detail_in.close()
 
     scores = tracker.best_scores
     log = {
@@ -564,6 +652,9 @@ def redact_video(
             "sweep_every": settings.sweep_every if keyframes.sweeps else None,
             "sweep_width": keyframes.sweep_size[0] if keyframes.sweeps else None,
             "passes": dict(keyframes.passes),
+            # Closer looks at faces smaller than detail_below_px took their crop from here.
+            "detail_frames": {"width": detail_size[0], "height": detail_size[1], "below_px": settings.detail_below_px}
+            if detail_size else None,
             "follow_back_frames": settings.follow_back_frames,
             "score_threshold": settings.tracker.new_track_score,
             "keep_threshold": settings.tracker.keep_track_score,

@@ -27,6 +27,8 @@ class Clip:
     path: Path  # 1280x720, with audio and metadata tags
     gt: Path  # ground truth scaled to 1280x720
     frames: int
+    source: Path  # the generator's 1920x1080 original
+    source_gt: Path
 
 
 @pytest.fixture(scope="session")
@@ -62,7 +64,7 @@ def clip(media_dir: Path, tmp_path_factory) -> Clip:
         for f in faces:
             f["box"] = [round(v * s, 1) for v in f["box"]]
     small_gt.write_text(json.dumps(gt))
-    return Clip(small, small_gt, len(gt["frames"]))
+    return Clip(small, small_gt, len(gt["frames"]), big, big_gt)
 
 
 @dataclass

@@ -311,3 +311,36 @@ def test_the_decoder_takes_one_thread_up_to_1080p_and_two_above():
 
     assert threads(1920 * 1080) == "1"
     assert threads(3840 * 2160) == "2"
+
+
+def test_keyframes_come_at_source_resolution_only_where_it_is_sharper():
+    from footage.redaction.pipeline import RedactionSettings, detail_frame_size
+
+    settings = RedactionSettings()
+    assert detail_frame_size(1920, 1080, 720, settings) == (1920, 1080)
+    assert detail_frame_size(3840, 2160, 720, settings) == (1920, 1080)  # at most 1080 lines
+    assert detail_frame_size(1280, 720, 720, settings) is None
+    assert detail_frame_size(1920, 1080, 1080, settings) is None  # a 1080p release copy is the source
+    assert detail_frame_size(1920, 1080, 720, RedactionSettings(detail_below_px=0)) is None
+
+
+class CentreFinder:
+    """A stand-in detector that finds one face in the middle third of whatever crop it is given."""
+
+    runtime = "test"
+
+    def detect(self, rgb, *, threshold=None):
+        h, w = rgb.shape[:2]
+        return [Detection(w / 3, h / 3, 2 * w / 3, 2 * h / 3, 0.9)]
+
+
+def test_a_closer_look_at_source_resolution_reports_boxes_in_working_pixels():
+    from footage.redaction.pipeline import KeyframeDetector, RedactionSettings
+
+    keyframes = KeyframeDetector(CentreFinder(), 1280, 720, RedactionSettings())
+    face = (600.0, 300.0, 616.0, 318.0)
+    working = keyframes._refine(np.zeros((720, 1280, 3), np.uint8), face)[0]
+    sharper = keyframes._refine(np.zeros((1080, 1920, 3), np.uint8), face, 1.5)[0]
+    for a, b in zip(working.box, sharper.box):
+        assert abs(a - b) < 1.0
+    assert abs((working.x1 + working.x2) / 2 - 608) < 1 and abs((working.y1 + working.y2) / 2 - 309) < 1
