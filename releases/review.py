@@ -19,8 +19,6 @@ from portal.audit import record_event
 from portal.models import AuditOutcome
 from portal.roles import Role, has_role
 
-from footage.redaction.regions import TrackMark, match_marks
-
 from . import access
 from .errors import ReleaseError, ReleaseForbidden, ReleaseRefused
 from .models import ChangeKind, RedactionChange, RedactionReason, Release, ReleaseState, UnredactReason
@@ -176,8 +174,13 @@ def add_change(release: Release, data: dict[str, Any], *, actor: User, request: 
     return change
 
 
-def track_marks(changes) -> list[TrackMark]:
-    """The suppress and "do not redact" decisions among `changes`, as the pipeline recognises them."""
+def track_marks(changes) -> list:
+    """The suppress and "do not redact" decisions among `changes`, as the pipeline recognises them
+    (`footage.redaction.TrackMark`)."""
+    # Imported here: importing footage.redaction loads OpenCV and NumPy, which web processes
+    # otherwise never need.
+    from footage.redaction.regions import TrackMark
+
     return [TrackMark.from_frames(f"c{c.pk}", c.track_frames) for c in changes if c.is_track_mark and c.track_frames]
 
 
@@ -186,6 +189,8 @@ def marks_by_track(release: Release, changes) -> dict[int, tuple[int, int]]:
     (the change's id, how many of the track's frames it leaves unhidden), the best-matching
     decision where several do. Decisions are matched by where their track was, not by number,
     so a decision made on an earlier render points at the same face in this one."""
+    from footage.redaction.regions import match_marks
+
     by_mark = match_marks((release.redaction_log or {}).get("tracks", []), track_marks(changes))
     return {
         track_id: (int(mark[1:]), frames)
