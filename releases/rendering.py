@@ -33,6 +33,7 @@ from portal.models import AuditOutcome
 
 from .errors import ReleaseError
 from .models import ChangeKind, RedactionChange, Release, ReleaseState, RenderJob, RenderState
+from .review import change_label
 from .workflow import apply_release_transition
 
 log = logging.getLogger(__name__)
@@ -73,12 +74,12 @@ def pipeline_inputs(release: Release) -> dict:
     audio = [c for c in changes if c.kind in (ChangeKind.MUTE, ChangeKind.BLEEP)]
     return {
         "extra_regions": [
-            {"id": f"c{c.pk}", "keyframes": c.keyframes, "start_frame": c.start_frame, "end_frame": c.end_frame, "reason": c.reason}
+            {"id": change_label(c), "keyframes": c.keyframes, "start_frame": c.start_frame, "end_frame": c.end_frame, "reason": c.reason}
             for c in changes
             if c.kind == ChangeKind.MANUAL
         ],
         # Automatic tracks left unhidden, by where they were in the render the reviewer saw.
-        "suppressed": [{"id": f"c{c.pk}", "frames": c.track_frames} for c in changes if c.is_track_mark],
+        "suppressed": [{"id": change_label(c), "frames": c.track_frames} for c in changes if c.is_track_mark],
         "mute_ranges": sorted((c.start_seconds, c.end_seconds) for c in audio if c.kind == ChangeKind.MUTE),
         "bleep_ranges": sorted((c.start_seconds, c.end_seconds) for c in audio if c.kind == ChangeKind.BLEEP),
         "change_ids": sorted(c.pk for c in changes),

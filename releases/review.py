@@ -174,6 +174,12 @@ def add_change(release: Release, data: dict[str, Any], *, actor: User, request: 
     return change
 
 
+def change_label(change: RedactionChange) -> str:
+    """How the pipeline and its regions log name a reviewer's change (a manual region, a decision
+    to leave a track unhidden)."""
+    return f"c{change.pk}"
+
+
 def track_marks(changes) -> list:
     """The suppress and "do not redact" decisions among `changes`, as the pipeline recognises them
     (`footage.redaction.TrackMark`)."""
@@ -181,7 +187,7 @@ def track_marks(changes) -> list:
     # otherwise never need.
     from footage.redaction.regions import TrackMark
 
-    return [TrackMark.from_frames(f"c{c.pk}", c.track_frames) for c in changes if c.is_track_mark and c.track_frames]
+    return [TrackMark.from_frames(change_label(c), c.track_frames) for c in changes if c.is_track_mark and c.track_frames]
 
 
 def marks_by_track(release: Release, changes) -> dict[int, tuple[int, int]]:
@@ -191,9 +197,11 @@ def marks_by_track(release: Release, changes) -> dict[int, tuple[int, int]]:
     so a decision made on an earlier render points at the same face in this one."""
     from footage.redaction.regions import match_marks
 
+    changes = list(changes)
     by_mark = match_marks((release.redaction_log or {}).get("tracks", []), track_marks(changes))
+    change_of = {change_label(c): c.pk for c in changes}
     return {
-        track_id: (int(mark[1:]), frames)
+        track_id: (change_of[mark], frames)
         for track_id, counts in by_mark.items()
         for mark, frames in [counts.most_common(1)[0]]
     }
