@@ -126,6 +126,12 @@ class FaceDetector:
         self.session = ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
         self.bfloat16 = Bfloat16Shapes(model, threads) if fast and Bfloat16Shapes.available() else None
 
+    def expect_shapes(self, shapes) -> None:
+        """Input sizes (height, width) the caller will use often: where the fast runtime is
+        used, each is compiled on its first use instead of after `COMPILE_AFTER_PIXELS`."""
+        if self.bfloat16 is not None:
+            self.bfloat16.expect((1, 3, -(-h // 32) * 32, -(-w // 32) * 32) for h, w in shapes)
+
     @property
     def runtime(self) -> str:
         """What ran the model, for the redaction log."""
@@ -204,7 +210,8 @@ class Bfloat16Shapes:
     of that per megapixel after. So a shape is compiled once it has carried `COMPILE_AFTER_PIXELS`
     (a shape used that much is likely to be used as much again): the whole-frame passes after a
     few keyframes, the common crop sizes after some seconds; the odd crop shape at a frame edge
-    stays on onnxruntime.
+    stays on onnxruntime. Shapes the caller says it will use often (`expect`) are compiled on
+    first use.
     """
 
     COMPILE_AFTER_PIXELS = 2_000_000
@@ -217,6 +224,7 @@ class Bfloat16Shapes:
         self._threads = threads
         self._pixels: collections.Counter = collections.Counter()
         self._compiled: dict[tuple[int, ...], tuple] = {}
+        self._expected: set[tuple[int, ...]] = set()
         self._lock = threading.Lock()
         self._local = threading.local()
 
@@ -227,6 +235,10 @@ class Bfloat16Shapes:
         except ImportError:
             return False
         return "BF16" in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
+
+    def expect(self, shapes) -> None:
+        with self._lock:
+            self._expected.update(tuple(s) for s in shapes)
 
     @property
     def compiled_shapes(self) -> list[tuple[int, ...]]:
@@ -254,7 +266,7 @@ class Bfloat16Shapes:
             if shape in self._compiled:
                 return self._compiled[shape]
             self._pixels[shape] += shape[2] * shape[3]
-            if self._pixels[shape] < self.COMPILE_AFTER_PIXELS:
+            if shape not in self._expected and self._pixels[shape] < self.COMPILE_AFTER_PIXELS:
                 return None
             model = self._model.clone()
             model.reshape({_INPUT: list(shape)})

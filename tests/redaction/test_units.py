@@ -169,10 +169,14 @@ class RecordingDetector:
 
     def __init__(self):
         self.sizes = []
+        self.expected = []
 
     def detect(self, rgb, threshold=None):
         self.sizes.append(rgb.shape[1::-1])
         return []
+
+    def expect_shapes(self, shapes):
+        self.expected += [(w, h) for h, w in shapes]
 
 
 def test_the_keyframe_schedule_wide_every_keyframe_sweep_every_sixth_closer_looks_at_small_faces():
@@ -191,6 +195,8 @@ def test_the_keyframe_schedule_wide_every_keyframe_sweep_every_sixth_closer_look
         else:
             assert rec.sizes[0] == (640, 352)  # squeezed 2% to a multiple of 32, not padded to 384
     assert sweeps == [0, 6, 12]  # the sweep, instead of the wide pass
+    # Both passes' sizes and every closer-look square are announced, to be compiled on first use.
+    assert rec.expected == [(640, 352), (1280, 720)] + [(s, s) for s in range(160, 321, 32)]
 
     rec.sizes.clear()
     small, large = (100, 100, 120, 124), (300, 100, 500, 340)
@@ -244,6 +250,16 @@ def test_a_shape_moves_to_bfloat16_once_it_has_carried_enough_pixels(media_dir, 
     assert abs(float32[0].score - bfloat16[0].score) < 0.05  # same face, same place, about as sure
     assert max(abs(a - b) for a, b in zip(float32[0].box, bfloat16[0].box)) < 4
     d.detect(image[:200])  # another shape stays on onnxruntime until it has carried as much
+    assert d.bfloat16.compiled_shapes == [(1, 3, 256, 320)]
+
+
+@needs_bfloat16
+def test_a_shape_the_caller_expects_runs_on_bfloat16_from_its_first_use(media_dir):
+    d = FaceDetector()
+    d.expect_shapes([(250, 300)])  # padded to multiples of 32, as the model is run
+    d.detect(_face_photo(media_dir, 256, 320))
+    assert d.bfloat16.compiled_shapes == [(1, 3, 256, 320)]
+    d.detect(_face_photo(media_dir, 192, 192))  # not expected: onnxruntime until it has carried enough
     assert d.bfloat16.compiled_shapes == [(1, 3, 256, 320)]
 
 
@@ -332,6 +348,42 @@ class CentreFinder:
     def detect(self, rgb, *, threshold=None):
         h, w = rgb.shape[:2]
         return [Detection(w / 3, h / 3, 2 * w / 3, 2 * h / 3, 0.9)]
+
+    def expect_shapes(self, shapes):
+        pass
+
+
+class BrightFinder(RecordingDetector):
+    """A stand-in detector whose one "face" is the bright part of whatever crop it is given."""
+
+    def detect(self, rgb, threshold=None):
+        super().detect(rgb)
+        ys, xs = np.nonzero(rgb[:, :, 0] > 128)
+        if not len(xs):
+            return []
+        return [Detection(float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1), 0.9)]
+
+
+@pytest.mark.parametrize("face", [
+    (600.0, 300.0, 618.0, 318.0),  # in the middle of the frame
+    (2.0, 4.0, 20.0, 22.0),  # in a corner: the crop is moved inward, not cut
+    (1240.0, 690.0, 1276.0, 718.0),
+    (500.0, 200.0, 560.0, 260.0),  # not enlarged
+])
+def test_closer_looks_are_squares_the_model_needs_no_padding_for_and_report_boxes_in_working_pixels(face):
+    from footage.redaction.pipeline import KeyframeDetector, RedactionSettings
+
+    finder = BrightFinder()
+    keyframes = KeyframeDetector(finder, 1280, 720, RedactionSettings())
+    for scale in (1.0, 1.5):
+        image = np.zeros((round(720 * scale), round(1280 * scale), 3), np.uint8)
+        x1, y1, x2, y2 = (round(v * scale) for v in face)
+        image[y1:y2, x1:x2] = 255
+        found = keyframes._refine(image, face, scale)
+        w, h = finder.sizes[-1]
+        assert w == h and w % 32 == 0 and (w, h) in [s[::-1] for s in keyframes.crop_shapes()]
+        assert len(found) == 1
+        assert max(abs(a - b) for a, b in zip(found[0].box, face)) < 1.5
 
 
 def test_a_closer_look_at_source_resolution_reports_boxes_in_working_pixels():
