@@ -1,6 +1,7 @@
 """End-to-end tests of redact_video on a generated clip with exact face boxes."""
 from __future__ import annotations
 
+import collections
 import json
 import os
 import signal
@@ -78,9 +79,10 @@ def test_a_1080p_source_gives_tiny_faces_their_closer_look_at_1080p(media_dir, c
     assert (result.width, result.height, result.frames) == (1280, 720, clip.frames)
     # Scored at 720p like the rest, against the 720p copy of the same footage, so the floors
     # speak of the same face heights. Only the floor for faces 48 px and up: in these 4 s the
-    # 24-47 px faces are one grey sprite the detector scores near its thresholds, and from the
-    # 1080p source its share hidden went from 0.71 to above 0.9 between runs of the same code
-    # (the 720p test keeps that floor; bench/redact_clips.py measures small faces properly).
+    # 24-47 px faces are one grey sprite the detector scores near its thresholds, so a few pixels
+    # decide it (with make_clip's encode on several threads, two runs made clips on which it
+    # scored 0.71 and above 0.9; the 720p test keeps that floor, and bench/redact_clips.py
+    # measures small faces over five clips).
     assert_meets_the_floors(score(media_dir, clip, tmp_path / "from1080.mp4"), small_faces=False)
 
 
@@ -147,13 +149,24 @@ def test_it_leaves_a_suppressed_track_visible_and_hides_a_manual_region(clip, bl
         (t for t in blurred.log["tracks"] if t["frames"][0][4] - t["frames"][0][2] > 60),
         key=lambda t: len(t["frames"]),
     )
-    others = [t for t in blurred.log["tracks"] if t["id"] != track["id"]]
-    frame, x1, y1, x2, y2 = next(
-        entry for entry in track["frames"][len(track["frames"]) // 2:]
-        if not any(
-            f == entry[0] and min(o[2], entry[3]) > max(o[0], entry[1]) and min(o[3], entry[4]) > max(o[1], entry[2])
-            for t in others for f, *o in t["frames"]
-        )
+    others = collections.defaultdict(list)  # frame -> boxes of the other tracks
+    for t in blurred.log["tracks"]:
+        if t["id"] != track["id"]:
+            for f, *box in t["frames"]:
+                others[f].append(box)
+
+    def centre(x1, y1, x2, y2):  # the patch compared below
+        cx, cy, r = int((x1 + x2) / 2), int((y1 + y2) / 2), int((x2 - x1) / 6)
+        return cx - r, cy - r, cx + r, cy + r
+
+    def overlaps(a, b):
+        return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+    # A frame where no other hidden box covers the marked face's centre (a region another track
+    # hides stays hidden, whatever the mark says).
+    frame, *box = next(
+        (f, *b) for f, *b in track["frames"][len(track["frames"]) // 2:]
+        if not any(overlaps(centre(*b), o) for o in others[f])
     )
     manual = {"start_frame": 10, "end_frame": 60, "keyframes": [(10, 40, 40, 160, 160), (60, 80, 40, 200, 160)]}
     out = tmp_path / "reviewed.mp4"
@@ -166,8 +179,8 @@ def test_it_leaves_a_suppressed_track_visible_and_hides_a_manual_region(clip, bl
     assert [t["id"] for t in spared] == [track["id"]] and spared[0]["suppressed"]
     assert result.log["marks"] == [{"id": "c1", "frames": len(track["frames"]), "spared": {str(track["id"]): len(track["frames"])}}]
     orig, red = frame_gray(clip.path, frame), frame_gray(out, frame)
-    cx, cy, r = int((x1 + x2) / 2), int((y1 + y2) / 2), int((x2 - x1) / 6)
-    assert np.abs(orig[cy - r:cy + r, cx - r:cx + r] - red[cy - r:cy + r, cx - r:cx + r]).mean() < 10
+    x1, y1, x2, y2 = centre(*box)
+    assert np.abs(orig[y1:y2, x1:x2] - red[y1:y2, x1:x2]).mean() < 10
 
     # Frame 35 is halfway between the keyframes: the box is interpolated to x 60..180.
     inside = frame_gray(out, 35)[45:155, 65:175]
