@@ -285,8 +285,8 @@ class KeyframeDetector:
         ]
 
     def crop_shapes(self) -> list[tuple[int, int]]:
-        """The square crop sizes closer looks use (height, width), from the smallest a face at
-        the enlargement limit gives to `refine_max_input`."""
+        """The square crop sizes closer looks use (height, width): from the smallest (a face
+        enlarged to `refine_face_px`, with its context and room to move) to `refine_max_input`."""
         cfg = self.settings
         motion = cfg.refine_motion_px * self.width / 1280
         smallest = crop_side(min(2 * max(cfg.refine_face_px * cfg.refine_context / 2, cfg.refine_face_px / 2 + motion),
