@@ -367,8 +367,8 @@ class BrightFinder(RecordingDetector):
 @pytest.mark.parametrize("face", [
     (600.0, 300.0, 618.0, 318.0),  # in the middle of the frame
     (2.0, 4.0, 20.0, 22.0),  # in a corner: the crop is moved inward, not cut
-    (1240.0, 690.0, 1276.0, 718.0),
-    (500.0, 200.0, 560.0, 260.0),  # not enlarged
+    (1240.0, 690.0, 1276.0, 718.0),  # in the opposite corner
+    (500.0, 200.0, 570.0, 270.0),  # tall enough to need no enlarging: a 192 px crop at 1:1
 ])
 def test_closer_looks_are_squares_the_model_needs_no_padding_for_and_report_boxes_in_working_pixels(face):
     from footage.redaction.pipeline import KeyframeDetector, RedactionSettings
