@@ -97,7 +97,9 @@ class CuttingRelay:
 
     def _serve(self, client: socket.socket) -> None:
         upstream = socket.create_connection(("127.0.0.1", self.target_port))
-        threading.Thread(target=self._pump_back, args=(upstream, client), daemon=True).start()
+        cutting = threading.Event()
+        pump = threading.Thread(target=self._pump_back, args=(upstream, client, cutting), daemon=True)
+        pump.start()
         buffer = b""
         # None until the request head is read; then -1 (relay everything, tuspy sends one request
         # per connection) or the bytes still to relay before the cut.
@@ -118,6 +120,13 @@ class CuttingRelay:
                 if budget >= 0:
                     if len(data) >= budget:
                         upstream.sendall(data[:budget])
+                        # End the body cleanly (a FIN, never a reset that would drop bytes the
+                        # server has not read yet) and wait until the server has finished with
+                        # it, answer unseen by the client: the client then resumes from exactly
+                        # the bytes relayed, not from wherever a race left the server.
+                        cutting.set()
+                        upstream.shutdown(socket.SHUT_WR)
+                        pump.join(timeout=30)
                         raise ConnectionAbortedError
                     budget -= len(data)
                 upstream.sendall(data)
@@ -142,13 +151,14 @@ class CuttingRelay:
         return cut_after
 
     @staticmethod
-    def _pump_back(upstream: socket.socket, client: socket.socket) -> None:
+    def _pump_back(upstream: socket.socket, client: socket.socket, cutting: threading.Event) -> None:
         try:
             while True:
                 data = upstream.recv(65536)
                 if not data:
                     break
-                client.sendall(data)
+                if not cutting.is_set():
+                    client.sendall(data)
         except OSError:
             pass
         finally:
