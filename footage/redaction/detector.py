@@ -301,11 +301,17 @@ def merge(dets: list[Detection], iou_threshold: float = 0.3) -> list[Detection]:
     return [dets[i] for i in nms(boxes, scores, iou_threshold)]
 
 
-def brighten_if_dark(y: np.ndarray, *, dark_below: float = 70.0) -> np.ndarray:
-    """Gamma-lift a dark luma plane so faces in night scenes reach the detector's range."""
+def dark_lut(y: np.ndarray, *, dark_below: float = 70.0) -> np.ndarray | None:
+    """The gamma-lift table that brings a dark luma plane's faces into the detector's range, or
+    None where the plane is bright enough as it is."""
     mean = float(y.mean())
     if mean >= dark_below:
-        return y
+        return None
     gamma = float(np.clip(np.log(110 / 255) / np.log(max(mean, 4) / 255), 0.3, 1.0))
-    lut = (255 * (np.arange(256) / 255) ** gamma).astype(np.uint8)
-    return cv2.LUT(y, lut)
+    return (255 * (np.arange(256) / 255) ** gamma).astype(np.uint8)
+
+
+def brighten_if_dark(y: np.ndarray, *, dark_below: float = 70.0) -> np.ndarray:
+    """Gamma-lift a dark luma plane so faces in night scenes reach the detector's range."""
+    lut = dark_lut(y, dark_below=dark_below)
+    return y if lut is None else cv2.LUT(y, lut)

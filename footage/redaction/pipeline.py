@@ -30,7 +30,7 @@ import cv2
 import numpy as np
 
 from . import media
-from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, merge
+from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, dark_lut, merge
 from .hiding import BLUR_SIGMA_SHARE, MODES, hide, pad_box, planes
 from .regions import ManualRegion, TrackMark, frame_ranges, iou, spared_boxes
 from .tracking import Tracker, TrackerConfig, follow_patch
@@ -138,9 +138,36 @@ def _rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray, w: int, h: int) -> np.ndar
     return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
 
 
-def i420_to_rgb(frame: np.ndarray, width: int, height: int) -> np.ndarray:
-    """A flat I420 frame as RGB for the detector, night scenes brightened."""
-    return _rgb(*planes(frame, width, height), width, height)
+class I420Picture:
+    """A flat I420 frame as the detector's RGB picture (night scenes brightened), converted only
+    where it is looked at: `picture[y1:y2, x1:x2]` is what slicing the converted frame would give.
+
+    Closer looks need a few small crops of a keyframe, and converting the whole frame for them (a
+    1080p one for tiny faces) cost more CPU than the crops did. OpenCV's I420 conversion gives each
+    2x2 block of luma the one chroma sample it shares, so a rectangle converted from even
+    coordinates has exactly the pixels of the whole converted frame; the brightening is decided
+    by the whole frame's mean, as before.
+    """
+
+    def __init__(self, frame: np.ndarray, width: int, height: int):
+        self.y, self.u, self.v = planes(frame, width, height)
+        self.lut = dark_lut(self.y)
+        self.shape = (height, width, 3)
+
+    def __getitem__(self, index: tuple[slice, slice]) -> np.ndarray:
+        rows, cols = index
+        y1, y2, step_y = rows.indices(self.shape[0])
+        x1, x2, step_x = cols.indices(self.shape[1])
+        if step_y != 1 or step_x != 1 or y2 <= y1 or x2 <= x1:
+            raise IndexError("an I420Picture gives rectangles only")
+        ey1, ex1, ey2, ex2 = y1 & ~1, x1 & ~1, (y2 + 1) & ~1, (x2 + 1) & ~1  # the frame's sides are even
+        y = self.y[ey1:ey2, ex1:ex2]
+        if self.lut is not None:
+            y = cv2.LUT(y, self.lut)
+        u = self.u[ey1 // 2:ey2 // 2, ex1 // 2:ex2 // 2]
+        v = self.v[ey1 // 2:ey2 // 2, ex1 // 2:ex2 // 2]
+        i420 = np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape((ey2 - ey1) * 3 // 2, ex2 - ex1)
+        return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)[y1 - ey1:y2 - ey1, x1 - ex1:x2 - ex1]
 
 
 class KeyframeDetector:
@@ -225,12 +252,12 @@ class KeyframeDetector:
         look += [b for b in candidates if 2 < b[3] - b[1] < cfg.refine_below_px][: cfg.refine_candidates]
         look = look[: cfg.refine_max]
         if look:
-            full = self.rgb(frame, None)
+            full = I420Picture(frame, self.width, self.height)
             sharp = None
             for box in look:
                 if detail is not None and max(box[2] - box[0], box[3] - box[1]) < cfg.detail_below_px:
                     if sharp is None:
-                        sharp = i420_to_rgb(detail, *self.detail_size)
+                        sharp = I420Picture(detail, *self.detail_size)
                     dets += self._refine(sharp, box, self.detail_size[0] / self.width)
                     self.passes["refine_detail"] += 1
                 else:
@@ -249,8 +276,8 @@ class KeyframeDetector:
     def _refine(self, image: np.ndarray, box, scale: float = 1.0) -> list[Detection]:
         """Detect in a crop around a tracked face, enlarged so the face is a comfortable size.
 
-        `image` is the working frame in RGB, or (`scale` > 1) the same frame at a higher
-        resolution, where a tiny face has more detail to enlarge. The crop leaves room for the
+        `image` is the working frame in RGB (an array or an `I420Picture`), or (`scale` > 1) the
+        same frame at a higher resolution, where a tiny face has more detail to enlarge. The crop leaves room for the
         face to have moved since the prediction (small faces in a shaking camera move further
         than their own size between keyframes). Boxes come back in working pixels.
 

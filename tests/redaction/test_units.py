@@ -396,3 +396,29 @@ def test_a_closer_look_at_source_resolution_reports_boxes_in_working_pixels():
     for a, b in zip(working.box, sharper.box):
         assert abs(a - b) < 1.0
     assert abs((working.x1 + working.x2) / 2 - 608) < 1 and abs((working.y1 + working.y2) / 2 - 309) < 1
+
+
+@pytest.mark.parametrize("dark", [False, True])
+def test_a_piece_of_an_i420_picture_has_exactly_the_pixels_of_the_whole_converted_frame(dark):
+    import cv2
+
+    from footage.redaction.detector import brighten_if_dark
+    from footage.redaction.pipeline import I420Picture
+
+    rng = np.random.default_rng(7)
+    w, h = 640, 360
+    frame = rng.integers(0, 256, w * h * 3 // 2, dtype=np.uint8)
+    if dark:  # a night scene: brightened by the whole frame's mean, in pieces too
+        frame[: w * h] //= 5
+    y, u, v = planes(frame, w, h)
+    whole = cv2.cvtColor(
+        np.concatenate([brighten_if_dark(y).ravel(), u.ravel(), v.ravel()]).reshape(h * 3 // 2, w),
+        cv2.COLOR_YUV2RGB_I420,
+    )
+    picture = I420Picture(frame, w, h)
+    assert picture.shape == whole.shape
+    for y1, y2, x1, x2 in [(0, h, 0, w), (1, 2, 1, 2), (3, 50, 7, 99), (100, 101, 0, 640), (359, 360, 639, 640),
+                           (-20, h, -33, w)]:
+        assert np.array_equal(picture[y1:y2, x1:x2], whole[y1:y2, x1:x2]), (y1, y2, x1, x2)
+    with pytest.raises(IndexError):
+        picture[0:10:2, 0:10]
