@@ -126,11 +126,13 @@ class FaceDetector:
         self.session = ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
         self.bfloat16 = Bfloat16Shapes(model, threads) if fast and Bfloat16Shapes.available() else None
 
-    def expect_shapes(self, shapes) -> None:
-        """Input sizes (height, width) the caller will use often: where the fast runtime is
-        used, each is compiled on its first use instead of after `COMPILE_AFTER_PIXELS`."""
-        if self.bfloat16 is not None:
-            self.bfloat16.expect((1, 3, -(-h // 32) * 32, -(-w // 32) * 32) for h, w in shapes)
+    def expect_shapes(self, shapes) -> threading.Thread | None:
+        """Input sizes (height, width) the caller will use often, likeliest first: where the
+        fast runtime is used, they are compiled now, on a thread of their own (returned),
+        instead of after `COMPILE_AFTER_PIXELS`."""
+        if self.bfloat16 is None:
+            return None
+        return self.bfloat16.expect([(1, 3, -(-h // 32) * 32, -(-w // 32) * 32) for h, w in shapes])
 
     @property
     def runtime(self) -> str:
@@ -210,8 +212,8 @@ class Bfloat16Shapes:
     of that per megapixel after. So a shape is compiled once it has carried `COMPILE_AFTER_PIXELS`
     (a shape used that much is likely to be used as much again): the whole-frame passes after a
     few keyframes, the common crop sizes after some seconds; the odd crop shape at a frame edge
-    stays on onnxruntime. Shapes the caller says it will use often (`expect`) are compiled on
-    first use.
+    stays on onnxruntime. Shapes the caller says it will use often (`expect`) are compiled at
+    once, on a thread of their own.
     """
 
     COMPILE_AFTER_PIXELS = 2_000_000
@@ -224,6 +226,7 @@ class Bfloat16Shapes:
         self._threads = threads
         self._pixels: collections.Counter = collections.Counter()
         self._compiled: dict[tuple[int, ...], tuple] = {}
+        self._compiling: dict[tuple[int, ...], threading.Lock] = {}  # one per shape: compiled once
         self._expected: set[tuple[int, ...]] = set()
         self._lock = threading.Lock()
         self._local = threading.local()
@@ -236,9 +239,29 @@ class Bfloat16Shapes:
             return False
         return "BF16" in ov.Core().get_property("CPU", "OPTIMIZATION_CAPABILITIES")
 
-    def expect(self, shapes) -> None:
+    def expect(self, shapes) -> threading.Thread:
+        """Compile `shapes` now, in this order, on a thread of their own (returned).
+
+        The pipeline expects about nine shapes, 3 s of compiling in all. Compiled where first
+        used, they held up the first keyframes while the decoder, soon blocked on its full
+        queues, left the other core idle; on their own thread they are compiled on that core. A
+        shape some other thread is already compiling is skipped; one whose turn has not come
+        when a detection needs it is compiled there.
+        """
+        shapes = [tuple(s) for s in shapes]
         with self._lock:
-            self._expected.update(tuple(s) for s in shapes)
+            self._expected.update(shapes)
+        # Not a daemon: OpenVINO aborts the process if it exits while a compile is running.
+        thread = threading.Thread(target=self._compile_ahead, args=(shapes,), name="detector-compile")
+        thread.start()
+        return thread
+
+    def _compile_ahead(self, shapes) -> None:
+        for shape in shapes:
+            try:
+                self._compiled_for(shape, wait=False)
+            except Exception:  # noqa: BLE001 - the detection that needs this shape compiles it again and reports
+                pass
 
     @property
     def compiled_shapes(self) -> list[tuple[int, ...]]:
@@ -252,7 +275,7 @@ class Bfloat16Shapes:
         if requests is None:
             requests = self._local.requests = {}
         if shape not in requests:
-            compiled = self._compiled_for(shape)
+            compiled = self._compiled_for(shape, pixels=shape[2] * shape[3])
             if compiled is None:
                 return None
             model, outputs = compiled
@@ -261,14 +284,24 @@ class Bfloat16Shapes:
         request.infer({0: blob})
         return [request.get_output_tensor(i).data for i in outputs]
 
-    def _compiled_for(self, shape: tuple[int, ...]):
+    def _compiled_for(self, shape: tuple[int, ...], *, pixels: int = 0, wait: bool = True):
+        """The compiled model for `shape`, compiled now if it is expected or has carried enough
+        pixels (counting `pixels` more); None if not, or if not `wait`ing while another thread
+        compiles it."""
         with self._lock:
             if shape in self._compiled:
                 return self._compiled[shape]
-            self._pixels[shape] += shape[2] * shape[3]
+            self._pixels[shape] += pixels
             if shape not in self._expected and self._pixels[shape] < self.COMPILE_AFTER_PIXELS:
                 return None
-            model = self._model.clone()
+            compiling = self._compiling.setdefault(shape, threading.Lock())
+        if not compiling.acquire(blocking=wait):
+            return None
+        try:
+            with self._lock:
+                if shape in self._compiled:  # by the thread this one waited for
+                    return self._compiled[shape]
+                model = self._model.clone()
             model.reshape({_INPUT: list(shape)})
             compiled = self._core.compile_model(model, "CPU", {
                 "INFERENCE_PRECISION_HINT": "bf16",
@@ -278,8 +311,11 @@ class Bfloat16Shapes:
                 "ENABLE_CPU_PINNING": False,  # the pipeline's own threads share the cores
             })
             names = [output.get_any_name() for output in compiled.outputs]
-            self._compiled[shape] = (compiled, [names.index(name) for name in _OUTPUTS[:3]])
-            return self._compiled[shape]
+            with self._lock:
+                self._compiled[shape] = (compiled, [names.index(name) for name in _OUTPUTS[:3]])
+                return self._compiled[shape]
+        finally:
+            compiling.release()
 
 
 def tile_grid(w: int, h: int, tile: int, overlap: float) -> list[tuple[int, int, int, int]]:

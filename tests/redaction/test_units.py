@@ -254,12 +254,41 @@ def test_a_shape_moves_to_bfloat16_once_it_has_carried_enough_pixels(media_dir, 
 
 
 @needs_bfloat16
-def test_a_shape_the_caller_expects_runs_on_bfloat16_from_its_first_use(media_dir):
+def test_shapes_the_caller_expects_are_compiled_ahead_on_their_own_thread(media_dir):
     d = FaceDetector()
-    d.expect_shapes([(250, 300)])  # padded to multiples of 32, as the model is run
-    d.detect(_face_photo(media_dir, 256, 320))
-    assert d.bfloat16.compiled_shapes == [(1, 3, 256, 320)]
+    compiling = d.expect_shapes([(250, 300), (160, 160)])  # padded to multiples of 32, as the model is run
+    d.detect(_face_photo(media_dir, 256, 320))  # compiled ahead, or here if its turn has not come
+    compiling.join(timeout=60)
+    assert d.bfloat16.compiled_shapes == [(1, 3, 160, 160), (1, 3, 256, 320)]  # each compiled once
     d.detect(_face_photo(media_dir, 192, 192))  # not expected: onnxruntime until it has carried enough
+    assert d.bfloat16.compiled_shapes == [(1, 3, 160, 160), (1, 3, 256, 320)]
+
+
+@needs_bfloat16
+def test_a_shape_being_compiled_ahead_is_waited_for_not_compiled_twice(media_dir, monkeypatch):
+    import threading
+
+    d = FaceDetector()
+    compiles, started, release = [], threading.Event(), threading.Event()
+    compile_model = d.bfloat16._core.compile_model
+
+    def slow_compile(model, *args, **kwargs):
+        compiles.append(threading.current_thread().name)
+        started.set()
+        release.wait(timeout=60)
+        return compile_model(model, *args, **kwargs)
+
+    monkeypatch.setattr(d.bfloat16, "_core", type("Core", (), {"compile_model": staticmethod(slow_compile)})())
+    compiling = d.expect_shapes([(256, 320)])
+    assert started.wait(timeout=60)
+    detecting = threading.Thread(target=d.detect, args=(_face_photo(media_dir, 256, 320),))
+    detecting.start()
+    detecting.join(timeout=0.5)
+    assert detecting.is_alive()  # waiting for the compile ahead, not running in float32 meanwhile
+    release.set()
+    detecting.join(timeout=60)
+    compiling.join(timeout=60)
+    assert compiles == ["detector-compile"]
     assert d.bfloat16.compiled_shapes == [(1, 3, 256, 320)]
 
 
