@@ -151,10 +151,10 @@ class FaceDetector:
         threshold = self.threshold if threshold is None else threshold
         h, w = rgb.shape[:2]
         ph, pw = -(-h // 32) * 32, -(-w // 32) * 32
-        blob = np.zeros((1, 3, ph, pw), np.float32)
-        blob[0, :, :h, :w] = rgb.transpose(2, 0, 1)
-        outputs = self.bfloat16.run(blob) if self.bfloat16 is not None else None
+        outputs = self.bfloat16.run(rgb, ph, pw) if self.bfloat16 is not None else None
         if outputs is None:
+            blob = np.zeros((1, 3, ph, pw), np.float32)
+            blob[0, :, :h, :w] = rgb.transpose(2, 0, 1)
             outputs = self.session.run(_OUTPUTS[:3], {_INPUT: blob})
         heat, scale, offset = outputs
         return self._decode(heat[0, 0], scale[0], offset[0], threshold, w, h)
@@ -268,9 +268,10 @@ class Bfloat16Shapes:
         with self._lock:
             return sorted(self._compiled)
 
-    def run(self, blob: np.ndarray):
-        """heatmap, scale and offset for `blob`, or None while its shape is not compiled yet."""
-        shape = tuple(blob.shape)
+    def run(self, rgb: np.ndarray, height: int, width: int):
+        """heatmap, scale and offset for an RGB image (uint8) padded to `height` x `width`, or
+        None while that shape is not compiled yet."""
+        shape = (1, 3, height, width)
         requests = getattr(self._local, "requests", None)
         if requests is None:
             requests = self._local.requests = {}
@@ -281,7 +282,13 @@ class Bfloat16Shapes:
             model, outputs = compiled
             requests[shape] = (model.create_infer_request(), outputs)
         request, outputs = requests[shape]
-        request.infer({0: blob})
+        h, w = rgb.shape[:2]
+        if (h, w) == (height, width) and rgb.flags.c_contiguous:
+            image = rgb[None]
+        else:
+            image = np.zeros((1, height, width, 3), np.uint8)
+            image[0, :h, :w] = rgb
+        request.infer({0: image})
         return [request.get_output_tensor(i).data for i in outputs]
 
     def _compiled_for(self, shape: tuple[int, ...], *, pixels: int = 0, wait: bool = True):
@@ -297,12 +304,22 @@ class Bfloat16Shapes:
             compiling = self._compiling.setdefault(shape, threading.Lock())
         if not compiling.acquire(blocking=wait):
             return None
+        import openvino as ov
+        from openvino.preprocess import PrePostProcessor
+
         try:
             with self._lock:
                 if shape in self._compiled:  # by the thread this one waited for
                     return self._compiled[shape]
                 model = self._model.clone()
             model.reshape({_INPUT: list(shape)})
+            # The model takes the RGB image as it is (uint8, channels last) and converts it itself,
+            # exactly as the float32 blob onnxruntime gets, without that blob's 4 bytes a value
+            # and its transposing copy (5 ms for a sweep).
+            steps = PrePostProcessor(model)
+            steps.input().tensor().set_element_type(ov.Type.u8).set_layout(ov.Layout("NHWC"))
+            steps.input().model().set_layout(ov.Layout("NCHW"))
+            model = steps.build()
             compiled = self._core.compile_model(model, "CPU", {
                 "INFERENCE_PRECISION_HINT": "bf16",
                 "INFERENCE_NUM_THREADS": self._threads,
