@@ -31,6 +31,25 @@ def test_blur_removes_detail_inside_the_box_only():
     assert np.array_equal(y[150:, :], y_before[150:, :])
 
 
+@pytest.mark.parametrize("box", [
+    (40, 40, 120, 140),  # inside the frame: its shrunk area reaches past the box
+    (250, 170, 320, 240),  # in the bottom-right corner: that area is moved inward
+    (0, 0, 320, 238),  # nearly the whole frame: no room to grow, shrunk as it is
+    (100, 100, 118, 112),  # small: blurred directly
+])
+def test_blur_hides_each_plane_of_the_box_and_changes_nothing_outside_it(box):
+    frame = textured_frame()
+    before = [p.astype(np.float32) for p in planes(frame.copy(), 320, 240)]
+    hide(frame, 320, 240, [box], "blur")
+    x1, y1, x2, y2 = box
+    for plane, old, s in zip(planes(frame, 320, 240), before, (1, 2, 2)):
+        inside = (slice(y1 // s, y2 // s), slice(x1 // s, x2 // s))
+        assert plane[inside].astype(np.float32).std() < 0.35 * old[inside].std()
+        outside = np.ones(plane.shape, bool)
+        outside[inside] = False
+        assert np.array_equal(plane[outside], old[outside].astype(np.uint8))
+
+
 def test_fill_paints_the_box_black():
     frame = textured_frame()
     hide(frame, 320, 240, [(10, 10, 50, 50)], "fill")
