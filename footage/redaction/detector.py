@@ -302,11 +302,11 @@ class Bfloat16Shapes:
             if shape not in self._expected and self._pixels[shape] < self.COMPILE_AFTER_PIXELS:
                 return None
             compiling = self._compiling.setdefault(shape, threading.Lock())
-        if not compiling.acquire(blocking=wait):
-            return None
         import openvino as ov
         from openvino.preprocess import PrePostProcessor
 
+        if not compiling.acquire(blocking=wait):
+            return None
         try:
             with self._lock:
                 if shape in self._compiled:  # by the thread this one waited for

@@ -277,9 +277,10 @@ class KeyframeDetector:
         """Detect in a crop around a tracked face, enlarged so the face is a comfortable size.
 
         `image` is the working frame in RGB (an array or an `I420Picture`), or (`scale` > 1) the
-        same frame at a higher resolution, where a tiny face has more detail to enlarge. The crop leaves room for the
-        face to have moved since the prediction (small faces in a shaking camera move further
-        than their own size between keyframes). Boxes come back in working pixels.
+        same frame at a higher resolution, where a tiny face has more detail to enlarge. The crop
+        leaves room for the face to have moved since the prediction (small faces in a shaking
+        camera move further than their own size between keyframes). Boxes come back in working
+        pixels.
 
         The enlarged crop is a square whose side is a multiple of 32 (`crop_side`): the model
         pads its input to that anyway, so the padding is filled with picture, and the few
