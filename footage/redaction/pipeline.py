@@ -132,10 +132,15 @@ def _snap32(h: float) -> int:
     return snapped if abs(snapped - h) <= 0.03 * h else max(2, round(h / 2) * 2)
 
 
-def _rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray, w: int, h: int) -> np.ndarray:
-    y = brighten_if_dark(y)
+def _i420_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """RGB of separate Y, U and V planes (even-sided luma, chroma half its size)."""
+    h, w = y.shape
     i420 = np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape(h * 3 // 2, w)
     return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)
+
+
+def _rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return _i420_rgb(brighten_if_dark(y), u, v)
 
 
 class I420Picture:
@@ -166,8 +171,7 @@ class I420Picture:
             y = cv2.LUT(y, self.lut)
         u = self.u[ey1 // 2:ey2 // 2, ex1 // 2:ex2 // 2]
         v = self.v[ey1 // 2:ey2 // 2, ex1 // 2:ex2 // 2]
-        i420 = np.concatenate([y.ravel(), u.ravel(), v.ravel()]).reshape((ey2 - ey1) * 3 // 2, ex2 - ex1)
-        return cv2.cvtColor(i420, cv2.COLOR_YUV2RGB_I420)[y1 - ey1:y2 - ey1, x1 - ex1:x2 - ex1]
+        return _i420_rgb(y, u, v)[y1 - ey1:y2 - ey1, x1 - ex1:x2 - ex1]
 
 
 class KeyframeDetector:
@@ -205,9 +209,7 @@ class KeyframeDetector:
             y = cv2.resize(y, (w, h), interpolation=cv2.INTER_AREA)
             u = cv2.resize(u, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
             v = cv2.resize(v, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-        else:
-            w, h = self.width, self.height
-        return _rgb(y, u, v, w, h)
+        return _rgb(y, u, v)
 
     def _whole(self, frame: np.ndarray, size: tuple[int, int], threshold: float) -> list[Detection]:
         fx, fy = self.width / size[0], self.height / size[1]
