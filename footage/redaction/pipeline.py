@@ -7,7 +7,7 @@ a keyframe ahead, on the other core); and the caller's thread hiding and writing
 encoder process. The model's runtimes, OpenCV and pipe I/O release the GIL, so decode, detection and
 encode keep both cores busy. Boxes between keyframes depend on the next keyframe, a weak sighting
 is only confirmed one keyframe later, and a new track is followed back in time from where it was
-found, so the hiding stage holds a lookahead of `follow_back_frames` (2 s) and the detection
+found, so the hiding stage holds a lookahead of `follow_back_frames` (3 s) and the detection
 stage copies of that many luma planes. Where the source is sharper than the release copy, the
 decoder also sends each keyframe at source resolution (up to 1080 lines) on a second pipe, read
 by a fifth thread, for closer looks at tiny faces; at most a few of those wait at a time. Nothing
@@ -35,7 +35,7 @@ from .hiding import BLUR_SIGMA_SHARE, MODES, hide, pad_box, planes
 from .regions import ManualRegion, TrackMark, frame_ranges, iou, spared_boxes
 from .tracking import Tracker, TrackerConfig, follow_patch
 
-PIPELINE_VERSION = "footage.redaction 1.8"
+PIPELINE_VERSION = "footage.redaction 1.9"
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,9 @@ class RedactionSettings:
     # shadows and patterns for these places: with 3, a grey face on a busy background was left
     # a candidate for seconds on some clips.
     refine_candidates: int = 5
+    # Places out-of-sight tracks would have moved on to (`Tracker.out_of_sight`), looked at per
+    # keyframe after all the others.
+    refine_ahead: int = 2
     # A tracked face the wide pass found this surely, at least this tall (working pixels), needs
     # no closer look on that keyframe.
     refine_skip_score: float = 0.6
@@ -71,8 +74,10 @@ class RedactionSettings:
     detail_below_px: float = 24.0
     detail_max_height: int = 1080
     # A new track is followed back this many frames (by template matching) from its first
-    # detection, so a face the detector found late is hidden from when it was really there.
-    follow_back_frames: int = 60
+    # detection, so a face the detector found late is hidden from when it was really there. The
+    # hiding stage holds as many frames (at 720p, about 210 MB with the luma copies); with 2 s, a
+    # 15 px face the closer looks found 3 s after it came into view stayed visible for a second.
+    follow_back_frames: int = 90
     follow_min_score: float = 0.6
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     box_grow_w: float = 1.45
@@ -234,11 +239,12 @@ class KeyframeDetector:
         return dets
 
     def closer(self, frame: np.ndarray, dets: list[Detection], tracked=(), candidates=(), lost=(),
-               detail: np.ndarray | None = None) -> list[Detection]:
+               detail: np.ndarray | None = None, ahead=()) -> list[Detection]:
         """Pass 2, around the tracked faces, the last known places of lost ones, and candidates,
-        added to the whole-frame `dets`. `detail` is the same frame as I420 at the source's higher
-        resolution (`detail_size`), where there is one: faces smaller than `detail_below_px` are
-        looked at there."""
+        then the places `ahead` out-of-sight faces may have moved on to, added to the whole-frame
+        `dets`. `detail` is the same frame as I420 at the source's higher resolution
+        (`detail_size`), where there is one: faces smaller than `detail_below_px` are looked at
+        there."""
         cfg = self.settings
         dets = list(dets)
         # Tracked faces first, smallest first; then lost faces not found again; then the
@@ -253,18 +259,25 @@ class KeyframeDetector:
         ]
         look += [b for b in candidates if 2 < b[3] - b[1] < cfg.refine_below_px][: cfg.refine_candidates]
         look = look[: cfg.refine_max]
-        if look:
-            full = I420Picture(frame, self.width, self.height)
-            sharp = None
-            for box in look:
-                if detail is not None and max(box[2] - box[0], box[3] - box[1]) < cfg.detail_below_px:
-                    if sharp is None:
-                        sharp = I420Picture(detail, *self.detail_size)
-                    dets += self._refine(sharp, box, self.detail_size[0] / self.width)
-                    self.passes["refine_detail"] += 1
-                else:
-                    dets += self._refine(full, box)
-                    self.passes["refine"] += 1
+        full = sharp = None
+
+        def refine(box) -> list[Detection]:
+            nonlocal full, sharp
+            if detail is not None and max(box[2] - box[0], box[3] - box[1]) < cfg.detail_below_px:
+                if sharp is None:
+                    sharp = I420Picture(detail, *self.detail_size)
+                self.passes["refine_detail"] += 1
+                return self._refine(sharp, box, self.detail_size[0] / self.width)
+            if full is None:
+                full = I420Picture(frame, self.width, self.height)
+            self.passes["refine"] += 1
+            return self._refine(full, box)
+
+        for box in look:
+            dets += refine(box)
+        for box in [b for b in ahead if 2 < b[3] - b[1] < cfg.refine_below_px][: cfg.refine_ahead]:
+            dets += found_ahead(refine(box), box, dets, sure=cfg.tracker.new_track_score)
+            self.passes["ahead"] += 1
         return merge(dets)
 
     def _found_surely(self, box, dets: list[Detection]) -> bool:
@@ -322,6 +335,24 @@ class KeyframeDetector:
         smallest = crop_side(min(2 * max(cfg.refine_face_px * cfg.refine_context / 2, cfg.refine_face_px / 2 + motion),
                                  cfg.refine_max_input))
         return [(s, s) for s in range(smallest, crop_side(cfg.refine_max_input) + 1, 32)]
+
+
+def found_ahead(found: list[Detection], place, others: list[Detection], *, sure: float) -> list[Detection]:
+    """The detections of a look at a guessed `place` that can be the face looked for there:
+    about its size, near it, and apart from every face found at least `sure`ly elsewhere.
+
+    A guess is often wrong, and its crop then takes in part of some other face. A weak piece of
+    that face would be matched to the face's own track in place of its real box, and pull the
+    track off it (on generated clips, taking every such detection hid fewer faces, not more).
+    """
+    size = max(place[2] - place[0], place[3] - place[1])
+    cx, cy = (place[0] + place[2]) / 2, (place[1] + place[3]) / 2
+    return [
+        d for d in found
+        if 0.5 < max(d.x2 - d.x1, d.y2 - d.y1) / size < 2
+        and abs((d.x1 + d.x2) / 2 - cx) < size and abs((d.y1 + d.y2) / 2 - cy) < size
+        and not any(iou(d.box, o.box) > 0 for o in others if o.score >= sure)
+    ]
 
 
 def crop_side(pixels: float) -> int:
@@ -566,6 +597,7 @@ def redact_video(
                     [tuple(c.box) for c in tracker.candidates],  # likeliest first
                     [tuple(t.last_known()[1]) for t in tracker.lost],
                     detail=detail_for(idx),
+                    ahead=tracker.out_of_sight(idx),
                 )
                 dets = tracker.update(idx, found)
                 recent.follow_births(tracker, dets, settings.follow_min_score)

@@ -24,6 +24,10 @@ from .regions import iou
 
 Box = tuple[float, float, float, float]
 
+# A track's velocity comes from a few keyframes' boxes and is noisy: a coasting box follows it
+# for this many frames (a third of a second), then holds.
+TRUST_VELOCITY_FRAMES = 10
+
 
 @dataclass
 class Track:
@@ -43,8 +47,7 @@ class Track:
         return self.frame, self.box
 
     def predict(self, frame: int) -> np.ndarray:
-        # Velocity from two keyframes is noisy: trust it for a third of a second, then hold.
-        return self.box + self.velocity * min(frame - self.frame, 10)
+        return self.box + self.velocity * min(frame - self.frame, TRUST_VELOCITY_FRAMES)
 
 
 @dataclass
@@ -64,6 +67,9 @@ class TrackerConfig:
     # for this many frames: a hard face the detector lost for longer than the track lasts is
     # found again there, and following back hides the gap.
     relook_frames: int = 90
+    # ... and, where it was moving, also where it would be had it kept moving for up to this many
+    # frames since its last detection: a face that walks behind something comes out further along.
+    look_ahead_frames: int = 45
 
 
 class Tracker:
@@ -176,6 +182,29 @@ class Tracker:
         self.candidates = sorted(candidates, key=lambda c: -c.best_score)
         self.prev_key = key
         return out
+
+    def out_of_sight(self, key: int) -> list[Box]:
+        """Where each established track the detector has not seen for longer than its coasting
+        box follows its velocity would be on keyframe `key` had it kept moving as it was (for up
+        to `look_ahead_frames`), where that is not about where it is looked for anyway (its
+        coasting box, or a lost track's last known place) and still in the frame.
+
+        A face that went behind something, or that the detector lost while it walked on, comes
+        out further along its way, not where it was last seen, and a small face is too small for
+        the whole-frame passes to find it again there."""
+        cfg = self.config
+        looked_for = [(t, t.predict(key)) for t in self.tracks] + [(t, t.last_known()[1]) for t in self.lost]
+        places = []
+        for t, looked in looked_for:
+            since = key - t.frame
+            if t.hits < cfg.established_hits or since <= TRUST_VELOCITY_FRAMES:
+                continue
+            ahead = t.box + t.velocity * min(since, cfg.look_ahead_frames)
+            cx, cy = (ahead[0] + ahead[2]) / 2, (ahead[1] + ahead[3]) / 2
+            inside = 0 <= cx < (self.width or np.inf) and 0 <= cy < (self.height or np.inf)
+            if inside and iou(tuple(ahead), tuple(looked)) < 0.3:
+                places.append(self._clip(ahead))
+        return places
 
     def _start(self, d: Detection, key: int, since: Track | None = None) -> Track:
         t = Track(self.next_id, np.array(d.box), key, best_score=d.score)

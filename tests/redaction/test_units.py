@@ -183,6 +183,55 @@ def test_a_lost_face_is_looked_for_where_it_went_then_given_up():
     assert tr.lost == []  # given up after relook_frames
 
 
+def test_a_face_out_of_sight_is_looked_for_further_along_its_way():
+    """A track the detector has not found for longer than its coasting box follows its velocity
+    is also looked for where it would be had it kept moving, up to `look_ahead_frames` on: a face
+    that walked behind something comes out further along, not where it was last seen."""
+    cfg = TrackerConfig(established_hits=3, pad_after_established=20, relook_frames=60, look_ahead_frames=30)
+    tr = Tracker(cfg, 1000, 500)
+    x = lambda f: 100 + 4 * f  # noqa: E731 - walking right 4 px a frame
+    for key in range(0, 25, 5):
+        tr.update(key, [Detection(x(key), 200, x(key) + 20, 224, 0.9)])
+    assert tr.update(30, []) and tr.out_of_sight(30) == []  # 10 frames on its coasting box still follows it
+    tr.update(35, [])
+    (place,) = tr.out_of_sight(35)
+    assert place[0] == pytest.approx(x(35)) and place[1] == pytest.approx(200)
+    assert tr.tracks[0].predict(35)[0] == pytest.approx(x(30))  # its coasting box held after 10 frames
+    for key in (40, 45, 50):
+        tr.update(key, [])
+    assert tr.tracks == [] and len(tr.lost) == 1  # ended, still looked for where it was last known ...
+    (place,) = tr.out_of_sight(50)
+    assert place[0] == pytest.approx(x(20 + 30))  # ... and up to 30 frames along its way
+
+    still = Tracker(cfg, 1000, 500)  # a face standing still: looked for where it is anyway
+    for key in range(0, 25, 5):
+        still.update(key, [Detection(300, 200, 320, 224, 0.9)])
+    still.update(35, [])
+    assert still.out_of_sight(35) == []
+
+    leaving = Tracker(cfg, 1000, 500)  # walking out of the frame: not looked for outside it
+    for key in range(0, 25, 5):
+        leaving.update(key, [Detection(900 + 3 * key, 200, 920 + 3 * key, 224, 0.9)])
+    leaving.update(35, [])
+    assert leaving.out_of_sight(35) == []
+
+
+def test_a_look_ahead_keeps_only_what_can_be_the_face_looked_for():
+    """Around a guessed place the crop often takes in part of another face; a weak piece of it
+    must not be offered to the tracker, where it would pull that face's track off it."""
+    from footage.redaction.pipeline import found_ahead
+
+    place = (200, 200, 220, 224)
+    face = Detection(205, 198, 225, 222, 0.2)
+    tiny = Detection(208, 208, 214, 214, 0.5)
+    far = Detection(260, 200, 280, 224, 0.5)
+    piece = Detection(190, 190, 210, 214, 0.1)
+    other_face = Detection(170, 160, 205, 196, 0.8)
+    assert found_ahead([face, tiny, far], place, [], sure=0.3) == [face]
+    assert found_ahead([face, piece], place, [other_face], sure=0.3) == [face]
+    assert found_ahead([piece], place, [Detection(170, 160, 205, 196, 0.2)], sure=0.3) == [piece]
+
+
 class RecordingDetector:
     """Stands in for the model: records the input sizes it is given and finds nothing."""
 
@@ -230,6 +279,10 @@ def test_the_keyframe_schedule_wide_every_keyframe_sweep_every_sixth_closer_look
     surely = [Detection(100, 100, 130, 130, 0.9)]  # the wide pass found the track clearly: no closer look
     kd.closer(frame, surely, tracked=[(100, 100, 130, 130)])
     assert rec.sizes == []
+    # Places out-of-sight faces may have moved on to come after all the others, two at most.
+    ahead = [(700, 400, 720, 424), (800, 400, 820, 424), (900, 400, 920, 424)]
+    kd.closer(frame, [], tracked=[small] * 8, ahead=ahead)
+    assert len(rec.sizes) == 8 + 2 and kd.passes["ahead"] == 2
 
 
 def test_the_detector_loads_the_shipped_model_on_the_cpu():
