@@ -357,7 +357,7 @@ def merge(dets: list[Detection], iou_threshold: float = 0.3) -> list[Detection]:
 def dark_lut(y: np.ndarray, *, dark_below: float = 70.0) -> np.ndarray | None:
     """The gamma-lift table that brings a dark luma plane's faces into the detector's range, or
     None where the plane is bright enough as it is."""
-    mean = float(y.mean())
+    mean = cv2.mean(y)[0]  # numpy's mean converts every pixel to float first: 8x slower
     if mean >= dark_below:
         return None
     gamma = float(np.clip(np.log(110 / 255) / np.log(max(mean, 4) / 255), 0.3, 1.0))

@@ -28,6 +28,10 @@ Box = tuple[float, float, float, float]
 # for this many frames (a third of a second), then holds.
 TRUST_VELOCITY_FRAMES = 10
 
+# Faces are found again from frame to frame (`follow_patch`) at a scale where they are at most
+# about twice this tall, then placed at full resolution.
+FOLLOW_FULL_PX = 24
+
 
 @dataclass
 class Track:
@@ -263,6 +267,13 @@ def follow_patch(planes, box, *, min_score: float = 0.6, context: float = 1.0,
     refreshed as it goes, so slow changes of pose and size are followed. Stops at the first frame
     where the best match is weaker than `min_score`: there the face has left, was covered, or
     changed too much. Returns the boxes found, in order.
+
+    A face more than twice `FOLLOW_FULL_PX` tall is matched in windows shrunk by a whole factor,
+    so its template is at most about twice that tall: the cost of matching grows with the fourth
+    power of the face's size. Its place there is interpolated between the shrunk pixels (from
+    the scores beside the best one), and the next template is taken at full resolution at the
+    nearest whole pixel: placed only to the shrunk scale, the error would carry over from frame
+    to frame in the templates.
     """
     if len(planes) < 2:
         return []
@@ -271,33 +282,47 @@ def follow_patch(planes, box, *, min_score: float = 0.6, context: float = 1.0,
     bw, bh = x2 - x1, y2 - y1
     if bw < 4 or bh < 4:
         return []
-    tw, th = max(8, round(bw * context)), max(8, round(bh * context))
+    k = max(1, int(min(bw, bh) // FOLLOW_FULL_PX))
+    tw, th = max(8, round(bw * context / k)) * k, max(8, round(bh * context / k)) * k
     cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
 
-    def patch(plane, cx, cy):
-        X1, Y1 = round(cx - tw / 2), round(cy - th / 2)
-        if X1 < 0 or Y1 < 0 or X1 + tw > w or Y1 + th > h:
-            return None
-        return plane[Y1:Y1 + th, X1:X1 + tw]
+    def shrunk(area):
+        return area if k == 1 else cv2.resize(area, (area.shape[1] // k, area.shape[0] // k), interpolation=cv2.INTER_AREA)
 
-    template = patch(planes[0], cx, cy)
-    if template is None or float(template.std()) < 4:  # flat: nothing to follow
+    X1, Y1 = round(cx - tw / 2), round(cy - th / 2)
+    if X1 < 0 or Y1 < 0 or X1 + tw > w or Y1 + th > h:
+        return []
+    template = planes[0][Y1:Y1 + th, X1:X1 + tw]
+    if float(template.std()) < 4:  # flat: nothing to follow
         return []
     found: list[Box] = []
-    mx, my = max(6, round(tw * search)), max(6, round(th * search))
+    mx, my = max(6, round(tw * search / k)) * k, max(6, round(th * search / k)) * k
     for plane in planes[1:]:
         X1, Y1 = max(0, round(cx - tw / 2) - mx), max(0, round(cy - th / 2) - my)
         X2, Y2 = min(w, round(cx + tw / 2) + mx), min(h, round(cy + th / 2) + my)
-        window = plane[Y1:Y2, X1:X2]
-        if window.shape[0] < th or window.shape[1] < tw:
+        X2, Y2 = X2 - (X2 - X1) % k, Y2 - (Y2 - Y1) % k
+        if Y2 - Y1 < th or X2 - X1 < tw:
             break
-        scores = cv2.matchTemplate(window, template, cv2.TM_CCOEFF_NORMED)
+        scores = cv2.matchTemplate(shrunk(plane[Y1:Y2, X1:X2]), shrunk(template), cv2.TM_CCOEFF_NORMED)
         _, best, _, (bx, by) = cv2.minMaxLoc(scores)
         if best < min_score:
             break
-        cx, cy = X1 + bx + tw / 2, Y1 + by + th / 2
+        tx, ty = float(X1 + bx * k), float(Y1 + by * k)
+        if k > 1:
+            tx += _peak_offset(scores[by, bx - 1:bx + 2]) * k
+            ty += _peak_offset(scores[by - 1:by + 2, bx]) * k
+        cx, cy = tx + tw / 2, ty + th / 2
         found.append((cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2))
-        template = patch(plane, cx, cy)
-        if template is None:
-            break
+        tx, ty = min(max(0, round(tx)), w - tw), min(max(0, round(ty)), h - th)
+        template = plane[ty:ty + th, tx:tx + tw]
     return found
+
+
+def _peak_offset(scores) -> float:
+    """Where a peak lies between samples, from the best score and its two neighbours (a
+    parabola through them): -0.5 to 0.5; 0 at the edge of the scores."""
+    if len(scores) != 3:
+        return 0.0
+    left, mid, right = (float(v) for v in scores)
+    curve = left - 2 * mid + right
+    return 0.0 if curve >= 0 else max(-0.5, min(0.5, 0.5 * (left - right) / curve))

@@ -1,6 +1,7 @@
 """Fast unit tests of hiding, manual regions, tracking and the detector's model loading."""
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -113,6 +114,24 @@ def test_follow_patch_follows_a_moving_picture_and_stops_where_it_is_gone():
     for i, box in enumerate(found, start=1):
         assert box[0] == pytest.approx(95 + 4 * i, abs=1) and box[1] == pytest.approx(65 + 3 * i, abs=1)
 
+
+
+def test_follow_patch_follows_a_large_face_at_a_reduced_scale_to_within_a_few_pixels():
+    # A 150 px face is matched in windows shrunk 4x; its boxes may be off by that much, which
+    # the padding of a hidden box this size covers many times over.
+    rng = np.random.default_rng(2)
+    texture = cv2.resize(rng.integers(0, 256, (30, 30), dtype=np.uint8), (150, 150), interpolation=cv2.INTER_CUBIC)
+    frames = []
+    for i in range(8):
+        plane = np.full((480, 640), 128, np.uint8)
+        if i < 7:
+            plane[100 + 5 * i:250 + 5 * i, 150 + 7 * i:300 + 7 * i] = texture
+        frames.append(plane)
+    found = follow_patch(frames, (150, 100, 300, 250))
+    assert len(found) == 6  # frames 1-6; in frame 7 the face is gone
+    for i, box in enumerate(found, start=1):
+        assert box[0] == pytest.approx(150 + 7 * i, abs=4) and box[1] == pytest.approx(100 + 5 * i, abs=4)
+        assert box[2] - box[0] == pytest.approx(150) and box[3] - box[1] == pytest.approx(150)
 
 def textured_patch_frames(seed):
     """frame_at(x): a 320x240 I420 frame, flat grey but for a 30 px random texture at (x, 100)."""
