@@ -309,8 +309,8 @@ def follow_patch(planes, box, *, min_score: float = 0.6, context: float = 1.0,
             break
         tx, ty = float(X1 + bx * k), float(Y1 + by * k)
         if k > 1:
-            tx += _peak_offset(scores[by, bx - 1:bx + 2]) * k
-            ty += _peak_offset(scores[by - 1:by + 2, bx]) * k
+            tx += _peak_offset(scores[by], bx) * k
+            ty += _peak_offset(scores[:, bx], by) * k
         cx, cy = tx + tw / 2, ty + th / 2
         found.append((cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2))
         tx, ty = min(max(0, round(tx)), w - tw), min(max(0, round(ty)), h - th)
@@ -318,11 +318,11 @@ def follow_patch(planes, box, *, min_score: float = 0.6, context: float = 1.0,
     return found
 
 
-def _peak_offset(scores) -> float:
-    """Where a peak lies between samples, from the best score and its two neighbours (a
-    parabola through them): -0.5 to 0.5; 0 at the edge of the scores."""
-    if len(scores) != 3:
+def _peak_offset(scores: np.ndarray, best: int) -> float:
+    """How far the peak of a row of scores lies from its best sample `best`, from that score and
+    its two neighbours (a parabola through them): -0.5 to 0.5; 0 at either end of the row."""
+    if not 0 < best < len(scores) - 1:
         return 0.0
-    left, mid, right = (float(v) for v in scores)
+    left, mid, right = (float(v) for v in scores[best - 1:best + 2])
     curve = left - 2 * mid + right
     return 0.0 if curve >= 0 else max(-0.5, min(0.5, 0.5 * (left - right) / curve))
