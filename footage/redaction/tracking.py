@@ -28,8 +28,8 @@ Box = tuple[float, float, float, float]
 # for this many frames (a third of a second), then holds.
 TRUST_VELOCITY_FRAMES = 10
 
-# Faces are found again from frame to frame (`follow_patch`) at a scale where they are at most
-# about twice this tall, then placed at full resolution.
+# Faces are found again from frame to frame (`follow_patch`) at a scale where their box's shorter
+# side is under twice this, then placed between that scale's pixels.
 FOLLOW_FULL_PX = 24
 
 
@@ -268,9 +268,9 @@ def follow_patch(planes, box, *, min_score: float = 0.6, context: float = 1.0,
     where the best match is weaker than `min_score`: there the face has left, was covered, or
     changed too much. Returns the boxes found, in order.
 
-    A face more than twice `FOLLOW_FULL_PX` tall is matched in windows shrunk by a whole factor,
-    so its template is at most about twice that tall: the cost of matching grows with the fourth
-    power of the face's size. Its place there is interpolated between the shrunk pixels (from
+    A face at least twice `FOLLOW_FULL_PX` wide and tall is matched in windows shrunk by a whole
+    factor, so its template's shorter side is under twice that: the cost of matching grows with
+    the fourth power of the face's size. Its place there is interpolated between the shrunk pixels (from
     the scores beside the best one), and the next template is taken at full resolution at the
     nearest whole pixel: placed only to the shrunk scale, the error would carry over from frame
     to frame in the templates.
