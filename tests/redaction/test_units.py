@@ -5,7 +5,7 @@ import cv2
 import numpy as np
 import pytest
 
-from footage.redaction.detector import Bfloat16Shapes, FaceDetector, model_path, nms
+from footage.redaction.detector import _OUTPUTS, Bfloat16Shapes, FaceDetector, _load_model_bytes, model_path, nms
 from footage.redaction.hiding import blur_sigma_for, hide, pad_box, planes
 from footage.redaction.regions import ManualRegion
 from footage.redaction.tracking import Tracker, TrackerConfig, follow_patch
@@ -313,6 +313,26 @@ def test_the_detector_loads_the_shipped_model_on_the_cpu():
     assert d.session.get_providers() == ["CPUExecutionProvider"]
     assert len(d.model_sha256) == 64
     assert d.detect(np.zeros((96, 128, 3), np.uint8)) == []
+
+
+def test_the_unread_landmarks_head_is_dropped_and_the_outputs_read_are_unchanged(media_dir):
+    import onnx
+    import onnxruntime as ort
+
+    loaded = _load_model_bytes(model_path())
+    graph = onnx.load_from_string(loaded).graph
+    assert [o.name for o in graph.output] == _OUTPUTS == ["537", "538", "539"]
+    assert not any("lm_conv" in name for node in graph.node for name in node.input)
+    assert not any("lm_conv" in init.name for init in graph.initializer)
+    whole = _load_model_bytes(model_path(), outputs=_OUTPUTS + ["540"])  # with the landmarks head
+    blob = _face_photo(media_dir, 96, 128).transpose(2, 0, 1)[None].astype(np.float32)
+    read, reference = (
+        ort.InferenceSession(m, providers=["CPUExecutionProvider"]).run(_OUTPUTS, {"input.1": blob})
+        for m in (loaded, whole)
+    )
+    assert read[0].max() > 0.5  # the face is found
+    for a, b in zip(read, reference):
+        assert np.array_equal(a, b)
 
 
 def _face_photo(media_dir, height, width):
