@@ -1,6 +1,6 @@
 """Benchmark of the face-redaction pipeline on a generated 1080p30 body-cam-like clip.
 
-    .venv/bin/python bench/redact.py [--seconds 60] [--mode blur] [--max-height 720] [--preset ultrafast] [--warm]
+    .venv/bin/python bench/redact.py [--seconds 60] [--mode blur] [--max-height 720] [--preset ultrafast] [--warm] [--rounds 3]
 
 Makes (or reuses, under ~/.cache/portal-bench/) a clip with shared/media/make_clip.py, redacts it
 with `python -m footage.redaction`, scores it from the pixels with shared/media/score.py and prints
@@ -9,6 +9,10 @@ against the issue's reference transcode (veryfast, 1.3x real time on the machine
 set on), timed just before and just after the run so the host's drift can be taken out. With
 `--warm`, also the speed of a render worker's later jobs, whose detector is already loaded and
 compiled (the command above loads and compiles it every time: about 1 s and 3 core-s).
+
+This host's speed swings by up to 30% within minutes (the same run has taken 58 and 85 core-s), so
+one run says little: `--rounds N` times the redaction N times, each between two reference
+transcodes, and prints every round's figure on the issue's machine's scale and their median.
 """
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -186,6 +191,26 @@ def score_clip(src: Path, out: Path, gt_path: Path) -> dict:
         check=True, capture_output=True, text=True).stdout)
 
 
+def print_rounds(rounds: list[dict], t_reference: list[float], duration: float) -> None:
+    """Each round's speed, and on the issue's machine's scale (against the reference transcodes
+    just before and after it), with the median of each."""
+    def line(name: str, walls: list[float]) -> None:
+        speeds = [duration / w for w in walls]
+        text = f"  {len(walls)} rounds, {name}: " + ", ".join(f"{v:.2f}x" for v in speeds)
+        text += f" (median {statistics.median(speeds):.2f}x)"
+        if len(t_reference) == len(walls) + 1:
+            # The reference's speed around round i: the mean of the transcodes before and after it.
+            scaled = [duration / w * 1.3 / ((duration / t_reference[i] + duration / t_reference[i + 1]) / 2)
+                      for i, w in enumerate(walls)]
+            text += "; on the issue's machine " + ", ".join(f"{v:.2f}x" for v in scaled)
+            text += f" (median {statistics.median(scaled):.2f}x)"
+        print(text)
+
+    line("command", [r["wall"] for r in rounds])
+    if rounds[0]["warm"]:
+        line("warm worker", [r["warm"]["wall"] for r in rounds])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=60)
@@ -194,6 +219,8 @@ def main() -> int:
     ap.add_argument("--warm", action="store_true",
                     help="also time the redaction as a render worker's later jobs run (model loaded and compiled)")
     ap.add_argument("--keep", help="copy the release copy and its regions log into this folder")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="time the redaction this many times, each between two reference transcodes (the median is printed)")
     a = ap.parse_args()
     if not (MEDIA / "make_clip.py").exists():
         sys.exit(f"shared media not found at {MEDIA} (set PORTAL_SHARED_DIR)")
@@ -211,11 +238,14 @@ def main() -> int:
                      "-preset", "veryfast", "-c:a", "aac", str(Path(tmp) / "reference.mp4")]
         t_reference = [] if a.skip_baselines else [timed(reference, "reference")]
         cmd = redaction_command(src, out, log_path, a)
-        t_redact = timed(cmd, "redaction", cwd=ROOT)
-        cpu_redact = CPU["redaction"]
-        warm = warm_run(src, Path(tmp), a) if a.warm else None
-        if not a.skip_baselines:
-            t_reference.append(timed(reference, "reference"))
+        rounds = []  # one per round: the command's wall and CPU seconds, and the warm worker's run
+        for _ in range(max(1, a.rounds)):
+            wall = timed(cmd, "redaction", cwd=ROOT)
+            rounds.append({"wall": wall, "cpu": CPU["redaction"], "steal": STEAL.get("redaction"),
+                           "warm": warm_run(src, Path(tmp), a) if a.warm else None})
+            if not a.skip_baselines:
+                t_reference.append(timed(reference, "reference"))
+        t_redact, cpu_redact, warm = rounds[0]["wall"], rounds[0]["cpu"], rounds[0]["warm"]
         log = json.load(open(log_path))
         score = score_clip(src, out, gt_path)
         if a.keep:
@@ -246,11 +276,11 @@ def main() -> int:
           f" load average before the run {LOAD[0]:.1f}, cores {os.cpu_count()}")
     print(f"  CPU: {cpu_redact / duration:.2f} core-seconds per second of video"
           f" (at most 2.00 is needed for 1x on 2 idle cores, given full overlap)")
-    if STEAL:
+    if rounds[0]["steal"] is not None:
         print(f"  CPU time taken by the hypervisor for other guests during the run (steal):"
-              f" {STEAL['redaction'] * 100:.1f}%")
+              f" {rounds[0]['steal'] * 100:.1f}%")
     if t_reference:
-        before, after = (duration / t for t in t_reference)
+        before, after = (duration / t for t in t_reference[:2])
         print(f"  reference veryfast 1080p-to-720p transcode: {before:.2f}x real time before the run, {after:.2f}x after;"
               f" on the issue's machine, where it ran at 1.30x, this run would take about"
               f" {duration / t_redact * 1.3 / ((before + after) / 2):.2f}x real time")
@@ -260,6 +290,8 @@ def main() -> int:
         if t_reference:
             line += f"; on the issue's machine about {duration / warm['wall'] * 1.3 / ((before + after) / 2):.2f}x"
         print(line)
+    if len(rounds) > 1:
+        print_rounds(rounds, t_reference, duration)
     if t_decode:
         print(f"  ffmpeg decode alone: {duration / t_decode:.2f}x real time; redaction takes {t_redact / t_decode:.2f}x as long")
         cpu_plain = CPU["plain"]
