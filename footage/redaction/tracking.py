@@ -313,6 +313,10 @@ def follow_patch(planes, box, *, min_score: float = 0.6, context: float = 1.0,
             ty += _peak_offset(scores[:, bx], by) * k
         cx, cy = tx + tw / 2, ty + th / 2
         found.append((cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2))
+        # A face leaving the frame is followed on with its template moved inside: the next box
+        # is then placed up to that distance inward, still over the face's visible part (with
+        # the callers' context of 1 the template is the box's size, so no more of the box was
+        # outside the frame than that distance).
         tx, ty = min(max(0, round(tx)), w - tw), min(max(0, round(ty)), h - th)
         template = plane[ty:ty + th, tx:tx + tw]
     return found
