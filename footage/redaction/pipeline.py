@@ -35,7 +35,7 @@ from .hiding import BLUR_SIGMA_SHARE, MODES, hide, pad_box, planes
 from .regions import ManualRegion, TrackMark, frame_ranges, iou, spared_boxes
 from .tracking import Tracker, TrackerConfig, follow_patch
 
-PIPELINE_VERSION = "footage.redaction 1.9"
+PIPELINE_VERSION = "footage.redaction 1.10"
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ class RedactionSettings:
     sweep_every: int = 6
     sweep_width: int = 1280
     refine_below_px: float = 120.0  # tracked faces (and candidates) smaller than this get a closer look
+    refine_min_px: float = 6.0  # ... and at least this wide and tall (working pixels)
     refine_face_px: float = 64.0  # ... enlarged so the face is about this tall
     refine_context: float = 2.5  # crop side as a multiple of the face box
     refine_motion_px: float = 28.0  # ... and at least this much room around it (at 1280 wide)
@@ -60,6 +61,8 @@ class RedactionSettings:
     # shadows and patterns for these places: with 3, a grey face on a busy background was left
     # a candidate for seconds on some clips.
     refine_candidates: int = 5
+    # ... of which this many keep their places when tracked and lost faces would take them all.
+    refine_candidates_kept: int = 2
     # Places out-of-sight tracks would have moved on to (`Tracker.out_of_sight`), looked at per
     # keyframe after all the others.
     refine_ahead: int = 2
@@ -250,15 +253,16 @@ class KeyframeDetector:
         # Tracked faces first, smallest first; then lost faces not found again; then the
         # likeliest few candidates.
         look = sorted(
-            (b for b in tracked if 2 < b[3] - b[1] < cfg.refine_below_px and not self._found_surely(b, dets)),
+            (b for b in tracked if self._worth_a_look(b) and not self._found_surely(b, dets)),
             key=lambda b: b[3] - b[1],
         )
         look += [
             b for b in lost
-            if 2 < b[3] - b[1] < cfg.refine_below_px and not any(iou(tuple(b), tuple(t)) > 0.1 for t in tracked)
+            if self._worth_a_look(b) and not any(iou(tuple(b), tuple(t)) > 0.1 for t in tracked)
         ]
-        look += [b for b in candidates if 2 < b[3] - b[1] < cfg.refine_below_px][: cfg.refine_candidates]
-        look = look[: cfg.refine_max]
+        weak = [b for b in candidates if self._worth_a_look(b)][: cfg.refine_candidates]
+        kept = min(len(weak), max(cfg.refine_max - len(look), cfg.refine_candidates_kept))
+        look = look[: cfg.refine_max - kept] + weak[:kept]
         full = sharp = None
 
         def refine(box) -> list[Detection]:
@@ -275,10 +279,17 @@ class KeyframeDetector:
 
         for box in look:
             dets += refine(box)
-        for box in [b for b in ahead if 2 < b[3] - b[1] < cfg.refine_below_px][: cfg.refine_ahead]:
+        for box in [b for b in ahead if self._worth_a_look(b)][: cfg.refine_ahead]:
             dets += found_ahead(refine(box), box, dets, sure=cfg.tracker.new_track_score)
             self.passes["ahead"] += 1
         return merge(dets)
+
+    def _worth_a_look(self, box) -> bool:
+        """Small enough to need a closer look, and big enough to be a face at all: a box narrower
+        or shorter than `refine_min_px` is a speck the detector scored or a coasting box that
+        shrank to nothing, and such boxes, smallest first, took every place on some keyframes."""
+        cfg = self.settings
+        return min(box[2] - box[0], box[3] - box[1]) >= cfg.refine_min_px and box[3] - box[1] < cfg.refine_below_px
 
     def _found_surely(self, box, dets: list[Detection]) -> bool:
         cfg = self.settings

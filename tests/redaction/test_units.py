@@ -305,6 +305,21 @@ def test_the_keyframe_schedule_wide_every_keyframe_sweep_every_sixth_closer_look
     ahead = [(700, 400, 720, 424), (800, 400, 820, 424), (900, 400, 920, 424)]
     kd.closer(frame, [], tracked=[small] * 8, ahead=ahead)
     assert len(rec.sizes) == 8 + 2 and kd.passes["ahead"] == 2
+    # Weak sightings keep two of the eight places where tracked faces would take them all: a hard
+    # face seen weakly once was otherwise never looked at again.
+    rec.sizes.clear()
+    kd.closer(frame, [], tracked=[small], candidates=candidates[:1])
+    track_crop, candidate_crop = rec.sizes  # of other sizes, so told apart below
+    assert track_crop != candidate_crop
+    rec.sizes.clear()
+    kd.closer(frame, [], tracked=[small] * 8, candidates=candidates)
+    assert rec.sizes == [track_crop] * 6 + [candidate_crop] * 2
+    # Specks are no faces: a box under 6 px either way (a coasting box that shrank to nothing, or
+    # inside out) gets no closer look and leaves its place to the next.
+    rec.sizes.clear()
+    specks = [(50, 50, 52, 58), (60, 60, 90, 64), (200, 200, 190, 230)]
+    kd.closer(frame, [], tracked=specks + [small], lost=specks, candidates=specks, ahead=specks)
+    assert len(rec.sizes) == 1
 
 
 def test_the_detector_loads_the_shipped_model_on_the_cpu():
