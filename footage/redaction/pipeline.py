@@ -251,7 +251,8 @@ class KeyframeDetector:
         cfg = self.settings
         dets = list(dets)
         # Tracked faces first, smallest first; then lost faces not found again; then the
-        # likeliest few candidates.
+        # likeliest few candidates, at least `refine_candidates_kept` of them however many faces
+        # are tracked.
         look = sorted(
             (b for b in tracked if self._worth_a_look(b) and not self._found_surely(b, dets)),
             key=lambda b: b[3] - b[1],
