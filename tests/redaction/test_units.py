@@ -458,6 +458,19 @@ def test_nms_keeps_a_small_face_inside_a_large_ones_box():
     assert sorted(nms(boxes, np.array([0.9, 0.6, 0.5]), 0.3)) == [0, 2]
 
 
+def test_merging_the_passes_hides_the_whole_face_a_tighter_stronger_box_was_kept_over():
+    """A closer look often scores a tight box over a face's middle above the wide pass's box of
+    the whole face; the box kept must cover both, or the face's edges stay visible."""
+    from footage.redaction.detector import merge_covering
+
+    whole_face = Detection(313, 243, 380, 336, 0.75)
+    middle = Detection(336, 249, 380, 312, 0.89)
+    faint = Detection(320, 240, 395, 345, 0.3)  # under half the kept score: a guess, not grown over
+    elsewhere = Detection(600, 100, 640, 150, 0.8)
+    merged = merge_covering([whole_face, middle, faint, elsewhere])
+    assert merged == [Detection(313, 243, 380, 336, 0.89), elsewhere]
+
+
 def test_the_sweep_finds_a_face_as_tall_as_the_frame(media_dir):
     """On sweep keyframes the sweep runs instead of the wide pass, so it must find close faces too."""
     import cv2
