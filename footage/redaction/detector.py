@@ -158,9 +158,10 @@ class FaceDetector:
         self.bfloat16 = Bfloat16Shapes(model, threads) if fast and Bfloat16Shapes.available() else None
 
     def expect_shapes(self, shapes) -> threading.Thread | None:
-        """Input sizes (height, width) the caller will use often, likeliest first: where the
+        """Input sizes (height, width) the next video will use often, likeliest first: where the
         fast runtime is used, they are compiled now, on a thread of their own (returned),
-        instead of after `COMPILE_AFTER_PIXELS`."""
+        instead of after `COMPILE_AFTER_PIXELS`. Called at the start of each video: from then on
+        the video's faces are found as a fresh detector would find them (see `Bfloat16Shapes`)."""
         if self.bfloat16 is None:
             return None
         return self.bfloat16.expect([(1, 3, -(-h // 32) * 32, -(-w // 32) * 32) for h, w in shapes])
@@ -245,6 +246,13 @@ class Bfloat16Shapes:
     few keyframes, the common crop sizes after some seconds; the odd crop shape at a frame edge
     stays on onnxruntime. Shapes the caller says it will use often (`expect`) are compiled at
     once, on a thread of their own.
+
+    Each `expect` starts a new video. Which shapes run in bfloat16 then depends only on what that
+    video expects and has used, never on the videos before it: compiled models are kept, but a
+    shape is run on one only where a fresh process would. Before, odd crop shapes compiled in a
+    render worker's earlier jobs changed what its later ones found: of five generated clips
+    rendered in turn by one detector, the fourth and fifth differed from a fresh process's
+    renders, and a release re-rendered on another worker could differ from the one reviewed.
     """
 
     COMPILE_AFTER_PIXELS = 2_000_000
@@ -259,6 +267,7 @@ class Bfloat16Shapes:
         self._compiled: dict[tuple[int, ...], tuple] = {}
         self._compiling: dict[tuple[int, ...], threading.Lock] = {}  # one per shape: compiled once
         self._expected: set[tuple[int, ...]] = set()
+        self._video = 0  # counts `expect` calls; each thread's requests belong to one video
         self._lock = threading.Lock()
         self._local = threading.local()
 
@@ -281,7 +290,9 @@ class Bfloat16Shapes:
         """
         shapes = [tuple(s) for s in shapes]
         with self._lock:
-            self._expected.update(shapes)
+            self._video += 1
+            self._expected = set(shapes)
+            self._pixels.clear()
         # Not a daemon: OpenVINO aborts the process if it exits while a compile is running.
         thread = threading.Thread(target=self._compile_ahead, args=(shapes,), name="detector-compile")
         thread.start()
@@ -304,8 +315,9 @@ class Bfloat16Shapes:
         None while that shape is not compiled yet."""
         shape = (1, 3, height, width)
         requests = getattr(self._local, "requests", None)
-        if requests is None:
+        if requests is None or self._local.video != self._video:
             requests = self._local.requests = {}
+            self._local.video = self._video
         if shape not in requests:
             compiled = self._compiled_for(shape, pixels=shape[2] * shape[3])
             if compiled is None:
@@ -327,11 +339,11 @@ class Bfloat16Shapes:
         pixels (counting `pixels` more); None if not, or if not `wait`ing while another thread
         compiles it."""
         with self._lock:
-            if shape in self._compiled:
-                return self._compiled[shape]
             self._pixels[shape] += pixels
             if shape not in self._expected and self._pixels[shape] < self.COMPILE_AFTER_PIXELS:
                 return None
+            if shape in self._compiled:
+                return self._compiled[shape]
             compiling = self._compiling.setdefault(shape, threading.Lock())
         import openvino as ov
         from openvino.preprocess import PrePostProcessor

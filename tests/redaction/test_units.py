@@ -399,6 +399,26 @@ def test_a_shape_moves_to_bfloat16_once_it_has_carried_enough_pixels(media_dir, 
 
 
 @needs_bfloat16
+def test_each_video_runs_its_shapes_as_a_fresh_detector_would_whatever_ran_before(media_dir, monkeypatch):
+    """A render worker keeps its detector from job to job; what a video's faces are found with
+    (float32 or bfloat16, shape by shape) must not depend on the jobs before it."""
+    monkeypatch.setattr(Bfloat16Shapes, "COMPILE_AFTER_PIXELS", 3 * 320 * 256)
+    image = _face_photo(media_dir, 256, 320)
+
+    def video(d):
+        d.expect_shapes([]).join(timeout=60)  # the pipeline says so at the start of each video
+        return [d.detect(image) for _ in range(4)]
+
+    fresh = video(FaceDetector())
+    assert fresh[0] == fresh[1] != fresh[3]  # float32 until the shape has carried enough, then bfloat16
+    d = FaceDetector()
+    assert video(d) == fresh
+    assert d.bfloat16.compiled_shapes == [(1, 3, 256, 320)]
+    assert video(d) == fresh  # the compiled shape waits for this video to have carried as much
+    assert d.bfloat16.compiled_shapes == [(1, 3, 256, 320)]
+
+
+@needs_bfloat16
 def test_shapes_the_caller_expects_are_compiled_ahead_on_their_own_thread(media_dir):
     d = FaceDetector()
     compiling = d.expect_shapes([(250, 300), (160, 160)])  # padded to multiples of 32, as the model is run
