@@ -231,21 +231,20 @@ def test_a_face_out_of_sight_is_looked_for_further_along_its_way():
     still.update(35, [])
     assert still.out_of_sight(35) == []
 
-    # Coming closer (growing 2 px a frame) or going away (shrinking): looked for at the size it
-    # was last seen, its centre carried on; carrying the sides' velocities on for 30 frames made
-    # the place 3 times its size, or turned it inside out.
-    for grow in (2, -2):
+    # Coming closer (growing 1 px a frame) or going away (shrinking as fast): looked for at the
+    # size it was last seen, its centre carried on. Carrying the sides' velocities on for 30
+    # frames made the place half as large again (90 px), or turned it inside out (-10 px).
+    for grow in (1, -1):
         sized = Tracker(cfg, 1000, 500)
         for key in range(0, 25, 5):
             g = grow * key / 2
-            sized.update(key, [Detection(x(key) - g, 200 - g, x(key) + 20 + g, 224 + g, 0.9)])
+            sized.update(key, [Detection(x(key) - g, 200 - g, x(key) + 40 + g, 248 + g, 0.9)])
         for key in (30, 35, 40, 45, 50):
             sized.update(key, [])
         (place,) = sized.out_of_sight(50)
-        last = sized.lost[0].box
-        assert place[2] - place[0] == pytest.approx(last[2] - last[0])
-        assert place[3] - place[1] == pytest.approx(last[3] - last[1])
-        assert (place[0] + place[2]) / 2 == pytest.approx(x(50) + 10, abs=0.5)
+        assert place[2] - place[0] == pytest.approx(40 + 20 * grow)  # as at its last detection (frame 20)
+        assert place[3] - place[1] == pytest.approx(48 + 20 * grow)
+        assert (place[0] + place[2]) / 2 == pytest.approx(x(50) + 20)
 
     leaving = Tracker(cfg, 1000, 500)  # walking out of the frame: not looked for outside it
     for key in range(0, 25, 5):
