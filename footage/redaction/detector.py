@@ -253,6 +253,9 @@ class Bfloat16Shapes:
     render worker's earlier jobs changed what its later ones found: of five generated clips
     rendered in turn by one detector, the fourth and fifth differed from a fresh process's
     renders, and a release re-rendered on another worker could differ from the one reviewed.
+    This holds for one video at a time, as a worker process renders them: two videos rendered at
+    once by one detector still find faces correctly, but the later `expect` restarts the count
+    for both, so either may then differ from a fresh process's render.
     """
 
     COMPILE_AFTER_PIXELS = 2_000_000
