@@ -1,5 +1,7 @@
-"""Demo releases for `make run`: footage of published demo cases, redacted, reviewed by one
-officer, approved by a second (`release2`) and published, all through the real workflow.
+"""Demo releases for `make run`, all through the real workflow: footage of the first published
+demo cases redacted, reviewed by one officer, approved by a second (`release2`) and published;
+and the next case's footage redacted and left in review, so a newcomer can try the review page,
+the two-person rule and the overdue lists (its incident is months old, past its deadline).
 Idempotent: a case whose footage already has a release is driven on from where it stands."""
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from .rendering import run_render_job
 from .signing import SigningKeyError, generate_key_file, private_key_from_setting
 from .workflow import apply_release_transition, request_release
 
-DEMO_CASES = 2
+DEMO_CASES = 2  # published
+IN_REVIEW_CASES = 1  # the next ones, left in review
 SECOND_OFFICER = "release2"
 
 
@@ -87,9 +90,9 @@ def load(users, stdout=None) -> None:
     _ensure_demo_signing_key(stdout)
     supervisor, officer = users[Role.SUPERVISOR], users[Role.RELEASE_OFFICER]
     approver = second_release_officer()
-    published = 0
+    published = in_review = 0
     incidents = Incident.objects.filter(published_at__isnull=False, police_report_number__startswith="DEMO-").order_by("pk")
-    for incident in incidents[:DEMO_CASES]:
+    for n, incident in enumerate(incidents[:DEMO_CASES + IN_REVIEW_CASES]):
         item = _demo_footage(incident, supervisor)
         if not item.sha256:
             continue
@@ -98,6 +101,9 @@ def load(users, stdout=None) -> None:
             release = request_release(item, actor=supervisor, reason="Demo: public interest in the incident.")
         if release.state in (ReleaseState.REQUESTED, ReleaseState.REDACTING):
             release = _rendered(release)
+        if n >= DEMO_CASES:
+            in_review += release.state == ReleaseState.IN_REVIEW
+            continue
         if release.state == ReleaseState.IN_REVIEW:
             for i, finding in enumerate(release.check_findings):
                 if not finding.get("cleared_by_id"):
@@ -108,4 +114,7 @@ def load(users, stdout=None) -> None:
         release.refresh_from_db()
         published += release.state == ReleaseState.PUBLISHED
     if stdout is not None:
-        stdout.write(f"Releases: {published} demo release(s) published; second release officer '{SECOND_OFFICER}'.")
+        stdout.write(
+            f"Releases: {published} demo release(s) published, {in_review} waiting for review; "
+            f"second release officer '{SECOND_OFFICER}'."
+        )

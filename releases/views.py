@@ -24,6 +24,7 @@ from . import access, review, workflow
 from .errors import ReleaseError, ReleaseForbidden
 from .models import RedactionChange, RedactionMode, RedactionReason, ReleaseState, RenderJob, WithholdGround
 from .review_data import review_payload
+from .selectors import overdue_releases
 
 MAX_JSON_BODY = 256 * 1024
 
@@ -67,12 +68,15 @@ def release_list(request: HttpRequest) -> HttpResponse:
     state = request.GET.get("state", "")
     if state in ReleaseState.values:
         releases = releases.filter(state=state)
-    return render(request, "releases/list.html", {"releases": releases[:200], "states": ReleaseState.choices, "state": state})
+    shown = list(releases[:200])
+    overdue = set(overdue_releases().filter(pk__in=[r.pk for r in shown]).values_list("pk", flat=True))
+    return render(request, "releases/list.html", {"releases": shown, "overdue": overdue, "states": ReleaseState.choices, "state": state})
 
 
 def _detail_context(request, release, **extra) -> dict:
     return {
         "release": release,
+        "overdue": overdue_releases().filter(pk=release.pk).exists(),
         "actions": workflow.available_actions(release, request.user),
         "grounds": WithholdGround.choices,
         "changes": release.changes.select_related("created_by", "confirmed_by", "withdrawn_by"),

@@ -38,3 +38,19 @@ def test_supervisors_and_officers_see_overdue_releases_at_home(client, in_review
     assert "Releases in review" in page and "Overdue releases" in page
     client.force_login(people.reporter)
     assert "Overdue releases" not in client.get("/staff/").content.decode()
+
+
+def test_the_release_list_and_page_say_when_a_release_is_overdue(client, in_review, people):
+    client.force_login(people.officer)
+    due = timezone.localtime(in_review.due_at).strftime("%Y-%m-%d")
+    for url in ("/staff/releases/", f"/staff/releases/{in_review.pk}/"):
+        page = client.get(url).content.decode()
+        assert due in page and "Overdue since" not in page, url
+    past = timezone.now() - timedelta(days=3)
+    Release.objects.filter(pk=in_review.pk).update(due_at=past)
+    due = timezone.localtime(past).strftime("%Y-%m-%d")
+    for url in ("/staff/releases/", f"/staff/releases/{in_review.pk}/"):
+        assert f"Overdue since {due}" in client.get(url).content.decode(), url
+    apply_release_transition(in_review, "withhold", actor=people.officer, ground="ongoing_investigation")
+    for url in ("/staff/releases/", f"/staff/releases/{in_review.pk}/"):
+        assert "Overdue since" not in client.get(url).content.decode(), url
