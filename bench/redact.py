@@ -254,10 +254,11 @@ def main() -> int:
             shutil.copy(log_path, Path(a.keep) / "regions.json")
         t_decode = t_transcode = None
         if not a.skip_baselines:
+            # The plain transcode uses the release encoder's settings (RedactionSettings: preset, qp 25).
             t_decode = timed(["ffmpeg", "-v", "error", "-i", str(src), "-f", "null", "-"])
             w, h = log["output"]["width"], log["output"]["height"]
             t_transcode = timed(["ffmpeg", "-v", "error", "-y", "-i", str(src), "-vf", f"scale={w}:{h}:flags=area",
-                                 "-c:v", "libx264", "-preset", a.preset, "-crf", "23", "-pix_fmt", "yuv420p",
+                                 "-c:v", "libx264", "-preset", a.preset, "-qp", "25", "-pix_fmt", "yuv420p",
                                  "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", str(Path(tmp) / "plain.mp4")],
                                 key="plain")
     area, false_per_frame = over_redaction(log, gt)

@@ -143,7 +143,7 @@ def encoder_command(
     mute_ranges=(),
     bleep_ranges=(),
     preset: str = "ultrafast",
-    crf: int = 23,
+    qp: int = 25,
     threads: int = 0,
 ) -> list[str]:
     """Release encoder: raw I420 frames on stdin, audio from the source; H.264/AAC MP4, faststart,
@@ -165,7 +165,7 @@ def encoder_command(
             cmd += ["-map", "1:a:0"]
         cmd += ["-c:a", "aac", "-b:a", "128k"]
     cmd += [
-        "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
+        "-c:v", "libx264", "-preset", preset, "-qp", str(qp),
         "-pix_fmt", "yuv420p", "-profile:v", "high",
         "-threads", str(threads),
         # x264 writes its version and settings into an SEI unit; drop every SEI.
