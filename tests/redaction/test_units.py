@@ -1,15 +1,23 @@
 """Fast unit tests of hiding, manual regions, tracking and the detector's model loading."""
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
 
 from footage.redaction.detector import _OUTPUTS, Bfloat16Shapes, FaceDetector, _load_model_bytes, model_path, nms
+from footage.redaction.onnx_graph import ModelFileError
 from footage.redaction.hiding import blur_sigma_for, hide, pad_box, planes
 from footage.redaction.regions import ManualRegion
 from footage.redaction.tracking import Tracker, TrackerConfig, follow_patch
 from footage.redaction.detector import Detection
+
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def textured_frame(w=320, h=240):
@@ -343,6 +351,69 @@ def test_the_detector_loads_the_shipped_model_on_the_cpu():
     assert d.session.get_providers() == ["CPUExecutionProvider"]
     assert len(d.model_sha256) == 64
     assert d.detect(np.zeros((96, 128, 3), np.uint8)) == []
+
+
+def _runnable_model_with_the_onnx_package(path, outputs):
+    """The same edits as `onnx_graph.runnable_model`, made with the `onnx` package (the way the
+    detector made them before), as the reference it must match byte for byte."""
+    import onnx
+
+    model = onnx.load(str(path))
+    graph = model.graph
+    weights = {init.name for init in graph.initializer}
+    kept = [inp for inp in graph.input if inp.name not in weights]
+    del graph.input[:]
+    graph.input.extend(kept)
+    producer = {out: node for node in graph.node for out in node.output}
+    needed, pending = set(), list(outputs)
+    while pending:
+        value = pending.pop()
+        if value not in needed:
+            needed.add(value)
+            if value in producer:
+                pending.extend(producer[value].input)
+    wanted = [value for value in graph.output if value.name in outputs]
+    del graph.output[:]
+    graph.output.extend(wanted)
+    nodes = [node for node in graph.node if any(out in needed for out in node.output)]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    used = {name for node in nodes for name in node.input}
+    initializers = [init for init in graph.initializer if init.name in used]
+    del graph.initializer[:]
+    graph.initializer.extend(initializers)
+    for value in list(graph.input) + list(graph.output):
+        dims = value.type.tensor_type.shape.dim
+        names = ("B", "H", "W") if value.name == "input.1" else ("b", "h", "w")
+        for i, name in zip((0, 2, 3), names):
+            dims[i].ClearField("dim_value")
+            dims[i].dim_param = name
+    del graph.value_info[:]
+    return model.SerializeToString()
+
+
+@pytest.mark.parametrize("outputs", [_OUTPUTS, _OUTPUTS + ["540"]])
+def test_the_model_is_edited_byte_for_byte_as_the_onnx_package_would(outputs):
+    assert _load_model_bytes(model_path(), outputs=outputs) == _runnable_model_with_the_onnx_package(model_path(), outputs)
+
+
+def test_a_broken_model_file_is_refused_with_a_clear_error(tmp_path):
+    whole = model_path().read_bytes()
+    for name, data in {"truncated": whole[: len(whole) // 3], "not protobuf": b"\xff" * 64, "empty": b""}.items():
+        path = tmp_path / f"{name}.onnx"
+        path.write_bytes(data)
+        with pytest.raises(ModelFileError):
+            _load_model_bytes(path)
+
+
+def test_loading_the_detector_does_not_import_the_onnx_package():
+    # Importing `onnx` cost about 0.9 s of one core before the first frame of every render.
+    code = (
+        "import sys; from footage.redaction.detector import FaceDetector; FaceDetector(); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('onnx', 'ml_dtypes')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
 
 
 def test_the_unread_landmarks_head_is_dropped_and_the_outputs_read_are_unchanged(media_dir):
