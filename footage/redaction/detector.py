@@ -129,6 +129,20 @@ class FaceDetector:
         return f"{exact}; OpenVINO CPU bfloat16 for input shapes used often"
 
     @cached_property
+    def software(self) -> dict[str, str]:
+        """Versions of the libraries whose arithmetic decides which faces are found, for the
+        redaction log: another onnxruntime, OpenVINO or OpenCV build can score a borderline face
+        differently, so a render is only reproducible with the same ones."""
+        import onnxruntime
+
+        versions = {"onnxruntime": onnxruntime.__version__, "opencv": cv2.__version__, "numpy": np.__version__}
+        if self.bfloat16 is not None:
+            import openvino
+
+            versions["openvino"] = openvino.get_version()
+        return versions
+
+    @cached_property
     def model_sha256(self) -> str:
         return file_sha256(self.path)
 

@@ -5,6 +5,7 @@ so neither side ever holds more than a frame or two.
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -32,6 +33,18 @@ class VideoInfo:
     @property
     def fps(self) -> float:
         return float(self.rate)
+
+
+@functools.cache
+def ffmpeg_version() -> str:
+    """The version of the ffmpeg build that decodes, scales and encodes, for the redaction log."""
+    try:
+        proc = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise MediaError(f"ffmpeg could not be run: {exc}") from exc
+    first = (proc.stdout.splitlines() or [""])[0]  # "ffmpeg version 5.1.6-0+deb12u1 Copyright ..."
+    words = first.split()
+    return words[2] if len(words) > 2 and words[:2] == ["ffmpeg", "version"] else first.strip() or "unknown"
 
 
 def probe(path: str | os.PathLike) -> VideoInfo:

@@ -751,6 +751,7 @@ def redact_video(
             "name": MODEL_NAME,
             "runtime": detector.runtime,
             "model_sha256": detector.model_sha256,
+            "software": {**detector.software, "ffmpeg": media.ffmpeg_version()},
             "detect_every": K,
             "detect_width": keyframes.small_size[0],
             "sweep_every": settings.sweep_every if keyframes.sweeps else None,

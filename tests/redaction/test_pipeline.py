@@ -135,6 +135,13 @@ def test_its_log_names_the_model_version_and_tracks(blurred):
     log = blurred.log
     assert len(log["detector"]["model_sha256"]) == 64
     assert log["pipeline_version"]
+    # The builds whose arithmetic decided what was found, so the render can be repeated exactly.
+    import cv2
+    import onnxruntime
+
+    software = log["detector"]["software"]
+    assert software["onnxruntime"] == onnxruntime.__version__ and software["opencv"] == cv2.__version__
+    assert software["ffmpeg"][0].isdigit() and "Copyright" not in software["ffmpeg"]
     assert log["tracks"] and all(t["frames"] for t in log["tracks"])
     f, x1, y1, x2, y2 = log["tracks"][0]["frames"][0]
     assert 0 <= x1 < x2 <= 1280 and 0 <= y1 < y2 <= 720
