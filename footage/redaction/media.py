@@ -5,6 +5,7 @@ so neither side ever holds more than a frame or two.
 """
 from __future__ import annotations
 
+import fcntl
 import functools
 import json
 import os
@@ -33,6 +34,22 @@ class VideoInfo:
     @property
     def fps(self) -> float:
         return float(self.rate)
+
+
+# Raw frames cross pipes between ffmpeg and the pipeline: a 720p frame is 1.4 MB, and through
+# Linux's default 64 KB buffer each took about 21 wake-ups of the writer and the reader. With
+# 1 MB (the unprivileged limit) a 40 s clip took 83k context switches instead of 163k and 0.4 s
+# less system time (three alternating runs each; the frames are the same).
+PIPE_BYTES = 1 << 20
+
+
+def widen_pipe(fd: int, size: int = PIPE_BYTES) -> None:
+    """Give the pipe `fd` belongs to a buffer of `size` bytes where the system allows it (Linux,
+    within /proc/sys/fs/pipe-max-size); elsewhere it keeps its own, and works as before."""
+    try:
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size)
+    except (AttributeError, OSError):
+        pass
 
 
 @functools.cache

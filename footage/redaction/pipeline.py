@@ -524,6 +524,8 @@ def redact_video(
     enc_err = tempfile.TemporaryFile()
     detail_size = detail_frame_size(info.width, info.height, height, settings)
     detail_pipe = os.pipe() if detail_size else None
+    if detail_pipe:
+        media.widen_pipe(detail_pipe[1])
     try:
         decoder = subprocess.Popen(
             media.decoder_command(
@@ -540,6 +542,7 @@ def redact_video(
     finally:
         if detail_pipe:
             os.close(detail_pipe[1])  # the decoder holds the writing end now
+    media.widen_pipe(decoder.stdout.fileno())
     detail_in = os.fdopen(detail_pipe[0], "rb", buffering=0) if detail_pipe else None
     keyframes.detail_size = detail_size
     # Detail frames wait here for the detection stage, which is at most the frame queues'
@@ -649,6 +652,7 @@ def redact_video(
                 ),
                 stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=enc_err, bufsize=0,
             )
+            media.widen_pipe(encoder.stdin.fileno())
             for t in threads:
                 t.start()
             buffer: collections.deque = collections.deque()  # [idx, frame, {track_id: box}]

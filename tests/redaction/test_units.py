@@ -699,3 +699,27 @@ def test_a_piece_of_an_i420_picture_has_exactly_the_pixels_of_the_whole_converte
         assert np.array_equal(picture[y1:y2, x1:x2], whole[y1:y2, x1:x2]), (y1, y2, x1, x2)
     with pytest.raises(IndexError):
         picture[0:10:2, 0:10]
+
+
+def test_frames_cross_pipes_with_a_megabyte_of_buffer():
+    import fcntl
+    import os
+
+    from footage.redaction.media import PIPE_BYTES, widen_pipe
+
+    read, write = os.pipe()
+    try:
+        widen_pipe(write)
+        assert fcntl.fcntl(read, fcntl.F_GETPIPE_SZ) == PIPE_BYTES == 1 << 20
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+def test_widening_a_file_that_is_not_a_pipe_is_left_alone(tmp_path):
+    from footage.redaction.media import widen_pipe
+
+    with open(tmp_path / "not-a-pipe", "wb") as f:
+        widen_pipe(f.fileno())  # no error: it works as it did
+        f.write(b"still writable")
+    assert (tmp_path / "not-a-pipe").read_bytes() == b"still writable"
