@@ -298,6 +298,11 @@ def main() -> int:
         cpu_plain = CPU["plain"]
         print(f"  plain transcode ({a.preset}, same size): {duration / t_transcode:.2f}x real time,"
               f" {cpu_plain / duration:.2f} core-s per s; redaction takes {t_redact / t_transcode:.2f}x as long")
+    passes = log["detector"]["passes"]
+    keyframes = passes.get("wide", 0) + passes.get("sweep", 0)
+    print(f"closer looks: {passes.get('refine', 0) + passes.get('refine_detail', 0)} (+{passes.get('ahead', 0)} ahead)"
+          f" on {keyframes} keyframes; out of places on {passes.get('keyframes_out_of_looks', 0)},"
+          f" leaving {passes.get('looks_left_out', 0)} looks untaken")
     print(f"pipeline timings: {json.dumps(log['timings'])}")
     return 0
 

@@ -267,7 +267,13 @@ class KeyframeDetector:
         ]
         weak = [b for b in candidates if self._worth_a_look(b)][: cfg.refine_candidates]
         kept = min(len(weak), max(cfg.refine_max - len(look), cfg.refine_candidates_kept))
+        wanted = len(look) + len(weak)
         look = look[: cfg.refine_max - kept] + weak[:kept]
+        if len(look) < wanted:
+            # Counted for the log: on busy clips the budget is spent on every keyframe, and what
+            # it leaves out (lost faces' places first) is where hard faces are missed.
+            self.passes["keyframes_out_of_looks"] += 1
+            self.passes["looks_left_out"] += wanted - len(look)
         full = sharp = None
 
         def refine(box) -> list[Detection]:

@@ -328,6 +328,12 @@ def test_the_keyframe_schedule_wide_every_keyframe_sweep_every_sixth_closer_look
     ahead = [(700, 400, 720, 424), (800, 400, 820, 424), (900, 400, 920, 424)]
     kd.closer(frame, [], tracked=[small] * 8, ahead=ahead)
     assert len(rec.sizes) == 8 + 2 and kd.passes["ahead"] == 2
+    assert kd.passes["keyframes_out_of_looks"] == 0  # eight places for eight faces
+    # Where faces want more than the eight places, the log counts what was left out.
+    rec.sizes.clear()
+    kd.closer(frame, [], tracked=[small] * 9, candidates=candidates[:3])
+    assert len(rec.sizes) == 8  # six tracked faces and two candidates
+    assert kd.passes["keyframes_out_of_looks"] == 1 and kd.passes["looks_left_out"] == 12 - 8
     # Weak sightings keep two of the eight places where tracked faces would take them all: a hard
     # face seen weakly once was otherwise never looked at again.
     rec.sizes.clear()
