@@ -100,7 +100,10 @@ def message_field(number: int, payload: bytes) -> bytes:
 
 
 def _strings(payload: bytes, number: int) -> list[str]:
-    return [p.decode() for n, w, p, _ in fields(payload) if n == number and w == LENGTH]
+    try:
+        return [p.decode() for n, w, p, _ in fields(payload) if n == number and w == LENGTH]
+    except UnicodeDecodeError as exc:
+        raise ModelFileError(f"a name in field {number} is not UTF-8") from exc
 
 
 def _name(payload: bytes, number: int) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from footage.redaction.detector import _OUTPUTS, Bfloat16Shapes, FaceDetector, _load_model_bytes, model_path, nms
-from footage.redaction.onnx_graph import ModelFileError
+from footage.redaction.onnx_graph import ModelFileError, message_field
 from footage.redaction.hiding import blur_sigma_for, hide, pad_box, planes
 from footage.redaction.regions import ManualRegion
 from footage.redaction.tracking import Tracker, TrackerConfig, follow_patch
@@ -405,7 +405,9 @@ def test_the_model_is_edited_byte_for_byte_as_the_onnx_package_would(outputs):
 
 def test_a_broken_model_file_is_refused_with_a_clear_error(tmp_path):
     whole = model_path().read_bytes()
-    for name, data in {"truncated": whole[: len(whole) // 3], "not protobuf": b"\xff" * 64, "empty": b""}.items():
+    bad_name = message_field(7, message_field(5, message_field(8, b"\xff\xfe")))  # a weight named in no encoding
+    damaged = {"truncated": whole[: len(whole) // 3], "not protobuf": b"\xff" * 64, "empty": b"", "bad name": bad_name}
+    for name, data in damaged.items():
         path = tmp_path / f"{name}.onnx"
         path.write_bytes(data)
         with pytest.raises(ModelFileError):
