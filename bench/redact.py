@@ -254,11 +254,11 @@ def main() -> int:
             shutil.copy(log_path, Path(a.keep) / "regions.json")
         t_decode = t_transcode = None
         if not a.skip_baselines:
-            # The plain transcode uses the release encoder's settings (RedactionSettings: preset, qp 25).
             t_decode = timed(["ffmpeg", "-v", "error", "-i", str(src), "-f", "null", "-"])
             w, h = log["output"]["width"], log["output"]["height"]
+            enc = log["encoder"]  # the plain transcode uses the release copy's own encoder settings
             t_transcode = timed(["ffmpeg", "-v", "error", "-y", "-i", str(src), "-vf", f"scale={w}:{h}:flags=area",
-                                 "-c:v", "libx264", "-preset", a.preset, "-qp", "25", "-pix_fmt", "yuv420p",
+                                 "-c:v", enc["codec"], "-preset", enc["preset"], "-qp", str(enc["qp"]), "-pix_fmt", "yuv420p",
                                  "-c:a", "aac", "-b:a", "128k", "-movflags", "+faststart", str(Path(tmp) / "plain.mp4")],
                                 key="plain")
     area, false_per_frame = over_redaction(log, gt)
@@ -296,7 +296,7 @@ def main() -> int:
     if t_decode:
         print(f"  ffmpeg decode alone: {duration / t_decode:.2f}x real time; redaction takes {t_redact / t_decode:.2f}x as long")
         cpu_plain = CPU["plain"]
-        print(f"  plain transcode ({a.preset}, same size): {duration / t_transcode:.2f}x real time,"
+        print(f"  plain transcode ({enc['preset']}, qp {enc['qp']}, same size): {duration / t_transcode:.2f}x real time,"
               f" {cpu_plain / duration:.2f} core-s per s; redaction takes {t_redact / t_transcode:.2f}x as long")
     passes = log["detector"]["passes"]
     keyframes = passes.get("wide", 0) + passes.get("sweep", 0)

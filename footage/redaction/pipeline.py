@@ -778,6 +778,7 @@ def redact_video(
         "output": {"width": width, "height": height, "fps": info.fps, "frames": written},
         "coordinates": "output pixels, boxes as hidden (padded)",
         "mode": mode,
+        "encoder": {"codec": "libx264", "preset": settings.preset, "qp": settings.qp},
         "blur_sigma": f"{BLUR_SIGMA_SHARE} x the larger side of each hidden box",
         "mute_ranges": mute_ranges,  # silenced
         "bleep_ranges": bleep_ranges,  # silenced, with a tone

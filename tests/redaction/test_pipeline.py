@@ -139,6 +139,7 @@ def test_its_log_names_the_model_version_and_tracks(blurred):
     import cv2
     import onnxruntime
 
+    assert log["encoder"] == {"codec": "libx264", "preset": "ultrafast", "qp": 25}
     software = log["detector"]["software"]
     assert software["onnxruntime"] == onnxruntime.__version__ and software["opencv"] == cv2.__version__
     assert software["ffmpeg"][0].isdigit() and "Copyright" not in software["ffmpeg"]
