@@ -30,15 +30,28 @@ def test_clip(seconds: float = 1, size: tuple[int, int] = (320, 240)) -> Path:
     return _CLIPS[key]
 
 
-def face_clip(seconds: float = 1) -> Path:
-    """A clip of a real face photo (shared test media) held still, with a tone: the pipeline finds
-    one face track in it. Falls back to the synthetic pattern if the shared media is missing."""
+def face_photo() -> Path:
+    """A real face photo from the shared test media (not part of the product)."""
     import os
+
+    shared = Path(os.environ.get("PORTAL_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
+    return shared / "media" / "faces" / "obama.jpg"
+
+
+def face_clip(seconds: float = 1, *, fallback: bool = False) -> Path:
+    """A clip of a real face photo (shared test media) held still, with a tone: the pipeline finds
+    one face track in it. Without the shared media, the test is skipped, as the redaction tests
+    are; with `fallback`, the synthetic pattern (no face) is used instead, for tests that need
+    footage but no face."""
     import subprocess
 
-    photo = Path(os.environ.get("PORTAL_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared")) / "media" / "faces" / "obama.jpg"
+    import pytest
+
+    photo = face_photo()
     if not photo.exists():
-        return test_clip(seconds)
+        if fallback:
+            return test_clip(seconds)
+        pytest.skip(f"shared test media not found at {photo.parents[1]} (set PORTAL_SHARED_DIR)")
     key = ("face", seconds)
     if key not in _CLIPS or not _CLIPS[key].exists():
         out = Path(tempfile.mkdtemp(prefix="release-clips-")) / "face.mp4"

@@ -51,7 +51,16 @@ def case(people):
 def footage(case, people):
     from tests.factories.releases import face_clip, make_video_footage
 
-    return make_video_footage(incident=case, uploaded_by=people.investigator, clip=face_clip())
+    return make_video_footage(incident=case, uploaded_by=people.investigator, clip=face_clip(fallback=True))
+
+
+@pytest.fixture
+def face_media():
+    """For tests that need the pipeline to find a face in `footage`: skipped without the shared
+    face photo (where `footage` is the synthetic pattern, which has none)."""
+    from tests.factories.releases import face_clip
+
+    return face_clip()
 
 
 @pytest.fixture

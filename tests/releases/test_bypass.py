@@ -111,7 +111,7 @@ def test_the_admin_site_can_only_read_releases(client, shaped_by_rhea, people, d
         assert client.get(f"/admin/releases/{model}/add/").status_code == 403
 
 
-def test_do_not_redact_needs_a_second_officer(in_review, people, api_client):
+def test_do_not_redact_needs_a_second_officer(face_media, in_review, people, api_client):
     track = {"kind": "do_not_redact", "reason": "official_in_public"}
     tracks = in_review.redaction_log.get("tracks", [])
     assert tracks, "the face clip (shared/media/faces/obama.jpg) should give the pipeline one face track to mark"

@@ -177,7 +177,7 @@ def test_every_transition_is_in_the_one_table():
     assert set(TRANSITIONS) == {"start_redaction", "finish_redaction", "rerender", "approve", "withhold", "publish"}
 
 
-def test_do_not_redact_takes_effect_only_once_a_second_officer_confirms(in_review, people):
+def test_do_not_redact_takes_effect_only_once_a_second_officer_confirms(face_media, in_review, people):
     from releases import review
     from releases.rendering import pipeline_inputs
 
@@ -192,7 +192,7 @@ def test_do_not_redact_takes_effect_only_once_a_second_officer_confirms(in_revie
     assert pipeline_inputs(in_review)["suppressed"] == [{"id": f"c{change.pk}", "frames": frames}]
 
 
-def test_a_decision_follows_its_face_when_a_later_render_numbers_the_tracks_differently(in_review, people):
+def test_a_decision_follows_its_face_when_a_later_render_numbers_the_tracks_differently(face_media, in_review, people):
     """Track numbers belong to one render; another pipeline version (or a CPU that rounds
     differently) may number the same faces otherwise, and a decision kept by number would then
     leave someone else's face unhidden."""
@@ -237,7 +237,7 @@ def pipeline_inputs_frames(release):
     return [m["frames"] for m in pipeline_inputs(release)["suppressed"]]
 
 
-def test_the_second_check_finds_the_face_left_visible_and_blocks_approval_until_cleared(in_review, people, make_user):
+def test_the_second_check_finds_the_face_left_visible_and_blocks_approval_until_cleared(face_media, in_review, people, make_user):
     from releases import review
     from portal.roles import Role
 
@@ -254,7 +254,7 @@ def test_the_second_check_finds_the_face_left_visible_and_blocks_approval_until_
     apply_release_transition(in_review, "approve", actor=third)
 
 
-def test_the_migration_gives_earlier_decisions_the_boxes_of_their_track(in_review, people):
+def test_the_migration_gives_earlier_decisions_the_boxes_of_their_track(face_media, in_review, people):
     import importlib
 
     from django.apps import apps
