@@ -35,7 +35,7 @@ from .hiding import BLUR_SIGMA_SHARE, MODES, hide, pad_box, planes
 from .regions import ManualRegion, TrackMark, frame_ranges, iou, spared_boxes
 from .tracking import Tracker, TrackerConfig, follow_patch
 
-PIPELINE_VERSION = "footage.redaction 1.13"
+PIPELINE_VERSION = "footage.redaction 1.14"
 
 
 @dataclass(frozen=True)
