@@ -19,8 +19,6 @@ from tests.personas import PASSWORD
 # are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("PORTAL_SHARED_DIR", ROOT.parent / "shared"))
 CHROMIUM = "/usr/bin/chromium"
 
 

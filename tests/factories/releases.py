@@ -19,6 +19,7 @@ from releases.rendering import run_render_job
 from releases.workflow import apply_release_transition, request_release
 
 _CLIPS: dict[tuple, Path] = {}
+FACE_PHOTO = "faces/obama.jpg"  # in the shared test media
 
 
 def test_clip(seconds: float = 1, size: tuple[int, int] = (320, 240)) -> Path:
@@ -30,14 +31,6 @@ def test_clip(seconds: float = 1, size: tuple[int, int] = (320, 240)) -> Path:
     return _CLIPS[key]
 
 
-def face_photo() -> Path:
-    """A real face photo from the shared test media (not part of the product)."""
-    import os
-
-    shared = Path(os.environ.get("PORTAL_SHARED_DIR", Path(__file__).resolve().parents[3] / "shared"))
-    return shared / "media" / "faces" / "obama.jpg"
-
-
 def face_clip(seconds: float = 1, *, fallback: bool = False) -> Path:
     """A clip of a real face photo (shared test media) held still, with a tone: the pipeline finds
     one face track in it. Without the shared media, the test is skipped, as the redaction tests
@@ -45,13 +38,11 @@ def face_clip(seconds: float = 1, *, fallback: bool = False) -> Path:
     footage but no face."""
     import subprocess
 
-    import pytest
+    from tests.shared_media import MEDIA, shared_media
 
-    photo = face_photo()
-    if not photo.exists():
-        if fallback:
-            return test_clip(seconds)
-        pytest.skip(f"shared test media not found at {photo.parents[1]} (set PORTAL_SHARED_DIR)")
+    if fallback and not (MEDIA / FACE_PHOTO).exists():
+        return test_clip(seconds)
+    photo = shared_media(FACE_PHOTO) / FACE_PHOTO
     key = ("face", seconds)
     if key not in _CLIPS or not _CLIPS[key].exists():
         out = Path(tempfile.mkdtemp(prefix="release-clips-")) / "face.mp4"

@@ -8,7 +8,6 @@ one thread: with several, its rate control makes other pixels on every run (the 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -17,9 +16,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("PORTAL_SHARED_DIR", ROOT.parent / "shared"))
-MEDIA = SHARED / "media"
+from tests.shared_media import ROOT, shared_media
+
 SECONDS = 4
 MUTE = (1.0, 2.5)
 # make_clip.py's encoder arguments, and where it finds its face photos.
@@ -50,11 +48,10 @@ class Clip:
 
 @pytest.fixture(scope="session")
 def media_dir() -> Path:
-    if not (MEDIA / "make_clip.py").exists():
-        pytest.skip(f"shared test media not found at {MEDIA} (set PORTAL_SHARED_DIR)")
+    media = shared_media("make_clip.py")
     if not shutil.which("ffmpeg"):
         pytest.skip("ffmpeg is not installed")
-    return MEDIA
+    return media
 
 
 @pytest.fixture(scope="session")
