@@ -65,3 +65,27 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker} at {self.last_seen:%H:%M:%S}"
+
+
+class AuditCheckpoint(models.Model):
+    """A signed statement of a hash chain's head: "at `signed_at` the chain `chain` ended at event
+    `seq` with hash `event_hash`". Append-only like the events; `portal.checkpoints` writes it.
+
+    `statement` holds the exact bytes that were signed, so verification never depends on how the
+    columns beside it are read back; the columns are there to query and display.
+    """
+
+    chain = models.CharField(max_length=64)
+    seq = models.BigIntegerField()
+    event_hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField(db_index=True)
+    key_id = models.CharField(max_length=64)
+    statement = models.TextField()
+    signature = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["chain", "seq", "signed_at"], name="portal_checkpoint_once")]
+
+    def __str__(self) -> str:
+        return f"{self.chain} at {self.seq} signed {self.signed_at:%Y-%m-%d %H:%M}"

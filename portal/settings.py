@@ -242,6 +242,7 @@ CELERY_BEAT_SCHEDULE = {
     "footage-expire-uploads": {"task": "footage.tasks.expire_uploads", "schedule": 3600.0},
     "footage-fixity-cycle": {"task": "footage.tasks.start_fixity_cycle", "schedule": 3600.0},
     "release-render-sweep": {"task": "releases.tasks.sweep_stale_render_jobs", "schedule": 120.0},
+    "audit-checkpoint-daily": {"task": "portal.tasks.sign_audit_checkpoint", "schedule": 24 * 3600.0},
 }
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
@@ -288,6 +289,11 @@ FOOTAGE_UPLOAD_CLAIM_STALE_SECONDS = env.int("FOOTAGE_UPLOAD_CLAIM_STALE_SECONDS
 FOOTAGE_WORK_DIR = Path(env.str("FOOTAGE_WORK_DIR", default=str(VAR_DIR / "footage-work")))
 RELEASE_DEADLINE_DAYS = env.int("RELEASE_DEADLINE_DAYS", default=30)
 RELEASE_SIGNING_KEY = env.str("RELEASE_SIGNING_KEY", default=str(VAR_DIR / "release-signing-key.pem"))
+# Audit checkpoints: the heads of the hash chains are signed with a key the database never holds
+# (a PEM path or base64 raw Ed25519, as above; generated under var/ in development, required in
+# production) and each checkpoint is also written as a file here, outside the database.
+AUDIT_CHECKPOINT_KEY = env.str("AUDIT_CHECKPOINT_KEY", default="" if PRODUCTION else str(VAR_DIR / "audit-checkpoint-key.pem"))
+AUDIT_CHECKPOINT_DIR = Path(env.str("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "audit-checkpoints")))
 # Release renders happen in a private work folder; only finished copies reach storage.
 RELEASE_WORK_DIR = Path(env.str("RELEASE_WORK_DIR", default=str(VAR_DIR / "release-work")))
 RELEASE_RENDER_STALE_SECONDS = env.int("RELEASE_RENDER_STALE_SECONDS", default=300)

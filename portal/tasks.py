@@ -14,3 +14,11 @@ def record_worker_heartbeat() -> None:
     updated = WorkerHeartbeat.objects.filter(worker=name).update(last_seen=timezone.now(), tasks_run=F("tasks_run") + 1)
     if not updated:
         WorkerHeartbeat.objects.get_or_create(worker=name, defaults={"last_seen": timezone.now(), "tasks_run": 1})
+
+
+@shared_task(ignore_result=True, time_limit=300, soft_time_limit=240)
+def sign_audit_checkpoint() -> None:
+    """Daily anchor of the audit and custody chains outside the database (portal.checkpoints)."""
+    from .checkpoints import sign_checkpoint
+
+    sign_checkpoint()

@@ -3,7 +3,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from portal.api import ObtainTokenView
-from portal.views import auth, home
+from portal.views import auth, checkpoints, home
 from public import views as public_site
 
 admin.site.site_header = "Portal administration"
@@ -26,5 +26,8 @@ urlpatterns = [
     path("api/", include("incidents.api_urls")),
     path("api/", include("footage.api_urls")),
     path("api/", include("releases.api_urls")),
+    path("audit/checkpoints/", checkpoints.checkpoint_list, name="audit-checkpoints"),
+    path("audit/checkpoints.json", checkpoints.checkpoints_json, name="audit-checkpoints-json"),
+    path(".well-known/audit-checkpoint-key.pem", checkpoints.checkpoint_public_key_pem, name="audit-checkpoint-key"),
     path("", include("public.urls")),
 ]

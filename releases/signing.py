@@ -36,24 +36,25 @@ def generate_key_file(path: str | os.PathLike[str]) -> Ed25519PrivateKey:
     return key
 
 
-def private_key_from_setting(value: str) -> Ed25519PrivateKey:
-    """A key from a PEM file path, or from base64 of the 32 raw private bytes."""
+def private_key_from_setting(value: str, *, setting: str = "RELEASE_SIGNING_KEY") -> Ed25519PrivateKey:
+    """A key from a PEM file path, or from base64 of the 32 raw private bytes. `setting` names
+    the setting in errors: the audit-checkpoint key is loaded the same way."""
     if not value:
-        raise SigningKeyError("RELEASE_SIGNING_KEY is not set.")
+        raise SigningKeyError(f"{setting} is not set.")
     raw = _raw_key_bytes(value)
     if raw is not None:
         return Ed25519PrivateKey.from_private_bytes(raw)
     path = Path(value)
     if not path.exists():
         raise SigningKeyError(
-            f"The release signing key {path} does not exist. Create it with `manage.py create_release_signing_key`."
+            f"The key {path} ({setting}) does not exist. Create it with `manage.py create_release_signing_key --path {path}`."
         )
     try:
         key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     except ValueError as exc:
-        raise SigningKeyError(f"The release signing key {path} is not a readable PEM private key.") from exc
+        raise SigningKeyError(f"The key {path} ({setting}) is not a readable PEM private key.") from exc
     if not isinstance(key, Ed25519PrivateKey):
-        raise SigningKeyError(f"The release signing key {path} is not an Ed25519 key.")
+        raise SigningKeyError(f"The key {path} ({setting}) is not an Ed25519 key.")
     return key
 
 

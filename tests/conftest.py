@@ -65,6 +65,19 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def _audit_checkpoint_base(tmp_path_factory):
+    return tmp_path_factory.mktemp("audit-checkpoints")
+
+
+@pytest.fixture(autouse=True)
+def _audit_checkpoints_in_a_folder_of_their_own(settings, _audit_checkpoint_base):
+    """Checkpoint files are checked by verify_audit_chain: one test's must never meet another's
+    database, nor the developer's var/. The folder is only created when a checkpoint is signed."""
+    settings.AUDIT_CHECKPOINT_KEY = str(_audit_checkpoint_base / "audit-checkpoint-key.pem")
+    settings.AUDIT_CHECKPOINT_DIR = _audit_checkpoint_base / os.urandom(8).hex()
+
+
 @pytest.fixture
 def role_groups(db):
     """The role groups the migration made. Transactional tests empty every table when they end,
