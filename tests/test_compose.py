@@ -32,7 +32,7 @@ APP_VARIABLES = {
     "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "STORAGE_BACKEND", "AWS_STORAGE_BUCKET_NAME",
     "AWS_S3_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_S3_REGION_NAME",
     "EMAIL_URL", "DEFAULT_FROM_EMAIL", "ADMINS", "RELEASE_SIGNING_KEY", "PUBLIC_MAP_TILE_URL",
-    "MAX_UPLOAD_SIZE",
+    "MAX_UPLOAD_SIZE", "AUDIT_CHECKPOINT_KEY", "MIGRATE_DATABASE_URL",
 }
 APP_SERVICES = {"web", "worker", "beat", "migrate"}
 
@@ -110,7 +110,8 @@ def test_expected_services_and_volumes(compose, services):
     assert "--worker-class gthread" in web and "--threads" in web
     assert " ".join(services["worker"]["command"]).startswith("celery -A portal worker -l info --concurrency 2")
     assert " ".join(services["beat"]["command"]).startswith("celery -A portal beat -l info")
-    assert " ".join(services["migrate"]["command"]) == "python manage.py migrate --noinput"
+    assert services["migrate"]["command"][:2] == ["sh", "-ec"]
+    assert services["migrate"]["command"][2] == "python manage.py migrate --noinput && python manage.py grant_app_role portal_app"
     assert any(str(v).startswith("media-scratch:") for v in services["worker"].get("volumes", []))
 
 
@@ -230,3 +231,32 @@ def test_dockerfile(compose):
     assert cmd and json.loads(cmd.group(1)) == compose["services"]["web"]["command"]  # one way to serve
     users = re.findall(r"^USER\s+(\S+)", text, re.M)
     assert users and users[-1].split(":")[0] not in ("root", "0"), "the image must run as a non-root user"
+
+
+def _url_user(url: str) -> str:
+    return re.match(r"postgres(?:ql)?://([^:@/]+)", url).group(1)
+
+
+def test_migrations_run_as_the_owner_and_the_app_as_a_role_that_owns_nothing(services, env_example):
+    assert _environment(services["migrate"])["DATABASE_URL"].startswith("${MIGRATE_DATABASE_URL")
+    for name in ("web", "worker", "beat"):
+        assert "DATABASE_URL" not in _environment(services[name]), f"{name} must use the app role from .env"
+    app, owner = _url_user(env_example["DATABASE_URL"]), _url_user(env_example["MIGRATE_DATABASE_URL"])
+    assert (app, owner) == ("portal_app", "portal_owner")
+    assert env_example["POSTGRES_USER"] not in (app, owner), "the superuser is for the container only"
+    assert "grant_app_role portal_app" in services["migrate"]["command"][-1]
+
+
+def test_the_postgres_init_script_creates_both_roles_without_superuser_rights(services):
+    mounts = [str(v) for v in services["postgres"]["volumes"]]
+    mount = next(v for v in mounts if v.split(":")[1] == "/docker-entrypoint-initdb.d")
+    folder = ROOT / mount.split(":")[0]
+    [script] = sorted(folder.glob("*.sh"))
+    text = script.read_text(encoding="utf-8")
+    for role in ("portal_owner", "portal_app"):
+        assert re.search(rf"CREATE ROLE {role} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE", text), role
+    assert 'ALTER DATABASE :"db" OWNER TO portal_owner' in text
+    assert "REVOKE CREATE ON SCHEMA public FROM PUBLIC" in text
+    env = _environment(services["postgres"])
+    for var in ("POSTGRES_OWNER_PASSWORD", "POSTGRES_APP_PASSWORD"):
+        assert var in env and f'"${var}"' in text, var
