@@ -8,15 +8,12 @@ import json
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from portal.checkpoints import checkpoint_public_key, key_id, published_document
 from portal.models import AuditCheckpoint
 from releases.signing import SigningKeyError, public_key_pem
-
-CHAIN_NAMES = {"portal_auditevent": _("Audit trail"), "footage_custodyevent": _("Chain of custody")}
 
 
 @require_GET
@@ -27,10 +24,7 @@ def checkpoint_list(request: HttpRequest) -> HttpResponse:
         kid = key_id(checkpoint_public_key())
     except SigningKeyError:
         kid = None
-    rows = [
-        {"row": row, "chain_name": CHAIN_NAMES.get(row.chain, row.chain)}
-        for row in AuditCheckpoint.objects.order_by("-id")
-    ]
+    rows = AuditCheckpoint.objects.order_by("-id")
     return render(request, "public/audit_checkpoints.html", {"checkpoints": rows, "key_id": kid})
 
 

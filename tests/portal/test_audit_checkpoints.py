@@ -280,3 +280,48 @@ def test_the_beat_task_signs_a_checkpoint(make_user):
     _workload(make_user(Role.SUPERVISOR), 1)
     sign_audit_checkpoint.delay()
     assert AuditCheckpoint.objects.filter(chain="portal_auditevent").count() == 1
+
+
+def test_an_outsider_checks_with_only_the_published_key_and_list(make_user, client, tmp_path, settings, capsys):
+    _workload(make_user(Role.SUPERVISOR), 3)
+    sign_checkpoint()
+    kept = _published(client, tmp_path)
+    key = tmp_path / "audit-checkpoint-key.pem"
+    key.write_bytes(client.get("/.well-known/audit-checkpoint-key.pem").content)
+    settings.AUDIT_CHECKPOINT_KEY = ""  # the private key is not at hand
+
+    ok, out = _verify(capsys, "--checkpoints", str(kept), "--public-key", str(key))
+    assert ok, out
+    assert "every chain reaches the hash that was signed" in out
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_published_list_and_key_can_be_checked_by_url(make_user, live_server, capsys):
+    _workload(make_user(Role.SUPERVISOR), 3)
+    sign_checkpoint()
+    ok, out = _verify(
+        capsys,
+        "--checkpoints", f"{live_server.url}/audit/checkpoints.json",
+        "--public-key", f"{live_server.url}/.well-known/audit-checkpoint-key.pem",
+    )
+    assert ok, out
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_public_page_meets_wcag_21_aa(make_user, page, live_server):
+    from tests.browser import assert_accessible
+
+    _workload(make_user(Role.SUPERVISOR), 3)
+    sign_checkpoint()
+    page.goto(f"{live_server.url}/audit/checkpoints/")
+    assert page.get_by_role("table").count() == 1
+    assert_accessible(page)
+
+
+def test_the_public_page_speaks_spanish_too(make_user, client):
+    _workload(make_user(Role.SUPERVISOR), 1)
+    sign_checkpoint()
+    client.cookies["django_language"] = "es"
+    html = client.get("/audit/checkpoints/").content.decode()
+    assert "Puntos de control del registro de auditoría" in html and "Registro de auditoría" in html
