@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.apps import apps
 from django.conf import settings
+from django.core import checks
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -120,6 +121,16 @@ def load_checkpoint_key(*, create: bool = False) -> Ed25519PrivateKey:
         except FileExistsError:
             pass  # another process created it first
     return private_key_from_setting(value, setting="AUDIT_CHECKPOINT_KEY")
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_checkpoint_key(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """`check --deploy` refuses a deployment that cannot sign its checkpoints."""
+    try:
+        load_checkpoint_key()
+    except SigningKeyError as exc:
+        return [checks.Error(str(exc), hint="Set AUDIT_CHECKPOINT_KEY (see .env.example).", id="portal.E001")]
+    return []
 
 
 def checkpoint_public_key() -> Ed25519PublicKey:

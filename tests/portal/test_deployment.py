@@ -1,5 +1,6 @@
 """The production configuration, checked the way an operator would check it."""
 
+import base64
 import os
 import secrets
 import subprocess
@@ -24,10 +25,23 @@ def test_production_settings_pass_check_deploy_without_warnings():
             "SECRET_KEY": secrets.token_urlsafe(64),
             "ALLOWED_HOSTS": "portal.city.example",
             "CSRF_TRUSTED_ORIGINS": "https://portal.city.example",
+            "AUDIT_CHECKPOINT_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_check_deploy_refuses_production_without_an_audit_checkpoint_key():
+    env = {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "portal.city.example",
+        "AUDIT_CHECKPOINT_KEY": "",
+    }
+    result = _manage("check", "--deploy", env_extra=env)
+    assert result.returncode != 0
+    assert "AUDIT_CHECKPOINT_KEY is not set" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
