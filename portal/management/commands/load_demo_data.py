@@ -4,7 +4,7 @@ import importlib.util
 from django.core.management.base import BaseCommand
 
 from portal.demo import demo_password, ensure_demo_users
-from portal.tasks import record_worker_heartbeat
+from portal.tasks import record_worker_heartbeat, sign_audit_checkpoint
 
 # Each app that has demo data offers `load(users, stdout)`; it must be idempotent, because
 # `make run` calls this command on every start.
@@ -23,5 +23,7 @@ class Command(BaseCommand):
             importlib.import_module(name).load(users=users, stdout=self.stdout)
         # A first health check, so the staff home shows the worker answering straight away.
         record_worker_heartbeat.delay()
+        # And a first signed checkpoint, so /audit/checkpoints/ has one (signs nothing if none moved).
+        sign_audit_checkpoint.delay()
         self.stdout.write(self.style.SUCCESS("Demo users: " + ", ".join(u.username for u in users.values())))
         self.stdout.write(f"Demo password: {password}" + ("  (generated; kept in var/demo-password.txt)" if fresh else ""))
