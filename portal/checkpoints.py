@@ -141,12 +141,21 @@ def chained_models() -> list[type[ChainedEvent]]:
     return [m for m in apps.get_models() if issubclass(m, ChainedEvent)]
 
 
+class ChainRewritten(CheckpointError):
+    """A chain no longer extends its last checkpoint: it was not signed."""
+
+
 def sign_checkpoint() -> list[AuditCheckpoint]:
     """Sign the head of every chain whose head moved since its last checkpoint; store each
-    checkpoint and write it to AUDIT_CHECKPOINT_DIR. Running it twice in a row signs nothing new."""
+    checkpoint and write it to AUDIT_CHECKPOINT_DIR. Running it twice in a row signs nothing new.
+
+    A head is signed only if the events since the last checkpoint recompute from its signed hash:
+    a trail rewritten in between is never anchored. Such chains are left unsigned and reported
+    by `ChainRewritten` once the others are stored."""
     private_key = load_checkpoint_key(create=True)
     kid = key_id(private_key.public_key())
     signed: list[AuditCheckpoint] = []
+    refused: list[str] = []
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -158,6 +167,10 @@ def sign_checkpoint() -> list[AuditCheckpoint]:
                 continue
             last = AuditCheckpoint.objects.filter(chain=chain).order_by("-id").first()
             if last and (last.seq, last.event_hash, last.key_id) == (head["id"], head["hash"], kid):
+                continue
+            problem = _does_not_extend(model, last, head["id"])
+            if problem:
+                refused.append(f"{chain}: {problem}")
                 continue
             signed_at = timezone.now()
             statement = canonical_statement(
@@ -178,7 +191,26 @@ def sign_checkpoint() -> list[AuditCheckpoint]:
         # statement about events that were already committed.
         for row in signed:
             _write_file(Checkpoint.from_row(row))
+    if refused:
+        raise ChainRewritten("Not signed, the chain no longer extends its last checkpoint: " + "; ".join(refused))
     return signed
+
+
+def _does_not_extend(model: type[ChainedEvent], last: AuditCheckpoint | None, head_id: int) -> str:
+    """Why the events after `last` (all of them, with no checkpoint yet) do not recompute from
+    its signed hash up to `head_id`; empty when they do."""
+    start = last.seq if last else 0
+    running = GENESIS_HASH
+    if last is not None:
+        anchor = model.objects.filter(id=last.seq).values_list("hash", flat=True).first()
+        if anchor != last.event_hash:
+            return f"event {last.seq}, signed {last.signed_at.isoformat()}, is missing or changed"
+        running = last.event_hash
+    for event in model.objects.filter(id__gt=start, id__lte=head_id).order_by("id").iterator(chunk_size=2000):
+        running = compute_hash(running, event.chain_content())
+        if running != event.hash:
+            return f"event {event.id} does not recompute from the events before it"
+    return ""
 
 
 def _write_file(checkpoint: Checkpoint) -> Path:

@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from portal.audit import record_event
-from portal.checkpoints import sign_checkpoint
+from portal.checkpoints import ChainRewritten, sign_checkpoint
 from portal.hashchain import GENESIS_HASH, compute_hash, verify_chain
 from portal.models import AuditCheckpoint, AuditEvent
 from portal.roles import Role
@@ -108,6 +108,28 @@ def test_an_edit_before_the_checkpoint_is_named_by_the_checkpointed_event_that_n
     assert not ok
     assert f"first event that disagrees: portal_auditevent event {checkpoint.seq}" in out
     assert "not the" in out and "from the start of the chain" in out
+
+
+def test_it_refuses_to_sign_a_chain_rewritten_since_its_last_checkpoint(make_user):
+    supervisor, someone_else = make_user(Role.SUPERVISOR), make_user(Role.AUDITOR)
+    _workload(supervisor, 6)
+    [checkpoint] = sign_checkpoint()
+    _workload(supervisor, 4)
+    _rewrite(AuditEvent, delete_last=2, change_actor_of=AuditEvent.objects.order_by("id")[1].id, new_actor=someone_else)
+    _workload(supervisor, 1)
+
+    with pytest.raises(ChainRewritten, match=f"portal_auditevent: event {checkpoint.seq}, signed .* is missing or changed"):
+        sign_checkpoint()
+    assert list(AuditCheckpoint.objects.values_list("id", flat=True)) == [checkpoint.id]
+
+
+def test_it_refuses_to_sign_a_first_checkpoint_over_a_broken_chain(make_user):
+    _workload(make_user(Role.SUPERVISOR), 5)
+    edited = AuditEvent.objects.order_by("id")[2].id
+    _as_superuser_with_triggers_off(("UPDATE portal_auditevent SET reason = 'nothing happened' WHERE id = %s", [edited]))
+    with pytest.raises(ChainRewritten, match=f"event {edited} does not recompute"):
+        sign_checkpoint()
+    assert not AuditCheckpoint.objects.exists()
 
 
 def test_an_untouched_trail_agrees_with_every_checkpoint(make_user, capsys):

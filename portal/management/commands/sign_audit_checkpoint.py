@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.checkpoints import sign_checkpoint
+from portal.checkpoints import CheckpointError, sign_checkpoint
 from releases.signing import SigningKeyError
 
 
@@ -10,7 +10,7 @@ class Command(BaseCommand):
     def handle(self, *args, **opts):
         try:
             signed = sign_checkpoint()
-        except SigningKeyError as exc:
+        except (SigningKeyError, CheckpointError) as exc:
             raise CommandError(str(exc)) from exc
         if not signed:
             self.stdout.write("No chain moved since its last checkpoint; nothing new to sign.")
