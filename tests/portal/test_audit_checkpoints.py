@@ -347,3 +347,20 @@ def test_the_public_page_speaks_spanish_too(make_user, client):
     client.cookies["django_language"] = "es"
     html = client.get("/audit/checkpoints/").content.decode()
     assert "Puntos de control del registro de auditoría" in html and "Registro de auditoría" in html
+
+
+@pytest.mark.parametrize("content, message", [
+    ("not json at all", "not JSON"),
+    ('{"checkpoints": [{"statement": "{}", "signature": "x"}]}', "must hold exactly"),
+    ('[{"signature": "x"}]', "'statement' string"),
+])
+def test_a_malformed_checkpoint_file_gives_a_clear_error(tmp_path, content, message):
+    path = tmp_path / "copy.json"
+    path.write_text(content)
+    with pytest.raises(CommandError, match=message):
+        call_command("verify_audit_chain", "--checkpoints", str(path))
+
+
+def test_a_missing_checkpoint_file_gives_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="no such file or folder"):
+        call_command("verify_audit_chain", "--checkpoints", str(tmp_path / "nowhere.json"))
