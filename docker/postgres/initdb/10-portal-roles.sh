@@ -6,7 +6,8 @@
 #                 TRIGGER included) and is no superuser (session_replication_role is refused).
 #                 `manage.py grant_app_role portal_app`, run by migrate, grants it the rest and
 #                 revokes UPDATE and DELETE on the append-only tables.
-# An existing volume skips this script: run it once by hand (docker compose exec postgres sh).
+# An existing volume skips this script: run it once by hand (docker compose exec postgres sh), then
+# REASSIGN OWNED BY the role that used to own the tables TO portal_owner.
 set -eu
 
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname "$POSTGRES_DB" \
