@@ -47,9 +47,11 @@ def assert_accessible(page) -> None:
 
 
 def watch_csp_violations(page) -> list[str]:
-    """A list that fills with every Content-Security-Policy violation Chromium reports on `page`,
-    across navigations (Chromium logs each refusal to the console)."""
-    violations: list[str] = []
-    page.on("console", lambda message: violations.append(f"{page.url}: {message.text}")
-            if "Content Security Policy" in message.text else None)
-    return violations
+    """The list, one per page, that fills with every Content-Security-Policy violation Chromium
+    reports on `page`, across navigations (Chromium logs each refusal to the console). The `page`
+    fixtures fail a test that leaves anything in it."""
+    if not hasattr(page, "csp_violations"):
+        page.csp_violations = []
+        page.on("console", lambda message: page.csp_violations.append(f"{page.url}: {message.text}")
+                if "Content Security Policy" in message.text else None)
+    return page.csp_violations
