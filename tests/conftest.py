@@ -164,7 +164,7 @@ def page(browser):
     csp_violations = watch_csp_violations(page)
     yield page
     context.close()
-    assert csp_violations == [], "the Content-Security-Policy refused something the page needed"
+    assert csp_violations == [], f"the Content-Security-Policy refused something the page needed: {csp_violations}"
 
 
 @pytest.fixture
@@ -177,4 +177,4 @@ def phone_page(browser):
     csp_violations = watch_csp_violations(page)
     yield page
     context.close()
-    assert csp_violations == [], "the Content-Security-Policy refused something the page needed"
+    assert csp_violations == [], f"the Content-Security-Policy refused something the page needed: {csp_violations}"

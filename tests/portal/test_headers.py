@@ -70,7 +70,6 @@ def html_of(response) -> str:
 
 # ---- the policy on every kind of page ---------------------------------------------------------
 
-@pytest.mark.django_db
 def test_every_template_is_free_of_inline_script_handlers_and_styles():
     offences = {}
     for folder in TEMPLATE_DIRS:
