@@ -1,4 +1,5 @@
 from django.contrib.auth.views import redirect_to_login
+from django.utils.cache import add_never_cache_headers
 
 
 class StaffAreaRequiresSignInMiddleware:
@@ -16,3 +17,27 @@ class StaffAreaRequiresSignInMiddleware:
         if request.path.startswith(self.prefix) and not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         return self.get_response(request)
+
+
+class PrivateResponsesAreNotStoredMiddleware:
+    """Staff pages, the staff API and evidence downloads carry `Cache-Control: no-store`.
+
+    Whatever a view set is tightened, never loosened: a shared computer's browser cache or a proxy
+    must not keep a case page or a frame of unredacted footage. The public site (everything else,
+    including /api/public/) keeps the caching its views chose.
+    """
+
+    private_prefixes = ("/staff/", "/api/", "/admin/", "/accounts/")
+    public_prefixes = ("/api/public/",)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.is_private(request.path):
+            add_never_cache_headers(response)
+        return response
+
+    def is_private(self, path: str) -> bool:
+        return path.startswith(self.private_prefixes) and not path.startswith(self.public_prefixes)

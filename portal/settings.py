@@ -8,6 +8,7 @@ and a Celery broker on the filesystem, so a newcomer needs no server to see the 
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 
@@ -71,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "portal.middleware.PrivateResponsesAreNotStoredMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.StaffAreaRequiresSignInMiddleware",
     # Axes goes last so it sees the outcome of authentication on every request.
@@ -315,6 +318,25 @@ SESSION_COOKIE_AGE = 8 * 3600
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy: no inline script or style anywhere, so an injected tag runs nothing.
+# Fonts allow data: because Video.js embeds its icon font in its stylesheet; the map's tile
+# server, when configured, is the one outside host images may come from.
+_tile_host = urlsplit(PUBLIC_MAP_TILE_URL.replace("{s}", "*"))
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"] + ([f"{_tile_host.scheme}://{_tile_host.netloc}"] if _tile_host.netloc else []),
+        "font-src": ["'self'", "data:"],
+        "media-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -172,8 +172,12 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    from tests.browser import watch_csp_violations
+
+    csp_violations = watch_csp_violations(page)
     yield page
     context.close()
+    assert csp_violations == [], f"the Content-Security-Policy refused something the page needed: {csp_violations}"
 
 
 @pytest.fixture
@@ -181,5 +185,9 @@ def phone_page(browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="en-US")
     page = context.new_page()
     page.set_default_timeout(15_000)
+    from tests.browser import watch_csp_violations
+
+    csp_violations = watch_csp_violations(page)
     yield page
     context.close()
+    assert csp_violations == [], f"the Content-Security-Policy refused something the page needed: {csp_violations}"

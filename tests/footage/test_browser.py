@@ -27,7 +27,7 @@ def test_a_reporter_uploads_two_files_at_once_and_opens_the_result(page, live_se
     page.get_by_label("Files").set_input_files([str(clip_file()), str(photo)])
     page.get_by_role("button", name="Start uploading").click()
 
-    page.wait_for_function("document.querySelectorAll('.upload-row[data-state=done]').length === 2", timeout=120_000)
+    page.wait_for_function("() => document.querySelectorAll('.upload-row[data-state=done]').length === 2", timeout=120_000)
     assert FootageItem.objects.filter(incident=case).count() == 2
     assert_accessible(page)
 
@@ -43,7 +43,7 @@ def test_the_item_page_plays_the_proxy_and_passes_axe_on_a_phone(phone_page, liv
 
     phone_page.goto(f"{live_server.url}/staff/footage/{item.pk}/")
 
-    phone_page.wait_for_function("document.querySelector('video') && document.querySelector('video').readyState >= 1", timeout=30_000)
+    phone_page.wait_for_function("() => document.querySelector('video') && document.querySelector('video').readyState >= 1", timeout=30_000)
     assert phone_page.locator("[data-sha256]").inner_text() == item.sha256
     assert_accessible(phone_page)
     phone_page.goto(f"{live_server.url}/staff/footage/")
@@ -83,7 +83,7 @@ def test_an_upload_paused_midway_resumes_where_it_stopped(page, live_server, peo
 
     page.get_by_label("Files").set_input_files(str(path))
     page.get_by_role("button", name="Start uploading").click()
-    page.wait_for_function("document.querySelector('.upload-progress').value >= 20", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('.upload-progress').value >= 20", timeout=60_000)
     page.get_by_role("button", name="Pause").click()
 
     assert page.locator(".upload-status").inner_text().startswith("Paused at")
@@ -94,5 +94,5 @@ def test_an_upload_paused_midway_resumes_where_it_stopped(page, live_server, peo
                  {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
     page.get_by_role("button", name="Resume").click()
 
-    page.wait_for_function("document.querySelector('.upload-row[data-state=done]')", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('.upload-row[data-state=done]')", timeout=60_000)
     assert FootageItem.objects.get().sha256 == hashlib.sha256(path.read_bytes()).hexdigest()

@@ -21,13 +21,13 @@ def test_an_officer_steps_frames_and_draws_a_region_on_the_review_page(live_serv
     sign_in(page, live_server.url, people.officer.username)
     page.goto(f"{live_server.url}/staff/releases/{release_with_proxy.pk}/review/")
     page.wait_for_selector("#track-rows tr th")  # the automatic face track, from the render log
-    page.wait_for_function("document.getElementById('proxy-video').readyState >= 1")
+    page.wait_for_function("() => document.getElementById('proxy-video').readyState >= 1")
     assert_accessible(page)
 
     page.get_by_role("button", name="Forward 1 frame").click()
-    page.wait_for_function("document.getElementById('frame-status').textContent.startsWith('Frame 1 ')")
+    page.wait_for_function("() => document.getElementById('frame-status').textContent.startsWith('Frame 1 ')")
     page.keyboard.press("Period")
-    page.wait_for_function("document.getElementById('frame-status').textContent.startsWith('Frame 2 ')")
+    page.wait_for_function("() => document.getElementById('frame-status').textContent.startsWith('Frame 2 ')")
 
     page.get_by_role("button", name="Draw a box").click()
     page.wait_for_timeout(300)  # the page scrolls the footage into view for drawing
@@ -39,7 +39,7 @@ def test_an_officer_steps_frames_and_draws_a_region_on_the_review_page(live_serv
     page.get_by_text("1 keyframe(s)").wait_for()
     page.get_by_label("Reason", exact=True).first.select_option("licence_plate")
     page.get_by_role("button", name="Save region").click()
-    page.wait_for_function("(m => m.textContent.includes('saved') || m.className === 'is-error')(document.getElementById('review-message'))")
+    page.wait_for_function("() => (m => m.textContent.includes('saved') || m.className === 'is-error')(document.getElementById('review-message'))")
     assert "Region saved" in page.locator("#review-message").text_content()
     change = RedactionChange.objects.get(release=release_with_proxy, kind=ChangeKind.MANUAL)
     assert change.reason == "licence_plate" and change.created_by == people.officer
@@ -49,7 +49,7 @@ def test_an_officer_steps_frames_and_draws_a_region_on_the_review_page(live_serv
     track = release_with_proxy.redaction_log["tracks"][0]["id"]
     row = page.locator("#track-rows tr", has=page.get_by_role("rowheader", name=f"#{track}"))
     row.get_by_role("button", name="Remove (not a face)").click()
-    page.wait_for_function("document.getElementById('review-message').textContent.includes('will be removed')")
+    page.wait_for_function("() => document.getElementById('review-message').textContent.includes('will be removed')")
     row.get_by_text("Removed false region").wait_for()
     assert row.get_by_role("button", name="Remove (not a face)").count() == 0
     page.locator("#change-list").get_by_text(f"Removed false region (region #{track})").wait_for()
