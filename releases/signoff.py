@@ -19,7 +19,7 @@ from portal.roles import Role, has_role
 
 from . import access
 from .errors import ReleaseError, ReleaseForbidden, ReleaseRefused
-from .models import RedactionChange, Release, ReleaseState, RenderJob, RenderState, SignOff
+from .models import RedactionChange, Release, ReleaseState, RenderJob, SignOff
 
 REQUIRED_SIGNOFFS = 2
 SIGNABLE_STATES = (ReleaseState.IN_REVIEW, ReleaseState.APPROVED)
@@ -51,7 +51,7 @@ def shapers(release: Release) -> dict[int, list[str]]:
 
 def readiness_problem(release: Release) -> ReleaseError | None:
     """Why the current render cannot be signed off by anyone yet, or None."""
-    from .workflow import effective_change_ids
+    from .workflow import effective_change_ids, render_active
 
     if release.state not in SIGNABLE_STATES:
         return ReleaseRefused(
@@ -59,7 +59,7 @@ def readiness_problem(release: Release) -> ReleaseError | None:
         )
     if not release.release_file or not release.rendered_at:
         return ReleaseRefused("There is no rendered copy to approve yet.", code="not_rendered")
-    if RenderJob.objects.filter(release=release, state__in=[RenderState.QUEUED, RenderState.RUNNING]).exists():
+    if render_active(release):
         return ReleaseRefused("A new render is in progress; approve it once it is done.", code="render_active")
     rendered_with = (release.redaction_log or {}).get("review_change_ids")
     if rendered_with is None or sorted(rendered_with) != effective_change_ids(release):

@@ -64,12 +64,16 @@ RENDER_RESULT_FIELDS = {
 def available_actions(release: Release, user) -> list[str]:
     """Actions to offer `user` on the page; the server still checks everything when one is taken."""
     status = signoff.signing_status(release, user)
-    offered = {"approve": status.may_sign, "publish": status.may_publish}
+    offered = {"approve": status.may_sign, "publish": status.may_publish, "rerender": not render_active(release)}
     return [
         name
         for name, t in TRANSITIONS.items()
         if t.roles is not SYSTEM and release.state in t.sources and has_role(user, *t.roles) and offered.get(name, True)
     ]
+
+
+def render_active(release: Release) -> bool:
+    return RenderJob.objects.filter(release=release, state__in=[RenderState.QUEUED, RenderState.RUNNING]).exists()
 
 
 def effective_change_ids(release: Release) -> list[int]:
@@ -132,7 +136,7 @@ def _apply(release, action, *, actor, reason, ground, request, fields) -> Releas
     now = timezone.now()
 
     if action == "rerender":
-        if RenderJob.objects.filter(release=locked, state__in=[RenderState.QUEUED, RenderState.RUNNING]).exists():
+        if render_active(locked):
             raise ReleaseRefused("A render of this release is already queued or running.", code="render_active")
     elif action == "approve":
         status = signoff.signing_status(locked, actor)
