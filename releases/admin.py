@@ -6,7 +6,7 @@ check) and leave an audit event, so the admin offers no add, change, delete or b
 
 from django.contrib import admin
 
-from .models import RedactionChange, Release, RenderJob
+from .models import RedactionChange, Release, RenderJob, SignOff
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,3 +39,8 @@ class RedactionChangeAdmin(ReadOnlyAdmin):
 @admin.register(RenderJob)
 class RenderJobAdmin(ReadOnlyAdmin):
     list_display = ("id", "release", "state", "attempts", "progress", "heartbeat_at")
+
+
+@admin.register(SignOff)
+class SignOffAdmin(ReadOnlyAdmin):
+    list_display = ("id", "release", "signed_by", "signed_at", "shaped", "release_sha256")

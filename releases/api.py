@@ -5,7 +5,7 @@ field errors for bad input."""
 from __future__ import annotations
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
@@ -13,14 +13,29 @@ from rest_framework.response import Response
 
 from footage.access import get_visible_footage
 
-from . import access, review, workflow
+from . import access, review, signoff, workflow
 from .errors import ReleaseError, ReleaseForbidden
 from .models import RedactionChange, Release
+
+
+class SigningStatusSerializer(serializers.Serializer):
+    """`releases.signoff.SigningStatus` for the caller: the sign-offs so far, who may still sign,
+    and whether the caller may (with the reason when not)."""
+
+    required = serializers.IntegerField()
+    complete = serializers.BooleanField()
+    signoffs = serializers.ListField(child=serializers.DictField())
+    may_sign = serializers.BooleanField()
+    reason = serializers.CharField()
+    may_publish = serializers.BooleanField()
+    eligible = serializers.ListField(child=serializers.CharField())
+    who_may_sign = serializers.CharField()
 
 
 class ReleaseSerializer(serializers.ModelSerializer):
     incident_reference = serializers.CharField(source="incident.reference", read_only=True)
     open_findings = serializers.SerializerMethodField()
+    signing = serializers.SerializerMethodField()
 
     class Meta:
         model = Release
@@ -28,12 +43,17 @@ class ReleaseSerializer(serializers.ModelSerializer):
             "id", "footage", "incident", "incident_reference", "state", "mode", "requested_by", "requested_at", "due_at",
             "release_sha256", "release_size", "original_sha256", "pipeline_version", "model_sha256", "rendered_at",
             "check_completed_at", "open_findings", "approved_by", "approved_at", "published_at", "withheld_ground",
-            "withheld_explanation",
+            "withheld_explanation", "signing",
         ]
         read_only_fields = fields
 
     def get_open_findings(self, obj: Release) -> int:
         return len(obj.open_findings)
+
+    @extend_schema_field(SigningStatusSerializer)
+    def get_signing(self, obj: Release) -> dict:
+        request = self.context.get("request")
+        return signoff.signing_status(obj, getattr(request, "user", None)).as_dict()
 
 
 # Request shapes for the API documentation. The services validate every field themselves, so a
@@ -96,7 +116,7 @@ def _data(request: Request) -> dict:
 def release_collection(request: Request) -> Response:
     if request.method == "GET":
         releases = access.visible_releases(request.user).select_related("incident")[:500]
-        return Response(ReleaseSerializer(releases, many=True).data)
+        return Response(ReleaseSerializer(releases, many=True, context={"request": request}).data)
     try:
         data = _data(request)
         footage_pk = data.get("footage")
@@ -110,13 +130,13 @@ def release_collection(request: Request) -> Response:
         )
     except ReleaseError as exc:
         return _error(exc)
-    return Response(ReleaseSerializer(release).data, status=status.HTTP_201_CREATED)
+    return Response(ReleaseSerializer(release, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=["releases"], operation_id="releases_item", responses={200: ReleaseSerializer, 404: REFUSALS[404]})
 @api_view(["GET"])
 def release_item(request: Request, pk: int) -> Response:
-    return Response(ReleaseSerializer(access.get_visible_release(request.user, pk)).data)
+    return Response(ReleaseSerializer(access.get_visible_release(request.user, pk), context={"request": request}).data)
 
 
 @extend_schema(tags=["releases"], request=TransitionSerializer, responses={200: ReleaseSerializer, **REFUSALS})
@@ -132,7 +152,7 @@ def release_transition(request: Request, pk: int) -> Response:
     except ReleaseError as exc:
         return _error(exc)
     release.refresh_from_db()
-    return Response(ReleaseSerializer(release).data)
+    return Response(ReleaseSerializer(release, context={"request": request}).data)
 
 
 @extend_schema(tags=["releases"], request=ChangeSerializer, responses={201: ResultSerializer, **REFUSALS})

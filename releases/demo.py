@@ -1,7 +1,9 @@
 """Demo releases for `make run`, all through the real workflow: footage of the first published
-demo cases redacted, reviewed by one officer, approved by a second (`release2`) and published;
-and the next case's footage redacted and left in review, so a newcomer can try the review page,
-the two-person rule and the overdue lists (its incident is months old, past its deadline).
+demo cases redacted, reviewed and signed off by one officer (`release`), signed off by a second
+(`release2`), which approves it, and published; and the next case's footage redacted and left in
+review, so a newcomer can try the review page, the two-person rule and the overdue lists (its
+incident is months old, past its deadline). A third officer (`release3`) lets a release be carried
+through even when `release` made a "do not redact" decision and `release2` confirmed it.
 Idempotent: a case whose footage already has a release is driven on from where it stands."""
 
 from __future__ import annotations
@@ -21,22 +23,29 @@ from portal.roles import Role
 from . import review
 from .models import Release, ReleaseState, RenderJob, RenderState
 from .rendering import run_render_job
+from .signoff import signing_status
 from .signing import SigningKeyError, generate_key_file, private_key_from_setting
 from .workflow import apply_release_transition, request_release
 
 DEMO_CASES = 2  # published
 IN_REVIEW_CASES = 1  # the next ones, left in review
 SECOND_OFFICER = "release2"
+# Beyond the demo's one account per role: enough release officers that one who neither made nor
+# confirmed a decision is always there to give the independent sign-off.
+MORE_OFFICERS = {SECOND_OFFICER: ("Rafael", "Okafor"), "release3": ("Rosa", "Delgado")}
 
 
-def second_release_officer() -> User:
-    user = User.objects.filter(username=SECOND_OFFICER).first()
-    if user is None:
-        user = create_user_with_role(
-            username=SECOND_OFFICER, role=Role.RELEASE_OFFICER, password=demo_password()[0],
-            email=f"{SECOND_OFFICER}@city.invalid", first_name="Rafael", last_name="Okafor", check_password_strength=False,
-        )
-    return user
+def more_release_officers() -> list[User]:
+    users = []
+    for username, (first, last) in MORE_OFFICERS.items():
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = create_user_with_role(
+                username=username, role=Role.RELEASE_OFFICER, password=demo_password()[0],
+                email=f"{username}@city.invalid", first_name=first, last_name=last, check_password_strength=False,
+            )
+        users.append(user)
+    return users
 
 
 def _demo_footage(incident: Incident, supervisor: User):
@@ -89,7 +98,7 @@ def _ensure_demo_signing_key(stdout) -> None:
 def load(users, stdout=None) -> None:
     _ensure_demo_signing_key(stdout)
     supervisor, officer = users[Role.SUPERVISOR], users[Role.RELEASE_OFFICER]
-    approver = second_release_officer()
+    approver = more_release_officers()[0]
     published = in_review = 0
     incidents = Incident.objects.filter(published_at__isnull=False, police_report_number__startswith="DEMO-").order_by("pk")
     for n, incident in enumerate(incidents[:DEMO_CASES + IN_REVIEW_CASES]):
@@ -108,7 +117,9 @@ def load(users, stdout=None) -> None:
             for i, finding in enumerate(release.check_findings):
                 if not finding.get("cleared_by_id"):
                     review.clear_finding(release, i, "Demo: a face on a poster, not a person.", actor=officer)
-            apply_release_transition(release, "approve", actor=approver, reason="Demo: checked frame by frame.")
+            for signer, note in ((officer, "Demo: reviewed frame by frame."), (approver, "Demo: checked frame by frame.")):
+                if signing_status(release, signer).may_sign:  # a rerun after an interruption signs only once
+                    apply_release_transition(release, "approve", actor=signer, reason=note)
         if release.state == ReleaseState.APPROVED:
             apply_release_transition(release, "publish", actor=approver)
         release.refresh_from_db()
@@ -116,5 +127,5 @@ def load(users, stdout=None) -> None:
     if stdout is not None:
         stdout.write(
             f"Releases: {published} demo release(s) published, {in_review} waiting for review; "
-            f"second release officer '{SECOND_OFFICER}'."
+            f"release officers {', '.join(['release', *MORE_OFFICERS])}."
         )

@@ -49,7 +49,7 @@ def _audio_ranges(log: dict[str, Any]) -> dict[str, list]:
     return {"mute": log.get("mute_ranges") or [], "bleep": log.get("bleep_ranges") or []}
 
 
-APPROVAL_STATEMENT = "approved by a release officer who made none of its redactions (two-person rule)"
+APPROVAL_STATEMENT = "signed off by two release officers, at least one of whom made none of its redactions (two-person rule)"
 
 
 def build_manifest(

@@ -196,6 +196,10 @@ class RenderJob(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     progress = models.FloatField(default=0.0)
+    # Written about once a second while the render runs, for the progress shown on the pages.
+    frames_done = models.PositiveIntegerField(default=0)
+    frames_total = models.PositiveIntegerField(default=0)
+    seconds_left = models.PositiveIntegerField(null=True, blank=True)
     stage = models.CharField(max_length=30, blank=True)
     last_error = models.TextField(blank=True)
 
@@ -209,3 +213,34 @@ class RenderJob(models.Model):
 
     def __str__(self) -> str:
         return f"Render {self.pk} of release {self.release_id} ({self.state})"
+
+    @property
+    def percent(self) -> int:
+        return int(min(max(self.progress, 0.0), 1.0) * 100)
+
+
+class SignOff(models.Model):
+    """One release officer's approval of one render of a release. Two sign-offs by different
+    officers, at least one of whom did not shape the redactions, approve it (`releases.signoff`
+    holds the rule, `releases.workflow` writes the rows)."""
+
+    release = models.ForeignKey(Release, on_delete=models.PROTECT, related_name="signoffs", editable=False)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+    signed_at = models.DateTimeField(editable=False)
+    # The render signed: a sign-off counts only while the release still points at these bytes.
+    release_sha256 = models.CharField(max_length=64, editable=False)
+    rendered_at = models.DateTimeField(editable=False)
+    # Whether the signer had made, confirmed or cleared redactions of the release when signing.
+    shaped = models.BooleanField(default=False, editable=False)
+    note = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["signed_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["release", "signed_by", "rendered_at"], name="releases_one_signoff_per_officer_per_render"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Sign-off of release {self.release_id} by user {self.signed_by_id}"

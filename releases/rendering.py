@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import timedelta
@@ -28,12 +29,13 @@ from django.utils import timezone
 
 from footage.media import sha256_file
 from footage.redaction import MediaError, RedactionError, TrackMark, redact_video, scan_for_unhidden_faces
+from footage.redaction.check import split_spared_findings
 from portal.audit import record_event
 from portal.models import AuditOutcome
 
 from .errors import ReleaseError
 from .models import ChangeKind, RedactionChange, Release, ReleaseState, RenderJob, RenderState
-from .review import change_label
+from .review import change_label, source_geometry
 from .workflow import apply_release_transition
 
 log = logging.getLogger(__name__)
@@ -83,6 +85,8 @@ def pipeline_inputs(release: Release) -> dict:
         "mute_ranges": sorted((c.start_seconds, c.end_seconds) for c in audio if c.kind == ChangeKind.MUTE),
         "bleep_ranges": sorted((c.start_seconds, c.end_seconds) for c in audio if c.kind == ChangeKind.BLEEP),
         "change_ids": sorted(c.pk for c in changes),
+        # Confirmed decisions to leave a person visible: the second check does not flag them.
+        "do_not_redact": [change_label(c) for c in changes if c.kind == ChangeKind.DO_NOT_REDACT],
     }
 
 
@@ -134,34 +138,40 @@ def _render(job: RenderJob, release: Release, owned) -> None:
     work.mkdir(parents=True)
     inputs = pipeline_inputs(release)
     out = work / "release.mp4"
-    last = [0.0]
-
-    def progress(fraction: float) -> None:
-        if fraction - last[0] >= 0.02 or fraction >= 1.0:
-            last[0] = fraction
-            owned.update(progress=round(fraction * 0.8, 3), stage="redacting", heartbeat_at=timezone.now())
+    report = ProgressWriter(owned, int(source_geometry(release)["frames"] or 0))
 
     with _local_original(release.footage, work) as source:
         result = redact_video(
             source, out, mode=release.mode, extra_regions=inputs["extra_regions"],
             suppressed=[TrackMark.from_frames(m["id"], m["frames"]) for m in inputs["suppressed"]], mute_ranges=inputs["mute_ranges"],
             bleep_ranges=inputs["bleep_ranges"],
-            progress=progress, detector=face_detector(),
+            progress=lambda fraction: report("redacting", fraction), detector=face_detector(),
         )
-    owned.update(progress=0.8, stage="checking", heartbeat_at=timezone.now())
+    report.frames_total = int(result.log.get("frames") or report.frames_total)
+    report("checking", 0.0, force=True)
     fps = result.log["output"].get("fps") or 30
+    scanned = scan_for_unhidden_faces(out, detector=face_detector(fast=False), progress=lambda fraction: report("checking", fraction))
+    # A face two officers agreed to leave visible (an agent acting in public) is not a finding.
+    confirmed = set(inputs["do_not_redact"])
+    scanned, explained = split_spared_findings(
+        scanned, result.log.get("tracks", []),
+        [TrackMark.from_frames(m["id"], m["frames"]) for m in inputs["suppressed"] if m["id"] in confirmed],
+    )
     findings = [
         {"frame": frame, "seconds": round(frame / fps, 3), "box": list(box), "score": score}
-        for frame, box, score in scan_for_unhidden_faces(out, detector=face_detector(fast=False))
+        for frame, box, score in scanned
     ]
     sha256 = sha256_file(out)
     size = out.stat().st_size
-    owned.update(progress=0.95, stage="storing", heartbeat_at=timezone.now())
+    report("storing", 0.0, force=True)
     name = _store(release, job, out, sha256)
 
     redaction_log = {k: v for k, v in result.log.items() if k not in ("input", "timings")}
     redaction_log["input"] = {k: v for k, v in result.log.get("input", {}).items() if k != "path"}
     redaction_log["review_change_ids"] = inputs["change_ids"]
+    redaction_log["check_left_unhidden_by_decision"] = [
+        {"frame": frame, "box": list(box), "score": score, "decision": mark} for (frame, box, score), mark in explained
+    ]
     redaction_log["render_job"] = job.pk
     now = timezone.now()
     try:
@@ -187,7 +197,8 @@ def _record_render(release, job, owned, *, name, sha256, size, log, findings, no
                 "check_findings": findings, "check_completed_at": now, "check_cleared_by": None,
             },
         )
-        owned.update(state=RenderState.DONE, progress=1.0, stage="done", finished_at=now, heartbeat_at=now)
+        owned.update(state=RenderState.DONE, progress=1.0, stage="done", finished_at=now, heartbeat_at=now, seconds_left=0,
+                     frames_done=F("frames_total"))
         from footage.custody import record_custody
 
         record_custody(
@@ -195,6 +206,35 @@ def _record_render(release, job, owned, *, name, sha256, size, log, findings, no
             detail={"release": release.pk, "render_job": job.pk, "file": name, "unhidden_face_findings": len(findings)},
         )
         transaction.on_commit(lambda: _remove_other_files(release.pk, keep=name))
+
+
+class ProgressWriter:
+    """Writes a running job's progress to its row at most once a second (the pipeline reports far
+    more often): the share done, frames done of the stage's total, and an estimate of the time left."""
+
+    # Each stage's share of the whole job, by how long it usually takes.
+    STAGES = {"redacting": (0.0, 0.8), "checking": (0.8, 0.15), "storing": (0.95, 0.05)}
+
+    def __init__(self, owned, frames_total: int, *, every: float = 1.0, clock=time.monotonic):
+        self.owned, self.frames_total, self.every, self.clock = owned, frames_total, every, clock
+        self.started = clock()
+        self.last: float | None = None
+
+    def __call__(self, stage: str, fraction: float, *, force: bool = False) -> None:
+        now = self.clock()
+        fraction = min(max(fraction, 0.0), 1.0)
+        if not force and fraction < 1.0 and self.last is not None and now - self.last < self.every:
+            return
+        self.last = now
+        start, share = self.STAGES[stage]
+        overall = start + share * fraction
+        elapsed = now - self.started
+        # Too early to say until a few percent are done.
+        left = round(elapsed * (1 - overall) / overall) if overall >= 0.02 else None
+        self.owned.update(
+            progress=round(overall, 3), stage=stage, frames_done=round(fraction * self.frames_total),
+            frames_total=self.frames_total, seconds_left=left, heartbeat_at=timezone.now(),
+        )
 
 
 @contextmanager

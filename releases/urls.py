@@ -10,6 +10,7 @@ urlpatterns = [
     path("request/<int:footage_pk>/", views.request_release_view, name="request"),
     path("<int:pk>/", views.release_detail, name="detail"),
     path("<int:pk>/transition/", views.release_transition, name="transition"),
+    path("<int:pk>/progress/", views.render_progress, name="progress"),
     path("<int:pk>/review/", views.review_page, name="review"),
     path("<int:pk>/review/data.json", views.review_data, name="review-data"),
     path("<int:pk>/proxy.mp4", views.proxy_video, name="proxy"),

@@ -20,9 +20,9 @@ from footage.access import get_visible_footage
 from footage.downloads import proxy_response
 from portal.byte_ranges import ranged_file_response
 
-from . import access, review, workflow
+from . import access, review, signoff, workflow
 from .errors import ReleaseError, ReleaseForbidden
-from .models import RedactionChange, RedactionMode, RedactionReason, ReleaseState, RenderJob, WithholdGround
+from .models import RedactionChange, RedactionMode, RedactionReason, ReleaseState, RenderJob, RenderState, WithholdGround
 from .review_data import review_payload
 from .selectors import overdue_releases
 
@@ -82,9 +82,37 @@ def _detail_context(request, release, **extra) -> dict:
         "changes": release.changes.select_related("created_by", "confirmed_by", "withdrawn_by"),
         "jobs": RenderJob.objects.filter(release=release)[:5],
         "can_review": access.can_review(request.user) and release.state == ReleaseState.IN_REVIEW,
-        "redactors": workflow.people_who_made_the_redactions(release),
+        "is_officer": access.can_review(request.user),
+        "signing": signoff.signing_status(release, request.user),
+        **_progress_context(release, _active_render(release)),
         **extra,
     }
+
+
+def _active_render(release) -> RenderJob | None:
+    return RenderJob.objects.filter(release=release, state__in=[RenderState.QUEUED, RenderState.RUNNING]).first()
+
+
+def _time_left(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    return f"{minutes} min {seconds:02d} s" if minutes < 60 else f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def _progress_context(release, job: RenderJob | None, *, finished: bool = False) -> dict:
+    return {"release": release, "job": job, "time_left": _time_left(job.seconds_left if job else None), "finished": finished}
+
+
+@login_required
+@require_GET
+def render_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """The render's progress, polled by htmx every 2 s from the release and review pages while it runs."""
+    release = access.get_visible_release(request.user, pk)
+    job = _active_render(release)
+    return render(request, "releases/_progress.html", _progress_context(release, job, finished=job is None))
 
 
 @login_required
@@ -158,6 +186,8 @@ def review_page(request: HttpRequest, pk: int) -> HttpResponse:
             "data_url": reverse("releases:review-data", args=[release.pk]),
             "editable": release.state == ReleaseState.IN_REVIEW,
             "actions": workflow.available_actions(release, request.user),
+            "signing": signoff.signing_status(release, request.user),
+            **_progress_context(release, _active_render(release)),
         },
     )
 

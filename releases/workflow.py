@@ -4,10 +4,12 @@
                     ^            |  \\           \\
                     +- rerender -+   withheld <--+
 
-`apply_release_transition` is the only writer of `Release.state`. It checks the actor's role and
-object access, the transition, the two-person rule and each action's preconditions, locks the row,
-changes it and writes the audit event in one transaction. A refused attempt raises and is itself
-audited (outcome "refused") outside the rolled-back transaction.
+`apply_release_transition` is the only writer of `Release.state` and of sign-offs. It checks the
+actor's role and object access, the transition, the two-person rule (`releases.signoff`) and each
+action's preconditions, locks the row, changes it and writes the audit event in one transaction.
+"approve" is one officer's sign-off: the second, from a different officer, approves the release.
+A refused attempt raises and is itself audited (outcome "refused") outside the rolled-back
+transaction.
 """
 
 from __future__ import annotations
@@ -26,9 +28,9 @@ from portal.audit import record_event
 from portal.models import AuditOutcome
 from portal.roles import Role, has_role
 
-from . import access
+from . import access, signoff
 from .errors import ReleaseError, ReleaseForbidden, ReleaseRefused
-from .models import RedactionChange, RedactionMode, Release, ReleaseState, RenderJob, RenderState, WithholdGround
+from .models import RedactionChange, RedactionMode, Release, ReleaseState, RenderJob, RenderState, SignOff, WithholdGround
 
 S = ReleaseState
 SYSTEM = None  # transitions only the render job takes; no person may
@@ -46,7 +48,8 @@ TRANSITIONS: dict[str, Transition] = {
     "start_redaction": Transition((S.REQUESTED,), S.REDACTING, SYSTEM, "Start redaction"),
     "finish_redaction": Transition((S.REDACTING,), S.IN_REVIEW, SYSTEM, "Finish redaction"),
     "rerender": Transition((S.IN_REVIEW, S.REDACTING), S.REDACTING, (Role.RELEASE_OFFICER,), "Re-render"),
-    "approve": Transition((S.IN_REVIEW,), S.APPROVED, (Role.RELEASE_OFFICER,), "Approve"),
+    # A release approved before two sign-offs were required takes its second one while approved.
+    "approve": Transition((S.IN_REVIEW, S.APPROVED), S.APPROVED, (Role.RELEASE_OFFICER,), "Approve"),
     "withhold": Transition((S.IN_REVIEW, S.APPROVED), S.WITHHELD, (Role.RELEASE_OFFICER,), "Withhold"),
     "publish": Transition((S.APPROVED,), S.PUBLISHED, (Role.RELEASE_OFFICER,), "Publish"),
 }
@@ -60,28 +63,17 @@ RENDER_RESULT_FIELDS = {
 
 def available_actions(release: Release, user) -> list[str]:
     """Actions to offer `user` on the page; the server still checks everything when one is taken."""
+    status = signoff.signing_status(release, user)
+    offered = {"approve": status.may_sign, "publish": status.may_publish, "rerender": not render_active(release)}
     return [
         name
         for name, t in TRANSITIONS.items()
-        if t.roles is not SYSTEM and release.state in t.sources and has_role(user, *t.roles)
+        if t.roles is not SYSTEM and release.state in t.sources and has_role(user, *t.roles) and offered.get(name, True)
     ]
 
 
-def people_who_made_the_redactions(release: Release) -> set[int]:
-    """Everyone whose decision shaped the rendered copy: the requester, anyone who asked for a
-    render, made, confirmed or withdrew a change, or cleared a finding of the second check.
-    None of them may approve it."""
-    ids = {release.requested_by_id}
-    ids |= set(RenderJob.objects.filter(release=release).exclude(requested_by=None).values_list("requested_by_id", flat=True))
-    for created, confirmed, withdrawn in RedactionChange.objects.filter(release=release).values_list(
-        "created_by_id", "confirmed_by_id", "withdrawn_by_id"
-    ):
-        ids |= {created, confirmed, withdrawn}
-    ids |= {f.get("cleared_by_id") for f in release.check_findings or []}
-    if release.check_cleared_by_id:
-        ids.add(release.check_cleared_by_id)
-    ids.discard(None)
-    return ids
+def render_active(release: Release) -> bool:
+    return RenderJob.objects.filter(release=release, state__in=[RenderState.QUEUED, RenderState.RUNNING]).exists()
 
 
 def effective_change_ids(release: Release) -> list[int]:
@@ -139,17 +131,27 @@ def _apply(release, action, *, actor, reason, ground, request, fields) -> Releas
             code="wrong_state",
         )
     before = locked.state
+    target = transition.target
     detail: dict[str, Any] = {}
     now = timezone.now()
 
     if action == "rerender":
-        if RenderJob.objects.filter(release=locked, state__in=[RenderState.QUEUED, RenderState.RUNNING]).exists():
+        if render_active(locked):
             raise ReleaseRefused("A render of this release is already queued or running.", code="render_active")
     elif action == "approve":
-        _check_two_person_rule(locked, actor)
-        _check_ready_for_approval(locked)
-        locked.approved_by, locked.approved_at = actor, now
-        detail["release_sha256"] = locked.release_sha256
+        status = signoff.signing_status(locked, actor)
+        if status.refusal is not None:
+            raise status.refusal
+        SignOff.objects.create(
+            release=locked, signed_by=actor, signed_at=now, release_sha256=locked.release_sha256,
+            rendered_at=locked.rendered_at, shaped=actor.pk in status.shaper_ids, note=reason.strip(),
+        )
+        count = len(status.signoffs) + 1
+        detail.update(release_sha256=locked.release_sha256, signoff=count, of=signoff.REQUIRED_SIGNOFFS)
+        if count < signoff.REQUIRED_SIGNOFFS:
+            target = locked.state  # the first sign-off: the release waits for the second
+        else:
+            locked.approved_by, locked.approved_at = actor, now
     elif action == "withhold":
         if ground not in WithholdGround.values:
             raise ReleaseRefused("Choose the legal ground for withholding.", code="ground_required", field="ground")
@@ -158,6 +160,11 @@ def _apply(release, action, *, actor, reason, ground, request, fields) -> Releas
         locked.withheld_ground, locked.withheld_explanation = ground, reason.strip()
         detail["ground"] = ground
     elif action == "publish":
+        if not signoff.signing_status(locked, actor).complete:
+            raise ReleaseRefused(
+                f"Publication needs the sign-offs of {signoff.REQUIRED_SIGNOFFS} release officers on this render.",
+                code="signoffs_missing",
+            )
         if not locked.release_file or not locked.release_sha256:
             raise ReleaseRefused("There is no rendered file to publish.", code="no_file")
         locked.published_by, locked.published_at = actor, now
@@ -168,8 +175,9 @@ def _apply(release, action, *, actor, reason, ground, request, fields) -> Releas
 
     for name, value in (fields or {}).items():
         setattr(locked, name, value)
-    locked.state = transition.target
-    locked.state_changed_at = now
+    locked.state = target
+    if target != before or action != "approve":  # a first sign-off changes no state
+        locked.state_changed_at = now
     locked.save()
 
     if action == "publish":
@@ -198,31 +206,6 @@ def _apply(release, action, *, actor, reason, ground, request, fields) -> Releas
     # The caller's object reflects the new state too.
     release.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return locked
-
-
-def _check_two_person_rule(release: Release, actor: User) -> None:
-    if actor.pk in people_who_made_the_redactions(release):
-        raise ReleaseForbidden(
-            "You requested or shaped these redactions, so a second release officer must approve them.",
-            code="two_person_rule",
-        )
-
-
-def _check_ready_for_approval(release: Release) -> None:
-    if not release.release_file or not release.rendered_at:
-        raise ReleaseRefused("There is no rendered copy to approve yet.", code="not_rendered")
-    if RenderJob.objects.filter(release=release, state__in=[RenderState.QUEUED, RenderState.RUNNING]).exists():
-        raise ReleaseRefused("A new render is in progress; approve it once it is done.", code="render_active")
-    rendered_with = (release.redaction_log or {}).get("review_change_ids")
-    if rendered_with is None or sorted(rendered_with) != effective_change_ids(release):
-        raise ReleaseRefused("The redactions changed since the last render. Re-render before approving.", code="stale_render")
-    if release.check_completed_at is None or release.check_completed_at < release.rendered_at:
-        raise ReleaseRefused("The second check of the rendered copy has not run yet.", code="check_missing")
-    if release.open_findings:
-        raise ReleaseRefused(
-            f"The second check found {len(release.open_findings)} frame(s) with a face still visible. Fix or clear each one.",
-            code="check_not_cleared",
-        )
 
 
 # ---- asking for a release ------------------------------------------------------------------------

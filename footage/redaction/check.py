@@ -16,11 +16,14 @@ import os
 import subprocess
 import sys
 import tempfile
+from collections import defaultdict
+from typing import Callable, Iterable
 
 import numpy as np
 
 from . import media
 from .detector import Detection, FaceDetector, merge
+from .regions import TrackMark, spared_boxes
 
 
 def scan_for_unhidden_faces(
@@ -31,10 +34,12 @@ def scan_for_unhidden_faces(
     tile: int = 640,
     min_size: float = 10.0,
     detector: FaceDetector | None = None,
+    progress: Callable[[float], None] | None = None,
 ) -> list[tuple[int, tuple[float, float, float, float], float]]:
     """Frames of `video_path` where a face still appears: (frame_index, box, score).
 
     Boxes are in the video's own pixels. Every `every`th frame is scanned, at full resolution.
+    `progress` is told the share of frames scanned after each.
     """
     info = media.probe(video_path)
     w, h = info.width, info.height
@@ -64,6 +69,8 @@ def scan_for_unhidden_faces(
                     if min(d.x2 - d.x1, d.y2 - d.y1) >= min_size:
                         found.append((k * every, tuple(round(v, 1) for v in d.box), round(d.score, 3)))
                 k += 1
+                if progress and info.frames:
+                    progress(min(k * every / info.frames, 1.0))
         except BaseException:
             proc.kill()
             proc.wait()
@@ -77,6 +84,37 @@ def scan_for_unhidden_faces(
                 f"{err.read()[-1000:].decode(errors='replace')}"
             )
     return found
+
+
+def split_spared_findings(findings, tracks, marks: Iterable[TrackMark]) -> tuple[list, list]:
+    """Separate the findings a reviewer's decision explains from the rest.
+
+    `findings` are (frame, box, score) from `scan_for_unhidden_faces`; `tracks` the render's
+    regions log tracks (boxes as hidden, in release-copy pixels); `marks` the confirmed "do not
+    redact" decisions. A finding whose centre lies in the box a mark left unhidden on that frame
+    (the box the render spared, found as the render found it) is that person, shown on purpose.
+    Returns (still to look at, [(finding, mark id), ...]).
+    """
+    marks = list(marks)
+    by_frame: dict[int, dict[int, tuple]] = defaultdict(dict)
+    for track in tracks:
+        for f, *box in track.get("frames", []):
+            by_frame[int(f)][track["id"]] = tuple(box[:4])
+    keep, spared = [], []
+    for finding in findings:
+        frame, box = int(finding[0]), finding[1]
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        boxes = by_frame.get(frame, {})
+        by = next(
+            (mark for tid, mark in (spared_boxes(boxes, marks, frame) if boxes and marks else {}).items()
+             if boxes[tid][0] <= cx <= boxes[tid][2] and boxes[tid][1] <= cy <= boxes[tid][3]),
+            None,
+        )
+        if by is None:
+            keep.append(finding)
+        else:
+            spared.append((finding, by))
+    return keep, spared
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -91,8 +91,27 @@ def clear_all_findings(release: Release, *, officer: User) -> Release:
     return release
 
 
-def approve_and_publish(release: Release, *, approver: User, publisher: User | None = None) -> Release:
+def approve_and_publish(release: Release, *, approver: User, second: User | None = None, publisher: User | None = None) -> Release:
+    """Two sign-offs (`approver`'s, then `second`'s or else any other officer the rule lets sign),
+    then publication."""
+    from releases.signoff import signing_status
+
     apply_release_transition(release, "approve", actor=approver, reason="Checked frame by frame.")
+    if second is None:
+        eligible = signing_status(release, None).eligible
+        second = eligible[0] if eligible else _another_release_officer()
+    apply_release_transition(release, "approve", actor=second, reason="Checked again.")
     apply_release_transition(release, "publish", actor=publisher or approver)
     release.refresh_from_db()
     return release
+
+
+def _another_release_officer() -> User:
+    from portal.accounts import create_user_with_role
+    from portal.roles import Role
+
+    n = User.objects.filter(username__startswith="signer-").count() + 1
+    return create_user_with_role(
+        username=f"signer-{n}", role=Role.RELEASE_OFFICER, password="Signer-pass-2026-long!", email=f"signer-{n}@city.invalid",
+        first_name="Second", last_name="Signer", check_password_strength=False,
+    )

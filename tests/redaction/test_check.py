@@ -44,3 +44,21 @@ def test_its_command_line_exits_1_when_it_finds_faces(clip):
     )
     assert proc.returncode == 1, proc.stderr
     assert '"frame": 0' in proc.stdout
+
+
+def test_a_finding_on_a_face_two_officers_agreed_to_leave_visible_is_not_a_finding():
+    """Issue 25: 52 frames of a confirmed agent's face had to be cleared one by one."""
+    from footage.redaction.check import split_spared_findings
+    from footage.redaction.regions import TrackMark
+
+    agent = [[f, 100.0, 50.0, 180.0, 150.0] for f in range(0, 30)]
+    bystander = [[f, 400.0, 60.0, 460.0, 140.0] for f in range(0, 30)]
+    tracks = [{"id": 3, "frames": agent}, {"id": 4, "frames": bystander}]  # as this render numbered them
+    decision = TrackMark.from_frames("c9", [[f, x1 + 4, y1, x2 + 4, y2] for f, x1, y1, x2, y2 in agent])  # an earlier render
+    on_agent = (10, (120.0, 70.0, 160.0, 120.0), 0.9)
+    on_bystander = (10, (410.0, 70.0, 450.0, 130.0), 0.8)  # hidden, yet the scan saw a face: still a finding
+    after_the_track = (40, (120.0, 70.0, 160.0, 120.0), 0.9)  # where the agent was, on a frame the decision does not cover
+    keep, spared = split_spared_findings([on_agent, on_bystander, after_the_track], tracks, [decision])
+    assert keep == [on_bystander, after_the_track]
+    assert spared == [(on_agent, "c9")]
+    assert split_spared_findings([on_agent], tracks, []) == ([on_agent], [])

@@ -26,30 +26,50 @@ def _state(release):
     return Release.objects.get(pk=release.pk).state
 
 
-def test_the_approve_form_refuses_the_officer_who_made_the_redactions(client, shaped_by_rhea, people):
+def _signoffs(release):
+    from releases.models import SignOff
+
+    return list(SignOff.objects.filter(release=release).values_list("signed_by__username", flat=True))
+
+
+def test_the_page_refuses_one_officer_signing_twice_or_publishing_alone(client, shaped_by_rhea, people):
     client.force_login(people.officer)
-    response = client.post(reverse("releases:transition", args=[shaped_by_rhea.pk]), {"action": "approve"})
-    assert response.status_code == 403
-    assert b"second release officer" in response.content
+    url = reverse("releases:transition", args=[shaped_by_rhea.pk])
+    assert client.post(url, {"action": "approve"}).status_code == 302  # her sign-off, as the maker
     assert _state(shaped_by_rhea) == ReleaseState.IN_REVIEW
-
-
-def test_the_api_refuses_the_officer_who_made_the_redactions_with_403(api_client, shaped_by_rhea, people):
-    response = api_client(people.officer).post(
-        f"/api/releases/{shaped_by_rhea.pk}/transitions/", {"action": "approve"}, format="json"
-    )
+    response = client.post(url, {"action": "approve"})
     assert response.status_code == 403
-    assert response.json()["code"] == "two_person_rule"
-    assert _state(shaped_by_rhea) == ReleaseState.IN_REVIEW
+    assert b"second release officer must sign" in response.content
+    response = client.post(url, {"action": "publish"})
+    assert response.status_code == 400
+    assert _state(shaped_by_rhea) == ReleaseState.IN_REVIEW and _signoffs(shaped_by_rhea) == ["rhea"]
 
 
-def test_a_second_officer_approves_through_the_api_and_publishes_through_the_page(api_client, client, shaped_by_rhea, people):
+def test_the_api_refuses_one_officer_signing_twice_or_publishing_alone_with_403_and_400(api_client, shaped_by_rhea, people):
+    api = api_client(people.second_officer)
+    url = f"/api/releases/{shaped_by_rhea.pk}/transitions/"
+    response = api.post(url, {"action": "approve"}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["state"] == "in_review"
+    assert response.json()["signing"]["signoffs"][0]["user"] == "rafa"
+    response = api.post(url, {"action": "approve"}, format="json")
+    assert response.status_code == 403 and response.json()["code"] == "two_person_rule"
+    response = api.post(url, {"action": "publish"}, format="json")
+    assert response.status_code == 400 and response.json()["code"] == "wrong_state"
+    assert _state(shaped_by_rhea) == ReleaseState.IN_REVIEW and _signoffs(shaped_by_rhea) == ["rafa"]
+
+
+def test_a_second_officer_completes_approval_through_the_api_and_the_first_publishes_through_the_page(
+    api_client, client, shaped_by_rhea, people
+):
+    client.force_login(people.officer)
+    assert client.post(reverse("releases:transition", args=[shaped_by_rhea.pk]), {"action": "approve"}).status_code == 302
     response = api_client(people.second_officer).post(
         f"/api/releases/{shaped_by_rhea.pk}/transitions/", {"action": "approve"}, format="json"
     )
     assert response.status_code == 200, response.content
     assert response.json()["state"] == "approved"
-    client.force_login(people.officer)
+    assert response.json()["signing"]["complete"] is True
     response = client.post(reverse("releases:transition", args=[shaped_by_rhea.pk]), {"action": "publish"})
     assert response.status_code == 302
     assert _state(shaped_by_rhea) == ReleaseState.PUBLISHED
@@ -107,8 +127,23 @@ def test_the_admin_site_can_only_read_releases(client, shaped_by_rhea, people, d
     assert response.status_code in (200, 302)
     release = Release.objects.get(pk=shaped_by_rhea.pk)
     assert release.state == ReleaseState.IN_REVIEW and release.approved_by is None
-    for model in ("redactionchange", "renderjob"):
+    for model in ("redactionchange", "renderjob", "signoff"):
         assert client.get(f"/admin/releases/{model}/add/").status_code == 403
+
+
+def test_the_admin_site_cannot_add_the_missing_sign_off_nor_publish_for_one_officer(client, shaped_by_rhea, people,
+                                                                                    django_user_model):
+    apply_release_transition(shaped_by_rhea, "approve", actor=people.officer)
+    root = django_user_model.objects.create_superuser("root", "root@city.invalid", PASSWORD)
+    client.force_login(root)
+    client.post("/admin/releases/signoff/add/", {"release": shaped_by_rhea.pk, "signed_by": root.pk})
+    client.post(f"/admin/releases/release/{shaped_by_rhea.pk}/change/", {"state": "published", "published_by": people.officer.pk})
+    (only,) = Release.objects.get(pk=shaped_by_rhea.pk).signoffs.all()
+    assert only.signed_by == people.officer
+    client.post(f"/admin/releases/signoff/{only.pk}/change/", {"signed_by": people.second_officer.pk})
+    client.post(f"/admin/releases/signoff/{only.pk}/delete/", {"post": "yes"})
+    assert list(Release.objects.get(pk=shaped_by_rhea.pk).signoffs.values_list("signed_by", flat=True)) == [people.officer.pk]
+    assert _state(shaped_by_rhea) == ReleaseState.IN_REVIEW
 
 
 def test_do_not_redact_needs_a_second_officer(face_media, in_review, people, api_client):

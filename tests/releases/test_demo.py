@@ -20,6 +20,7 @@ def test_the_demo_publishes_releases_through_the_two_person_rule_and_leaves_one_
     assert len(waiting) == releases.demo.IN_REVIEW_CASES
     assert len(made) == len(published) + len(waiting)
     assert all(r.approved_by.username == "release2" for r in published)
+    assert all(sorted(r.signoffs.values_list("signed_by__username", flat=True)) == ["release", "release2"] for r in published)
     assert all(r.requested_by.username == "supervisor" for r in made)
     assert published_releases().count() == len(published)
     # The one in review is rendered and signed off by nobody; its incident is months old, so it
@@ -30,3 +31,36 @@ def test_the_demo_publishes_releases_through_the_two_person_rule_and_leaves_one_
 
     releases.demo.load(users=users)
     assert [(r.pk, r.state) for r in Release.objects.order_by("pk")] == [(r.pk, r.state) for r in made]
+
+
+@pytest.mark.django_db
+def test_the_demo_accounts_carry_the_release_in_review_through_even_when_two_officers_shaped_it(role_groups):
+    """Issue 25: a third officer had to be created in the raw admin to finish a release."""
+    import incidents.demo
+    import releases.demo
+    from portal.demo import demo_password, ensure_demo_users
+    from releases import review
+    from releases.signoff import signing_status
+    from releases.workflow import apply_release_transition
+    from tests.factories.releases import render_pending
+
+    from django.contrib.auth.models import User
+
+    users = ensure_demo_users(demo_password()[0])
+    incidents.demo.load(users=users)
+    releases.demo.load(users=users)
+    (release,) = Release.objects.filter(state=ReleaseState.IN_REVIEW)
+    release1, release2, release3 = (User.objects.get(username=n) for n in ("release", "release2", "release3"))
+    change = review.add_change(release, {"kind": "mute", "start_seconds": 0.5, "end_seconds": 1.0, "reason": "witness"},
+                               actor=release1)
+    review.withdraw_change(change, actor=release2)
+    review.add_change(release, {"kind": "mute", "start_seconds": 0.5, "end_seconds": 1.5, "reason": "witness"}, actor=release1)
+    apply_release_transition(release, "rerender", actor=release1)
+    render_pending(release)
+    for i, finding in enumerate(release.check_findings):
+        review.clear_finding(release, i, "A poster.", actor=release1)
+    apply_release_transition(release, "approve", actor=release1)
+    assert [u.username for u in signing_status(release, release2).eligible] == ["release3"]
+    apply_release_transition(release, "approve", actor=release3)
+    apply_release_transition(release, "publish", actor=release1)
+    assert Release.objects.get(pk=release.pk).state == ReleaseState.PUBLISHED

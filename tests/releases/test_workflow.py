@@ -45,27 +45,60 @@ def test_a_footage_item_has_one_open_release_at_a_time(footage, people):
         request_release(footage, actor=people.supervisor)
 
 
-def test_the_officer_who_requested_the_render_cannot_approve_it(in_review, people):
+def test_one_release_officer_cannot_approve_and_publish_a_release_alone(footage, people):
+    """Issue 24: on a release a supervisor asked for, with no redaction changes, one officer
+    approved and then published it."""
+    release = request_release(footage, actor=people.supervisor)
+    render_pending(release)
+    apply_release_transition(release, "approve", actor=people.officer)
+    release.refresh_from_db()
+    assert release.state == ReleaseState.IN_REVIEW and release.approved_by is None
+    with pytest.raises(ReleaseForbidden) as err:
+        apply_release_transition(release, "approve", actor=people.officer)
+    assert err.value.code == "two_person_rule"
+    with pytest.raises(ReleaseRefused) as err:
+        apply_release_transition(release, "publish", actor=people.officer)
+    assert err.value.code == "wrong_state"
+    assert refusals("approve").filter(actor=people.officer).exists()
+    assert refusals("publish").filter(actor=people.officer).exists()
+    release.refresh_from_db()
+    assert release.state == ReleaseState.IN_REVIEW and release.signoffs.count() == 1
+    # Where nobody changed the automatic redaction, it is still two people.
+    apply_release_transition(release, "approve", actor=people.second_officer)
+    apply_release_transition(release, "publish", actor=people.officer)
+    release.refresh_from_db()
+    assert release.state == ReleaseState.PUBLISHED and release.approved_by == people.second_officer
+
+
+def test_the_officer_who_requested_the_render_signs_as_maker_and_a_second_officer_completes(in_review, people):
     apply_release_transition(in_review, "rerender", actor=people.officer)
     render_pending(in_review)
+    apply_release_transition(in_review, "approve", actor=people.officer)
     with pytest.raises(ReleaseForbidden) as err:
         apply_release_transition(in_review, "approve", actor=people.officer)
     assert err.value.code == "two_person_rule"
-    assert refusals("approve").filter(actor=people.officer).exists()
     in_review.refresh_from_db()
     assert in_review.state == ReleaseState.IN_REVIEW
+    apply_release_transition(in_review, "approve", actor=people.second_officer)
+    in_review.refresh_from_db()
+    assert in_review.state == ReleaseState.APPROVED
+    audit = AuditEvent.objects.filter(action="release.approve", outcome="success").order_by("pk")
+    assert [(e.detail["signoff"], e.to_state) for e in audit] == [(1, "in_review"), (2, "approved")]
 
 
-def test_the_officer_who_made_a_change_cannot_approve_and_a_second_officer_can(in_review, people):
+def test_the_officer_who_made_a_change_cannot_approve_alone_and_a_second_officer_completes(in_review, people):
     from releases import review
 
     review.add_change(in_review, {"kind": "mute", "start_seconds": 0.2, "end_seconds": 0.8, "reason": "spoken_personal_data"},
                       actor=people.officer)
     apply_release_transition(in_review, "rerender", actor=people.officer)
     render_pending(in_review)
+    clear_all_findings(in_review, officer=people.officer)
+    apply_release_transition(in_review, "approve", actor=people.officer)
     with pytest.raises(ReleaseForbidden):
         apply_release_transition(in_review, "approve", actor=people.officer)
-    clear_all_findings(in_review, officer=people.officer)
+    in_review.refresh_from_db()
+    assert in_review.state == ReleaseState.IN_REVIEW
     apply_release_transition(in_review, "approve", actor=people.second_officer)
     in_review.refresh_from_db()
     assert in_review.state == ReleaseState.APPROVED and in_review.approved_by == people.second_officer
@@ -91,29 +124,42 @@ def test_each_audio_range_is_muted_or_bleeped_as_the_reviewer_chose(in_review, p
     assert old["audio_ranges"] == [{"start_seconds": 3.0, "end_seconds": 4.0, "treatment": "bleep"}]
 
 
-def test_the_requester_cannot_approve_even_holding_the_officer_role(footage, people):
+def test_the_requester_holding_the_officer_role_counts_as_shaping_it(footage, people):
     from portal.accounts import set_roles
     from portal.roles import Role
 
     set_roles(user=people.supervisor, roles=[Role.SUPERVISOR, Role.RELEASE_OFFICER], acting_user=None)
     release = request_release(footage, actor=people.supervisor)
     render_pending(release)
-    with pytest.raises(ReleaseForbidden):
-        apply_release_transition(release, "approve", actor=people.supervisor)
+    apply_release_transition(release, "rerender", actor=people.officer)
+    render_pending(release)
+    apply_release_transition(release, "approve", actor=people.supervisor)
+    with pytest.raises(ReleaseForbidden) as err:
+        apply_release_transition(release, "approve", actor=people.officer)  # she asked for the render
+    assert err.value.code == "two_person_rule"
+    apply_release_transition(release, "approve", actor=people.second_officer)
+    assert release.state == ReleaseState.APPROVED
 
 
-def test_clearing_a_finding_counts_as_shaping_the_redaction(in_review, people):
+def test_clearing_a_finding_counts_as_shaping_the_redaction(in_review, people, make_user):
+    from portal.roles import Role
+    from releases import review
     from releases.models import Release
 
-    Release.objects.filter(pk=in_review.pk).update(check_findings=[{"frame": 0, "seconds": 0, "box": [1, 1, 20, 20], "score": 0.9}])
+    finding = {"frame": 0, "seconds": 0, "box": [1, 1, 20, 20], "score": 0.9}
+    Release.objects.filter(pk=in_review.pk).update(check_findings=[finding, {**finding, "frame": 10}])
     in_review.refresh_from_db()
     with pytest.raises(ReleaseRefused) as err:
         apply_release_transition(in_review, "approve", actor=people.officer)
     assert err.value.code == "check_not_cleared"
-    clear_all_findings(in_review, officer=people.officer)
-    with pytest.raises(ReleaseForbidden):
-        apply_release_transition(in_review, "approve", actor=people.officer)
-    apply_release_transition(in_review, "approve", actor=people.second_officer)
+    review.clear_finding(in_review, 0, "A poster.", actor=people.officer)
+    review.clear_finding(in_review, 1, "The same poster.", actor=people.second_officer)
+    apply_release_transition(in_review, "approve", actor=people.officer)
+    with pytest.raises(ReleaseForbidden) as err:
+        apply_release_transition(in_review, "approve", actor=people.second_officer)
+    assert "cleared a finding of the second check" in err.value.message
+    apply_release_transition(in_review, "approve", actor=make_user(Role.RELEASE_OFFICER, "rosa"))
+    assert in_review.state == ReleaseState.APPROVED
 
 
 def test_approval_needs_a_render_of_the_latest_changes(in_review, people):
@@ -252,6 +298,8 @@ def test_the_second_check_finds_the_face_left_visible_and_blocks_approval_until_
     assert err.value.code == "check_not_cleared"
     clear_all_findings(in_review, officer=people.officer)
     apply_release_transition(in_review, "approve", actor=third)
+    apply_release_transition(in_review, "approve", actor=people.officer)
+    assert in_review.state == ReleaseState.APPROVED
 
 
 def test_the_migration_gives_earlier_decisions_the_boxes_of_their_track(face_media, in_review, people):
@@ -272,3 +320,17 @@ def test_the_migration_gives_earlier_decisions_the_boxes_of_their_track(face_med
     gone.refresh_from_db()
     assert older.track_frames == track["frames"]
     assert gone.track_frames == []  # no such track: it spares nothing, so the face stays hidden
+
+
+def test_the_second_check_does_not_flag_a_face_two_officers_agreed_to_leave_visible(face_media, in_review, people):
+    from releases import review
+
+    track = in_review.redaction_log["tracks"][0]["id"]
+    change = review.add_change(in_review, {"kind": "do_not_redact", "track_id": track, "reason": "official_in_public"},
+                               actor=people.officer)
+    review.confirm_do_not_redact(change, actor=people.second_officer)
+    apply_release_transition(in_review, "rerender", actor=people.officer)
+    render_pending(in_review)
+    assert in_review.check_findings == []
+    explained = in_review.redaction_log["check_left_unhidden_by_decision"]
+    assert explained and {e["decision"] for e in explained} == {f"c{change.pk}"}
