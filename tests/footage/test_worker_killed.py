@@ -4,8 +4,11 @@ exactly one proxy exists afterwards."""
 
 from __future__ import annotations
 
+import os
 import re
 import signal
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -60,3 +63,34 @@ def test_a_proxy_job_whose_worker_was_killed_is_swept_by_beat_and_completes_with
     assert item.proxy.name == f"proxies/{item.public_id}.mp4"
     assert item.custody_events.filter(action=CustodyAction.DERIVED, detail__kind="proxy").count() == 1
     assert not list(work_root().rglob("*.part"))
+
+
+def test_a_worker_stopped_as_docker_stops_it_exits_within_its_grace_period_and_its_job_finishes_on_another(people, case, tmp_path):
+    clip = make_test_clip(tmp_path / "long.mp4", seconds=15, size=(1280, 720), fps=30)
+    # As docker-compose runs it, with a soft shutdown of 5 s instead of 90.
+    as_compose = {"REMAP_SIGTERM": "SIGQUIT", "CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT": "5", "FOOTAGE_JOB_STALE_SECONDS": "15"}
+    app.conf.task_always_eager = False
+    try:
+        item = make_footage(incident=case, uploaded_by=people.reporter, path=clip, process=False)
+        with celery_beat(log_path=tmp_path / "beat.log", speedup=40):
+            with celery_worker(log_path=tmp_path / "worker-1.log", **as_compose) as first:
+                wait_until(lambda: _proxy_job().progress > 0, timeout=180, message="the proxy encode to start")
+                started = time.monotonic()
+                os.killpg(first.pid, signal.SIGTERM)  # the whole group, as systemd does; docker signals the worker alone
+                try:
+                    first.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    raise AssertionError("the worker did not stop within 30 s of SIGTERM") from None
+                stopped_after = time.monotonic() - started
+            with celery_worker(log_path=tmp_path / "worker-2.log", **as_compose):
+                wait_until(lambda: _proxy_job().state == JobState.DONE, timeout=300, message="the proxy job to finish")
+    finally:
+        app.conf.task_always_eager = True
+
+    assert stopped_after < 30
+    assert _proxy_job().attempts <= 2
+    item.refresh_from_db()
+    assert item.status == FootageStatus.READY
+    proxies = [p.name for p in (Path(settings.MEDIA_ROOT) / "proxies").iterdir() if p.name.startswith(str(item.public_id))]
+    assert proxies == [f"{item.public_id}.mp4"]
+    assert item.custody_events.filter(action=CustodyAction.DERIVED, detail__kind="proxy").count() == 1

@@ -46,6 +46,10 @@ def limit_problems(celery_app: Celery) -> list[str]:
         check(f"beat entry {name}", soft, hard)
         if not (soft and hard):
             problems.append(f"beat entry {name}: {entry['task']} needs its own soft and hard time limits")
+        every = entry["schedule"].total_seconds() if isinstance(entry["schedule"], timedelta) else entry["schedule"]
+        expires = options.get("expires")
+        if isinstance(every, (int, float)) and expires is not None and not 0 < expires <= every:
+            problems.append(f"beat entry {name}: expires after {expires} s, not within its interval of {every} s")
     return problems
 
 
@@ -64,11 +68,34 @@ def test_the_limit_check_catches_a_task_that_inherits_a_soft_limit_above_its_own
     def sweep():
         return None
 
-    other.conf.beat_schedule = {"sweep": {"task": "sweep", "schedule": 120.0}, "gone": {"task": "nothing", "schedule": 60.0}}
+    other.conf.beat_schedule = {
+        "sweep": {"task": "sweep", "schedule": 120.0, "options": {"expires": 600}},
+        "gone": {"task": "nothing", "schedule": 60.0},
+    }
     problems = limit_problems(other)
+    assert "beat entry sweep: expires after 600 s, not within its interval of 120.0 s" in problems
     assert "sweep: soft time limit 14340 s is not below its hard limit 300 s" in problems
     assert "beat entry sweep: soft time limit 14340 s is not below its hard limit 300 s" in problems
     assert "beat entry gone: no task named nothing is registered" in problems
+
+
+def test_the_compose_worker_hands_back_its_tasks_before_docker_kills_it():
+    from tests.test_compose import COMPOSE, _load_yaml
+
+    services = _load_yaml(COMPOSE.read_text(encoding="utf-8"))["services"]
+    worker = services["worker"]
+    # SIGTERM starts Celery's soft shutdown: tasks get a deadline, then go back to the broker.
+    assert worker["environment"]["REMAP_SIGTERM"] == "SIGQUIT"
+    grace = _seconds(worker["stop_grace_period"])
+    assert settings.CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT + 15 <= grace
+    assert "--beat" not in worker["command"] and "-B" not in worker["command"]
+    assert _seconds(services["beat"]["stop_grace_period"]) >= 10
+
+
+def _seconds(duration: str) -> float:
+    match = re.fullmatch(r"(?:(\d+)m)?(?:(\d+)s)?", duration)
+    assert match and duration, duration
+    return int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
 
 
 def _fresh(queryset):
