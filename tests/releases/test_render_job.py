@@ -11,8 +11,9 @@ from django.conf import settings
 from django.db import connection
 
 from portal.celery import app
+from portal.models import AuditEvent, AuditOutcome
 from releases.models import Release, ReleaseState, RenderJob, RenderState
-from releases.rendering import requeue_stale_jobs, run_render_job
+from releases.rendering import claim, requeue_stale_jobs, run_render_job
 from releases.workflow import request_release
 from tests.factories.releases import make_video_footage
 from tests.workers import celery_worker, stop_worker, wait_until
@@ -68,3 +69,26 @@ def test_a_render_killed_with_sigkill_completes_on_restart_with_exactly_one_file
     # Running the finished job again changes nothing.
     assert run_render_job(done.pk) is False
     assert len(_files_under(release_folder / str(release.pk))) == 1
+
+
+@pytest.mark.django_db
+def test_a_render_whose_worker_is_lost_on_every_attempt_fails_and_is_audited(case, people):
+    footage = make_video_footage(incident=case, uploaded_by=people.investigator)
+    app.conf.task_always_eager = False  # the sweep's messages go to a broker no worker reads
+    try:
+        release = request_release(footage, actor=people.investigator)
+        job = RenderJob.objects.get(release=release)
+        for attempt in range(1, settings.RELEASE_RENDER_MAX_ATTEMPTS):
+            assert claim(job.pk).attempts == attempt
+            assert requeue_stale_jobs(stale_after=timedelta(0)) == [job.pk]
+        assert claim(job.pk).attempts == settings.RELEASE_RENDER_MAX_ATTEMPTS
+        assert requeue_stale_jobs(stale_after=timedelta(0)) == []
+    finally:
+        app.conf.task_always_eager = True
+
+    job.refresh_from_db()
+    assert (job.state, job.stage, job.last_error) == (RenderState.FAILED, "failed", "the worker was lost on every attempt")
+    assert claim(job.pk) is None
+    event = AuditEvent.objects.get(action="release.render_failed")
+    assert event.outcome == AuditOutcome.FAILED
+    assert event.detail == {"render_job": job.pk}
