@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import signal
 from datetime import timedelta
 from pathlib import Path
@@ -58,6 +59,8 @@ def test_a_render_killed_with_sigkill_is_swept_by_beat_and_completes_with_exactl
         app.conf.task_always_eager = True
 
     done = _job(release.pk)
+    swept = rf"releases\.tasks\.sweep_stale_render_jobs\[[0-9a-f-]+\] succeeded[^\n]*: \[{done.pk}\]"
+    assert re.search(swept, (tmp_path / "worker-2.log").read_text()), "the render was not put back by the scheduled sweep"
     assert done.state == RenderState.DONE, done.last_error
     assert done.attempts == 2
     release = Release.objects.get(pk=release.pk)
