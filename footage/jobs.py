@@ -1,12 +1,13 @@
 """Processing jobs: poster, thumbnail strip and web proxy of each item, with their state in the
 database so that nothing is lost when a worker dies.
 
-A job is run by whoever *claims* it: a conditional UPDATE from queued to running, so two
-deliveries of the same task never both work. A running job beats its heartbeat as it advances; the
-sweeper (Celery beat) puts a job whose heartbeat went stale back in the queue, or marks it failed
-after FOOTAGE_JOB_MAX_ATTEMPTS. Outputs are made in a per-job work folder (cleared on every
-attempt, so a killed attempt's partial files go with it) and then stored under a fixed name per
-item, replacing whatever an earlier, unrecorded attempt left: there is only ever one proxy.
+A job is run by whoever *claims* it (portal/job_claims.py): a conditional UPDATE from queued to
+running, so two deliveries of the same task never both work. A running job beats its heartbeat as
+it advances; the sweeper (Celery beat) puts a job whose heartbeat went stale back in the queue, or
+marks it failed after FOOTAGE_JOB_MAX_ATTEMPTS. Outputs are made in a per-job work folder (cleared
+on every attempt, so a killed attempt's partial files go with it) and then stored under a fixed
+name per item, replacing whatever an earlier, unrecorded attempt left: there is only ever one
+proxy.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from typing import Iterator
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
+
+from portal import job_claims
 
 from .media import MediaError, make_poster, make_proxy, make_thumbnail_strip, probe_media, sha256_file
 from .models import CustodyAction, FootageItem, FootageStatus, JobKind, JobState, ProcessingJob
@@ -75,11 +77,7 @@ def enqueue_on_commit(job_id: int, countdown: int | None = None) -> None:
 
 
 def claim_job(job_id: int) -> ProcessingJob | None:
-    now = timezone.now()
-    claimed = ProcessingJob.objects.filter(pk=job_id, state=JobState.QUEUED).update(
-        state=JobState.RUNNING, attempts=F("attempts") + 1, started_at=now, heartbeat_at=now, progress=0.0
-    )
-    if not claimed:
+    if not job_claims.claim(ProcessingJob, job_id):
         return None
     return ProcessingJob.objects.select_related("footage").get(pk=job_id)
 
@@ -92,9 +90,7 @@ class Heartbeat:
     def __call__(self, fraction: float) -> None:
         if time.monotonic() - self.last < HEARTBEAT_EVERY and fraction < 1.0:
             return
-        still_ours = ProcessingJob.objects.filter(pk=self.job.pk, state=JobState.RUNNING, attempts=self.job.attempts).update(
-            progress=round(fraction, 4), heartbeat_at=timezone.now()
-        )
+        still_ours = job_claims.owned(self.job).update(progress=round(fraction, 4), heartbeat_at=timezone.now())
         if not still_ours:
             raise JobCancelled(f"job {self.job.pk} was taken over")
         self.last = time.monotonic()
@@ -184,7 +180,7 @@ def _complete(job: ProcessingJob, derived: Derived) -> None:
 
     with transaction.atomic():
         item = FootageItem.objects.select_for_update().get(pk=job.footage_id)
-        mine = ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING, attempts=job.attempts).update(
+        mine = job_claims.owned(job).update(
             state=JobState.DONE, progress=1.0, finished_at=timezone.now(), heartbeat_at=timezone.now(), last_error=""
         )
         if not mine:
@@ -245,19 +241,18 @@ def sweep_stuck_jobs(now=None) -> dict[str, int]:
     now = now or timezone.now()
     cutoff = now - stale_after()
     counts = {"requeued": 0, "failed": 0, "resent": 0}
-    for job in ProcessingJob.objects.filter(state=JobState.RUNNING, heartbeat_at__lt=cutoff):
+    for job in job_claims.stale(ProcessingJob, cutoff):
         with transaction.atomic():
             item = FootageItem.objects.select_for_update().get(pk=job.footage_id)
-            if job.attempts >= max_attempts():
-                if ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING, heartbeat_at__lt=cutoff).update(
-                    state=JobState.FAILED, finished_at=now,
-                    last_error=f"The worker stopped responding {job.attempts} times; giving up.",
-                ):
-                    _refresh_status(item)
-                    counts["failed"] += 1
-            elif ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING, heartbeat_at__lt=cutoff).update(
-                state=JobState.QUEUED, heartbeat_at=now, last_error="The worker stopped responding; running it again."
-            ):
+            outcome = job_claims.take_back(
+                job, cutoff, max_attempts=max_attempts(),
+                requeue={"heartbeat_at": now, "last_error": "The worker stopped responding; running it again."},
+                fail={"finished_at": now, "last_error": f"The worker stopped responding {job.attempts} times; giving up."},
+            )
+            if outcome == "failed":
+                _refresh_status(item)
+                counts["failed"] += 1
+            elif outcome == "requeued":
                 enqueue_on_commit(job.pk)
                 counts["requeued"] += 1
     for job_id in ProcessingJob.objects.filter(state=JobState.QUEUED, heartbeat_at__lt=cutoff).values_list("pk", flat=True):

@@ -26,14 +26,22 @@ def run_processing_job(job_id: int) -> str:
     return run_job(job_id)
 
 
-@shared_task(acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=5, max_retries=3, time_limit=300)
+# Periodic tasks name both limits: one left out inherits the global soft limit (hours), which is
+# above their own hard limit, and Celery then refuses to send them (beat logged it and went on).
+@shared_task(
+    acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=5, max_retries=3,
+    soft_time_limit=240, time_limit=300,
+)
 def sweep_stuck_jobs() -> dict:
     from .jobs import sweep_stuck_jobs as sweep
 
     return sweep()
 
 
-@shared_task(acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=5, max_retries=3, time_limit=600)
+@shared_task(
+    acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=5, max_retries=3,
+    soft_time_limit=540, time_limit=600,
+)
 def expire_uploads() -> int:
     from .uploads import expire_uploads as expire
 
@@ -59,7 +67,10 @@ def verify_footage(item_id: int, reason: str = "scheduled fixity check") -> bool
     return verify_original(item, actor=None, reason=reason)
 
 
-@shared_task(acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=5, max_retries=3, time_limit=600)
+@shared_task(
+    acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=5, max_retries=3,
+    soft_time_limit=540, time_limit=600,
+)
 def start_fixity_cycle() -> int:
     """Queue a re-hash of every original not verified within FIXITY_INTERVAL_HOURS."""
     from .models import FootageItem

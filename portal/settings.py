@@ -238,6 +238,9 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=4 * 3600)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
+# Asked to stop with REMAP_SIGTERM=SIGQUIT (docker-compose's worker), a worker lets running tasks
+# finish for this long, then hands them back to the broker; below compose's stop_grace_period.
+CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT", default=90.0)
 # Periodic jobs. Each app adds its own entries here (fixity checks, stuck-job sweeps, expiry).
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "portal.tasks.record_worker_heartbeat", "schedule": 60.0},
@@ -247,6 +250,11 @@ CELERY_BEAT_SCHEDULE = {
     "release-render-sweep": {"task": "releases.tasks.sweep_stale_render_jobs", "schedule": 120.0},
     "audit-checkpoint-daily": {"task": "portal.tasks.sign_audit_checkpoint", "schedule": 24 * 3600.0},
 }
+# A beat message no worker took before the next one was due is dropped, so a worker back from an
+# outage runs each job once, not once per interval it missed.
+for _entry in CELERY_BEAT_SCHEDULE.values():
+    if isinstance(_entry["schedule"], (int, float)):
+        _entry.setdefault("options", {}).setdefault("expires", _entry["schedule"])
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

@@ -1,11 +1,12 @@
 """Rendering a release copy: the work a render job does, from claim to stored file.
 
-A job is claimed with a conditional UPDATE (queued -> running, attempts + 1); the attempt number
-is the claim's token, so only the worker holding the latest claim may record a result. Rendering
-happens in a private work folder that each attempt empties first; the finished copy reaches
-storage by an atomic rename (or a single object PUT on S3), and only then does the release point
-at it. A worker killed at any moment therefore leaves no partial file under the release's name,
-and its job goes stale, is queued again by the sweeper and renders from the start.
+A job is claimed with a conditional UPDATE (queued -> running, attempts + 1; see
+portal/job_claims.py); the attempt number is the claim's token, so only the worker holding the
+latest claim may record a result. Rendering happens in a private work folder that each attempt
+empties first; the finished copy reaches storage by an atomic rename (or a single object PUT on
+S3), and only then does the release point at it. A worker killed at any moment therefore leaves no
+partial file under the release's name, and its job goes stale, is queued again by the sweeper and
+renders from the start.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from footage.media import sha256_file
+from portal import job_claims
 from footage.redaction import MediaError, RedactionError, TrackMark, redact_video, scan_for_unhidden_faces
 from footage.redaction.check import split_spared_findings
 from portal.audit import record_event
@@ -91,12 +92,7 @@ def pipeline_inputs(release: Release) -> dict:
 
 
 def claim(job_id: int) -> RenderJob | None:
-    now = timezone.now()
-    taken = RenderJob.objects.filter(pk=job_id, state=RenderState.QUEUED).update(
-        state=RenderState.RUNNING, attempts=F("attempts") + 1, started_at=now, heartbeat_at=now, progress=0.0,
-        stage="starting", last_error="",
-    )
-    if not taken:
+    if not job_claims.claim(RenderJob, job_id, stage="starting", last_error=""):
         return None
     return RenderJob.objects.select_related("release__footage", "release__incident").get(pk=job_id)
 
@@ -107,7 +103,7 @@ def run_render_job(job_id: int) -> bool:
     job = claim(job_id)
     if job is None:
         return False
-    owned = RenderJob.objects.filter(pk=job.pk, state=RenderState.RUNNING, attempts=job.attempts)
+    owned = job_claims.owned(job)
     release = job.release
     try:
         if release.state == ReleaseState.REQUESTED:
@@ -341,15 +337,16 @@ def requeue_stale_jobs(*, stale_after: timedelta | None = None) -> list[int]:
     stale_after = stale_after if stale_after is not None else timedelta(seconds=settings.RELEASE_RENDER_STALE_SECONDS)
     cutoff = timezone.now() - stale_after
     send: list[int] = []
-    for job in RenderJob.objects.filter(state=RenderState.RUNNING, heartbeat_at__lt=cutoff).select_related("release"):
-        stale = RenderJob.objects.filter(pk=job.pk, state=RenderState.RUNNING, attempts=job.attempts, heartbeat_at__lt=cutoff)
-        if job.attempts >= settings.RELEASE_RENDER_MAX_ATTEMPTS:
-            if stale.update(state=RenderState.FAILED, stage="failed", last_error="the worker was lost on every attempt",
-                            finished_at=timezone.now()):
-                record_event(actor=None, action="release.render_failed", target=job.release, outcome=AuditOutcome.FAILED,
-                             reason="the worker was lost on every attempt", detail={"render_job": job.pk})
-            continue
-        if stale.update(state=RenderState.QUEUED, stage="requeued: worker lost"):
+    for job in job_claims.stale(RenderJob, cutoff).select_related("release"):
+        outcome = job_claims.take_back(
+            job, cutoff, max_attempts=settings.RELEASE_RENDER_MAX_ATTEMPTS,
+            requeue={"stage": "requeued: worker lost"},
+            fail={"stage": "failed", "last_error": "the worker was lost on every attempt", "finished_at": timezone.now()},
+        )
+        if outcome == "failed":
+            record_event(actor=None, action="release.render_failed", target=job.release, outcome=AuditOutcome.FAILED,
+                         reason="the worker was lost on every attempt", detail={"render_job": job.pk})
+        elif outcome == "requeued":
             send.append(job.pk)
     send += list(
         RenderJob.objects.filter(state=RenderState.QUEUED, created_at__lt=cutoff).exclude(pk__in=send).values_list("pk", flat=True)

@@ -1,11 +1,14 @@
-"""`make run`: migrate, load demo data, then serve the portal with a real Celery worker.
+"""`make run`: migrate, load demo data, then serve the portal with a real Celery worker and beat.
 
-Runs the Django development server and one Celery worker (with the beat scheduler embedded) on
-kombu's filesystem transport, so nothing but this machine is needed. Ctrl-C stops both.
+Runs the Django development server, one Celery worker and the beat scheduler beside it (as in
+docker-compose) on kombu's filesystem transport, so nothing but this machine is needed. Ctrl-C,
+SIGTERM or SIGHUP stops all three. `--jobs-only` runs the worker and beat without demo data or
+server.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -15,9 +18,58 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+# How long the worker may take to finish what it is running; after that it is killed, and the
+# stale-job sweep runs the job again when make run next starts.
+GRACE_SECONDS = 20
 
 
-def main() -> int:
+def worker_command() -> list[str]:
+    return [str(BIN / "celery"), "-A", "portal", "worker", "--loglevel", "INFO", "--concurrency", "2"]
+
+
+def beat_command(var: Path) -> list[str]:
+    return [str(BIN / "celery"), "-A", "portal", "beat", "--loglevel", "INFO", "--schedule", str(var / "celerybeat-schedule")]
+
+
+def _stop_with_parent() -> None:
+    # If make run itself is killed outright, its worker and beat are still asked to stop.
+    if sys.platform == "linux":
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def start_in_own_session(argv: list[str], env: dict) -> subprocess.Popen:
+    """A signal sent to make run's process group (Ctrl-C, `kill -TERM -PGID`, a closed terminal)
+    must reach the worker only through stop(): a pool process killed directly can die holding the
+    lock of the filesystem transport's task queue, and the worker then waits for it for good."""
+    return subprocess.Popen(argv, env=env, start_new_session=True, preexec_fn=_stop_with_parent)
+
+
+def stop(procs: list[subprocess.Popen], sessions: list[subprocess.Popen]) -> list[str]:
+    """SIGTERM to each, a grace period, then SIGKILL to whatever is left of each session.
+    Returns the commands that had to be killed."""
+    for p in procs:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + GRACE_SECONDS
+    killed = []
+    for p in procs:
+        try:
+            p.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            killed.append(" ".join(str(a) for a in p.args[1:4]))
+            p.kill()
+    for p in sessions:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)  # a pool process outliving its worker
+        except ProcessLookupError:
+            pass
+    for p in procs:
+        p.wait()
+    return killed
+
+
+def main(argv: list[str]) -> int:
+    jobs_only = "--jobs-only" in argv
     os.chdir(ROOT)
     env = dict(os.environ, DJANGO_SETTINGS_MODULE="portal.settings", PYTHONUNBUFFERED="1")
     var = Path(env.get("PORTAL_VAR_DIR", ROOT / "var"))
@@ -25,37 +77,37 @@ def main() -> int:
         (var / sub).mkdir(parents=True, exist_ok=True)
     port = env.get("PORT", "8000")
     manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput"], env=env, check=True)
-    worker = subprocess.Popen(
-        [
-            str(BIN / "celery"), "-A", "portal", "worker", "--beat", "--loglevel", "INFO",
-            "--concurrency", "2", "--schedule", str(var / "celerybeat-schedule"),
-        ],
-        env=env,
-    )
-    procs = [worker]
+    # SIGTERM (docker, systemd, kill) and SIGHUP (a closed terminal) stop everything as Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    signal.signal(signal.SIGHUP, signal.default_int_handler)
+    procs: list[subprocess.Popen] = []
+    sessions: list[subprocess.Popen] = []
+    code = 0
     try:
-        # Demo data enqueues footage jobs, so the worker is already up to take them.
-        subprocess.run([*manage, "load_demo_data"], env=env, check=True)
-        server = subprocess.Popen([*manage, "runserver", f"127.0.0.1:{port}", "--noreload"], env=env)
-        procs.append(server)
-        print(f"\nThe portal is at http://127.0.0.1:{port}/ (staff: http://127.0.0.1:{port}/staff/). Ctrl-C stops it.\n", flush=True)
+        subprocess.run([*manage, "migrate", "--noinput"], env=env, check=True)
+        sessions += [start_in_own_session(worker_command(), env), start_in_own_session(beat_command(var), env)]
+        procs += sessions
+        if jobs_only:
+            print("\nThe worker and beat are running. Ctrl-C stops them.\n", flush=True)
+        else:
+            # Demo data enqueues footage jobs, so the worker is already up to take them.
+            subprocess.run([*manage, "load_demo_data"], env=env, check=True)
+            procs.append(subprocess.Popen([*manage, "runserver", f"127.0.0.1:{port}", "--noreload"], env=env))
+            print(f"\nThe portal is at http://127.0.0.1:{port}/ (staff: http://127.0.0.1:{port}/staff/). Ctrl-C stops it.\n", flush=True)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
-        return next(p.returncode for p in procs if p.poll() is not None) or 1
+        code = next(p.returncode for p in procs if p.poll() is not None) or 1
     except KeyboardInterrupt:
-        return 0
+        pass
     finally:
-        for p in procs:
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + 15
-        for p in procs:
-            try:
-                p.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                p.kill()
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop short
+        killed = stop(procs, sessions)
+    if killed:
+        print(f"make run: killed after {GRACE_SECONDS} s without stopping: {', '.join(killed)}", file=sys.stderr, flush=True)
+        return code or 1
+    return code
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -8,8 +8,10 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
+from celery.beat import Scheduler
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +38,36 @@ def celery_worker(*, queues: str | None = None, concurrency: int = 1, log_path: 
         stop_worker(proc)
         if log_path:
             out.close()
+
+
+class ProjectScheduleSpedUp(Scheduler):
+    """The project's own CELERY_BEAT_SCHEDULE, sent through beat's own path, with every entry due
+    at start and then every BEAT_SPEEDUP-th of its interval, so a test need not wait an hour."""
+
+    def setup_schedule(self):
+        speedup = float(os.environ.get("BEAT_SPEEDUP", "1"))
+        entries = {}
+        for name, entry in self.app.conf.beat_schedule.items():
+            every = entry["schedule"]
+            seconds = every.total_seconds() if isinstance(every, timedelta) else float(every)
+            entries[name] = dict(entry, schedule=max(1.0, seconds / speedup))
+        self.merge_inplace(entries)
+        for entry in self.schedule.values():
+            entry.last_run_at = self.app.now() - timedelta(days=1)
+
+
+@contextmanager
+def celery_beat(*, log_path: Path, speedup: float = 60, **env_extra: str):
+    args = [sys.executable, "-m", "celery", "-A", "portal", "beat", "--loglevel", "INFO", "--max-interval", "1",
+            "--scheduler", "tests.workers:ProjectScheduleSpedUp"]
+    out = open(log_path, "ab")
+    proc = subprocess.Popen(args, cwd=ROOT, env=worker_env(BEAT_SPEEDUP=str(speedup), **env_extra), stdout=out,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield proc
+    finally:
+        stop_worker(proc)
+        out.close()
 
 
 def stop_worker(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:

@@ -1,23 +1,26 @@
-"""A worker killed outright (SIGKILL) in the middle of a proxy encode: the sweeper notices the
-stale heartbeat, the job runs again on a new worker, and exactly one proxy exists afterwards."""
+"""A worker killed outright (SIGKILL) in the middle of a proxy encode: the sweeper, sent by a real
+beat, notices the stale heartbeat, the job runs again on a new worker with nobody stepping in, and
+exactly one proxy exists afterwards."""
 
 from __future__ import annotations
 
+import os
+import re
 import signal
-from datetime import timedelta
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.utils import timezone
 
-from footage.jobs import stale_after, sweep_stuck_jobs, work_root
+from footage.jobs import work_root
 from footage.media import make_test_clip
 from footage.models import CustodyAction, FootageStatus, JobKind, JobState, ProcessingJob
 from portal.celery import app
 from tests.factories.footage import make_footage
-from tests.workers import celery_worker, stop_worker, wait_until
+from tests.workers import celery_beat, celery_worker, stop_worker, wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(400)]
 
@@ -27,24 +30,28 @@ def _proxy_job() -> ProcessingJob:
     return ProcessingJob.objects.get(kind=JobKind.PROXY)
 
 
-def test_a_proxy_job_whose_worker_was_killed_completes_on_restart_with_one_proxy(people, case, tmp_path):
+def test_a_proxy_job_whose_worker_was_killed_is_swept_by_beat_and_completes_with_one_proxy(people, case, tmp_path):
     clip = make_test_clip(tmp_path / "long.mp4", seconds=15, size=(1280, 720), fps=30)
+    # Production judges a heartbeat stale after 5 minutes and sweeps every 2; here 15 s and every 3 s.
+    stale = {"FOOTAGE_JOB_STALE_SECONDS": "15"}
     app.conf.task_always_eager = False
     try:
         item = make_footage(incident=case, uploaded_by=people.reporter, path=clip, process=False)
-        with celery_worker(log_path=tmp_path / "worker-1.log") as first:
-            wait_until(lambda: _proxy_job().progress > 0, timeout=180, message="the proxy encode to start")
-            stop_worker(first, signal.SIGKILL)
-        killed = _proxy_job()
-        assert (killed.state, killed.attempts) == (JobState.RUNNING, 1)
-        assert killed.progress < 1
+        with celery_beat(log_path=tmp_path / "beat.log", speedup=40):
+            with celery_worker(log_path=tmp_path / "worker-1.log", **stale) as first:
+                wait_until(lambda: _proxy_job().progress > 0, timeout=180, message="the proxy encode to start")
+                stop_worker(first, signal.SIGKILL)
+            killed = _proxy_job()
+            assert (killed.state, killed.attempts) == (JobState.RUNNING, 1)
+            assert killed.progress < 1
 
-        # Beat runs the sweeper every two minutes; here it runs once the heartbeat is stale.
-        assert sweep_stuck_jobs(now=timezone.now() + stale_after() + timedelta(seconds=1))["requeued"] == 1
-        with celery_worker(log_path=tmp_path / "worker-2.log"):
-            wait_until(lambda: _proxy_job().state == JobState.DONE, timeout=300, message="the proxy job to finish")
+            with celery_worker(log_path=tmp_path / "worker-2.log", **stale):
+                wait_until(lambda: _proxy_job().state == JobState.DONE, timeout=300, message="the proxy job to finish")
     finally:
         app.conf.task_always_eager = True
+
+    swept = re.search(r"footage\.tasks\.sweep_stuck_jobs\[[0-9a-f-]+\] succeeded[^\n]*'requeued': 1", (tmp_path / "worker-2.log").read_text())
+    assert swept, "the job was not put back by the scheduled sweep"
 
     job = _proxy_job()
     assert job.attempts == 2
@@ -56,3 +63,34 @@ def test_a_proxy_job_whose_worker_was_killed_completes_on_restart_with_one_proxy
     assert item.proxy.name == f"proxies/{item.public_id}.mp4"
     assert item.custody_events.filter(action=CustodyAction.DERIVED, detail__kind="proxy").count() == 1
     assert not list(work_root().rglob("*.part"))
+
+
+def test_a_worker_stopped_as_docker_stops_it_exits_within_its_grace_period_and_its_job_finishes_on_another(people, case, tmp_path):
+    clip = make_test_clip(tmp_path / "long.mp4", seconds=15, size=(1280, 720), fps=30)
+    # As docker-compose runs it, with a soft shutdown of 5 s instead of 90.
+    as_compose = {"REMAP_SIGTERM": "SIGQUIT", "CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT": "5", "FOOTAGE_JOB_STALE_SECONDS": "15"}
+    app.conf.task_always_eager = False
+    try:
+        item = make_footage(incident=case, uploaded_by=people.reporter, path=clip, process=False)
+        with celery_beat(log_path=tmp_path / "beat.log", speedup=40):
+            with celery_worker(log_path=tmp_path / "worker-1.log", **as_compose) as first:
+                wait_until(lambda: _proxy_job().progress > 0, timeout=180, message="the proxy encode to start")
+                started = time.monotonic()
+                os.killpg(first.pid, signal.SIGTERM)  # the whole group, as systemd does; docker signals the worker alone
+                try:
+                    first.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    raise AssertionError("the worker did not stop within 30 s of SIGTERM") from None
+                stopped_after = time.monotonic() - started
+            with celery_worker(log_path=tmp_path / "worker-2.log", **as_compose):
+                wait_until(lambda: _proxy_job().state == JobState.DONE, timeout=300, message="the proxy job to finish")
+    finally:
+        app.conf.task_always_eager = True
+
+    assert stopped_after < 30
+    assert _proxy_job().attempts <= 2
+    item.refresh_from_db()
+    assert item.status == FootageStatus.READY
+    proxies = [p.name for p in (Path(settings.MEDIA_ROOT) / "proxies").iterdir() if p.name.startswith(str(item.public_id))]
+    assert proxies == [f"{item.public_id}.mp4"]
+    assert item.custody_events.filter(action=CustodyAction.DERIVED, detail__kind="proxy").count() == 1

@@ -1,4 +1,5 @@
-"""`make run`'s launcher, end to end: SQLite, filesystem broker, a real worker, Ctrl-C stops all."""
+"""`make run`'s launcher, end to end: SQLite, filesystem broker, a real worker and beat; Ctrl-C, or
+SIGTERM to its whole process group, stops all of them within the grace period."""
 
 import os
 import signal
@@ -20,6 +21,41 @@ def _free_port():
         return s.getsockname()[1]
 
 
+def _dev_env(tmp_path, port):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER"}}
+    env.update(PORT=str(port), PORTAL_VAR_DIR=str(tmp_path / "var"), DEMO_PASSWORD="demo pass for the test")
+    return env
+
+
+def _descendants(pid: int) -> set[int]:
+    """Every process below pid, whatever its session (make run gives the worker and beat their own)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.add(pid)
+    return alive
+
+
 def _wait(url, predicate, timeout):
     deadline = time.monotonic() + timeout
     last = None
@@ -37,8 +73,8 @@ def _wait(url, predicate, timeout):
 @pytest.mark.slow
 def test_make_run_serves_the_portal_with_a_working_worker_and_stops_on_ctrl_c(tmp_path):
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER"}}
-    env.update(PORT=str(port), PORTAL_VAR_DIR=str(tmp_path / "var"), DEMO_PASSWORD="demo pass for the test")
+    env = _dev_env(tmp_path, port)
+    family = set()
     proc = subprocess.Popen([sys.executable, "scripts/rundev.py"], cwd=ROOT, env=env, stdout=open(tmp_path / "log", "wb"),
                             stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -59,6 +95,7 @@ def test_make_run_serves_the_portal_with_a_working_worker_and_stops_on_ctrl_c(tm
         assert "Supervisor home" in home.text, (tmp_path / "log").read_text()[-3000:]
         assert "The worker is running" in home.text, (tmp_path / "log").read_text()[-3000:]
         assert (tmp_path / "var" / "db.sqlite3").exists()
+        family = _descendants(proc.pid)
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         try:
@@ -66,10 +103,47 @@ def test_make_run_serves_the_portal_with_a_working_worker_and_stops_on_ctrl_c(tm
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             raise AssertionError("Ctrl-C did not stop make run within 30 s")
+    assert len(family) >= 3  # the server, the worker (and its pool) and beat
     deadline = time.monotonic() + 15
-    while True:
-        leftovers = subprocess.run(["pgrep", "-a", "-g", str(proc.pid)], capture_output=True, text=True).stdout.strip()
-        if not leftovers or time.monotonic() > deadline:
-            break
+    while _alive(family) and time.monotonic() < deadline:
         time.sleep(0.5)
-    assert leftovers == "", f"processes were left running after Ctrl-C: {leftovers}"
+    assert not _alive(family), "processes were left running after Ctrl-C"
+
+
+@pytest.mark.slow
+def test_sigterm_to_make_runs_process_group_stops_the_worker_and_beat_within_the_grace_period(tmp_path):
+    env = _dev_env(tmp_path, _free_port())
+    log = tmp_path / "log"
+    proc = subprocess.Popen([sys.executable, "scripts/rundev.py", "--jobs-only"], cwd=ROOT, env=env, stdout=open(log, "wb"),
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while not ("ready." in log.read_text() and "beat: Starting" in log.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "ready." in log.read_text(), log.read_text()[-3000:]
+        # The worker used to hang only once its pool processes had taken work.
+        send = "import django; django.setup(); from portal.tasks import record_worker_heartbeat as t; [t.delay() for _ in range(4)]"
+        subprocess.run([sys.executable, "-c", send], cwd=ROOT, env=dict(env, DJANGO_SETTINGS_MODULE="portal.settings"), check=True)
+        while log.read_text().count("record_worker_heartbeat") < 8 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert log.read_text().count("succeeded") >= 4, log.read_text()[-3000:]
+        family = _descendants(proc.pid)
+        assert len(family) >= 3  # the worker, its pool and beat
+
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            raise AssertionError("SIGTERM did not stop make run within 30 s") from None
+    finally:
+        if proc.poll() is None:
+            stuck = _descendants(proc.pid)
+            os.killpg(proc.pid, signal.SIGKILL)
+            for pid in _alive(stuck):
+                os.kill(pid, signal.SIGKILL)
+    assert proc.returncode == 0, log.read_text()[-3000:]
+    assert "killed after" not in log.read_text()
+    deadline = time.monotonic() + 10
+    while _alive(family) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert not _alive(family), "processes were left running after SIGTERM"
