@@ -122,11 +122,17 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "staff-home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Repeated failed sign-ins lock the account, and separately the address they came from (so one
-# client cannot walk through many usernames). Both clear after the cool-off.
+# Repeated failed sign-ins stop that username from that address; many more from anywhere stop the
+# username alone. Never the address alone: behind the proxy it would lock everyone out at once.
+# Both clear after the cool-off.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "portal.signin_lockout.SignInLockoutHandler"
+# The client's address comes from X-Forwarded-For only through this many trusted proxies (0: none).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "portal.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portal.views.auth.locked_out"
 AXES_VERBOSE = False
