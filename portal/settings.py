@@ -69,10 +69,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.StaffAreaRequiresSignInMiddleware",
+    "portal.middleware.StaffAreaRequiresSecondFactorMiddleware",
     # Axes goes last so it sees the outcome of authentication on every request.
     "axes.middleware.AxesMiddleware",
 ]
@@ -120,6 +122,16 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "portal.passwords.NotBuiltFromUsernameValidator"},
 ]
 LOGIN_URL = "login"
+# Staff pages, the admin site and session use of the API need a verified second factor (CJIS).
+# Only a laptop may turn it off; production refuses to start without it.
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=True)
+if PRODUCTION and not MFA_REQUIRED:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("MFA_REQUIRED cannot be off in production: staff must sign in with a second factor.")
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Incident portal")
+# API tokens die this many hours after they are issued, and at sign-out.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=8)
 LOGIN_REDIRECT_URL = "staff-home"
 LOGOUT_REDIRECT_URL = "login"
 
@@ -259,8 +271,8 @@ ADMINS = [(addr.split("@")[0], addr) for addr in env.list("ADMINS", default=[])]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "portal.api_auth.ExpiringTokenAuthentication",
+        "portal.api_auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -5,15 +5,19 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.personas import PASSWORD
+from tests.personas import PASSWORD, otp_code
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def sign_in(page, live_server_url: str, username: str, password: str = PASSWORD) -> None:
+    """Username, password and the current code of the account's authenticator (see make_user)."""
+    from django.contrib.auth.models import User
+
     page.goto(f"{live_server_url}/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
+    page.get_by_label("Code from your authenticator app").fill(otp_code(User.objects.get(username=username)))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("domcontentloaded")
 
