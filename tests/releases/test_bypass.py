@@ -9,7 +9,7 @@ from releases import review
 from releases.models import Release, ReleaseState
 from tests.factories.releases import render_pending
 from releases.workflow import apply_release_transition
-from tests.personas import PASSWORD
+from tests.personas import PASSWORD, sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def _state(release):
 
 
 def test_the_approve_form_refuses_the_officer_who_made_the_redactions(client, shaped_by_rhea, people):
-    client.force_login(people.officer)
+    sign_in_verified(client, people.officer)
     response = client.post(reverse("releases:transition", args=[shaped_by_rhea.pk]), {"action": "approve"})
     assert response.status_code == 403
     assert b"second release officer" in response.content
@@ -49,7 +49,7 @@ def test_a_second_officer_approves_through_the_api_and_publishes_through_the_pag
     )
     assert response.status_code == 200, response.content
     assert response.json()["state"] == "approved"
-    client.force_login(people.officer)
+    sign_in_verified(client, people.officer)
     response = client.post(reverse("releases:transition", args=[shaped_by_rhea.pk]), {"action": "publish"})
     assert response.status_code == 302
     assert _state(shaped_by_rhea) == ReleaseState.PUBLISHED
@@ -85,10 +85,10 @@ def test_people_who_cannot_see_the_case_get_404_and_others_403(api_client, clien
     assert api_client(people.admin).post(url, {"action": "approve"}, format="json").status_code == 404
     assert api_client(people.auditor).post(url, {"action": "approve"}, format="json").status_code == 403
     assert api_client(people.supervisor).post(url, {"action": "approve"}, format="json").status_code == 403
-    client.force_login(people.other_investigator)
+    sign_in_verified(client, people.other_investigator)
     assert client.get(reverse("releases:detail", args=[shaped_by_rhea.pk])).status_code == 404
     assert client.get(reverse("releases:redacted", args=[shaped_by_rhea.pk])).status_code == 404
-    client.force_login(people.auditor)
+    sign_in_verified(client, people.auditor)
     assert client.get(reverse("releases:detail", args=[shaped_by_rhea.pk])).status_code == 200
     assert client.get(reverse("releases:review", args=[shaped_by_rhea.pk])).status_code == 403
     assert client.get(reverse("releases:redacted", args=[shaped_by_rhea.pk])).status_code == 403
@@ -97,7 +97,7 @@ def test_people_who_cannot_see_the_case_get_404_and_others_403(api_client, clien
 
 def test_the_admin_site_can_only_read_releases(client, shaped_by_rhea, people, django_user_model):
     root = django_user_model.objects.create_superuser("root", "root@city.invalid", PASSWORD)
-    client.force_login(root)
+    sign_in_verified(client, root)
     base = f"/admin/releases/release/{shaped_by_rhea.pk}"
     assert client.get(f"{base}/change/").status_code == 200  # a read-only view
     client.post(f"{base}/change/", {"state": "approved", "approved_by": root.pk})
