@@ -1,5 +1,6 @@
 """`make run`'s launcher, end to end: SQLite, filesystem broker, a real worker, Ctrl-C stops all."""
 
+import base64
 import os
 import signal
 import socket
@@ -10,8 +11,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from django_otp.oath import totp
 
 ROOT = Path(__file__).resolve().parents[2]
+DEMO_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def _free_port():
@@ -38,7 +41,7 @@ def _wait(url, predicate, timeout):
 def test_make_run_serves_the_portal_with_a_working_worker_and_stops_on_ctrl_c(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER"}}
-    env.update(PORT=str(port), PORTAL_VAR_DIR=str(tmp_path / "var"), DEMO_PASSWORD="demo pass for the test")
+    env.update(PORT=str(port), PORTAL_VAR_DIR=str(tmp_path / "var"), DEMO_PASSWORD="demo pass for the test", DEMO_TOTP_SECRET=DEMO_SECRET)
     proc = subprocess.Popen([sys.executable, "scripts/rundev.py"], cwd=ROOT, env=env, stdout=open(tmp_path / "log", "wb"),
                             stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -47,7 +50,8 @@ def test_make_run_serves_the_portal_with_a_working_worker_and_stops_on_ctrl_c(tm
         session = requests.Session()
         login = session.get(base + "/accounts/login/")
         token = login.cookies["csrftoken"]
-        session.post(base + "/accounts/login/", data={"username": "supervisor", "password": "demo pass for the test", "csrfmiddlewaretoken": token},
+        session.post(base + "/accounts/login/", data={"username": "supervisor", "password": "demo pass for the test", "csrfmiddlewaretoken": token,
+                                                           "otp_token": f"{totp(base64.b32decode(DEMO_SECRET)):06d}"},
                      headers={"Referer": base + "/accounts/login/"})
         home = None
         deadline = time.monotonic() + 120
