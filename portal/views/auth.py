@@ -1,3 +1,5 @@
+import io
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import signals as auth_signals
@@ -127,8 +129,9 @@ def enrol_qr(request: HttpRequest) -> HttpResponse:
     if mfa.has_second_factor(request.user):
         return HttpResponse(status=404)
     device = mfa.pending_totp_device(request.user)
-    svg = segno.make(mfa.provisioning_uri(device), error="m").svg_inline(scale=5, title="Authenticator QR code")
-    return HttpResponse(svg, content_type="image/svg+xml")
+    svg = io.BytesIO()
+    segno.make(mfa.provisioning_uri(device), error="m").save(svg, kind="svg", scale=5, title="Authenticator QR code")
+    return HttpResponse(svg.getvalue(), content_type="image/svg+xml")
 
 
 def locked_out(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
