@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.settings import api_settings
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 
@@ -34,7 +34,7 @@ EXTENSIONS = "creation,termination,checksum,expiration"
 def _authenticate(request: HttpRequest):
     """DRF's own authenticators, so tokens and sessions (with CSRF) behave exactly as in the API."""
     drf_request = Request(request)
-    for authenticator in (TokenAuthentication(), SessionAuthentication()):
+    for authenticator in (cls() for cls in api_settings.DEFAULT_AUTHENTICATION_CLASSES):
         try:
             result = authenticator.authenticate(drf_request)
         except APIException as exc:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler as drf_exception_handler
 
+from . import mfa
 from .audit import record_event
 from .models import AuditOutcome
 
@@ -27,21 +32,47 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+class VerifiedSessionScheme(SessionScheme):
+    """The OpenAPI description of VerifiedSessionAuthentication: a session cookie, as DRF's."""
+
+    target_class = "portal.api_auth.VerifiedSessionAuthentication"
+
+
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
+    otp = serializers.CharField(max_length=32, help_text="The six-digit code from the user's authenticator app, or a recovery code.")
 
 
 class ObtainTokenView(APIView):
-    """Exchange a username and password for an API token (`Authorization: Token <key>`)."""
+    """POST: exchange a username, password and second-factor code for a fresh API token
+    (`Authorization: Token <key>`), valid for API_TOKEN_TTL_HOURS. DELETE: revoke your own token."""
 
     permission_classes = [AllowAny]
-    authentication_classes: list = []
     throttle_classes: list = []
+
+    def get_authenticators(self):
+        # Asking for a token needs no credentials but these; a stale token header must not block it.
+        if getattr(self.request, "method", None) == "POST":
+            return []
+        return super().get_authenticators()
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer(
+                "TokenResponse",
+                {"token": serializers.CharField(), "expires": serializers.DateTimeField()},
+            ),
+            400: inline_serializer("TokenRefused", {"detail": serializers.CharField()}),
+        },
+        description=(
+            "Exchange a username, password and the current code from the user's authenticator app "
+            "(`otp`; a recovery code also works) for a fresh token. Any earlier token of the user's "
+            "is revoked. The token expires after API_TOKEN_TTL_HOURS (default 8) and at sign-out. "
+            "Accounts without a second factor must first sign in on the web and enrol one."
+        ),
+        auth=[],
         tags=["auth"],
     )
     def post(self, request):
@@ -49,8 +80,17 @@ class ObtainTokenView(APIView):
         serializer.is_valid(raise_exception=True)
         username = serializer.validated_data["username"]
         user = authenticate(request._request, username=username, password=serializer.validated_data["password"])
+        refusal = None
         if user is None or not user.is_active:
             # A locked-out account is answered by the Axes middleware with its own 429 body.
+            refusal = "Unable to sign in with the username, password and code given."
+        elif not mfa.has_second_factor(user):
+            if settings.MFA_REQUIRED:
+                refusal = "This account has no second factor yet: sign in on the web once to set one up."
+        elif mfa.verify_code(user, serializer.validated_data["otp"]) is None:
+            user_login_failed.send(sender=__name__, credentials={"username": username}, request=request._request)
+            refusal = "Unable to sign in with the username, password and code given."
+        if refusal:
             record_event(
                 actor=None,
                 action="auth.token_refused",
@@ -59,10 +99,19 @@ class ObtainTokenView(APIView):
                 outcome=AuditOutcome.REFUSED,
                 request=request._request,
             )
-            return Response(
-                {"detail": "Unable to sign in with the username and password given."},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
-        token, _ = Token.objects.get_or_create(user=user)
-        record_event(actor=user, action="auth.token_issued", target=user, request=request._request)
-        return Response({"token": token.key})
+            return Response({"detail": refusal}, status=status.HTTP_400_BAD_REQUEST)
+        token = mfa.issue_api_token(user=user, request=request._request)
+        expires = token.created + timedelta(hours=settings.API_TOKEN_TTL_HOURS)
+        return Response({"token": token.key, "expires": expires})
+
+    @extend_schema(
+        request=None,
+        responses={204: None, 401: inline_serializer("TokenRevokeRefused", {"detail": serializers.CharField()})},
+        description="Revoke the caller's own API token (sign-out for programs).",
+        tags=["auth"],
+    )
+    def delete(self, request):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated()
+        mfa.revoke_api_tokens(actor=request.user, user=request.user, request=request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)

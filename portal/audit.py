@@ -8,17 +8,9 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 from django.http import HttpRequest
 
+from .client_address import client_address
 from .hashchain import append_event
 from .models import AuditEvent, AuditOutcome
-
-
-def client_address(request: HttpRequest | None) -> str | None:
-    """The caller's address. REMOTE_ADDR only: behind the city's proxy, gunicorn is configured
-    with forwarded-allow-ips so it already reflects the client; trusting X-Forwarded-For here
-    would let a caller write any address into the trail."""
-    if request is None:
-        return None
-    return request.META.get("REMOTE_ADDR") or None
 
 
 def record_event(

@@ -1,5 +1,8 @@
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.utils.cache import add_never_cache_headers
+from django.shortcuts import redirect
+from portal.mfa import has_second_factor
 
 
 class StaffAreaRequiresSignInMiddleware:
@@ -15,6 +18,31 @@ class StaffAreaRequiresSignInMiddleware:
 
     def __call__(self, request):
         if request.path.startswith(self.prefix) and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+
+class StaffAreaRequiresSecondFactorMiddleware:
+    """Staff pages and the admin site need a session verified with a second factor.
+
+    The admin site's own sign-in form knows nothing of codes, so it is never shown: everyone signs
+    in at /accounts/login/. (The API checks the same in VerifiedSessionAuthentication.)
+    """
+
+    prefixes = ("/staff/", "/admin/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(self.prefixes):
+            return self.get_response(request)
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if settings.MFA_REQUIRED and not user.is_verified():
+            if not has_second_factor(user):
+                return redirect("mfa-enrol")
             return redirect_to_login(request.get_full_path())
         return self.get_response(request)
 

@@ -70,12 +70,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "portal.middleware.PrivateResponsesAreNotStoredMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.StaffAreaRequiresSignInMiddleware",
+    "portal.middleware.StaffAreaRequiresSecondFactorMiddleware",
     # Axes goes last so it sees the outcome of authentication on every request.
     "axes.middleware.AxesMiddleware",
 ]
@@ -120,16 +122,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "portal.passwords.NotBuiltFromUsernameValidator"},
 ]
 LOGIN_URL = "login"
+# Staff pages, the admin site and session use of the API need a verified second factor (CJIS).
+# Only a laptop may turn it off; production refuses to start without it.
+MFA_REQUIRED = env.bool("MFA_REQUIRED", default=True)
+if PRODUCTION and not MFA_REQUIRED:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("MFA_REQUIRED cannot be off in production: staff must sign in with a second factor.")
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Incident portal")
+# API tokens die this many hours after they are issued, and at sign-out.
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=8)
 LOGIN_REDIRECT_URL = "staff-home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Repeated failed sign-ins lock the account, and separately the address they came from (so one
-# client cannot walk through many usernames). Both clear after the cool-off.
+# Repeated failed sign-ins stop that username from that address; many more from anywhere stop the
+# username alone. Never the address alone: behind the proxy it would lock everyone out at once.
+# Both clear after the cool-off.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_USERNAME_FAILURE_LIMIT = env.int("AXES_USERNAME_FAILURE_LIMIT", default=20)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "portal.signin_lockout.SignInLockoutHandler"
+# The client's address comes from X-Forwarded-For only through this many trusted proxies (0: none).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "portal.client_address.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "portal.views.auth.locked_out"
 AXES_VERBOSE = False
@@ -264,8 +283,8 @@ ADMINS = [(addr.split("@")[0], addr) for addr in env.list("ADMINS", default=[])]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
+        "portal.api_auth.ExpiringTokenAuthentication",
+        "portal.api_auth.VerifiedSessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -8,15 +8,25 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 
-from tests.personas import PASSWORD
+from tests.personas import PASSWORD, TOTP_KEY, otp_code
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def sign_in(page, live_server_url: str, username: str, password: str = PASSWORD) -> None:
+    """Username, password and the current code of the account's authenticator (see make_user)."""
+    from django.contrib.auth.models import User
+
+    from portal import mfa
+
+    user = User.objects.get(username=username)
+    if not mfa.has_second_factor(user):
+        # An account made outside make_user (demo data, say) gets the suite's known authenticator.
+        mfa.enrol_with_secret(user=user, key_hex=TOTP_KEY)
     page.goto(f"{live_server_url}/accounts/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(password)
+    page.get_by_label("Code from your authenticator app").fill(otp_code(user))
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state("domcontentloaded")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.personas import PASSWORD
+from tests.personas import PASSWORD, TOTP_KEY
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls tests make beside it
 # are still synchronous and safe.
@@ -93,14 +93,20 @@ def role_groups(db):
 def make_user(role_groups):
     from portal.accounts import create_user_with_role
 
-    def make(role, username=None, **extra):
-        return create_user_with_role(
+    def make(role, username=None, enrolled=True, **extra):
+        user = create_user_with_role(
             username=username or f"{role}-{os.urandom(3).hex()}",
             role=role,
             password=PASSWORD,
             check_password_strength=False,
             **extra,
         )
+        if enrolled:
+            # Every test account has an authenticator with the known key (see tests/personas.py).
+            from portal import mfa
+
+            mfa.enrol_with_secret(user=user, key_hex=TOTP_KEY)
+        return user
 
     return make
 

@@ -9,6 +9,7 @@ from footage.access import get_visible_footage, visible_footage
 from footage.models import CustodyAction
 from portal.models import AuditEvent
 from tests.factories.footage import make_footage
+from tests.personas import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def api_urls(item) -> list[str]:
 @pytest.mark.parametrize("who", ["other_reporter", "other_investigator", "admin"])
 def test_people_without_access_to_the_incident_get_404_everywhere(people, item, client, api_client, who):
     user = getattr(people, who)
-    client.force_login(user)
+    sign_in_verified(client, user)
     api = api_client(user)
 
     for url in staff_urls(item):
@@ -59,7 +60,7 @@ def test_anonymous_callers_get_nothing(item, client):
 @pytest.mark.parametrize("who", ["reporter", "investigator", "supervisor", "release_officer", "auditor"])
 def test_everyone_with_access_to_the_incident_may_list_and_watch_its_footage(people, item, client, api_client, who):
     user = getattr(people, who)
-    client.force_login(user)
+    sign_in_verified(client, user)
 
     assert get_visible_footage(user, item.pk) == item
     assert [f["id"] for f in api_client(user).get(f"/api/incidents/{item.incident_id}/footage/").json()["results"]] == [item.pk]
@@ -70,7 +71,7 @@ def test_everyone_with_access_to_the_incident_may_list_and_watch_its_footage(peo
 @pytest.mark.parametrize("who", ["reporter", "release_officer"])
 def test_those_who_watch_but_do_not_investigate_cannot_download_originals_and_the_attempt_is_audited(people, item, client, api_client, who):
     user = getattr(people, who)
-    client.force_login(user)
+    sign_in_verified(client, user)
 
     assert client.get(f"/staff/footage/{item.pk}/original/").status_code == 403
     assert api_client(user).get(f"/api/footage/{item.pk}/original/").status_code == 403
@@ -103,7 +104,7 @@ def test_footage_endpoints_are_in_the_openapi_schema(people, api_client):
 
 
 def test_a_bad_id_is_a_404_not_a_500(people, client):
-    client.force_login(people.investigator)
+    sign_in_verified(client, people.investigator)
 
     assert client.get("/api/footage/999999/").status_code in (401, 404)
     assert client.get("/staff/footage/999999/").status_code == 404

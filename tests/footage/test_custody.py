@@ -15,6 +15,7 @@ from footage.models import CustodyAction, CustodyEvent
 from footage.tasks import start_fixity_cycle
 from portal.models import AuditEvent
 from tests.factories.footage import make_footage
+from tests.personas import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def _actions(item) -> Counter:
 
 
 def test_each_action_on_footage_makes_exactly_one_custody_entry(people, item, client, api_client):
-    client.force_login(people.investigator)
+    sign_in_verified(client, people.investigator)
     assert _actions(item) == {"ingested": 1, "hash_computed": 1, "derived": 3}
 
     assert client.get(f"/staff/footage/{item.pk}/").status_code == 200
@@ -65,7 +66,7 @@ def test_each_action_on_footage_makes_exactly_one_custody_entry(people, item, cl
 
 
 def test_every_entry_names_the_actor_the_address_and_the_hash(people, item, client):
-    client.force_login(people.investigator)
+    sign_in_verified(client, people.investigator)
     client.get(f"/staff/footage/{item.pk}/original/", REMOTE_ADDR="10.1.2.3")
 
     entry = custody_log(item).get(action=CustodyAction.DOWNLOADED)
@@ -77,7 +78,7 @@ def test_every_entry_names_the_actor_the_address_and_the_hash(people, item, clie
 
 
 def test_the_downloaded_original_is_byte_for_byte_what_was_ingested(people, item, client):
-    client.force_login(people.auditor)
+    sign_in_verified(client, people.auditor)
 
     response = client.get(f"/staff/footage/{item.pk}/original/")
 
@@ -89,7 +90,7 @@ def test_the_downloaded_original_is_byte_for_byte_what_was_ingested(people, item
 
 
 def test_the_proxy_streams_with_ranges(people, item, client):
-    client.force_login(people.reporter)
+    sign_in_verified(client, people.reporter)
     size = item.proxy.size
 
     whole = client.get(f"/staff/footage/{item.pk}/stream/")
@@ -104,7 +105,7 @@ def test_the_proxy_streams_with_ranges(people, item, client):
 
 
 def test_the_custody_report_downloads_as_csv_listing_every_entry(people, item, client):
-    client.force_login(people.supervisor)
+    sign_in_verified(client, people.supervisor)
 
     response = client.get(f"/staff/footage/{item.pk}/custody.csv")
 

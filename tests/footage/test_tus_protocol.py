@@ -15,6 +15,7 @@ from footage.models import CustodyAction, FootageItem, Upload, UploadState
 from footage.uploads import expire_uploads, partial_path
 from tests.factories.footage import clip_file
 from tests.footage.tus_helpers import TUS, create, head, patch, upload_whole
+from tests.personas import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -168,7 +169,7 @@ def test_session_uploads_need_the_csrf_token(people, case):
     from django.test import Client
 
     browser = Client(enforce_csrf_checks=True)
-    browser.force_login(people.reporter)
+    sign_in_verified(browser, people.reporter)
     browser.get("/staff/footage/upload/")
     token = browser.cookies["csrftoken"].value
 

@@ -12,6 +12,7 @@ from incidents.models import IncidentState
 from incidents.workflow import assign_investigator
 from portal.models import AuditEvent
 from tests.factories.incidents import make_incident, make_incident_in_state
+from tests.personas import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ ROLES = ["reporter", "other_reporter", "investigator", "other_investigator", "su
 
 @pytest.mark.parametrize("role", ROLES)
 def test_the_list_page_shows_only_permitted_cases(people, cases, client, role):
-    client.force_login(getattr(people, role))
+    sign_in_verified(client, getattr(people, role))
     response = client.get(reverse("incidents:list"))
     assert response.status_code == 200
     shown = {i.reference for i in response.context["page"].object_list}
@@ -59,7 +60,7 @@ def test_the_list_page_shows_only_permitted_cases(people, cases, client, role):
 @pytest.mark.parametrize("role", ROLES)
 def test_the_case_page_opens_only_for_permitted_cases_and_is_audited(people, cases, client, role):
     user = getattr(people, role)
-    client.force_login(user)
+    sign_in_verified(client, user)
     allowed = _expected(people, cases)[role]
     for incident in (cases.rita_draft, cases.rita_assigned, cases.rob_submitted, cases.rob_triage):
         response = client.get(reverse("incidents:detail", args=[incident.pk]))
@@ -85,7 +86,7 @@ def test_the_api_list_and_detail_return_only_permitted_cases(people, cases, api_
 @pytest.mark.parametrize("role", ROLES)
 def test_the_csv_export_holds_only_permitted_cases_and_no_private_people(people, cases, client, api_client, role):
     user = getattr(people, role)
-    client.force_login(user)
+    sign_in_verified(client, user)
     for response in (client.get(reverse("incidents:export")), api_client(user).get("/api/incidents/export.csv")):
         assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
         rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -104,19 +105,19 @@ def test_an_investigator_gains_a_case_when_assigned_and_loses_it_when_reassigned
 
 
 def test_the_case_page_shows_only_the_actions_the_user_may_take_now(people, cases, client):
-    client.force_login(people.auditor)
+    sign_in_verified(client, people.auditor)
     page = client.get(reverse("incidents:detail", args=[cases.rob_submitted.pk]))
     assert page.context["transitions"] == [] and page.context["assign_form"] is None and page.context["note_form"] is None
-    client.force_login(people.supervisor)
+    sign_in_verified(client, people.supervisor)
     page = client.get(reverse("incidents:detail", args=[cases.rob_submitted.pk]))
     assert [t.action for t in page.context["transitions"]] == ["start_triage"]
-    client.force_login(people.other_reporter)
+    sign_in_verified(client, people.other_reporter)
     page = client.get(reverse("incidents:detail", args=[cases.rob_submitted.pk]))
     assert page.context["transitions"] == [] and not page.context["can_edit"]
 
 
 def test_a_case_that_does_not_exist_and_one_that_is_hidden_look_the_same(people, cases, client):
-    client.force_login(people.other_reporter)
+    sign_in_verified(client, people.other_reporter)
     hidden = client.get(reverse("incidents:detail", args=[cases.rita_draft.pk]))
     missing = client.get(reverse("incidents:detail", args=[999999]))
     assert hidden.status_code == missing.status_code == 404
@@ -124,11 +125,11 @@ def test_a_case_that_does_not_exist_and_one_that_is_hidden_look_the_same(people,
 
 def test_only_the_reporter_edits_their_draft(people, cases, client):
     url = reverse("incidents:edit", args=[cases.rita_draft.pk])
-    client.force_login(people.other_reporter)
+    sign_in_verified(client, people.other_reporter)
     assert client.get(url).status_code == 404
-    client.force_login(people.auditor)
+    sign_in_verified(client, people.auditor)
     assert client.get(url).status_code == 403
-    client.force_login(people.reporter)
+    sign_in_verified(client, people.reporter)
     assert client.get(url).status_code == 200
     assert client.get(reverse("incidents:edit", args=[cases.rita_assigned.pk])).status_code == 403
 
@@ -136,7 +137,7 @@ def test_only_the_reporter_edits_their_draft(people, cases, client):
 def test_filters_and_full_text_search_narrow_the_list(people, cases, client):
     make_incident(reporter=people.reporter, narrative="Agents smashed the window of the laundromat.",
                   neighbourhood="riverside", agencies=["cbp"], categories=["property_damage"])
-    client.force_login(people.supervisor)
+    sign_in_verified(client, people.supervisor)
 
     def refs(**params):
         return {i.reference for i in client.get(reverse("incidents:list"), params).context["page"].object_list}
@@ -154,7 +155,7 @@ def test_filters_and_full_text_search_narrow_the_list(people, cases, client):
 @pytest.mark.parametrize("role", ["reporter", "investigator", "supervisor", "release_officer", "admin"])
 def test_only_auditors_read_the_audit_trail(people, client, api_client, role):
     user = getattr(people, role)
-    client.force_login(user)
+    sign_in_verified(client, user)
     assert client.get(reverse("incidents:audit")).status_code == 403
     assert client.get(reverse("incidents:audit-export")).status_code == 403
     assert api_client(user).get("/api/audit/events/").status_code == 403

@@ -16,6 +16,7 @@ from incidents.workflow import TransitionRefused, apply_transition
 from portal.hashchain import verify_chain
 from portal.models import AuditEvent
 from tests.factories.incidents import make_incident, make_incident_in_state, make_published_incident
+from tests.personas import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -26,13 +27,13 @@ def _workload(people, client):
         incident = make_incident_in_state(IncidentState.CLOSED, reporter=people.reporter, supervisor=people.supervisor,
                                           investigator=people.investigator)
     for who in (people.supervisor, people.auditor, people.reporter):
-        client.force_login(who)
+        sign_in_verified(client, who)
         client.get(reverse("incidents:detail", args=[incident.pk]))
-    client.force_login(people.other_reporter)
+    sign_in_verified(client, people.other_reporter)
     client.get(reverse("incidents:detail", args=[incident.pk]))
     with pytest.raises(TransitionRefused):
         apply_transition(incident, "reopen", actor=people.auditor, reason="Just looking.")
-    client.force_login(people.auditor)
+    sign_in_verified(client, people.auditor)
     client.get(reverse("incidents:export"))
     return incident
 
@@ -94,7 +95,7 @@ def test_an_event_edited_directly_in_the_database_is_found_and_located(people, c
 
 def test_the_auditor_filters_and_pages_through_the_trail(people, client):
     incident = _workload(people, client)
-    client.force_login(people.auditor)
+    sign_in_verified(client, people.auditor)
     page = client.get(reverse("incidents:audit"), {"actor": "rob"})
     assert page.status_code == 200
     assert {e.actor_username for e in page.context["page"].object_list} == {"rob"}
@@ -112,7 +113,7 @@ def test_the_auditor_filters_and_pages_through_the_trail(people, client):
 
 def test_the_audit_export_is_streamed_csv_and_is_itself_audited(people, client):
     _workload(people, client)
-    client.force_login(people.auditor)
+    sign_in_verified(client, people.auditor)
     response = client.get(reverse("incidents:audit-export"), {"action": "incident."})
     assert response.streaming and response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
@@ -129,7 +130,7 @@ def test_the_audit_api_lists_events_for_auditors(people, client, api_client):
 
 def test_csv_cells_cannot_smuggle_spreadsheet_formulas(people, client):
     make_incident(reporter=people.reporter, address="=HYPERLINK(\"http://evil\")")
-    client.force_login(people.supervisor)
+    sign_in_verified(client, people.supervisor)
     rows = list(csv.DictReader(io.StringIO(b"".join(client.get(reverse("incidents:export")).streaming_content).decode())))
     assert rows[0]["address"].startswith("'=")
 

@@ -12,12 +12,13 @@ from incidents import demo
 from incidents.models import Incident, IncidentState
 from portal.demo import ensure_demo_users
 from tests.factories.incidents import make_incident, make_incident_in_state
+from tests.personas import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
 
 def _panels(client, user) -> dict[str, list[str]]:
-    client.force_login(user)
+    sign_in_verified(client, user)
     sections = client.get(reverse("staff-home")).context["sections"]
     return {p.title: [i.reference for i in p.context.get("incidents", [])] for p in sections}
 

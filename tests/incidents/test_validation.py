@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from incidents.models import Incident
 from tests.factories.incidents import make_incident
+from tests.personas import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +82,7 @@ BAD_API = [
 
 
 def test_a_good_report_is_filed_and_submitted_from_the_form(people, client):
-    client.force_login(people.reporter)
+    sign_in_verified(client, people.reporter)
     response = client.post(reverse("incidents:new"), {**GOOD_FORM, "submit": "1"})
     assert response.status_code == 302
     incident = Incident.objects.get()
@@ -90,7 +91,7 @@ def test_a_good_report_is_filed_and_submitted_from_the_form(people, client):
 
 
 def test_a_draft_can_be_saved_half_written_and_finished_later(people, client):
-    client.force_login(people.reporter)
+    sign_in_verified(client, people.reporter)
     response = client.post(reverse("incidents:new"), {**GOOD_FORM, "narrative": "", "agencies": [], "save_draft": "1"})
     assert response.status_code == 302
     incident = Incident.objects.get()
@@ -108,7 +109,7 @@ def test_a_draft_can_be_saved_half_written_and_finished_later(people, client):
 
 @pytest.mark.parametrize("what,change,field", BAD_FORM, ids=[b[0] for b in BAD_FORM])
 def test_bad_input_on_the_form_gets_a_message_on_its_field(people, client, what, change, field):
-    client.force_login(people.reporter)
+    sign_in_verified(client, people.reporter)
     response = client.post(reverse("incidents:new"), {**GOOD_FORM, **change, "submit": "1"})
     assert response.status_code == 400
     assert field in response.context["form"].errors, response.context["form"].errors
@@ -117,7 +118,7 @@ def test_bad_input_on_the_form_gets_a_message_on_its_field(people, client, what,
 
 
 def test_submitting_an_empty_form_lists_every_missing_field(people, client):
-    client.force_login(people.reporter)
+    sign_in_verified(client, people.reporter)
     response = client.post(reverse("incidents:new"), {**{k: v for k, v in GOOD_FORM.items() if k.startswith("people-TOTAL") or
                                                          k.startswith("people-INITIAL") or k.startswith("people-M")},
                                                       "sensitive_location": "none", "warrant_shown": "unknown", "submit": "1"})
@@ -128,7 +129,7 @@ def test_submitting_an_empty_form_lists_every_missing_field(people, client):
 
 
 def test_a_person_without_a_role_is_flagged_on_that_person(people, client):
-    client.force_login(people.reporter)
+    sign_in_verified(client, people.reporter)
     response = client.post(reverse("incidents:new"), {**GOOD_FORM, "people-1-name": "Someone", "submit": "1"})
     assert response.status_code == 400
     assert "role" in response.context["formset"].forms[1].errors
@@ -187,10 +188,10 @@ def test_transition_and_note_forms_reject_huge_text_with_a_message(people, clien
 
     incident = make_incident_in_state(IncidentState.INVESTIGATION, reporter=people.reporter, supervisor=people.supervisor,
                                       investigator=people.investigator)
-    client.force_login(people.investigator)
+    sign_in_verified(client, people.investigator)
     response = client.post(reverse("incidents:notes", args=[incident.pk]), {"note-text": "n" * 100_000})
     assert response.status_code == 400 and "text" in response.context["error"]["fields"]
-    client.force_login(people.supervisor)
+    sign_in_verified(client, people.supervisor)
     response = client.post(reverse("incidents:transition", args=[incident.pk]), {"action": "close", "reason": "r" * 100_000,
                                                                                  "outcome": "sustained"})
     assert response.status_code == 400
@@ -202,5 +203,5 @@ def test_transition_and_note_forms_reject_huge_text_with_a_message(people, clien
 
 @pytest.mark.parametrize("url", ["/api/incidents/99999999999999999999999/", "/staff/incidents/99999999999999999999999/"])
 def test_an_absurd_case_number_is_not_found_rather_than_a_crash(people, client, url):
-    client.force_login(people.supervisor)
+    sign_in_verified(client, people.supervisor)
     assert client.get(url).status_code == 404

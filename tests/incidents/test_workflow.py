@@ -14,6 +14,7 @@ from incidents.models import FindingStatus, Incident, IncidentState
 from incidents.workflow import TRANSITIONS, TransitionRefused, apply_transition, assign_investigator
 from portal.models import AuditEvent
 from tests.factories.incidents import make_incident, make_incident_in_state
+from tests.personas import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -103,12 +104,12 @@ def test_each_step_through_the_case_page_is_taken_only_by_its_actor(people, clie
         if name == allowed:
             continue
         actor = getattr(people, name)
-        client.force_login(actor)
+        sign_in_verified(client, actor)
         response = client.post(url, {"action": step, **request})
         assert response.status_code == (404 if name in _hidden_from(incident) else 403), name
         assert _snapshot(incident) == before
         assert _refusals(incident, actor.username) >= 1
-    client.force_login(getattr(people, allowed))
+    sign_in_verified(client, getattr(people, allowed))
     response = client.post(url, {"action": step, **request})
     assert response.status_code == 302 and response["Location"] == incident.get_absolute_url()
     incident.refresh_from_db()
@@ -158,7 +159,7 @@ def test_an_unknown_step_is_a_bad_request_not_a_crash(people, api_client, client
     incident = make_incident(reporter=people.reporter)
     response = api_client(people.reporter).post(f"/api/incidents/{incident.pk}/transitions/", {"action": "teleport"}, format="json")
     assert response.status_code == 400 and "action" in response.json()
-    client.force_login(people.reporter)
+    sign_in_verified(client, people.reporter)
     response = client.post(reverse("incidents:transition", args=[incident.pk]), {"action": "teleport"})
     assert response.status_code == 400
 

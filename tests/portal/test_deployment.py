@@ -55,3 +55,17 @@ def test_production_refuses_to_start_without_a_secret_key():
 def test_models_and_migrations_agree():
     result = _manage("makemigrations", "--check", "--dry-run")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_with_mfa_off():
+    result = _manage(
+        "check",
+        env_extra={
+            "DJANGO_ENV": "production",
+            "SECRET_KEY": secrets.token_urlsafe(64),
+            "ALLOWED_HOSTS": "portal.city.example",
+            "MFA_REQUIRED": "false",
+        },
+    )
+    assert result.returncode != 0
+    assert "MFA_REQUIRED" in result.stderr

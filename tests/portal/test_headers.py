@@ -12,6 +12,7 @@ from portal.roles import Role
 from tests.browser import sign_in, watch_csp_violations
 from tests.factories.footage import make_footage
 from tests.factories.incidents import make_incident_in_state
+from tests.personas import sign_in_verified
 from tests.public.conftest import make_canary_incident, release_footage, second_officer, signing_key, staff  # noqa: F401
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -93,7 +94,7 @@ def test_public_pages_carry_a_strict_policy_and_no_inline_code(client, staff):
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", list(Role))
 def test_each_roles_staff_pages_carry_a_strict_policy_and_no_inline_code(client, make_user, role):
-    client.force_login(make_user(role))
+    sign_in_verified(client, make_user(role))
     paths = ["/staff/", "/staff/incidents/", "/staff/footage/", "/staff/releases/"]
     if role == Role.ADMIN:
         paths.append("/admin/")
@@ -110,7 +111,7 @@ def test_the_case_and_footage_pages_carry_a_strict_policy_and_no_inline_code(cli
     case = make_incident_in_state("investigation", reporter=people.reporter, supervisor=people.supervisor,
                                   investigator=people.investigator)
     item = make_footage(incident=case, uploaded_by=people.reporter, seconds=1, size=(320, 180))
-    client.force_login(people.investigator)
+    sign_in_verified(client, people.investigator)
     for path in [f"/staff/incidents/{case.pk}/", "/staff/footage/upload/", f"/staff/footage/{item.pk}/"]:
         response = client.get(path)
         assert_strict_policy(response)
@@ -167,7 +168,7 @@ def item(people):
 def test_staff_pages_and_the_sign_in_page_are_not_stored(client, people, item):
     assert_not_stored(client.get("/accounts/login/"))
     assert_not_stored(client.get("/staff/"))  # the redirect to sign in, too
-    client.force_login(people.investigator)
+    sign_in_verified(client, people.investigator)
     for path in ["/staff/", "/staff/incidents/", f"/staff/incidents/{item.incident_id}/", f"/staff/footage/{item.pk}/",
                  f"/staff/footage/{item.pk}/jobs/", "/staff/releases/"]:
         response = client.get(path)
@@ -188,7 +189,7 @@ def test_api_responses_are_not_stored(api_client, people, item):
 
 @pytest.mark.django_db
 def test_evidence_downloads_proxy_streams_and_frames_are_not_stored(client, api_client, people, item):
-    client.force_login(people.investigator)
+    sign_in_verified(client, people.investigator)
     for response in [
         client.get(f"/staff/footage/{item.pk}/original/"),
         api_client(people.investigator).get(f"/api/footage/{item.pk}/original/"),

@@ -1,6 +1,7 @@
 """`make run`'s launcher, end to end: SQLite, filesystem broker, a real worker and beat; Ctrl-C, or
 SIGTERM to its whole process group, stops all of them within the grace period."""
 
+import base64
 import os
 import signal
 import socket
@@ -11,8 +12,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from django_otp.oath import totp
 
 ROOT = Path(__file__).resolve().parents[2]
+DEMO_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
 def _free_port():
@@ -23,7 +26,7 @@ def _free_port():
 
 def _dev_env(tmp_path, port):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_TASK_ALWAYS_EAGER"}}
-    env.update(PORT=str(port), PORTAL_VAR_DIR=str(tmp_path / "var"), DEMO_PASSWORD="demo pass for the test")
+    env.update(PORT=str(port), PORTAL_VAR_DIR=str(tmp_path / "var"), DEMO_PASSWORD="demo pass for the test", DEMO_TOTP_SECRET=DEMO_SECRET)
     return env
 
 
@@ -83,7 +86,8 @@ def test_make_run_serves_the_portal_with_a_working_worker_and_stops_on_ctrl_c(tm
         session = requests.Session()
         login = session.get(base + "/accounts/login/")
         token = login.cookies["csrftoken"]
-        session.post(base + "/accounts/login/", data={"username": "supervisor", "password": "demo pass for the test", "csrfmiddlewaretoken": token},
+        session.post(base + "/accounts/login/", data={"username": "supervisor", "password": "demo pass for the test", "csrfmiddlewaretoken": token,
+                                                           "otp_token": f"{totp(base64.b32decode(DEMO_SECRET)):06d}"},
                      headers={"Referer": base + "/accounts/login/"})
         home = None
         deadline = time.monotonic() + 120

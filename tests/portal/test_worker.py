@@ -5,6 +5,7 @@ from portal.celery import app
 from portal.models import WorkerHeartbeat
 from portal.tasks import record_worker_heartbeat
 from tests.workers import celery_worker, wait_until
+from tests.personas import sign_in_verified
 
 
 @pytest.mark.slow
@@ -27,7 +28,7 @@ def test_a_real_worker_takes_the_health_task_from_redis_and_records_it(tmp_path)
 
 @pytest.mark.django_db
 def test_the_staff_home_shows_whether_the_worker_answered(client, make_user):
-    client.force_login(make_user("reporter"))
+    sign_in_verified(client, make_user("reporter"))
     assert b"No worker has answered yet" in client.get("/staff/").content
     client.post("/staff/worker-check/")
     assert b"The worker is running" in client.get("/staff/").content

@@ -10,6 +10,7 @@ import pytest
 from django.conf import settings
 
 from tests.public.conftest import make_canary_incident
+from tests.personas import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -144,7 +145,7 @@ def test_a_visitor_with_a_session_is_never_served_someone_elses_page(client, sta
 
     make_canary_incident(staff, tag="k2", publish=True)
     client.get("/incidents/")
-    client.force_login(make_user(Role.AUDITOR))
+    sign_in_verified(client, make_user(Role.AUDITOR))
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

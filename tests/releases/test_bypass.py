@@ -9,7 +9,7 @@ from releases import review
 from releases.models import Release, ReleaseState
 from tests.factories.releases import render_pending
 from releases.workflow import apply_release_transition
-from tests.personas import PASSWORD
+from tests.personas import PASSWORD, sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +33,7 @@ def _signoffs(release):
 
 
 def test_the_page_refuses_one_officer_signing_twice_or_publishing_alone(client, shaped_by_rhea, people):
-    client.force_login(people.officer)
+    sign_in_verified(client, people.officer)
     url = reverse("releases:transition", args=[shaped_by_rhea.pk])
     assert client.post(url, {"action": "approve"}).status_code == 302  # her sign-off, as the maker
     assert _state(shaped_by_rhea) == ReleaseState.IN_REVIEW
@@ -62,7 +62,7 @@ def test_the_api_refuses_one_officer_signing_twice_or_publishing_alone_with_403_
 def test_a_second_officer_completes_approval_through_the_api_and_the_first_publishes_through_the_page(
     api_client, client, shaped_by_rhea, people
 ):
-    client.force_login(people.officer)
+    sign_in_verified(client, people.officer)
     assert client.post(reverse("releases:transition", args=[shaped_by_rhea.pk]), {"action": "approve"}).status_code == 302
     response = api_client(people.second_officer).post(
         f"/api/releases/{shaped_by_rhea.pk}/transitions/", {"action": "approve"}, format="json"
@@ -105,10 +105,10 @@ def test_people_who_cannot_see_the_case_get_404_and_others_403(api_client, clien
     assert api_client(people.admin).post(url, {"action": "approve"}, format="json").status_code == 404
     assert api_client(people.auditor).post(url, {"action": "approve"}, format="json").status_code == 403
     assert api_client(people.supervisor).post(url, {"action": "approve"}, format="json").status_code == 403
-    client.force_login(people.other_investigator)
+    sign_in_verified(client, people.other_investigator)
     assert client.get(reverse("releases:detail", args=[shaped_by_rhea.pk])).status_code == 404
     assert client.get(reverse("releases:redacted", args=[shaped_by_rhea.pk])).status_code == 404
-    client.force_login(people.auditor)
+    sign_in_verified(client, people.auditor)
     assert client.get(reverse("releases:detail", args=[shaped_by_rhea.pk])).status_code == 200
     assert client.get(reverse("releases:review", args=[shaped_by_rhea.pk])).status_code == 403
     assert client.get(reverse("releases:redacted", args=[shaped_by_rhea.pk])).status_code == 403
@@ -117,7 +117,7 @@ def test_people_who_cannot_see_the_case_get_404_and_others_403(api_client, clien
 
 def test_the_admin_site_can_only_read_releases(client, shaped_by_rhea, people, django_user_model):
     root = django_user_model.objects.create_superuser("root", "root@city.invalid", PASSWORD)
-    client.force_login(root)
+    sign_in_verified(client, root)
     base = f"/admin/releases/release/{shaped_by_rhea.pk}"
     assert client.get(f"{base}/change/").status_code == 200  # a read-only view
     client.post(f"{base}/change/", {"state": "approved", "approved_by": root.pk})
@@ -135,7 +135,7 @@ def test_the_admin_site_cannot_add_the_missing_sign_off_nor_publish_for_one_offi
                                                                                     django_user_model):
     apply_release_transition(shaped_by_rhea, "approve", actor=people.officer)
     root = django_user_model.objects.create_superuser("root", "root@city.invalid", PASSWORD)
-    client.force_login(root)
+    sign_in_verified(client, root)
     client.post("/admin/releases/signoff/add/", {"release": shaped_by_rhea.pk, "signed_by": root.pk})
     client.post(f"/admin/releases/release/{shaped_by_rhea.pk}/change/", {"state": "published", "published_by": people.officer.pk})
     (only,) = Release.objects.get(pk=shaped_by_rhea.pk).signoffs.all()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from releases.models import Release
 from releases.selectors import overdue_releases
 from releases.workflow import apply_release_transition, request_release
+from tests.personas import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -30,18 +31,18 @@ def test_an_open_release_past_its_deadline_is_overdue_until_decided(in_review, p
 
 def test_supervisors_and_officers_see_overdue_releases_at_home(client, in_review, people):
     Release.objects.filter(pk=in_review.pk).update(due_at=timezone.now() - timedelta(days=3))
-    client.force_login(people.supervisor)
+    sign_in_verified(client, people.supervisor)
     page = client.get("/staff/").content.decode()
     assert "Overdue releases" in page and f"Release {in_review.pk}" in page
-    client.force_login(people.officer)
+    sign_in_verified(client, people.officer)
     page = client.get("/staff/").content.decode()
     assert "Releases in review" in page and "Overdue releases" in page
-    client.force_login(people.reporter)
+    sign_in_verified(client, people.reporter)
     assert "Overdue releases" not in client.get("/staff/").content.decode()
 
 
 def test_the_release_list_and_page_say_when_a_release_is_overdue(client, in_review, people):
-    client.force_login(people.officer)
+    sign_in_verified(client, people.officer)
     due = timezone.localtime(in_review.due_at).strftime("%Y-%m-%d")
     for url in ("/staff/releases/", f"/staff/releases/{in_review.pk}/"):
         page = client.get(url).content.decode()

@@ -6,12 +6,13 @@ import pytest
 from django.urls import reverse
 
 from releases.models import Release, ReleaseState
+from tests.personas import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
 
 def test_the_assigned_investigator_asks_for_a_release_on_the_form(client, footage, people):
-    client.force_login(people.investigator)
+    sign_in_verified(client, people.investigator)
     url = reverse("releases:request", args=[footage.pk])
     assert client.get(url).status_code == 200
     response = client.post(url, {"mode": "fill", "reason": "Public interest."})
@@ -22,18 +23,18 @@ def test_the_assigned_investigator_asks_for_a_release_on_the_form(client, footag
 
 def test_the_request_form_refuses_other_people_and_bad_input(client, footage, people):
     url = reverse("releases:request", args=[footage.pk])
-    client.force_login(people.other_investigator)
+    sign_in_verified(client, people.other_investigator)
     assert client.get(url).status_code == 404
-    client.force_login(people.officer)
+    sign_in_verified(client, people.officer)
     assert client.get(url).status_code == 403
-    client.force_login(people.supervisor)
+    sign_in_verified(client, people.supervisor)
     response = client.post(url, {"mode": "mosaic"})
     assert response.status_code == 400 and b"Choose heavy blur or solid fill" in response.content
     assert not Release.objects.exists()
 
 
 def test_withholding_without_a_ground_shows_the_message_beside_the_field(client, in_review, people):
-    client.force_login(people.officer)
+    sign_in_verified(client, people.officer)
     url = reverse("releases:transition", args=[in_review.pk])
     response = client.post(url, {"action": "withhold", "ground": ""})
     assert response.status_code == 400
@@ -44,10 +45,10 @@ def test_withholding_without_a_ground_shows_the_message_beside_the_field(client,
 
 
 def test_the_list_and_detail_pages_show_the_release_to_those_who_may_see_it(client, in_review, people):
-    client.force_login(people.auditor)
+    sign_in_verified(client, people.auditor)
     assert f"Release {in_review.pk}".encode() in client.get(reverse("releases:list")).content
     detail = client.get(reverse("releases:detail", args=[in_review.pk]))
     assert in_review.release_sha256.encode() in detail.content
     assert b"Approve for release" not in detail.content  # auditors read, never act
-    client.force_login(people.other_investigator)
+    sign_in_verified(client, people.other_investigator)
     assert f"Release {in_review.pk}".encode() not in client.get(reverse("releases:list")).content

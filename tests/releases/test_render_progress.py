@@ -8,6 +8,7 @@ from django.urls import reverse
 from releases.models import RenderJob, RenderState
 from releases.rendering import ProgressWriter, claim
 from releases.workflow import request_release
+from tests.personas import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def test_a_running_render_records_frames_done_and_time_left_about_once_a_second(
 
 def test_the_release_and_review_pages_show_the_progress_and_poll_for_more(client, running, people):
     release, job, _, _ = running
-    client.force_login(people.officer)
+    sign_in_verified(client, people.officer)
     fragment = client.get(reverse("releases:progress", args=[release.pk])).content.decode()
     assert "40% done, frame 125 of 250, about 15 s left" in fragment
     assert f'hx-get="{reverse("releases:progress", args=[release.pk])}"' in fragment and 'hx-trigger="every 2s"' in fragment
@@ -57,7 +58,7 @@ def test_a_finished_render_stops_the_polling_and_leaves_its_counts(client, in_re
     job = RenderJob.objects.get(release=in_review)
     assert job.state == RenderState.DONE and job.frames_total > 0
     assert job.frames_done == job.frames_total and job.seconds_left == 0
-    client.force_login(people.officer)
+    sign_in_verified(client, people.officer)
     fragment = client.get(reverse("releases:progress", args=[in_review.pk])).content.decode()
     assert "The render has finished" in fragment and "hx-get" not in fragment
     assert "hx-get" not in client.get(reverse("releases:detail", args=[in_review.pk])).content.decode()
@@ -65,5 +66,5 @@ def test_a_finished_render_stops_the_polling_and_leaves_its_counts(client, in_re
 
 def test_people_who_cannot_see_the_release_get_no_progress(client, running, people):
     release, _, _, _ = running
-    client.force_login(people.other_investigator)
+    sign_in_verified(client, people.other_investigator)
     assert client.get(reverse("releases:progress", args=[release.pk])).status_code == 404

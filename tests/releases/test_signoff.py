@@ -12,13 +12,14 @@ from releases import review
 from releases.models import ReleaseState
 from releases.signoff import signing_status
 from releases.workflow import apply_release_transition, available_actions
+from tests.personas import sign_in_verified
 from tests.factories.releases import render_pending
 
 pytestmark = pytest.mark.django_db
 
 
 def _detail(client, user, release) -> str:
-    client.force_login(user)
+    sign_in_verified(client, user)
     response = client.get(reverse("releases:detail", args=[release.pk]))
     assert response.status_code == 200
     return html.unescape(response.content.decode())
