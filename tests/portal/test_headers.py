@@ -85,7 +85,7 @@ def test_every_template_is_free_of_inline_script_handlers_and_styles():
 def test_public_pages_carry_a_strict_policy_and_no_inline_code(client, staff):
     incident = make_canary_incident(staff, tag="h1", publish=True)
     for path in ["/", "/incidents/", f"/incidents/{incident.reference}/", "/statistics/", "/open-data/",
-                 "/your-rights/", "/verify/", "/no-such-page/", "/accounts/login/", "/admin/login/"]:
+                 "/your-rights/", "/verify/", "/no-such-page/", "/accounts/login/"]:
         response = client.get(path)
         assert_strict_policy(response)
         assert inline_code(html_of(response)) == [], path
