@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/logout/", auth.SignOutView.as_view(), name="logout"),
     path("staff/", home.staff_home, name="staff-home"),
     path("staff/worker-check/", home.check_worker, name="worker-check"),
+    path("staff/accounts/", include("portal.account_urls")),
     path("api/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -24,9 +24,9 @@ def test_each_role_signs_in_and_sees_its_home_page(page, live_server, make_user,
     assert page.get_by_role("heading", level=1).inner_text() == HOME_HEADINGS[role]
     assert page.locator(f'[data-role="{role.value}"]').count() == 1
     if role == Role.ADMIN:
-        assert page.get_by_role("link", name="Users and roles").first.is_visible()
+        assert page.get_by_role("link", name="Accounts and roles").first.is_visible()
     else:
-        assert page.get_by_role("link", name="Users and roles").count() == 0
+        assert page.get_by_role("link", name="Accounts and roles").count() == 0
 
 
 def test_a_wrong_password_shows_an_error_in_the_page(page, live_server, make_user):
