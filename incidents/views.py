@@ -137,11 +137,14 @@ def _detail_context(request: HttpRequest, incident: Incident, **overrides) -> di
     # Proposing findings has its own form (text and outcome); every other step is a button with a reason.
     transitions = [t for t in available if t.action != "propose_findings"]
     proposing = len(transitions) < len(available)
+    private, investigation = access.can_view_private(user, incident), access.can_read_investigation(user, incident)
     context = {
         "incident": incident,
-        "people": incident.people.all(),
-        "notes": incident.notes.select_related("author"),
-        "findings": incident.findings.select_related("author", "decided_by"),
+        "can_view_private": private,
+        "can_read_investigation": investigation,
+        "people": incident.people.all() if private else [],
+        "notes": incident.notes.select_related("author") if investigation else [],
+        "findings": incident.findings.select_related("author", "decided_by") if investigation else [],
         "timeline": events_for(incident),
         "transitions": transitions,
         "transition_errors": {},
