@@ -17,7 +17,7 @@ from typing import Iterable
 
 from django.contrib.auth.models import AnonymousUser, Group, User
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -53,21 +53,21 @@ def _roles(values: Iterable[Role | str]) -> list[Role]:
         raise AccountRefused("Unknown role.", status=400, field="roles") from None
 
 
-def _require_admin(actor: User | AnonymousUser | None) -> None:
+def require_admin(actor: User | AnonymousUser | None) -> None:
     if not has_role(actor, Role.ADMIN):
         raise AccountRefused("Only an administrator manages accounts and roles.")
 
 
-def _require_other(actor: User, user: User, what: str) -> None:
+def require_other(actor: User, user: User, what: str) -> None:
     if actor.pk == user.pk:
         raise AccountRefused(f"Nobody {what} their own account; ask another administrator.")
 
 
-def _lock(user: User) -> User:
+def lock_user(user: User) -> User:
     return User.objects.select_for_update().get(pk=user.pk)
 
 
-def _refused(action: str, actor, target, refusal: AccountRefused, request: HttpRequest | None, **detail) -> None:
+def audit_refusal(action: str, actor, target, refusal: AccountRefused, request: HttpRequest | None, **detail) -> None:
     record_event(actor=actor, action=action, target=target, outcome=AuditOutcome.REFUSED, reason=refusal.message,
                  request=request, detail={"status": refusal.status, **detail})
 
@@ -143,7 +143,7 @@ def create_account(
     (the password fails the validators)."""
     try:
         with transaction.atomic():
-            _require_admin(actor)
+            require_admin(actor)
             wanted = _roles(roles)
             user = _new_user(username=username, password=password, email=email, first_name=first_name, last_name=last_name)
             record_event(actor=actor, action="user.created", target=user, request=request,
@@ -151,7 +151,7 @@ def create_account(
             grants = [_request_grant(actor, user, role, "", request) for role in wanted]
             return user, grants
     except AccountRefused as refusal:
-        _refused("user.created", actor, None, refusal, request, username=str(username)[:USERNAME_MAX])
+        audit_refusal("user.created", actor, None, refusal, request, username=str(username)[:USERNAME_MAX])
         raise
 
 
@@ -160,9 +160,9 @@ def set_active(*, actor: User, user: User, active: bool, reason: str = "", reque
     action = "user.reactivated" if active else "user.deactivated"
     try:
         with transaction.atomic():
-            _require_admin(actor)
-            _require_other(actor, user, "deactivates or reactivates")
-            locked = _lock(user)
+            require_admin(actor)
+            require_other(actor, user, "deactivates or reactivates")
+            locked = lock_user(user)
             if locked.is_active == active:
                 raise AccountRefused(f"The account is already {'active' if active else 'deactivated'}.", status=409)
             locked.is_active = active
@@ -170,7 +170,7 @@ def set_active(*, actor: User, user: User, active: bool, reason: str = "", reque
             record_event(actor=actor, action=action, target=locked, reason=str(reason)[:REASON_MAX], request=request)
             return locked
     except AccountRefused as refusal:
-        _refused(action, actor, user, refusal, request)
+        audit_refusal(action, actor, user, refusal, request)
         raise
 
 
@@ -186,9 +186,9 @@ def set_roles(
         with transaction.atomic():
             wanted = _roles(roles)
             if acting_user is not None:
-                _require_admin(acting_user)
-                _require_other(acting_user, user, "changes the roles of")
-            locked = _lock(user)
+                require_admin(acting_user)
+                require_other(acting_user, user, "changes the roles of")
+            locked = lock_user(user)
             before = _held(locked)
             kept = [r for r in before if r in wanted]
             if acting_user is None:
@@ -200,7 +200,7 @@ def set_roles(
             added = [r for r in wanted if r not in kept]
             return [_request_grant(acting_user, locked, role, reason, request) for role in added]
     except AccountRefused as refusal:
-        _refused("user.roles_changed", acting_user, user, refusal, request, roles=[str(r)[:32] for r in roles])
+        audit_refusal("user.roles_changed", acting_user, user, refusal, request, roles=[str(r)[:32] for r in roles])
         raise
 
 
@@ -208,12 +208,12 @@ def request_role_grant(*, actor: User, user: User, role: Role | str, reason: str
                        request: HttpRequest | None = None) -> RoleGrantRequest:
     try:
         with transaction.atomic():
-            _require_admin(actor)
-            _require_other(actor, user, "asks for a role on")
+            require_admin(actor)
+            require_other(actor, user, "asks for a role on")
             (role,) = _roles([role])
-            return _request_grant(actor, _lock(user), role, reason, request)
+            return _request_grant(actor, lock_user(user), role, reason, request)
     except AccountRefused as refusal:
-        _refused("user.role_requested", actor, user, refusal, request, role=str(role)[:32])
+        audit_refusal("user.role_requested", actor, user, refusal, request, role=str(role)[:32])
         raise
 
 
@@ -247,15 +247,15 @@ def _decide(actor: User, grant: RoleGrantRequest, *, confirm: bool, reason: str,
     action = "user.role_confirmed" if confirm else "user.role_refused"
     try:
         with transaction.atomic():
-            _require_admin(actor)
+            require_admin(actor)
             locked = RoleGrantRequest.objects.select_for_update().get(pk=grant.pk)
             if confirm:
                 if actor.pk == locked.requested_by_id:
                     raise AccountRefused("A second administrator must confirm this: not the one who asked.")
-                _require_other(actor, locked.user, "confirms a role on")
+                require_other(actor, locked.user, "confirms a role on")
             if locked.state != RoleGrantState.PENDING:
                 raise AccountRefused("This request was already decided.", status=409)
-            user = _lock(locked.user)
+            user = lock_user(locked.user)
             if confirm:
                 _write_roles(user, [*_held(user), Role(locked.role)])
             locked.state = RoleGrantState.CONFIRMED if confirm else RoleGrantState.REFUSED
@@ -267,13 +267,9 @@ def _decide(actor: User, grant: RoleGrantRequest, *, confirm: bool, reason: str,
                          detail={"role": locked.role, "grant": locked.pk, "requested_by": locked.requested_by.username})
             return locked
     except AccountRefused as refusal:
-        _refused(action, actor, grant.user, refusal, request, grant=grant.pk, role=grant.role)
+        audit_refusal(action, actor, grant.user, refusal, request, grant=grant.pk, role=grant.role)
         raise
 
 
 def pending_grants() -> QuerySet[RoleGrantRequest]:
     return RoleGrantRequest.objects.filter(state=RoleGrantState.PENDING).select_related("user", "requested_by")
-
-
-def validation_messages(error: ValidationError | ValueError) -> list[str]:
-    return error.messages if isinstance(error, ValidationError) else [str(error)]

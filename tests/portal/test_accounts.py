@@ -222,3 +222,11 @@ def test_the_console_still_gives_roles_at_once(people):
     accounts.set_roles(user=people.supervisor, roles=[Role.SUPERVISOR, Role.RELEASE_OFFICER], acting_user=None)
     assert roles_of(_fresh(people.supervisor)) == {Role.SUPERVISOR, Role.RELEASE_OFFICER}
     assert _events("user.roles_changed", people.supervisor).get().actor is None
+
+
+def test_the_demo_has_a_second_administrator_to_confirm_roles(role_groups):
+    from portal.demo import SECOND_ADMIN, ensure_demo_users
+
+    ensure_demo_users("demo password 123")
+    ensure_demo_users("demo password 123")
+    assert roles_of(User.objects.get(username=SECOND_ADMIN)) == {Role.ADMIN}
