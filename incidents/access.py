@@ -96,6 +96,12 @@ def can_view_private(user, incident: Incident) -> bool:
     return is_owner(user, incident) or is_assignee(user, incident) or has_role(user, *SEE_SUBMITTED_ROLES)
 
 
+def may_search_private_text(user) -> bool:
+    """Whether every case `user` sees shows them its narrative, so searching it reveals nothing new:
+    not so for a release officer, unless they also oversee every case."""
+    return Role.RELEASE_OFFICER not in roles_of(user) or has_role(user, *SEE_SUBMITTED_ROLES)
+
+
 def can_read_investigation(user, incident: Incident) -> bool:
     """Notes, findings and the reasons given on the timeline: who works or oversees the case."""
     if not is_visible(user, incident):

@@ -215,7 +215,7 @@ def _filtered(request) -> "QuerySet[Incident]":
     if form.is_bound:
         if not form.is_valid():
             raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
-        incidents = filter_incidents(incidents, form.cleaned_data)
+        incidents = filter_incidents(incidents, form.cleaned_data, include_private=access.may_search_private_text(request.user))
     return incidents
 
 

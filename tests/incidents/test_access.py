@@ -240,3 +240,15 @@ def test_those_who_work_or_oversee_the_case_read_everything_in_it(people, worked
     assert all(canary in html for canary in ("WITNESS-CANARY", "NARRATIVE-CANARY", "NOTE-CANARY"))
     notes = api_client(getattr(people, who)).get(f"/api/incidents/{worked_case.pk}/notes/").json()
     assert [n["text"] for n in notes] == ["NOTE-CANARY"]
+
+
+def test_a_release_officers_search_does_not_look_into_the_narrative_they_may_not_read(people, worked_case, client, api_client):
+    for user, found in ((people.release_officer, set()), (people.supervisor, {worked_case.reference})):
+        client.force_login(user)
+        page = client.get(reverse("incidents:list"), {"q": "NARRATIVE-CANARY"})
+        assert {i.reference for i in page.context["page"].object_list} == found
+        listed = api_client(user).get("/api/incidents/", {"q": "NARRATIVE-CANARY"}).json()["results"]
+        assert {row["reference"] for row in listed} == found
+    client.force_login(people.release_officer)
+    assert {i.reference for i in client.get(reverse("incidents:list"), {"q": worked_case.reference}).context["page"].object_list} == {
+        worked_case.reference}
