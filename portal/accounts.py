@@ -17,7 +17,7 @@ from typing import Iterable
 
 from django.contrib.auth.models import AnonymousUser, Group, User
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -116,6 +116,10 @@ def _new_user(*, username, password, email, first_name, last_name, check_passwor
     username = (username or "").strip()
     if not username or len(username) > USERNAME_MAX:
         raise ValueError("Give a username of at most 150 characters.")
+    try:
+        User._meta.get_field("username").run_validators(username)
+    except ValidationError as error:
+        raise ValueError(" ".join(error.messages)) from None
     if User.objects.filter(username__iexact=username).exists():
         raise ValueError(f"A user named {username!r} already exists.")
     user = User(username=username, email=email, first_name=first_name, last_name=last_name)

@@ -172,6 +172,8 @@ def test_only_administrators_open_the_accounts_page(people, client, role):
 
 def test_an_administrator_creates_an_account_whose_roles_wait_for_a_second_one(people, second_admin, client):
     client.force_login(people.admin)
+    odd = client.post(reverse("accounts:new"), {"username": "dana smith!", "password": "a long enough passphrase 42"})
+    assert odd.status_code == 400 and odd.context["new_form"].errors["username"]
     weak = client.post(reverse("accounts:new"), {"username": "dana", "password": "short", "roles": ["investigator"]})
     assert weak.status_code == 400 and weak.context["new_form"].errors["password"]
     assert not User.objects.filter(username="dana").exists()
