@@ -1,21 +1,23 @@
 """Who may see footage and what they may do with it: asked by every page, endpoint, download and
 export.
 
-Footage is seen by whoever may see its incident (reporters their own cases, investigators theirs,
-supervisors, release officers and auditors all), except administrators, who manage accounts and
-have no business with evidence. Downloading the original (the bytes a court would see) is for
-those who investigate or oversee: investigators, supervisors and auditors. Everyone who sees an
-item may watch its proxy.
+Footage is evidence to whoever files, works or oversees its incident (incidents.access: reporters
+their own cases, investigators theirs, supervisors and auditors every submitted one). A release
+officer sees only footage asked for release, which is what their work needs. Administrators, who
+manage accounts, see none. Downloading the original (the bytes a court would see) is for those who
+investigate or oversee: investigators, supervisors and auditors. Everyone who sees an item may
+watch its proxy.
 """
 
 from __future__ import annotations
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.apps import apps
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from incidents.access import can_add_evidence, visible_incidents
-from portal.roles import Role, has_role
+from incidents.access import can_add_evidence, casework_incidents
+from portal.roles import Role, has_role, roles_of
 
 from .models import FootageItem
 
@@ -26,7 +28,10 @@ ORIGINAL_ROLES = (Role.INVESTIGATOR, Role.SUPERVISOR, Role.AUDITOR)
 def visible_footage(user: User | AnonymousUser | None) -> QuerySet[FootageItem]:
     if not has_role(user, *FOOTAGE_ROLES):
         return FootageItem.objects.none()
-    return FootageItem.objects.filter(incident__in=visible_incidents(user).values("pk"))
+    condition = Q(incident__in=casework_incidents(user).values("pk"))
+    if Role.RELEASE_OFFICER in roles_of(user):
+        condition |= Q(pk__in=apps.get_model("releases", "Release").objects.values("footage"))
+    return FootageItem.objects.filter(condition)
 
 
 def get_visible_footage(user: User | AnonymousUser | None, pk) -> FootageItem:

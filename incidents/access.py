@@ -1,12 +1,20 @@
 """Who may see and do what on incidents: the one place every view, API endpoint and export asks.
 
-Seeing is per role and per object: reporters see what they filed, investigators what is assigned
-to them (and what they filed themselves), supervisors, release officers and auditors see every
-case, administrators none. What a user may *do* is narrower than what they may see.
+Seeing is per role and per object, and each role sees what its work needs:
+- a draft is its reporter's alone until it is submitted;
+- reporters see what they filed, investigators that and what is assigned to them;
+- supervisors and auditors see every submitted case;
+- release officers see the cases a release concerns: those with footage asked for release, and
+  those under investigation or later, whose public summary they publish;
+- administrators see none.
+Within a case, the people involved and the narrative are for those who filed, work or oversee it
+(not release officers), and the investigation (notes, findings, the reasons on the timeline) for
+those who work or oversee it (not the reporter). What a user may *do* is narrower still.
 """
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -15,21 +23,40 @@ from portal.roles import Role, has_role, roles_of
 
 from .models import Incident, IncidentState
 
-SEE_ALL_ROLES = (Role.SUPERVISOR, Role.RELEASE_OFFICER, Role.AUDITOR)
+SEE_SUBMITTED_ROLES = (Role.SUPERVISOR, Role.AUDITOR)
+FILING_ROLES = (Role.REPORTER, Role.INVESTIGATOR, Role.SUPERVISOR)
+# The states in which a case's public summary may be published (incidents.workflow uses these).
+RELEASABLE_STATES = (IncidentState.INVESTIGATION, IncidentState.FINDINGS_PROPOSED, IncidentState.CLOSED)
+
+
+def _condition(user, roles: frozenset[Role]) -> Q:
+    condition = Q(pk__in=[])
+    if roles & set(FILING_ROLES):
+        condition |= Q(reporter=user)
+    if Role.INVESTIGATOR in roles:
+        condition |= Q(assigned_investigator=user) & ~Q(state=IncidentState.DRAFT)
+    if roles & set(SEE_SUBMITTED_ROLES):
+        condition |= ~Q(state=IncidentState.DRAFT)
+    if Role.RELEASE_OFFICER in roles:
+        release = apps.get_model("releases", "Release")
+        condition |= (Q(pk__in=release.objects.values("incident")) | Q(state__in=RELEASABLE_STATES)) & ~Q(state=IncidentState.DRAFT)
+    return condition
 
 
 def visible_incidents(user: User | AnonymousUser | None) -> QuerySet[Incident]:
     roles = roles_of(user)
     if not roles:
         return Incident.objects.none()
-    if roles & set(SEE_ALL_ROLES):
-        return Incident.objects.all()
-    condition = Q(pk__in=[])
-    if Role.REPORTER in roles or Role.INVESTIGATOR in roles:
-        condition |= Q(reporter=user)
-    if Role.INVESTIGATOR in roles:
-        condition |= Q(assigned_investigator=user)
-    return Incident.objects.filter(condition)
+    return Incident.objects.filter(_condition(user, roles))
+
+
+def casework_incidents(user: User | AnonymousUser | None) -> QuerySet[Incident]:
+    """The cases `user` sees through filing, working or overseeing them, not as a release officer:
+    their footage is evidence to them, where a release officer sees only footage asked for release."""
+    roles = roles_of(user) - {Role.RELEASE_OFFICER}
+    if not roles:
+        return Incident.objects.none()
+    return Incident.objects.filter(_condition(user, frozenset(roles)))
 
 
 def get_visible_incident(user: User | AnonymousUser | None, pk) -> Incident:
@@ -63,8 +90,23 @@ def is_supervisor(user) -> bool:
 
 
 def can_view_private(user, incident: Incident) -> bool:
-    """People involved, narrative, notes: everyone who may see the case, since admins see none."""
-    return is_visible(user, incident)
+    """The people involved and the narrative: who filed, works or oversees the case."""
+    if not is_visible(user, incident):
+        return False
+    return is_owner(user, incident) or is_assignee(user, incident) or has_role(user, *SEE_SUBMITTED_ROLES)
+
+
+def may_search_private_text(user) -> bool:
+    """Whether every case `user` sees shows them its narrative, so searching it reveals nothing new:
+    not so for a release officer, unless they also oversee every case."""
+    return Role.RELEASE_OFFICER not in roles_of(user) or has_role(user, *SEE_SUBMITTED_ROLES)
+
+
+def can_read_investigation(user, incident: Incident) -> bool:
+    """Notes, findings and the reasons given on the timeline: who works or oversees the case."""
+    if not is_visible(user, incident):
+        return False
+    return is_assignee(user, incident) or has_role(user, *SEE_SUBMITTED_ROLES)
 
 
 def can_file(user) -> bool:

@@ -97,6 +97,13 @@ class IncidentSerializer(IncidentSummarySerializer):
     def get_available_actions(self, incident: Incident) -> list[str]:
         return [t.action for t in workflow.available_transitions(self.context["request"].user, incident)]
 
+    def to_representation(self, incident: Incident) -> dict:
+        data = super().to_representation(incident)
+        # Empty rather than absent, so the response keeps the schema's shape.
+        if not access.can_view_private(self.context["request"].user, incident):
+            data["people"], data["narrative"] = [], ""
+        return data
+
 
 class TransitionRequestSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=sorted(TRANSITIONS))
@@ -208,7 +215,7 @@ def _filtered(request) -> "QuerySet[Incident]":
     if form.is_bound:
         if not form.is_valid():
             raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
-        incidents = filter_incidents(incidents, form.cleaned_data)
+        incidents = filter_incidents(incidents, form.cleaned_data, include_private=access.may_search_private_text(request.user))
     return incidents
 
 
@@ -318,10 +325,12 @@ class NotesView(IncidentScopedView):
     serializer_class = NoteSerializer
     audit_action = "incident.note_added"
 
-    @extend_schema(responses=NoteSerializer(many=True), tags=["incidents"])
+    @extend_schema(responses={200: NoteSerializer(many=True), 403: ERROR_RESPONSES[403], 404: ERROR_RESPONSES[404]}, tags=["incidents"])
     def get(self, request, pk: int):
-        """Investigation notes on the case."""
+        """Investigation notes on the case (those who work or oversee it)."""
         incident = self.get_incident(pk)
+        if not access.can_read_investigation(request.user, incident):
+            return _refusal(TransitionRefused("Investigation notes are for those who work or oversee the case.", status=403))
         return Response(NoteSerializer(incident.notes.select_related("author"), many=True).data)
 
     @extend_schema(request=NoteSerializer, responses={201: NoteSerializer, **ERROR_RESPONSES}, tags=["incidents"])
@@ -346,10 +355,12 @@ class FindingsView(IncidentScopedView):
     serializer_class = FindingSerializer
     audit_action = "incident.propose_findings"
 
-    @extend_schema(responses=FindingSerializer(many=True), tags=["incidents"])
+    @extend_schema(responses={200: FindingSerializer(many=True), 403: ERROR_RESPONSES[403], 404: ERROR_RESPONSES[404]}, tags=["incidents"])
     def get(self, request, pk: int):
-        """Findings proposed on the case and what supervisors decided."""
+        """Findings proposed on the case and what supervisors decided (those who work or oversee it)."""
         incident = self.get_incident(pk)
+        if not access.can_read_investigation(request.user, incident):
+            return _refusal(TransitionRefused("Findings are for those who work or oversee the case.", status=403))
         return Response(FindingSerializer(incident.findings.select_related("author", "decided_by"), many=True).data)
 
     @extend_schema(request=FindingSerializer, responses={201: FindingSerializer, **ERROR_RESPONSES}, tags=["incidents"])

@@ -14,23 +14,25 @@ from django.utils import timezone
 from .models import Incident
 
 SEARCHED_FIELDS = ("reference", "address", "narrative", "public_summary", "police_report_number")
+PRIVATE_FIELDS = ("narrative",)
 
 
-def search(queryset: QuerySet[Incident], text: str) -> QuerySet[Incident]:
+def search(queryset: QuerySet[Incident], text: str, *, include_private: bool = True) -> QuerySet[Incident]:
     text = text.strip()
     if not text:
         return queryset
+    fields = SEARCHED_FIELDS if include_private else tuple(f for f in SEARCHED_FIELDS if f not in PRIVATE_FIELDS)
     if connection.vendor == "postgresql":
         from django.contrib.postgres.search import SearchQuery, SearchVector
 
-        vector = SearchVector(*SEARCHED_FIELDS, config="english")
+        vector = SearchVector(*fields, config="english")
         query = SearchQuery(text, search_type="websearch", config="english")
         # References and report numbers are codes the stemmer would mangle: match them directly too.
         return queryset.annotate(search=vector).filter(
             Q(search=query) | Q(reference__iexact=text) | Q(police_report_number__iexact=text)
         )
     condition = Q()
-    for name in SEARCHED_FIELDS:
+    for name in fields:
         condition |= Q(**{f"{name}__icontains": text})
     return queryset.filter(condition)
 
@@ -42,7 +44,9 @@ def _contains(field: str, value: str) -> Q:
     return Q(**{f"{field}__icontains": f'"{value}"'})
 
 
-def filter_incidents(queryset: QuerySet[Incident], criteria: dict) -> QuerySet[Incident]:
+def filter_incidents(queryset: QuerySet[Incident], criteria: dict, *, include_private: bool = True) -> QuerySet[Incident]:
+    """`include_private` False keeps the search out of text the user may not read (the narrative),
+    so a match cannot reveal what it says."""
     if criteria.get("state"):
         queryset = queryset.filter(state=criteria["state"])
     if criteria.get("agency"):
@@ -59,5 +63,5 @@ def filter_incidents(queryset: QuerySet[Incident], criteria: dict) -> QuerySet[I
     if criteria.get("date_to"):
         queryset = queryset.filter(occurred_start__lte=datetime.combine(criteria["date_to"], time.max, tzinfo=tz))
     if criteria.get("q"):
-        queryset = search(queryset, criteria["q"])
+        queryset = search(queryset, criteria["q"], include_private=include_private)
     return queryset

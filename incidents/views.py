@@ -55,7 +55,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     form = IncidentFilterForm(request.GET or None)
     incidents = access.visible_incidents(request.user).select_related("assigned_investigator", "reporter")
     if form.is_bound and form.is_valid():
-        incidents = filter_incidents(incidents, form.cleaned_data)
+        incidents = filter_incidents(incidents, form.cleaned_data, include_private=access.may_search_private_text(request.user))
     page = Paginator(incidents.order_by("-created_at", "-id"), PAGE_SIZE).get_page(_page_number(request))
     return render(
         request,
@@ -137,11 +137,14 @@ def _detail_context(request: HttpRequest, incident: Incident, **overrides) -> di
     # Proposing findings has its own form (text and outcome); every other step is a button with a reason.
     transitions = [t for t in available if t.action != "propose_findings"]
     proposing = len(transitions) < len(available)
+    private, investigation = access.can_view_private(user, incident), access.can_read_investigation(user, incident)
     context = {
         "incident": incident,
-        "people": incident.people.all(),
-        "notes": incident.notes.select_related("author"),
-        "findings": incident.findings.select_related("author", "decided_by"),
+        "can_view_private": private,
+        "can_read_investigation": investigation,
+        "people": incident.people.all() if private else [],
+        "notes": incident.notes.select_related("author") if investigation else [],
+        "findings": incident.findings.select_related("author", "decided_by") if investigation else [],
         "timeline": events_for(incident),
         "transitions": transitions,
         "transition_errors": {},
@@ -309,7 +312,7 @@ def incident_export(request: HttpRequest) -> StreamingHttpResponse:
     form = IncidentFilterForm(request.GET or None)
     incidents = access.visible_incidents(request.user)
     if form.is_bound and form.is_valid():
-        incidents = filter_incidents(incidents, form.cleaned_data)
+        incidents = filter_incidents(incidents, form.cleaned_data, include_private=access.may_search_private_text(request.user))
     record_event(actor=request.user, action="incident.exported", object_type="incidents.incident", request=request,
                  detail={"count": incidents.count(), "filters": {k: str(v) for k, v in request.GET.items()}})
     response = StreamingHttpResponse(exports.incident_rows(incidents), content_type="text/csv; charset=utf-8")

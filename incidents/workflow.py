@@ -267,7 +267,7 @@ def assign_investigator(
     return locked
 
 
-PUBLISHABLE_STATES = (S.INVESTIGATION, S.FINDINGS_PROPOSED, S.CLOSED)
+PUBLISHABLE_STATES = access.RELEASABLE_STATES
 _BLOCK = Decimal("0.001")  # about 100 m of latitude
 
 

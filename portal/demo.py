@@ -23,6 +23,7 @@ DEMO_USERNAMES = {
     Role.AUDITOR: "auditor",
     Role.ADMIN: "admin",
 }
+SECOND_ADMIN = "admin2"
 DEMO_NAMES = {
     Role.REPORTER: ("Rita", "Ramos"),
     Role.INVESTIGATOR: ("Ivan", "Ibarra"),
@@ -64,6 +65,10 @@ def ensure_demo_users(password: str) -> dict[Role, User]:
                 check_password_strength=False,
             )
         users[role] = user
+    # A second administrator, so the confirmation every role given needs can be tried.
+    if not User.objects.filter(username=SECOND_ADMIN).exists():
+        create_user_with_role(username=SECOND_ADMIN, role=Role.ADMIN, password=password, email=f"{SECOND_ADMIN}@city.invalid",
+                              first_name="Alan", last_name="Okoye", check_password_strength=False)
     return users
 
 

@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
@@ -21,8 +20,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from .audit import record_event
+from .accounts import AccountRefused, audit_refusal, lock_user, require_admin, require_other
 from .models import AuditOutcome
-from .roles import Role, has_role
 
 RECOVERY_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "authenticator app"
@@ -121,18 +120,22 @@ def enrol_with_secret(*, user: User, key_hex: str, actor: User | None = None) ->
     return device
 
 
-@transaction.atomic
-def reset_mfa(*, actor: User, user: User, request: HttpRequest | None = None) -> None:
-    """An administrator removes someone's authenticator and recovery codes (a lost phone); their
-    next sign-in enrols again. Never one's own: that would let a stolen password replace the phone."""
-    if not has_role(actor, Role.ADMIN):
-        raise PermissionDenied("Only an administrator may reset a second factor.")
-    if actor.pk == user.pk:
-        raise PermissionDenied("Administrators may not reset their own second factor; ask another administrator.")
-    User.objects.select_for_update().get(pk=user.pk)
-    removed = TOTPDevice.objects.filter(user=user).delete()[0] + StaticDevice.objects.filter(user=user).delete()[0]
-    Token.objects.filter(user=user).delete()
-    record_event(actor=actor, action="auth.mfa_reset", target=user, request=request, detail={"devices_removed": removed})
+def reset_mfa(*, actor: User, user: User, request: HttpRequest | None = None) -> int:
+    """An administrator removes someone's authenticator, recovery codes and API token (a lost
+    phone); their next sign-in enrols again. Never one's own: that would let a stolen password
+    replace the phone. A refusal is audited too."""
+    try:
+        with transaction.atomic():
+            require_admin(actor)
+            require_other(actor, user, "resets the second factor of")
+            locked = lock_user(user)
+            removed = TOTPDevice.objects.filter(user=locked).delete()[0] + StaticDevice.objects.filter(user=locked).delete()[0]
+            Token.objects.filter(user=locked).delete()
+            record_event(actor=actor, action="auth.mfa_reset", target=locked, request=request, detail={"devices_removed": removed})
+            return removed
+    except AccountRefused as refusal:
+        audit_refusal("auth.mfa_reset", actor, user, refusal, request)
+        raise
 
 
 @transaction.atomic
@@ -144,15 +147,21 @@ def issue_api_token(*, user: User, request: HttpRequest | None = None) -> Token:
     return token
 
 
-@transaction.atomic
 def revoke_api_tokens(*, actor: User, user: User, request: HttpRequest | None = None) -> int:
-    """Delete a user's API token: the user themself (sign-out) or an administrator (any user)."""
-    if actor.pk != user.pk and not has_role(actor, Role.ADMIN):
-        raise PermissionDenied("Only an administrator may revoke another person's API token.")
-    revoked = Token.objects.filter(user=user).delete()[0]
-    if revoked:
-        record_event(actor=actor, action="auth.token_revoked", target=user, request=request)
-    return revoked
+    """Delete a user's API token: the user themself (sign-out) or an administrator (anyone else's)."""
+    try:
+        with transaction.atomic():
+            if actor.pk != user.pk:
+                require_admin(actor)
+            locked = lock_user(user)
+            revoked = Token.objects.filter(user=locked).delete()[0]
+            if revoked or actor.pk != user.pk:
+                record_event(actor=actor, action="auth.token_revoked", target=locked, request=request,
+                             detail={"tokens_removed": revoked})
+            return revoked
+    except AccountRefused as refusal:
+        audit_refusal("auth.token_revoked", actor, user, refusal, request)
+        raise
 
 
 def token_expired(token: Token) -> bool:

@@ -89,3 +89,46 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.chain} at {self.seq} signed {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+class RoleGrantState(models.TextChoices):
+    PENDING = "pending", "Waiting for a second administrator"
+    CONFIRMED = "confirmed", "Confirmed"
+    REFUSED = "refused", "Refused"
+
+
+class RoleGrantRequest(models.Model):
+    """A role one administrator asked to give someone; it takes effect only when a second
+    administrator confirms it (`portal.accounts` is the only writer)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_grant_requests")
+    role = models.CharField(max_length=32)
+    state = models.CharField(max_length=16, choices=RoleGrantState.choices, default=RoleGrantState.PENDING, editable=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", editable=False)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role"], condition=models.Q(state="pending"), name="one_pending_grant_per_user_and_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} for {self.user} ({self.state})"
+
+    @property
+    def role_label(self) -> str:
+        from .roles import Role
+
+        try:
+            return Role(self.role).label
+        except ValueError:
+            return self.role

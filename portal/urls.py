@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/mfa/enrol/qr.svg", auth.enrol_qr, name="mfa-enrol-qr"),
     path("staff/", home.staff_home, name="staff-home"),
     path("staff/worker-check/", home.check_worker, name="worker-check"),
+    path("staff/accounts/", include("portal.account_urls")),
     path("api/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's init script from its own URL: no inline script (CSP).

@@ -1,7 +1,9 @@
 """Who may see and act on releases: the one place every release view, endpoint and download asks.
 
-Seeing a release follows seeing its incident (incidents.access); acting on it follows roles:
-a supervisor or the assigned investigator may ask for a release, release officers do the rest.
+Seeing a release follows seeing its incident (incidents.access), for the roles whose work
+involves releases: investigators, supervisors, release officers and auditors (a reporter's work ends
+with the report and its evidence). Acting on it follows roles: a supervisor or the assigned
+investigator may ask for a release, release officers do the rest.
 """
 
 from __future__ import annotations
@@ -16,7 +18,12 @@ from portal.roles import Role, has_role
 from .models import Release
 
 
+RELEASE_ROLES = (Role.INVESTIGATOR, Role.SUPERVISOR, Role.RELEASE_OFFICER, Role.AUDITOR)
+
+
 def visible_releases(user: User | AnonymousUser | None) -> QuerySet[Release]:
+    if not has_role(user, *RELEASE_ROLES):
+        return Release.objects.none()
     return Release.objects.filter(incident__in=visible_incidents(user))
 
 

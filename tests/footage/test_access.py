@@ -57,8 +57,19 @@ def test_anonymous_callers_get_nothing(item, client):
     assert not visible_footage(None).exists()
 
 
-@pytest.mark.parametrize("who", ["reporter", "investigator", "supervisor", "release_officer", "auditor"])
-def test_everyone_with_access_to_the_incident_may_list_and_watch_its_footage(people, item, client, api_client, who):
+@pytest.fixture
+def released(people, item):
+    """The item with a release asked for by the supervisor, so release officers work on it."""
+    from releases.workflow import request_release
+
+    request_release(item, actor=people.supervisor)
+    return item
+
+
+@pytest.mark.parametrize("who", ["reporter", "investigator", "supervisor", "auditor", "release_officer"])
+def test_everyone_with_access_to_the_incident_may_list_and_watch_its_footage(people, item, client, api_client, who, request):
+    if who == "release_officer":
+        request.getfixturevalue("released")
     user = getattr(people, who)
     sign_in_verified(client, user)
 
@@ -69,7 +80,9 @@ def test_everyone_with_access_to_the_incident_may_list_and_watch_its_footage(peo
 
 
 @pytest.mark.parametrize("who", ["reporter", "release_officer"])
-def test_those_who_watch_but_do_not_investigate_cannot_download_originals_and_the_attempt_is_audited(people, item, client, api_client, who):
+def test_those_who_watch_but_do_not_investigate_cannot_download_originals_and_the_attempt_is_audited(people, item, client, api_client, who, request):
+    if who == "release_officer":
+        request.getfixturevalue("released")
     user = getattr(people, who)
     sign_in_verified(client, user)
 
@@ -109,3 +122,29 @@ def test_a_bad_id_is_a_404_not_a_500(people, client):
     assert client.get("/api/footage/999999/").status_code in (401, 404)
     assert client.get("/staff/footage/999999/").status_code == 404
     assert client.get("/staff/footage/?incident=abc").status_code == 404
+
+
+def test_a_release_officer_sees_only_footage_asked_for_release(people, item, client, api_client):
+    other = make_footage(incident=item.incident, uploaded_by=people.reporter, seconds=1, size=(320, 180))
+    sign_in_verified(client, people.release_officer)
+    api = api_client(people.release_officer)
+    for footage in (item, other):
+        assert client.get(f"/staff/footage/{footage.pk}/").status_code == 404
+        assert api.get(f"/api/footage/{footage.pk}/").status_code == 404
+    from releases.workflow import request_release
+
+    request_release(item, actor=people.supervisor)
+    assert client.get(f"/staff/footage/{item.pk}/").status_code == 200
+    assert client.get(f"/staff/footage/{other.pk}/").status_code == 404
+    assert list(visible_footage(people.release_officer)) == [item]
+
+
+def test_footage_of_a_draft_is_its_reporters_alone(people, client):
+    from tests.factories.incidents import make_incident
+
+    draft = make_incident(reporter=people.reporter)
+    footage = make_footage(incident=draft, uploaded_by=people.reporter, seconds=1, size=(320, 180), process=False)
+    assert list(visible_footage(people.reporter)) == [footage]
+    for who in ("supervisor", "auditor", "release_officer", "investigator"):
+        sign_in_verified(client, getattr(people, who))
+        assert client.get(f"/staff/footage/{footage.pk}/").status_code == 404, who

@@ -32,15 +32,15 @@ def cases(people):
 
 
 def _expected(people, cases):
-    every = {cases.rita_draft, cases.rita_assigned, cases.rob_submitted, cases.rob_triage}
+    submitted = {cases.rita_assigned, cases.rob_submitted, cases.rob_triage}
     return {
         "reporter": {cases.rita_draft, cases.rita_assigned},
         "other_reporter": {cases.rob_submitted, cases.rob_triage},
         "investigator": {cases.rita_assigned},
         "other_investigator": set(),
-        "supervisor": every,
-        "release_officer": every,
-        "auditor": every,
+        "supervisor": submitted,
+        "release_officer": {cases.rita_assigned},  # under investigation: its public summary may be released
+        "auditor": submitted,
         "admin": set(),
     }
 
@@ -127,15 +127,16 @@ def test_only_the_reporter_edits_their_draft(people, cases, client):
     url = reverse("incidents:edit", args=[cases.rita_draft.pk])
     sign_in_verified(client, people.other_reporter)
     assert client.get(url).status_code == 404
-    sign_in_verified(client, people.auditor)
-    assert client.get(url).status_code == 403
+    for other in (people.auditor, people.supervisor, people.release_officer):
+        sign_in_verified(client, other)
+        assert client.get(url).status_code == 404
     sign_in_verified(client, people.reporter)
     assert client.get(url).status_code == 200
     assert client.get(reverse("incidents:edit", args=[cases.rita_assigned.pk])).status_code == 403
 
 
 def test_filters_and_full_text_search_narrow_the_list(people, cases, client):
-    make_incident(reporter=people.reporter, narrative="Agents smashed the window of the laundromat.",
+    make_incident(reporter=people.reporter, submit=True, narrative="Agents smashed the window of the laundromat.",
                   neighbourhood="riverside", agencies=["cbp"], categories=["property_damage"])
     sign_in_verified(client, people.supervisor)
 
@@ -160,3 +161,95 @@ def test_only_auditors_read_the_audit_trail(people, client, api_client, role):
     assert client.get(reverse("incidents:audit-export")).status_code == 403
     assert api_client(user).get("/api/audit/events/").status_code == 403
     assert AuditEvent.objects.filter(actor_username=user.username, action__startswith="audit.", outcome="refused").count() == 3
+
+
+def test_a_draft_is_its_reporters_alone_until_submitted(people, cases, client, api_client):
+    draft = cases.rita_draft
+    for who in ("supervisor", "release_officer", "auditor", "investigator"):
+        user = getattr(people, who)
+        sign_in_verified(client, user)
+        assert client.get(reverse("incidents:detail", args=[draft.pk])).status_code == 404, who
+        assert client.get(reverse("incidents:edit", args=[draft.pk])).status_code == 404, who
+        assert api_client(user).patch(f"/api/incidents/{draft.pk}/", {"narrative": "Changed."}, format="json").status_code == 404
+        assert draft.reference not in b"".join(client.get(reverse("incidents:export")).streaming_content).decode()
+    draft.refresh_from_db()
+    assert draft.narrative == "Rita's draft about the bakery."
+    submit(draft, people.reporter)
+    sign_in_verified(client, people.supervisor)
+    assert client.get(reverse("incidents:detail", args=[draft.pk])).status_code == 200
+
+
+def submit(incident, reporter):
+    from incidents.workflow import apply_transition
+
+    return apply_transition(incident, "submit", actor=reporter)
+
+
+@pytest.fixture
+def worked_case(people):
+    """Rita's case under investigation by Ivan, with a witness, a note and a narrative."""
+    from incidents.services import add_note
+
+    incident = make_incident_in_state(
+        IncidentState.INVESTIGATION, reporter=people.reporter, supervisor=people.supervisor, investigator=people.investigator,
+        narrative="NARRATIVE-CANARY", people=[{"role": "witness", "name": "WITNESS-CANARY", "contact": "555-0142",
+                                                "preferred_language": "", "notes": ""}],
+    )
+    add_note(incident, actor=people.investigator, text="NOTE-CANARY")
+    return incident
+
+
+def _page(client, user, incident) -> str:
+    sign_in_verified(client, user)
+    response = client.get(reverse("incidents:detail", args=[incident.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_release_officer_sees_the_record_and_summary_but_not_the_people_the_narrative_or_the_notes(people, worked_case, client, api_client):
+    html = _page(client, people.release_officer, worked_case)
+    assert worked_case.reference in html
+    for canary in ("WITNESS-CANARY", "555-0142", "NARRATIVE-CANARY", "NOTE-CANARY"):
+        assert canary not in html
+    api = api_client(people.release_officer)
+    body = api.get(f"/api/incidents/{worked_case.pk}/").json()
+    assert body["people"] == [] and body["narrative"] == "" and body["reference"] == worked_case.reference
+    for path in ("notes", "findings"):
+        response = api.get(f"/api/incidents/{worked_case.pk}/{path}/")
+        assert response.status_code == 403 and "detail" in response.json()
+
+
+def test_a_release_officer_sees_nothing_of_a_case_before_investigation_and_without_a_release(people, cases, client, api_client):
+    sign_in_verified(client, people.release_officer)
+    for incident in (cases.rob_submitted, cases.rob_triage):
+        assert client.get(reverse("incidents:detail", args=[incident.pk])).status_code == 404
+        assert api_client(people.release_officer).get(f"/api/incidents/{incident.pk}/").status_code == 404
+
+
+def test_a_reporter_reads_their_case_but_not_the_investigators_notes(people, worked_case, client, api_client):
+    html = _page(client, people.reporter, worked_case)
+    assert "WITNESS-CANARY" in html and "NARRATIVE-CANARY" in html and "NOTE-CANARY" not in html
+    api = api_client(people.reporter)
+    assert api.get(f"/api/incidents/{worked_case.pk}/").json()["people"][0]["name"] == "WITNESS-CANARY"
+    assert api.get(f"/api/incidents/{worked_case.pk}/notes/").status_code == 403
+    assert api.get(f"/api/incidents/{worked_case.pk}/findings/").status_code == 403
+
+
+@pytest.mark.parametrize("who", ["investigator", "supervisor", "auditor"])
+def test_those_who_work_or_oversee_the_case_read_everything_in_it(people, worked_case, client, api_client, who):
+    html = _page(client, getattr(people, who), worked_case)
+    assert all(canary in html for canary in ("WITNESS-CANARY", "NARRATIVE-CANARY", "NOTE-CANARY"))
+    notes = api_client(getattr(people, who)).get(f"/api/incidents/{worked_case.pk}/notes/").json()
+    assert [n["text"] for n in notes] == ["NOTE-CANARY"]
+
+
+def test_a_release_officers_search_does_not_look_into_the_narrative_they_may_not_read(people, worked_case, client, api_client):
+    for user, found in ((people.release_officer, set()), (people.supervisor, {worked_case.reference})):
+        sign_in_verified(client, user)
+        page = client.get(reverse("incidents:list"), {"q": "NARRATIVE-CANARY"})
+        assert {i.reference for i in page.context["page"].object_list} == found
+        listed = api_client(user).get("/api/incidents/", {"q": "NARRATIVE-CANARY"}).json()["results"]
+        assert {row["reference"] for row in listed} == found
+    sign_in_verified(client, people.release_officer)
+    assert {i.reference for i in client.get(reverse("incidents:list"), {"q": worked_case.reference}).context["page"].object_list} == {
+        worked_case.reference}

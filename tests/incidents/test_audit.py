@@ -129,7 +129,7 @@ def test_the_audit_api_lists_events_for_auditors(people, client, api_client):
 
 
 def test_csv_cells_cannot_smuggle_spreadsheet_formulas(people, client):
-    make_incident(reporter=people.reporter, address="=HYPERLINK(\"http://evil\")")
+    make_incident(reporter=people.reporter, submit=True, address="=HYPERLINK(\"http://evil\")")
     sign_in_verified(client, people.supervisor)
     rows = list(csv.DictReader(io.StringIO(b"".join(client.get(reverse("incidents:export")).streaming_content).decode())))
     assert rows[0]["address"].startswith("'=")
@@ -155,7 +155,8 @@ def test_publication_generalises_the_location(people, precision, expected):
 def test_publication_needs_a_summary_the_right_role_and_a_case_under_investigation(people, api_client):
     incident = make_incident_in_state(IncidentState.TRIAGE, reporter=people.reporter, supervisor=people.supervisor)
     url = f"/api/incidents/{incident.pk}/publication/"
-    assert api_client(people.release_officer).post(url, {"precision": "block"}, format="json").status_code == 409
+    assert api_client(people.supervisor).post(url, {"precision": "block"}, format="json").status_code == 409
+    assert api_client(people.release_officer).post(url, {"precision": "block"}, format="json").status_code == 404
     assigned = make_incident_in_state(IncidentState.INVESTIGATION, reporter=people.reporter, supervisor=people.supervisor,
                                       investigator=people.investigator)
     url = f"/api/incidents/{assigned.pk}/publication/"

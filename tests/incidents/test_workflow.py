@@ -58,8 +58,14 @@ def _case_ready_for(step: str, people) -> Incident:
 
 
 def _hidden_from(incident: Incident) -> set[str]:
-    """An investigator sees a case only once it is assigned to them."""
-    return CANNOT_SEE | (set() if incident.assigned_investigator_id else {"investigator"})
+    """An investigator sees a case only once it is assigned to them, a draft is its reporter's
+    alone, and a release officer sees a case from the investigation on."""
+    hidden = CANNOT_SEE | (set() if incident.assigned_investigator_id else {"investigator"})
+    if incident.state == IncidentState.DRAFT:
+        hidden |= {"supervisor", "auditor"}
+    if incident.state in (IncidentState.DRAFT, IncidentState.SUBMITTED, IncidentState.TRIAGE):
+        hidden |= {"release_officer"}
+    return hidden
 
 
 def _snapshot(incident: Incident) -> tuple:
@@ -139,7 +145,7 @@ def test_each_step_through_the_api_is_taken_only_by_its_actor(people, api_client
 def test_a_supervisor_cannot_triage_a_draft(people, api_client):
     incident = make_incident(reporter=people.reporter)
     response = api_client(people.supervisor).post(f"/api/incidents/{incident.pk}/transitions/", {"action": "start_triage"}, format="json")
-    assert response.status_code == 409
+    assert response.status_code == 404  # a draft is its reporter's alone: the supervisor does not see it
     incident.refresh_from_db()
     assert incident.state == IncidentState.DRAFT
     assert _refusals(incident, people.supervisor.username) == 1
