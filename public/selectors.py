@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import connection
 from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -25,6 +24,7 @@ from incidents.vocabulary import AGENCIES, CATEGORIES, NEIGHBOURHOOD_CHOICES, OU
 from releases.publication import public_file_name
 from releases.selectors import published_releases
 
+from .search import list_holds, search_matches
 from .vocabulary_labels import translated_label
 
 PUBLIC_INCIDENT_FIELDS = (
@@ -324,27 +324,15 @@ def filter_public_incidents(
     if neighbourhood:
         queryset = queryset.filter(neighbourhood=neighbourhood)
     if agency:
-        queryset = queryset.filter(_list_holds("agencies", agency))
+        queryset = queryset.filter(list_holds("agencies", agency))
     if category:
-        queryset = queryset.filter(_list_holds("categories", category))
+        queryset = queryset.filter(list_holds("categories", category))
     if has_footage is not None:
         with_files = Q(id__in=published_releases().values("incident_id"))
         queryset = queryset.filter(with_files if has_footage else ~with_files)
     if q:
-        words = Q()
-        for word in q.split()[:8]:
-            words &= Q(reference__icontains=word) | Q(public_summary__icontains=word)
-        queryset = queryset.filter(words)
+        queryset = queryset.filter(search_matches(q))
     return queryset.order_by(*SORTS.get(sort, SORTS[""]))
-
-
-def _list_holds(field: str, code: str) -> Q:
-    """A JSON list column holds this code. PostgreSQL answers with jsonb containment; SQLite
-    (the `make run` database) has no containment, so match the quoted code in the JSON text,
-    which is exact because codes come from a fixed list and are validated by the form."""
-    if connection.vendor == "postgresql":
-        return Q(**{f"{field}__contains": [code]})
-    return Q(**{f"{field}__icontains": f'"{code}"'})
 
 
 SORTS = {

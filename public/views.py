@@ -16,7 +16,7 @@ from incidents.vocabulary import CITY_BOUNDS
 
 from . import statistics as stats
 from .caching import public_cache
-from .forms import IncidentSearchForm
+from .forms import SORT_CHOICES, IncidentSearchForm
 from .selectors import as_public, filter_public_incidents, get_public_incident, public_incidents
 
 PAGE_SIZE = 25
@@ -50,6 +50,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     incidents = [as_public(i) for i in page.object_list]
     query = request.GET.copy()
     query.pop("page", None)
+    sort = form.cleaned_data.get("sort", "") if form.is_bound and form.is_valid() else ""
     return render(
         request,
         "public/incident_list.html",
@@ -58,6 +59,8 @@ def incident_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "incidents": incidents,
             "query": query.urlencode(),
+            "sort_label": dict(SORT_CHOICES).get(sort, SORT_CHOICES[0][1]),
+            "searched_for": form.cleaned_data.get("q", "") if form.is_bound and form.is_valid() else "",
             "map_points": map_points(incidents),
             "map_bounds": json.dumps([[float(CITY_BOUNDS[0]), float(CITY_BOUNDS[1])], [float(CITY_BOUNDS[2]), float(CITY_BOUNDS[3])]]),
             "tile_url": settings.PUBLIC_MAP_TILE_URL,
