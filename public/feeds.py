@@ -27,7 +27,13 @@ class ReleasesFeed(Feed):
         return f"{item.reference}: {item.neighbourhood_label}"
 
     def item_description(self, item):
-        return item.summary
+        conduct = _("Agents: %(count)s. Masked: %(masked)s. Identified themselves: %(identified)s. Warrant shown: %(warrant)s.") % {
+            "count": item.agent_count if item.agent_count is not None else _("not known"),
+            "masked": _("yes") if item.agents_masked else _("no"),
+            "identified": _("yes") if item.agents_identified else _("no"),
+            "warrant": item.warrant_label,
+        }
+        return f"{item.summary}\n\n{conduct}"
 
     def item_link(self, item):
         return item.url

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Incident
-from incidents.vocabulary import AGENCIES, CATEGORIES, NEIGHBOURHOOD_CHOICES, OUTCOMES
+from incidents.vocabulary import AGENCIES, CATEGORIES, NEIGHBOURHOOD_CHOICES, OUTCOMES, WARRANT_TYPES
 from releases.publication import public_file_name
 from releases.selectors import published_releases
 
@@ -43,6 +43,10 @@ PUBLIC_INCIDENT_FIELDS = (
     "public_location_precision",
     "public_latitude",
     "public_longitude",
+    "agent_count",
+    "agents_masked",
+    "agents_unidentified",
+    "warrant_shown",
 )
 PUBLIC_RELEASE_FIELDS = (
     "id",
@@ -59,6 +63,7 @@ AGENCY_LABELS = dict(AGENCIES)
 CATEGORY_LABELS = dict(CATEGORIES)
 NEIGHBOURHOOD_LABELS = dict(NEIGHBOURHOOD_CHOICES)
 OUTCOME_LABELS = dict(OUTCOMES)
+WARRANT_LABELS = dict(WARRANT_TYPES)
 
 # Plain words for the reasons a reviewer gives for hiding something (releases' fixed list).
 REDACTION_REASON_WORDS = {
@@ -108,6 +113,12 @@ class PublicIncident:
     location_precision: str
     latitude: Decimal | None
     longitude: Decimal | None
+    agent_count: int | None
+    agents_masked: bool
+    agents_identified: bool
+    warrant_shown: str
+    warrant_label: str
+    vehicle_plates_seen: bool
     files: tuple[PublicFile, ...]
 
     @property
@@ -129,10 +140,12 @@ def public_releases():
 
 def public_incidents() -> QuerySet[Incident]:
     """Published incidents, public columns only, with their published files prefetched as
-    `public_files` (one extra query for a whole page)."""
+    `public_files` (one extra query for a whole page). Of the plates seen, only whether any were
+    recorded is public (`vehicle_plates_seen`), never the plates themselves."""
     return (
         Incident.objects.filter(published_at__isnull=False)
         .only(*PUBLIC_INCIDENT_FIELDS)
+        .annotate(vehicle_plates_seen=ExpressionWrapper(~Q(vehicle_plates=""), output_field=BooleanField()))
         .prefetch_related(Prefetch("releases", queryset=public_releases(), to_attr="public_files"))
         .order_by("-published_at", "-id")
     )
@@ -286,6 +299,12 @@ def as_public(incident: Incident, *, logs: dict | None = None) -> PublicIncident
         location_precision=incident.public_location_precision,
         latitude=incident.public_latitude,
         longitude=incident.public_longitude,
+        agent_count=incident.agent_count,
+        agents_masked=incident.agents_masked,
+        agents_identified=not incident.agents_unidentified,
+        warrant_shown=incident.warrant_shown,
+        warrant_label=translated_label(WARRANT_LABELS.get(incident.warrant_shown, incident.warrant_shown)),
+        vehicle_plates_seen=bool(getattr(incident, "vehicle_plates_seen", False)),
         files=tuple(as_public_file(r, log=(logs or {}).get(r.id)) for r in getattr(incident, "public_files", ())),
     )
 

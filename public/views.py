@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from incidents.vocabulary import CITY_BOUNDS
 
+from . import dictionary
 from . import statistics as stats
 from .caching import public_cache
 from .forms import SORT_CHOICES, IncidentSearchForm
@@ -93,8 +95,33 @@ def statistics(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @public_cache
+def statistics_csv(request: HttpRequest, chart_id: str) -> HttpResponse:
+    """One chart's table as CSV: the same rows the page shows, in the page's language."""
+    chart = stats.chart_by_id(chart_id)
+    if chart is None:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{chart.csv_name}"'
+    writer = csv.writer(response)
+    writer.writerow(chart.columns)
+    writer.writerows(chart.rows)
+    return response
+
+
+@require_GET
+@public_cache
 def open_data(request: HttpRequest) -> HttpResponse:
     return render(request, "public/open_data.html")
+
+
+@require_GET
+@public_cache
+def data_dictionary(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "public/data_dictionary.html",
+        {"incident_fields": dictionary.INCIDENT_FIELDS, "file_fields": dictionary.FILE_FIELDS},
+    )
 
 
 @require_http_methods(["GET", "POST"])
