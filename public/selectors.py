@@ -11,8 +11,8 @@ blacklist). Files come only from `releases.selectors.published_releases()`.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Prefetch, Q, QuerySet
@@ -80,6 +80,29 @@ REDACTION_REASON_WORDS = {
 }
 
 
+# Plain words for the legal grounds of withholding (releases' fixed list). An officer's written
+# explanation is never shown: it may name the people it protects.
+WITHHELD_GROUND_WORDS = {
+    "ongoing_investigation": _("An investigation is still going on, and releasing the footage now could harm it."),
+    "minor_privacy": _("It would show a child, whose privacy the law protects."),
+    "victim_privacy": _("It would show a victim or a witness, whose privacy the law protects."),
+    "court_order": _("A court has ordered that it not be released."),
+    "state_law_exemption": _("The state's public-records law exempts it from release."),
+    "other": _("Another legal ground recorded by the city."),
+}
+# How long a decision to withhold stands before the city looks at it again.
+WITHHELD_REVIEW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class WithheldFootage:
+    media_type: str  # "video" or "image"
+    ground: str
+    ground_words: str
+    withheld_on: datetime
+    review_by: datetime
+
+
 @dataclass(frozen=True)
 class PublicFile:
     id: int
@@ -120,6 +143,7 @@ class PublicIncident:
     warrant_label: str
     vehicle_plates_seen: bool
     files: tuple[PublicFile, ...]
+    withheld: tuple[WithheldFootage, ...] = ()
 
     @property
     def has_footage(self) -> bool:
@@ -311,7 +335,8 @@ def as_public(incident: Incident, *, logs: dict | None = None) -> PublicIncident
 
 def get_public_incident(reference: str, *, with_durations: bool = False) -> PublicIncident | None:
     """One public incident. `with_durations` also reads its files' render logs (one more query)
-    to say how long each kind of thing stayed hidden; the incident page wants that, lists do not."""
+    to say how long each kind of thing stayed hidden, and what footage was withheld and why (one
+    more); the incident page wants that, lists do not."""
     incident = public_incidents().filter(reference=reference).first()
     if incident is None:
         return None
@@ -319,7 +344,37 @@ def get_public_incident(reference: str, *, with_durations: bool = False) -> Publ
     if with_durations and incident.public_files:
         ids = [r.id for r in incident.public_files]
         logs = dict(public_releases().filter(id__in=ids).values_list("id", "redaction_log"))
-    return as_public(incident, logs=logs)
+    public = as_public(incident, logs=logs)
+    if with_durations:
+        public = replace(public, withheld=withheld_footage(incident.id))
+    return public
+
+
+def withheld_footage(incident_id: int) -> tuple[WithheldFootage, ...]:
+    """Footage of a published incident that the city decided to withhold, and on what ground:
+    that it exists is public, what it shows is not. A piece of footage later released, or asked
+    for again, is no longer listed as withheld. Only the media type, the ground and the dates are
+    read."""
+    from releases.models import Release, ReleaseState
+
+    rows = (
+        Release.objects.filter(incident_id=incident_id, incident__published_at__isnull=False, state=ReleaseState.WITHHELD)
+        .exclude(footage__releases__state__in=[s for s in ReleaseState.values if s != ReleaseState.WITHHELD])
+        .order_by("footage_id", "-state_changed_at")
+        .values_list("footage_id", "footage__media_type", "withheld_ground", "state_changed_at")
+    )
+    latest: dict[int, WithheldFootage] = {}
+    for footage_id, media_type, ground, withheld_on in rows:
+        if footage_id in latest:
+            continue
+        latest[footage_id] = WithheldFootage(
+            media_type="image" if media_type == "image" else "video",
+            ground=ground,
+            ground_words=str(WITHHELD_GROUND_WORDS.get(ground, WITHHELD_GROUND_WORDS["other"])),
+            withheld_on=withheld_on,
+            review_by=withheld_on + timedelta(days=WITHHELD_REVIEW_DAYS),
+        )
+    return tuple(sorted(latest.values(), key=lambda w: w.withheld_on))
 
 
 def filter_public_incidents(
