@@ -15,8 +15,10 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Incident
@@ -104,6 +106,29 @@ class WithheldFootage:
 
 
 @dataclass(frozen=True)
+class ReleaseClock:
+    """Days from the incident to its first released file, against the city's deadline; or, while
+    footage is still being prepared, the deadline and how far past it the city is."""
+
+    deadline_days: int
+    due_on: datetime
+    released_after_days: int | None = None
+    pending: bool = False
+    overdue: bool = False
+    overdue_days: int = 0
+
+    @property
+    def on_time(self) -> bool | None:
+        if self.released_after_days is None:
+            return None
+        return self.released_after_days <= self.deadline_days
+
+    @property
+    def days_late(self) -> int:
+        return max(0, (self.released_after_days or 0) - self.deadline_days)
+
+
+@dataclass(frozen=True)
 class PublicFile:
     id: int
     filename: str
@@ -144,6 +169,7 @@ class PublicIncident:
     vehicle_plates_seen: bool
     files: tuple[PublicFile, ...]
     withheld: tuple[WithheldFootage, ...] = ()
+    clock: ReleaseClock | None = None
 
     @property
     def has_footage(self) -> bool:
@@ -304,6 +330,7 @@ def as_public(incident: Incident, *, logs: dict | None = None) -> PublicIncident
     categories = tuple(incident.categories or ())
     is_closed = incident.state == CLOSED_STATE
     outcome = incident.outcome if is_closed else ""
+    files = tuple(as_public_file(r, log=(logs or {}).get(r.id)) for r in getattr(incident, "public_files", ()))
     return PublicIncident(
         reference=incident.reference,
         url=reverse("public:incident-detail", args=[incident.reference]),
@@ -329,7 +356,8 @@ def as_public(incident: Incident, *, logs: dict | None = None) -> PublicIncident
         warrant_shown=incident.warrant_shown,
         warrant_label=translated_label(WARRANT_LABELS.get(incident.warrant_shown, incident.warrant_shown)),
         vehicle_plates_seen=bool(getattr(incident, "vehicle_plates_seen", False)),
-        files=tuple(as_public_file(r, log=(logs or {}).get(r.id)) for r in getattr(incident, "public_files", ())),
+        files=files,
+        clock=_released_clock(incident.occurred_start, files),
     )
 
 
@@ -347,7 +375,35 @@ def get_public_incident(reference: str, *, with_durations: bool = False) -> Publ
     public = as_public(incident, logs=logs)
     if with_durations:
         public = replace(public, withheld=withheld_footage(incident.id))
+        if public.clock is None and incident.occurred_start:
+            public = replace(public, clock=_pending_clock(incident))
     return public
+
+
+def _released_clock(occurred_start: datetime | None, files: tuple[PublicFile, ...]) -> ReleaseClock | None:
+    published = [f.published_at for f in files if f.published_at]
+    if not occurred_start or not published:
+        return None
+    deadline = settings.RELEASE_DEADLINE_DAYS
+    return ReleaseClock(
+        deadline_days=deadline,
+        due_on=occurred_start + timedelta(days=deadline),
+        released_after_days=max(0, (min(published) - occurred_start).days),
+    )
+
+
+def _pending_clock(incident: Incident) -> ReleaseClock | None:
+    """The clock of footage still being prepared (none released yet). Only whether such footage
+    exists and the deadline are read."""
+    from releases.selectors import OPEN_STATES
+
+    if not incident.releases.filter(state__in=OPEN_STATES).exists():
+        return None
+    deadline = settings.RELEASE_DEADLINE_DAYS
+    due_on = incident.occurred_start + timedelta(days=deadline)
+    now = timezone.now()
+    overdue = now > due_on
+    return ReleaseClock(deadline_days=deadline, due_on=due_on, pending=True, overdue=overdue, overdue_days=max(1, (now - due_on).days) if overdue else 0)
 
 
 def withheld_footage(incident_id: int) -> tuple[WithheldFootage, ...]:
@@ -426,5 +482,7 @@ def public_fingerprint() -> tuple[str, datetime | None]:
     )
     files = published_releases().aggregate(n=Count("id"), published=Max("published_at"))
     stamps = [t for t in (incidents["updated"], incidents["published"], files["published"]) if t]
-    raw = f"{incidents['n']}|{incidents['updated']}|{incidents['published']}|{files['n']}|{files['published']}"
+    # The release clock moves with time alone (footage becomes overdue), so the hour is part of it.
+    hour = timezone.now().strftime("%Y-%m-%dT%H")
+    raw = f"{incidents['n']}|{incidents['updated']}|{incidents['published']}|{files['n']}|{files['published']}|{hour}"
     return hashlib.sha256(raw.encode()).hexdigest()[:32], max(stamps) if stamps else None

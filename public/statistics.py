@@ -10,9 +10,12 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
+from django.conf import settings
 from django.utils import formats, timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+
+from releases.selectors import overdue_releases
 
 from .charts import Bar, horizontal_bar_chart
 from .selectors import (
@@ -90,7 +93,8 @@ def _month_label(year: int, month: int) -> str:
 
 
 def all_charts() -> list[Chart]:
-    """Every chart from two queries: one over public incidents, one over published files."""
+    """Every chart from three queries: public incidents, published files, and the count of
+    footage overdue now."""
     rows = public_incidents().values_list(
         "occurred_start", "neighbourhood", "agencies", "categories", "state", "outcome", "agents_masked"
     )
@@ -114,12 +118,21 @@ def all_charts() -> list[Chart]:
         if state == CLOSED_STATE and outcome:
             outcomes[outcome] += 1
     timeliness: Counter = Counter()
-    for occurred, published in public_releases().values_list("incident__occurred_start", "published_at"):
+    on_time = late = 0
+    for occurred, published, due in public_releases().values_list("incident__occurred_start", "published_at", "due_at"):
+        if published and due:
+            on_time, late = (on_time + 1, late) if published <= due else (on_time, late + 1)
         if occurred and published:
             days = max(0, (published - occurred).days)
             label = next(lab for limit, lab in TIMELINESS_BUCKETS if limit is None or days <= limit)
             timeliness[label] += 1
     sorted_months = sorted(months)
+    clock_rows = [
+        (_("Released on time"), on_time),
+        (_("Released late"), late),
+        # Footage of every incident, published or not: a backlog must not hide behind unpublished cases.
+        (_("Overdue now (not yet released or withheld)"), overdue_releases().count()),
+    ]
     return [
         _count_chart("by-month", _("Incidents by month"), _("Month"), [(_month_label(*m), months[m]) for m in sorted_months]),
         _count_chart("by-agency", _("Incidents by agency"), _("Agency"), _ranked(agencies, AGENCY_LABELS)),
@@ -138,6 +151,12 @@ def all_charts() -> list[Chart]:
         _count_chart("by-category", _("Incidents by type"), _("Type"), _ranked(categories, CATEGORY_LABELS)),
         _count_chart("by-neighbourhood", _("Incidents by neighbourhood"), _("Neighbourhood"), _ranked(neighbourhoods, NEIGHBOURHOOD_LABELS)),
         _count_chart("by-outcome", _("Closed incidents by outcome"), _("Outcome"), _ranked(outcomes, OUTCOME_LABELS)),
+        _count_chart(
+            "release-clock",
+            _("Release clock: footage released by the city's deadline of %(days)d days") % {"days": settings.RELEASE_DEADLINE_DAYS},
+            _("Footage"),
+            clock_rows,
+        ),
         _count_chart(
             "timeliness",
             _("Days from incident to video release"),
