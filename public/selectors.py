@@ -177,13 +177,13 @@ class PublicIncident:
 
 
 def public_releases():
-    """Published files, their public columns and their incident's reference only (the releases
-    selector joins the whole incident row; nothing public needs more than the reference)."""
+    """Published files, their public columns, their incident's reference and whether the footage
+    has sound only (the releases selector joins the whole incident row; nothing public needs more)."""
     return (
         published_releases()
         .select_related(None)
-        .select_related("incident")
-        .only(*PUBLIC_RELEASE_FIELDS, "incident__reference")
+        .select_related("incident", "footage")
+        .only(*PUBLIC_RELEASE_FIELDS, "incident__reference", "footage__has_audio")
         .order_by("published_at", "id")
     )
 
@@ -212,9 +212,10 @@ def _media_type(filename: str) -> str:
     return "video/mp4"
 
 
-def describe_redactions(manifest: dict | None, seconds: dict | None = None) -> tuple[str, ...]:
+def describe_redactions(manifest: dict | None, seconds: dict | None = None, *, has_audio: bool = True) -> tuple[str, ...]:
     """The manifest's redaction summary in plain sentences. Only counts, reasons and times are
-    read from it: nothing about who redacted or where in the frame."""
+    read from it: nothing about who redacted or where in the frame. A file without sound gets no
+    sentence about sound (a muted range on a silent clip removed nothing)."""
     from django.utils.translation import gettext, ngettext
 
     summary = (manifest or {}).get("redaction") or {}
@@ -230,7 +231,8 @@ def describe_redactions(manifest: dict | None, seconds: dict | None = None) -> t
             % {"count": faces}
         )
         if seconds and seconds.get("faces"):
-            lines.append(gettext("Faces were blurred for %(seconds)s seconds in all.") % {"seconds": _seconds(seconds["faces"])})
+            lines.append(_duration_sentence(seconds["faces"], gettext("Faces were blurred for %(seconds)s seconds in all."),
+                                            gettext("Faces were blurred for less than a second in all.")))
     by_reason = summary.get("manual_changes_by_reason") or {}
     if isinstance(by_reason, dict):
         for reason, count in sorted(by_reason.items()):
@@ -247,9 +249,8 @@ def describe_redactions(manifest: dict | None, seconds: dict | None = None) -> t
             )
             hidden_for = (seconds or {}).get("by_reason", {}).get(reason)
             if hidden_for:
-                lines.append(
-                    gettext("It stayed hidden for %(seconds)s seconds in all.") % {"seconds": _seconds(hidden_for)}
-                )
+                lines.append(_duration_sentence(hidden_for, gettext("It stayed hidden for %(seconds)s seconds in all."),
+                                                gettext("It stayed hidden for less than a second.")))
     kept = summary.get("automatic_regions_removed") or 0
     if isinstance(kept, int) and kept > 0:
         lines.append(
@@ -260,7 +261,7 @@ def describe_redactions(manifest: dict | None, seconds: dict | None = None) -> t
             )
             % {"count": kept}
         )
-    for audio in summary.get("audio_ranges") or []:
+    for audio in (summary.get("audio_ranges") or []) if has_audio else ():
         try:
             start, end = float(audio["start_seconds"]), float(audio["end_seconds"])
         except (KeyError, TypeError, ValueError):
@@ -275,8 +276,10 @@ def describe_redactions(manifest: dict | None, seconds: dict | None = None) -> t
 
 
 def redaction_seconds(log: dict | None) -> dict:
-    """How long things stayed hidden, from the render log: seconds of automatic face blurring, and
-    seconds per reviewer reason. Only frame counts and reasons are read; never boxes or names."""
+    """How long things stayed hidden, from the render log: seconds of the video during which any
+    face was blurred automatically, and per reviewer reason. Each is the union over time (two
+    faces blurred in the same second count one second), never a sum over regions. Only frame
+    numbers and reasons are read; never boxes or names."""
     if not isinstance(log, dict):
         return {}
     try:
@@ -285,20 +288,50 @@ def redaction_seconds(log: dict | None) -> dict:
         return {}
     if fps <= 0:
         return {}
-    faces = sum(
-        len(t.get("frames") or ())
-        for t in log.get("tracks") or ()
-        if isinstance(t, dict) and not t.get("suppressed")
-    )
-    by_reason: dict[str, float] = {}
+    face_frames: set[int] = set()
+    for track in log.get("tracks") or ():
+        if isinstance(track, dict) and not track.get("suppressed"):
+            spared = _frames_in_ranges(track.get("spared"))
+            face_frames |= _listed_frames(track.get("frames")) - spared
+    by_reason: dict[str, set[int]] = {}
     for region in log.get("manual_regions") or ():
-        try:
-            frames = int(region["end_frame"]) - int(region["start_frame"]) + 1
-        except (KeyError, TypeError, ValueError):
+        if not isinstance(region, dict):
             continue
-        reason = str(region.get("reason") or "other")
-        by_reason[reason] = by_reason.get(reason, 0) + max(0, frames) / fps
-    return {"faces": faces / fps, "by_reason": by_reason}
+        frames = _listed_frames(region.get("frames"))
+        if not frames:
+            try:
+                frames = set(range(int(region["start_frame"]), int(region["end_frame"]) + 1))
+            except (KeyError, TypeError, ValueError):
+                continue
+        by_reason.setdefault(str(region.get("reason") or "other"), set()).update(frames)
+    return {"faces": len(face_frames) / fps, "by_reason": {r: len(f) / fps for r, f in by_reason.items() if f}}
+
+
+def _listed_frames(entries) -> set[int]:
+    """Frame numbers of a log's per-frame entries ([frame, x1, y1, x2, y2] or a bare number)."""
+    frames = set()
+    for entry in entries or ():
+        value = entry[0] if isinstance(entry, (list, tuple)) and entry else entry
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            frames.add(value)
+    return frames
+
+
+def _frames_in_ranges(ranges) -> set[int]:
+    """Frames of a log's [[first, last], ...] ranges (tracks' `spared`)."""
+    frames = set()
+    for pair in ranges or ():
+        try:
+            first, last = int(pair[0]), int(pair[1])
+        except (IndexError, TypeError, ValueError):
+            continue
+        frames.update(range(first, last + 1))
+    return frames
+
+
+def _duration_sentence(value: float, sentence: str, under_a_second: str) -> str:
+    # Rounding 0.04 s to "0 seconds" would say something stayed hidden for no time at all.
+    return under_a_second if value < 0.95 else sentence % {"seconds": _seconds(value)}
 
 
 def _seconds(value: float) -> str:
@@ -321,7 +354,7 @@ def as_public_file(release, *, log: dict | None = None) -> PublicFile:
         size=release.release_size or 0,
         published_at=release.published_at,
         media_type=_media_type(filename),
-        redactions=describe_redactions(release.manifest, redaction_seconds(log)),
+        redactions=describe_redactions(release.manifest, redaction_seconds(log), has_audio=release.footage.has_audio),
     )
 
 
