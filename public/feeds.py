@@ -36,10 +36,8 @@ class ReleasesFeed(Feed):
         return f"{item.summary}\n\n{conduct}"
 
     def item_link(self, item):
+        # Also the entry's Atom id: the syndication framework makes it a full URL (no item_guid).
         return item.url
-
-    def item_guid(self, item):
-        return item.reference
 
     def item_pubdate(self, item):
         return item.published_at

@@ -17,6 +17,8 @@ incident_detail_api = public_cache(api.PublicIncidentViewSet.as_view({"get": "re
 
 urlpatterns = [
     path("language/", views.choose_language, name="choose-language"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("robots.txt", views.robots_txt, name="robots"),
     path("incidents/", views.incident_list, name="incident-list"),
     path("incidents/<str:reference>/", views.incident_detail, name="incident-detail"),
     path("statistics/", views.statistics, name="statistics"),

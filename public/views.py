@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import json
+from pathlib import Path
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import check_for_language
 from django.views.decorators.http import require_GET, require_http_methods
@@ -122,6 +125,36 @@ def data_dictionary(request: HttpRequest) -> HttpResponse:
         "public/data_dictionary.html",
         {"incident_fields": dictionary.INCIDENT_FIELDS, "file_fields": dictionary.FILE_FIELDS},
     )
+
+
+FAVICON = Path(__file__).resolve().parent / "static" / "public" / "favicon.ico"
+# Staff pages, sign-in and the staff API are nobody's search result; the public API is (the
+# longer, more specific Allow wins over Disallow: /api/).
+ROBOTS_RULES = (
+    "Allow: /api/public/",
+    "Allow: /api/schema/",
+    "Disallow: /api/",
+    "Disallow: /staff/",
+    "Disallow: /admin/",
+    "Disallow: /accounts/",
+    "Disallow: /language/",
+)
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    response = HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
+    patch_cache_control(response, public=True, max_age=7 * 24 * 3600)
+    return response
+
+
+@require_GET
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    sitemap = request.build_absolute_uri(reverse("public:sitemap"))
+    lines = ["User-agent: *", *ROBOTS_RULES, "", f"Sitemap: {sitemap}", ""]
+    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    patch_cache_control(response, public=True, max_age=24 * 3600)
+    return response
 
 
 @require_http_methods(["GET", "POST"])
