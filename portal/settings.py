@@ -287,6 +287,11 @@ FOOTAGE_JOB_STALE_SECONDS = env.int("FOOTAGE_JOB_STALE_SECONDS", default=300)
 FOOTAGE_UPLOAD_CLAIM_STALE_SECONDS = env.int("FOOTAGE_UPLOAD_CLAIM_STALE_SECONDS", default=180)
 FOOTAGE_WORK_DIR = Path(env.str("FOOTAGE_WORK_DIR", default=str(VAR_DIR / "footage-work")))
 RELEASE_DEADLINE_DAYS = env.int("RELEASE_DEADLINE_DAYS", default=30)
+# Who sends a released file's bytes once the portal has checked it is public: "" (Django streams
+# them), "accel" (nginx, X-Accel-Redirect under PUBLIC_FILES_ACCEL_PREFIX), "sendfile" (X-Sendfile)
+# or "redirect" (a presigned URL of the S3 store).
+PUBLIC_FILES_HANDOFF = env.str("PUBLIC_FILES_HANDOFF", default="")
+PUBLIC_FILES_ACCEL_PREFIX = env.str("PUBLIC_FILES_ACCEL_PREFIX", default="/internal-media/")
 RELEASE_SIGNING_KEY = env.str("RELEASE_SIGNING_KEY", default=str(VAR_DIR / "release-signing-key.pem"))
 # Release renders happen in a private work folder; only finished copies reach storage.
 RELEASE_WORK_DIR = Path(env.str("RELEASE_WORK_DIR", default=str(VAR_DIR / "release-work")))
