@@ -159,6 +159,7 @@ import django.conf.locale  # noqa: E402
 
 django.conf.locale.LANG_INFO.update({k: v for k, v in EXTRA_LANG_INFO.items() if k not in django.conf.locale.LANG_INFO})
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["public.formats"]  # dates for ht, kea, so (Django has no formats for them)
 TIME_ZONE = env.str("TIME_ZONE", default="America/New_York")
 USE_I18N = True
 USE_TZ = True

@@ -97,7 +97,7 @@ def test_without_a_tile_server_the_map_shows_markers_on_a_plain_background(page,
 
 def test_the_language_switcher_changes_the_language_and_keeps_the_page(page, live_server, released):
     page.goto(live_server.url + "/incidents/?neighbourhood=riverside")
-    page.get_by_label("Language / Language").select_option("es")
+    page.get_by_label("Language", exact=True).select_option("es")
     page.get_by_role("button", name="Change language").click()
     assert page.url == live_server.url + "/incidents/?neighbourhood=riverside"
     assert page.get_by_role("heading", level=1).inner_text() == "Incidentes publicados"
