@@ -89,7 +89,12 @@ def test_without_a_tile_server_the_map_shows_markers_on_a_plain_background(page,
     page.goto(live_server.url + "/incidents/")
     page.wait_for_selector("#incident-map[data-ready=true]")
     assert page.locator("#incident-map").get_attribute("data-markers") == "3"
-    assert page.locator(".leaflet-marker-icon").count() == 3
+    # The three are at the same block: one cluster, named for screen readers, that opens on a click.
+    cluster = page.locator(".marker-cluster")
+    assert cluster.count() == 1 and cluster.inner_text() == "3"
+    assert cluster.get_attribute("aria-label") == "Incidents at this place: 3"
+    cluster.click()
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-marker-icon:not(.marker-cluster)').length === 3")
     assert page.locator(".leaflet-tile").count() == 0
     assert page.locator("#map-note").is_visible()
     assert page.locator("#incident-table tbody tr").count() == 3
