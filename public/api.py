@@ -13,6 +13,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from incidents.vocabulary import WARRANT_TYPES
+
 from .forms import IncidentSearchForm
 from .records import public_record
 from .selectors import as_public, filter_public_incidents, get_public_incident, public_incidents
@@ -49,9 +51,8 @@ class PublicIncidentSerializer(serializers.Serializer):
     agent_count = serializers.IntegerField(allow_null=True, help_text="How many federal agents were there, when known.")
     agents_masked = serializers.BooleanField(help_text="Whether the agents were masked.")
     agents_identified = serializers.BooleanField(help_text="Whether the agents identified themselves.")
-    warrant_shown = serializers.ChoiceField(
-        choices=["judicial", "administrative", "none", "unknown"], help_text="What warrant the agents showed."
-    )
+    # The model's own choices, so the schema shares the staff API's enum instead of a second one.
+    warrant_shown = serializers.ChoiceField(choices=WARRANT_TYPES, help_text="What warrant the agents showed.")
     vehicle_plates_seen = serializers.BooleanField(
         help_text="Whether licence plates were seen on the agents' vehicles (the plates themselves are not published)."
     )
