@@ -2,7 +2,7 @@
 released incidents, a fixed number of concurrent clients on loopback.
 
     .venv/bin/python scripts/testenv.py -- .venv/bin/python bench/public_load.py [--incidents 2000]
-        [--concurrency 8] [--seconds 15] [--workers 3]
+        [--concurrency 50] [--seconds 15] [--workers 3]
 
 (Run without a PostgreSQL DATABASE_URL it starts itself under scripts/testenv.py.) Reports, for the
 public list, an incident page and the JSON API: requests per second and p50/p95/p99 latency; and
@@ -205,7 +205,7 @@ def load(base: str, paths: list[str], concurrency: int, seconds: float) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--incidents", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=3)
     args = parser.parse_args()

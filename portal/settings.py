@@ -181,6 +181,7 @@ import django.conf.locale  # noqa: E402
 
 django.conf.locale.LANG_INFO.update({k: v for k, v in EXTRA_LANG_INFO.items() if k not in django.conf.locale.LANG_INFO})
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["public.formats"]  # dates for ht, kea, so (Django has no formats for them)
 TIME_ZONE = env.str("TIME_ZONE", default="America/New_York")
 USE_I18N = True
 USE_TZ = True
@@ -318,6 +319,11 @@ FOOTAGE_JOB_STALE_SECONDS = env.int("FOOTAGE_JOB_STALE_SECONDS", default=300)
 FOOTAGE_UPLOAD_CLAIM_STALE_SECONDS = env.int("FOOTAGE_UPLOAD_CLAIM_STALE_SECONDS", default=180)
 FOOTAGE_WORK_DIR = Path(env.str("FOOTAGE_WORK_DIR", default=str(VAR_DIR / "footage-work")))
 RELEASE_DEADLINE_DAYS = env.int("RELEASE_DEADLINE_DAYS", default=30)
+# Who sends a released file's bytes once the portal has checked it is public: "" (Django streams
+# them), "accel" (nginx, X-Accel-Redirect under PUBLIC_FILES_ACCEL_PREFIX), "sendfile" (X-Sendfile)
+# or "redirect" (a presigned URL of the S3 store).
+PUBLIC_FILES_HANDOFF = env.str("PUBLIC_FILES_HANDOFF", default="")
+PUBLIC_FILES_ACCEL_PREFIX = env.str("PUBLIC_FILES_ACCEL_PREFIX", default="/internal-media/")
 RELEASE_SIGNING_KEY = env.str("RELEASE_SIGNING_KEY", default=str(VAR_DIR / "release-signing-key.pem"))
 # Audit checkpoints: the heads of the hash chains are signed with a key the database never holds
 # (a PEM path or base64 raw Ed25519, as above; generated under var/ in development, required in

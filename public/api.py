@@ -13,6 +13,8 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
+from incidents.vocabulary import WARRANT_TYPES
+
 from .forms import IncidentSearchForm
 from .records import public_record
 from .selectors import as_public, filter_public_incidents, get_public_incident, public_incidents
@@ -46,6 +48,14 @@ class PublicIncidentSerializer(serializers.Serializer):
     location_precision = serializers.CharField(help_text="block, neighbourhood or exact.")
     latitude = serializers.FloatField(allow_null=True)
     longitude = serializers.FloatField(allow_null=True)
+    agent_count = serializers.IntegerField(allow_null=True, help_text="How many federal agents were there, when known.")
+    agents_masked = serializers.BooleanField(help_text="Whether the agents were masked.")
+    agents_identified = serializers.BooleanField(help_text="Whether the agents identified themselves.")
+    # The model's own choices, so the schema shares the staff API's enum instead of a second one.
+    warrant_shown = serializers.ChoiceField(choices=WARRANT_TYPES, help_text="What warrant the agents showed.")
+    vehicle_plates_seen = serializers.BooleanField(
+        help_text="Whether licence plates were seen on the agents' vehicles (the plates themselves are not published)."
+    )
     files = PublicFileSerializer(many=True)
 
     def to_representation(self, instance):
@@ -60,7 +70,10 @@ class PublicPagination(PageNumberPagination):
 
 
 FILTER_PARAMETERS = [
-    OpenApiParameter("q", OpenApiTypes.STR, description="Words to find in the reference or public summary."),
+    OpenApiParameter(
+        "q", OpenApiTypes.STR,
+        description="Words to find in the reference, the public summary, or the names of agencies, types and neighbourhoods.",
+    ),
     OpenApiParameter("date_from", OpenApiTypes.DATE, description="Incidents on or after this date."),
     OpenApiParameter("date_to", OpenApiTypes.DATE, description="Incidents on or before this date."),
     OpenApiParameter("neighbourhood", OpenApiTypes.STR),

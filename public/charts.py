@@ -21,6 +21,7 @@ AXIS_COLOUR = "#71767a"
 class Bar:
     label: str
     value: int
+    text: str = ""  # what is printed at the end of the bar, when not the bare value ("40%")
 
 
 def horizontal_bar_chart(*, chart_id: str, title: str, description: str, bars: list[Bar]) -> SafeString:
@@ -53,7 +54,7 @@ def horizontal_bar_chart(*, chart_id: str, title: str, description: str, bars: l
         )
         parts.append(
             f'<text x="{label_width + length + 6}" y="{y + row_height / 2 + 5}" font-size="13" '
-            f'fill="{TEXT_COLOUR}">{bar.value}</text>'
+            f'fill="{TEXT_COLOUR}">{escape(bar.text or str(bar.value))}</text>'
         )
     if not bars:
         parts.append(f'<text x="{label_width + 6}" y="{pad + 18}" font-size="13" fill="{TEXT_COLOUR}">0</text>')

@@ -27,13 +27,17 @@ class ReleasesFeed(Feed):
         return f"{item.reference}: {item.neighbourhood_label}"
 
     def item_description(self, item):
-        return item.summary
+        conduct = _("Agents: %(count)s. Masked: %(masked)s. Identified themselves: %(identified)s. Warrant shown: %(warrant)s.") % {
+            "count": item.agent_count if item.agent_count is not None else _("not known"),
+            "masked": _("yes") if item.agents_masked else _("no"),
+            "identified": _("yes") if item.agents_identified else _("no"),
+            "warrant": item.warrant_label,
+        }
+        return f"{item.summary}\n\n{conduct}"
 
     def item_link(self, item):
+        # Also the entry's Atom id: the syndication framework makes it a full URL (no item_guid).
         return item.url
-
-    def item_guid(self, item):
-        return item.reference
 
     def item_pubdate(self, item):
         return item.published_at

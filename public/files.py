@@ -1,11 +1,19 @@
 """Downloads of released files, with Range support so the video player can seek.
 
 Only a file in `published_releases()` is served, and only under its own name; the ETag is its
-SHA-256, which never changes for a published release."""
+SHA-256, which never changes for a published release.
+
+After the check, the bytes need not pass through a Django thread: with PUBLIC_FILES_HANDOFF the
+web server (nginx's X-Accel-Redirect, Apache's or lighttpd's X-Sendfile) or the object store (a
+short-lived presigned URL) sends them, with Range requests, so a viral video ties up no
+application thread per viewer."""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, HttpResponseRedirect
 from django.utils.http import http_date
 from django.views.decorators.http import require_http_methods
 
@@ -38,6 +46,9 @@ def release_file(request: HttpRequest, release_id: int, filename: str) -> HttpRe
             response[name] = value
         return response
 
+    handoff = _handed_off(release, public, headers)
+    if handoff is not None:
+        return handoff
     # A stale If-Range (the file changed since the client's partial copy) gets the whole file.
     honour_range = request.headers.get("If-Range", etag) == etag
     return ranged_file_response(
@@ -49,3 +60,33 @@ def release_file(request: HttpRequest, release_id: int, filename: str) -> HttpRe
         honour_range=honour_range,
         headers=headers,
     )
+
+
+# A presigned URL lives this long; the redirect to it is cached for less.
+PRESIGNED_SECONDS = 900
+REDIRECT_MAX_AGE = 300
+
+
+def _handed_off(release, public, headers: dict[str, str]) -> HttpResponse | None:
+    mode = getattr(settings, "PUBLIC_FILES_HANDOFF", "")
+    name = release.release_file.name
+    if mode == "accel":
+        response = HttpResponse(content_type=public.media_type)
+        response["X-Accel-Redirect"] = settings.PUBLIC_FILES_ACCEL_PREFIX.rstrip("/") + "/" + quote(name.lstrip("/"))
+    elif mode == "sendfile":
+        response = HttpResponse(content_type=public.media_type)
+        response["X-Sendfile"] = release.release_file.storage.path(name)
+    elif mode == "redirect":
+        url = release.release_file.storage.url(
+            name,
+            parameters={"ResponseContentDisposition": headers["Content-Disposition"], "ResponseContentType": public.media_type},
+            expire=PRESIGNED_SECONDS,
+        )
+        response = HttpResponseRedirect(url)
+        response["Cache-Control"] = f"public, max-age={REDIRECT_MAX_AGE}"
+        return response
+    else:
+        return None
+    for key, value in headers.items():
+        response[key] = value
+    return response

@@ -68,7 +68,14 @@ class IncidentSearchForm(USWDSForm):
 
 
 class VerifyForm(USWDSForm):
-    release = forms.TypedChoiceField(label=_("Which released file"), coerce=int, choices=())
+    release = forms.TypedChoiceField(
+        label=_("Which released file (optional)"),
+        coerce=int,
+        choices=(),
+        required=False,
+        empty_value=None,
+        help_text=_("Leave this empty and the city finds the file from its fingerprint."),
+    )
     file = forms.FileField(label=_("The file you downloaded"), required=False)
     sha256 = forms.RegexField(
         label=_("Or its SHA-256 fingerprint"),
@@ -80,7 +87,7 @@ class VerifyForm(USWDSForm):
 
     def __init__(self, *args, release_choices=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["release"].choices = [("", _("Choose a file")), *release_choices]
+        self.fields["release"].choices = [("", _("Find it from the fingerprint")), *release_choices]
 
     def clean(self):
         cleaned = super().clean()

@@ -20,6 +20,11 @@ CSV_COLUMNS = [
     "location_precision",
     "latitude",
     "longitude",
+    "agent_count",
+    "agents_masked",
+    "agents_identified",
+    "warrant_shown",
+    "vehicle_plates_seen",
     "file_count",
 ]
 
@@ -44,6 +49,11 @@ def public_record(incident: PublicIncident, *, base_url: str = "") -> dict:
         "location_precision": incident.location_precision,
         "latitude": float(incident.latitude) if incident.latitude is not None else None,
         "longitude": float(incident.longitude) if incident.longitude is not None else None,
+        "agent_count": incident.agent_count,
+        "agents_masked": incident.agents_masked,
+        "agents_identified": incident.agents_identified,
+        "warrant_shown": incident.warrant_shown,
+        "vehicle_plates_seen": incident.vehicle_plates_seen,
         "files": [
             {
                 "id": f.id,
@@ -67,6 +77,8 @@ def csv_row(record: dict) -> list:
             row.append(len(record["files"]))
         elif column in ("agencies", "categories"):
             row.append(";".join(record[column]))
+        elif isinstance(record[column], bool):
+            row.append("yes" if record[column] else "no")
         else:
             value = record[column]
             row.append("" if value is None else value)

@@ -11,20 +11,22 @@ blacklist). Files come only from `releases.selectors.published_releases()`.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import connection
-from django.db.models import Count, Max, Prefetch, Q, QuerySet
+from django.conf import settings
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Prefetch, Q, QuerySet
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Incident
-from incidents.vocabulary import AGENCIES, CATEGORIES, NEIGHBOURHOOD_CHOICES, OUTCOMES
+from incidents.vocabulary import AGENCIES, CATEGORIES, NEIGHBOURHOOD_CHOICES, OUTCOMES, WARRANT_TYPES
 from releases.publication import public_file_name
 from releases.selectors import published_releases
 
+from .search import list_holds, search_matches
 from .vocabulary_labels import translated_label
 
 PUBLIC_INCIDENT_FIELDS = (
@@ -43,6 +45,10 @@ PUBLIC_INCIDENT_FIELDS = (
     "public_location_precision",
     "public_latitude",
     "public_longitude",
+    "agent_count",
+    "agents_masked",
+    "agents_unidentified",
+    "warrant_shown",
 )
 PUBLIC_RELEASE_FIELDS = (
     "id",
@@ -59,6 +65,7 @@ AGENCY_LABELS = dict(AGENCIES)
 CATEGORY_LABELS = dict(CATEGORIES)
 NEIGHBOURHOOD_LABELS = dict(NEIGHBOURHOOD_CHOICES)
 OUTCOME_LABELS = dict(OUTCOMES)
+WARRANT_LABELS = dict(WARRANT_TYPES)
 
 # Plain words for the reasons a reviewer gives for hiding something (releases' fixed list).
 REDACTION_REASON_WORDS = {
@@ -73,6 +80,52 @@ REDACTION_REASON_WORDS = {
     "spoken_personal_data": _("personal details said out loud"),
     "other": _("other private details"),
 }
+
+
+# Plain words for the legal grounds of withholding (releases' fixed list). An officer's written
+# explanation is never shown: it may name the people it protects.
+WITHHELD_GROUND_WORDS = {
+    "ongoing_investigation": _("An investigation is still going on, and releasing the footage now could harm it."),
+    "minor_privacy": _("It would show a child, whose privacy the law protects."),
+    "victim_privacy": _("It would show a victim or a witness, whose privacy the law protects."),
+    "court_order": _("A court has ordered that it not be released."),
+    "state_law_exemption": _("The state's public-records law exempts it from release."),
+    "other": _("Another legal ground recorded by the city."),
+}
+# How long a decision to withhold stands before the city looks at it again.
+WITHHELD_REVIEW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class WithheldFootage:
+    media_type: str  # "video" or "image"
+    ground: str
+    ground_words: str
+    withheld_on: datetime
+    review_by: datetime
+
+
+@dataclass(frozen=True)
+class ReleaseClock:
+    """Days from the incident to its first released file, against the city's deadline; or, while
+    footage is still being prepared, the deadline and how far past it the city is."""
+
+    deadline_days: int
+    due_on: datetime
+    released_after_days: int | None = None
+    pending: bool = False
+    overdue: bool = False
+    overdue_days: int = 0
+
+    @property
+    def on_time(self) -> bool | None:
+        if self.released_after_days is None:
+            return None
+        return self.released_after_days <= self.deadline_days
+
+    @property
+    def days_late(self) -> int:
+        return max(0, (self.released_after_days or 0) - self.deadline_days)
 
 
 @dataclass(frozen=True)
@@ -108,7 +161,15 @@ class PublicIncident:
     location_precision: str
     latitude: Decimal | None
     longitude: Decimal | None
+    agent_count: int | None
+    agents_masked: bool
+    agents_identified: bool
+    warrant_shown: str
+    warrant_label: str
+    vehicle_plates_seen: bool
     files: tuple[PublicFile, ...]
+    withheld: tuple[WithheldFootage, ...] = ()
+    clock: ReleaseClock | None = None
 
     @property
     def has_footage(self) -> bool:
@@ -116,23 +177,25 @@ class PublicIncident:
 
 
 def public_releases():
-    """Published files, their public columns and their incident's reference only (the releases
-    selector joins the whole incident row; nothing public needs more than the reference)."""
+    """Published files, their public columns, their incident's reference and whether the footage
+    has sound only (the releases selector joins the whole incident row; nothing public needs more)."""
     return (
         published_releases()
         .select_related(None)
-        .select_related("incident")
-        .only(*PUBLIC_RELEASE_FIELDS, "incident__reference")
+        .select_related("incident", "footage")
+        .only(*PUBLIC_RELEASE_FIELDS, "incident__reference", "footage__has_audio")
         .order_by("published_at", "id")
     )
 
 
 def public_incidents() -> QuerySet[Incident]:
     """Published incidents, public columns only, with their published files prefetched as
-    `public_files` (one extra query for a whole page)."""
+    `public_files` (one extra query for a whole page). Of the plates seen, only whether any were
+    recorded is public (`vehicle_plates_seen`), never the plates themselves."""
     return (
         Incident.objects.filter(published_at__isnull=False)
         .only(*PUBLIC_INCIDENT_FIELDS)
+        .annotate(vehicle_plates_seen=ExpressionWrapper(~Q(vehicle_plates=""), output_field=BooleanField()))
         .prefetch_related(Prefetch("releases", queryset=public_releases(), to_attr="public_files"))
         .order_by("-published_at", "-id")
     )
@@ -149,9 +212,10 @@ def _media_type(filename: str) -> str:
     return "video/mp4"
 
 
-def describe_redactions(manifest: dict | None, seconds: dict | None = None) -> tuple[str, ...]:
+def describe_redactions(manifest: dict | None, seconds: dict | None = None, *, has_audio: bool = True) -> tuple[str, ...]:
     """The manifest's redaction summary in plain sentences. Only counts, reasons and times are
-    read from it: nothing about who redacted or where in the frame."""
+    read from it: nothing about who redacted or where in the frame. A file without sound gets no
+    sentence about sound (a muted range on a silent clip removed nothing)."""
     from django.utils.translation import gettext, ngettext
 
     summary = (manifest or {}).get("redaction") or {}
@@ -167,7 +231,8 @@ def describe_redactions(manifest: dict | None, seconds: dict | None = None) -> t
             % {"count": faces}
         )
         if seconds and seconds.get("faces"):
-            lines.append(gettext("Faces were blurred for %(seconds)s seconds in all.") % {"seconds": _seconds(seconds["faces"])})
+            lines.append(_duration_sentence(seconds["faces"], gettext("Faces were blurred for %(seconds)s seconds in all."),
+                                            gettext("Faces were blurred for less than a second in all.")))
     by_reason = summary.get("manual_changes_by_reason") or {}
     if isinstance(by_reason, dict):
         for reason, count in sorted(by_reason.items()):
@@ -184,9 +249,8 @@ def describe_redactions(manifest: dict | None, seconds: dict | None = None) -> t
             )
             hidden_for = (seconds or {}).get("by_reason", {}).get(reason)
             if hidden_for:
-                lines.append(
-                    gettext("It stayed hidden for %(seconds)s seconds in all.") % {"seconds": _seconds(hidden_for)}
-                )
+                lines.append(_duration_sentence(hidden_for, gettext("It stayed hidden for %(seconds)s seconds in all."),
+                                                gettext("It stayed hidden for less than a second.")))
     kept = summary.get("automatic_regions_removed") or 0
     if isinstance(kept, int) and kept > 0:
         lines.append(
@@ -197,7 +261,7 @@ def describe_redactions(manifest: dict | None, seconds: dict | None = None) -> t
             )
             % {"count": kept}
         )
-    for audio in summary.get("audio_ranges") or []:
+    for audio in (summary.get("audio_ranges") or []) if has_audio else ():
         try:
             start, end = float(audio["start_seconds"]), float(audio["end_seconds"])
         except (KeyError, TypeError, ValueError):
@@ -212,8 +276,10 @@ def describe_redactions(manifest: dict | None, seconds: dict | None = None) -> t
 
 
 def redaction_seconds(log: dict | None) -> dict:
-    """How long things stayed hidden, from the render log: seconds of automatic face blurring, and
-    seconds per reviewer reason. Only frame counts and reasons are read; never boxes or names."""
+    """How long things stayed hidden, from the render log: seconds of the video during which any
+    face was blurred automatically, and per reviewer reason. Each is the union over time (two
+    faces blurred in the same second count one second), never a sum over regions. Only frame
+    numbers and reasons are read; never boxes or names."""
     if not isinstance(log, dict):
         return {}
     try:
@@ -222,20 +288,50 @@ def redaction_seconds(log: dict | None) -> dict:
         return {}
     if fps <= 0:
         return {}
-    faces = sum(
-        len(t.get("frames") or ())
-        for t in log.get("tracks") or ()
-        if isinstance(t, dict) and not t.get("suppressed")
-    )
-    by_reason: dict[str, float] = {}
+    face_frames: set[int] = set()
+    for track in log.get("tracks") or ():
+        if isinstance(track, dict) and not track.get("suppressed"):
+            spared = _frames_in_ranges(track.get("spared"))
+            face_frames |= _listed_frames(track.get("frames")) - spared
+    by_reason: dict[str, set[int]] = {}
     for region in log.get("manual_regions") or ():
-        try:
-            frames = int(region["end_frame"]) - int(region["start_frame"]) + 1
-        except (KeyError, TypeError, ValueError):
+        if not isinstance(region, dict):
             continue
-        reason = str(region.get("reason") or "other")
-        by_reason[reason] = by_reason.get(reason, 0) + max(0, frames) / fps
-    return {"faces": faces / fps, "by_reason": by_reason}
+        frames = _listed_frames(region.get("frames"))
+        if not frames:
+            try:
+                frames = set(range(int(region["start_frame"]), int(region["end_frame"]) + 1))
+            except (KeyError, TypeError, ValueError):
+                continue
+        by_reason.setdefault(str(region.get("reason") or "other"), set()).update(frames)
+    return {"faces": len(face_frames) / fps, "by_reason": {r: len(f) / fps for r, f in by_reason.items() if f}}
+
+
+def _listed_frames(entries) -> set[int]:
+    """Frame numbers of a log's per-frame entries ([frame, x1, y1, x2, y2] or a bare number)."""
+    frames = set()
+    for entry in entries or ():
+        value = entry[0] if isinstance(entry, (list, tuple)) and entry else entry
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            frames.add(value)
+    return frames
+
+
+def _frames_in_ranges(ranges) -> set[int]:
+    """Frames of a log's [[first, last], ...] ranges (tracks' `spared`)."""
+    frames = set()
+    for pair in ranges or ():
+        try:
+            first, last = int(pair[0]), int(pair[1])
+        except (IndexError, TypeError, ValueError):
+            continue
+        frames.update(range(first, last + 1))
+    return frames
+
+
+def _duration_sentence(value: float, sentence: str, under_a_second: str) -> str:
+    # Rounding 0.04 s to "0 seconds" would say something stayed hidden for no time at all.
+    return under_a_second if value < 0.95 else sentence % {"seconds": _seconds(value)}
 
 
 def _seconds(value: float) -> str:
@@ -258,7 +354,7 @@ def as_public_file(release, *, log: dict | None = None) -> PublicFile:
         size=release.release_size or 0,
         published_at=release.published_at,
         media_type=_media_type(filename),
-        redactions=describe_redactions(release.manifest, redaction_seconds(log)),
+        redactions=describe_redactions(release.manifest, redaction_seconds(log), has_audio=release.footage.has_audio),
     )
 
 
@@ -267,6 +363,7 @@ def as_public(incident: Incident, *, logs: dict | None = None) -> PublicIncident
     categories = tuple(incident.categories or ())
     is_closed = incident.state == CLOSED_STATE
     outcome = incident.outcome if is_closed else ""
+    files = tuple(as_public_file(r, log=(logs or {}).get(r.id)) for r in getattr(incident, "public_files", ()))
     return PublicIncident(
         reference=incident.reference,
         url=reverse("public:incident-detail", args=[incident.reference]),
@@ -286,13 +383,21 @@ def as_public(incident: Incident, *, logs: dict | None = None) -> PublicIncident
         location_precision=incident.public_location_precision,
         latitude=incident.public_latitude,
         longitude=incident.public_longitude,
-        files=tuple(as_public_file(r, log=(logs or {}).get(r.id)) for r in getattr(incident, "public_files", ())),
+        agent_count=incident.agent_count,
+        agents_masked=incident.agents_masked,
+        agents_identified=not incident.agents_unidentified,
+        warrant_shown=incident.warrant_shown,
+        warrant_label=translated_label(WARRANT_LABELS.get(incident.warrant_shown, incident.warrant_shown)),
+        vehicle_plates_seen=bool(getattr(incident, "vehicle_plates_seen", False)),
+        files=files,
+        clock=_released_clock(incident.occurred_start, files),
     )
 
 
 def get_public_incident(reference: str, *, with_durations: bool = False) -> PublicIncident | None:
     """One public incident. `with_durations` also reads its files' render logs (one more query)
-    to say how long each kind of thing stayed hidden; the incident page wants that, lists do not."""
+    to say how long each kind of thing stayed hidden, and what footage was withheld and why (one
+    more); the incident page wants that, lists do not."""
     incident = public_incidents().filter(reference=reference).first()
     if incident is None:
         return None
@@ -300,7 +405,65 @@ def get_public_incident(reference: str, *, with_durations: bool = False) -> Publ
     if with_durations and incident.public_files:
         ids = [r.id for r in incident.public_files]
         logs = dict(public_releases().filter(id__in=ids).values_list("id", "redaction_log"))
-    return as_public(incident, logs=logs)
+    public = as_public(incident, logs=logs)
+    if with_durations:
+        public = replace(public, withheld=withheld_footage(incident.id))
+        if public.clock is None and incident.occurred_start:
+            public = replace(public, clock=_pending_clock(incident))
+    return public
+
+
+def _released_clock(occurred_start: datetime | None, files: tuple[PublicFile, ...]) -> ReleaseClock | None:
+    published = [f.published_at for f in files if f.published_at]
+    if not occurred_start or not published:
+        return None
+    deadline = settings.RELEASE_DEADLINE_DAYS
+    return ReleaseClock(
+        deadline_days=deadline,
+        due_on=occurred_start + timedelta(days=deadline),
+        released_after_days=max(0, (min(published) - occurred_start).days),
+    )
+
+
+def _pending_clock(incident: Incident) -> ReleaseClock | None:
+    """The clock of footage still being prepared (none released yet). Only whether such footage
+    exists and the deadline are read."""
+    from releases.selectors import OPEN_STATES
+
+    if not incident.releases.filter(state__in=OPEN_STATES).exists():
+        return None
+    deadline = settings.RELEASE_DEADLINE_DAYS
+    due_on = incident.occurred_start + timedelta(days=deadline)
+    now = timezone.now()
+    overdue = now > due_on
+    return ReleaseClock(deadline_days=deadline, due_on=due_on, pending=True, overdue=overdue, overdue_days=max(1, (now - due_on).days) if overdue else 0)
+
+
+def withheld_footage(incident_id: int) -> tuple[WithheldFootage, ...]:
+    """Footage of a published incident that the city decided to withhold, and on what ground:
+    that it exists is public, what it shows is not. A piece of footage later released, or asked
+    for again, is no longer listed as withheld. Only the media type, the ground and the dates are
+    read."""
+    from releases.models import Release, ReleaseState
+
+    rows = (
+        Release.objects.filter(incident_id=incident_id, incident__published_at__isnull=False, state=ReleaseState.WITHHELD)
+        .exclude(footage__releases__state__in=[s for s in ReleaseState.values if s != ReleaseState.WITHHELD])
+        .order_by("footage_id", "-state_changed_at")
+        .values_list("footage_id", "footage__media_type", "withheld_ground", "state_changed_at")
+    )
+    latest: dict[int, WithheldFootage] = {}
+    for footage_id, media_type, ground, withheld_on in rows:
+        if footage_id in latest:
+            continue
+        latest[footage_id] = WithheldFootage(
+            media_type="image" if media_type == "image" else "video",
+            ground=ground,
+            ground_words=str(WITHHELD_GROUND_WORDS.get(ground, WITHHELD_GROUND_WORDS["other"])),
+            withheld_on=withheld_on,
+            review_by=withheld_on + timedelta(days=WITHHELD_REVIEW_DAYS),
+        )
+    return tuple(sorted(latest.values(), key=lambda w: w.withheld_on))
 
 
 def filter_public_incidents(
@@ -324,27 +487,15 @@ def filter_public_incidents(
     if neighbourhood:
         queryset = queryset.filter(neighbourhood=neighbourhood)
     if agency:
-        queryset = queryset.filter(_list_holds("agencies", agency))
+        queryset = queryset.filter(list_holds("agencies", agency))
     if category:
-        queryset = queryset.filter(_list_holds("categories", category))
+        queryset = queryset.filter(list_holds("categories", category))
     if has_footage is not None:
         with_files = Q(id__in=published_releases().values("incident_id"))
         queryset = queryset.filter(with_files if has_footage else ~with_files)
     if q:
-        words = Q()
-        for word in q.split()[:8]:
-            words &= Q(reference__icontains=word) | Q(public_summary__icontains=word)
-        queryset = queryset.filter(words)
+        queryset = queryset.filter(search_matches(q))
     return queryset.order_by(*SORTS.get(sort, SORTS[""]))
-
-
-def _list_holds(field: str, code: str) -> Q:
-    """A JSON list column holds this code. PostgreSQL answers with jsonb containment; SQLite
-    (the `make run` database) has no containment, so match the quoted code in the JSON text,
-    which is exact because codes come from a fixed list and are validated by the form."""
-    if connection.vendor == "postgresql":
-        return Q(**{f"{field}__contains": [code]})
-    return Q(**{f"{field}__icontains": f'"{code}"'})
 
 
 SORTS = {
@@ -364,5 +515,7 @@ def public_fingerprint() -> tuple[str, datetime | None]:
     )
     files = published_releases().aggregate(n=Count("id"), published=Max("published_at"))
     stamps = [t for t in (incidents["updated"], incidents["published"], files["published"]) if t]
-    raw = f"{incidents['n']}|{incidents['updated']}|{incidents['published']}|{files['n']}|{files['published']}"
+    # The release clock moves with time alone (footage becomes overdue), so the hour is part of it.
+    hour = timezone.now().strftime("%Y-%m-%dT%H")
+    raw = f"{incidents['n']}|{incidents['updated']}|{incidents['published']}|{files['n']}|{files['published']}|{hour}"
     return hashlib.sha256(raw.encode()).hexdigest()[:32], max(stamps) if stamps else None

@@ -12,7 +12,7 @@ class StaticPagesSitemap(Sitemap):
     changefreq = "daily"
 
     def items(self):
-        return ["public-home", "public:incident-list", "public:statistics", "public:open-data", "public:rights", "public:verify"]
+        return ["public-home", "public:incident-list", "public:statistics", "public:open-data", "public:data-dictionary", "public:rights", "public:verify"]
 
     def location(self, item):
         return reverse(item)

@@ -17,11 +17,15 @@ incident_detail_api = public_cache(api.PublicIncidentViewSet.as_view({"get": "re
 
 urlpatterns = [
     path("language/", views.choose_language, name="choose-language"),
+    path("favicon.ico", views.favicon, name="favicon"),
+    path("robots.txt", views.robots_txt, name="robots"),
     path("incidents/", views.incident_list, name="incident-list"),
     path("incidents/<str:reference>/", views.incident_detail, name="incident-detail"),
     path("statistics/", views.statistics, name="statistics"),
+    path("statistics/<slug:chart_id>.csv", views.statistics_csv, name="statistics-csv"),
     path("your-rights/", views.rights, name="rights"),
     path("open-data/", views.open_data, name="open-data"),
+    path("open-data/dictionary/", views.data_dictionary, name="data-dictionary"),
     path("open-data/incidents.csv", exports.incidents_csv, name="export-csv"),
     path("open-data/incidents.json", exports.incidents_json, name="export-json"),
     path("open-data/incidents.geojson", exports.incidents_geojson, name="export-geojson"),

@@ -1,7 +1,10 @@
 """The public "check a file" page: does a downloaded file (or its SHA-256) match the city's signed
-manifest? Large files can be hashed in the browser instead of uploaded (verify.js)."""
+manifest? The release need not be picked: a fingerprint alone finds it. Large files can be hashed
+in the browser instead of uploaded (verify.js)."""
 
 from __future__ import annotations
+
+import hashlib
 
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
@@ -10,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from releases.manifest import canonical_bytes
+from releases.publication import public_file_name
 from releases.signing import SigningKeyError, load_signing_key, signature_is_valid
 from releases.verification import verify_file_against_manifest
 
@@ -21,8 +25,25 @@ FORM_OVERHEAD = 64 * 1024
 
 
 def _release_choices():
-    rows = public_releases().select_related(None).values_list("id", "incident__reference", "release_file")
-    return [(rid, f"{ref}: {name.rsplit('/', 1)[-1]}") for rid, ref, name in rows]
+    """Each released file under the name it downloads with."""
+    return [(r.id, public_file_name(r)) for r in public_releases()]
+
+
+def _sha256_of(upload) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def _find_release(data):
+    """The released file a check is about: the one chosen, or else the one whose fingerprint
+    is the file's (a resident rarely knows which release their copy came from)."""
+    if data.get("release"):
+        return public_releases().filter(id=data["release"]).first(), data
+    sha256 = data.get("sha256") or _sha256_of(data["file"])
+    return public_releases().filter(release_sha256=sha256).first(), {**data, "file": None, "sha256": sha256}
 
 
 def _too_large(request: HttpRequest) -> bool:
@@ -71,10 +92,13 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = VerifyForm(request.POST, request.FILES, release_choices=choices)
         if form.is_valid():
-            release = public_releases().filter(id=form.cleaned_data["release"]).first()
-            if release is None:
+            release, data = _find_release(form.cleaned_data)
+            if release is None and form.cleaned_data.get("release"):
                 form.add_error("release", _("Choose a file from the list."))
+            elif release is None:
+                outcome = {"ok": False, "reasons": [_("No file the city released has this fingerprint.")], "file": None}
             else:
+                form.cleaned_data.update(data)
                 ok, reasons = _check(release, form.cleaned_data)
                 outcome = {"ok": ok, "reasons": reasons, "file": as_public_file(release)}
     else:

@@ -34,6 +34,13 @@ LABELS = [
     gettext_noop("Referred to the District Attorney"),
     gettext_noop("Referred to the Attorney General"),
     gettext_noop("Other"),
+    gettext_noop("Judicial warrant (signed by a judge)"),
+    gettext_noop("Administrative warrant (signed by an agency officer)"),
+    gettext_noop("No warrant shown"),
+    gettext_noop("Unknown"),
+    gettext_noop("Block (about 100 m)"),
+    gettext_noop("Neighbourhood centre"),
+    gettext_noop("Exact location as recorded"),
 ]
 
 

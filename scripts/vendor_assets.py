@@ -95,6 +95,20 @@ LIBRARIES = [
         "css_url_roots": ["dist/leaflet.css"],
     },
     {
+        "name": "Leaflet.markercluster",
+        "dir": "leaflet-markercluster",
+        "package": "leaflet.markercluster",
+        "version": "1.5.3",
+        "integrity": "sha512-vPTw/Bndq7eQHjLBVlWpnGeLa3t+3zGiuM7fJwCkiMFq+nmRuG3RI3f7f4N4TDX7T4NpbAXpR2+NTRSEGfCSeA==",
+        "license": "MIT",
+        "license_files": {"MIT-LICENCE.txt": "MIT-LICENCE.txt"},
+        "files": {
+            "dist/leaflet.markercluster.js": "leaflet.markercluster.js",
+            "dist/MarkerCluster.css": "MarkerCluster.css",
+            "dist/MarkerCluster.Default.css": "MarkerCluster.Default.css",
+        },
+    },
+    {
         "name": "Video.js",
         "dir": "videojs",
         "package": "video.js",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import assert_accessible
+from tests.browser import AXE_JS, assert_accessible
 from tests.public.conftest import make_canary_incident
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,6 +31,7 @@ def public_pages(released) -> list[str]:
         f"/incidents/{released[0].reference}/",
         "/statistics/",
         "/open-data/",
+        "/open-data/dictionary/",
         "/your-rights/",
         "/verify/",
         "/no-such-page/",
@@ -88,7 +89,12 @@ def test_without_a_tile_server_the_map_shows_markers_on_a_plain_background(page,
     page.goto(live_server.url + "/incidents/")
     page.wait_for_selector("#incident-map[data-ready=true]")
     assert page.locator("#incident-map").get_attribute("data-markers") == "3"
-    assert page.locator(".leaflet-marker-icon").count() == 3
+    # The three are at the same block: one cluster, named for screen readers, that opens on a click.
+    cluster = page.locator(".marker-cluster")
+    assert cluster.count() == 1 and cluster.inner_text() == "3"
+    assert cluster.get_attribute("aria-label") == "Incidents at this place: 3"
+    cluster.click()
+    page.wait_for_function("() => document.querySelectorAll('.leaflet-marker-icon:not(.marker-cluster)').length === 3")
     assert page.locator(".leaflet-tile").count() == 0
     assert page.locator("#map-note").is_visible()
     assert page.locator("#incident-table tbody tr").count() == 3
@@ -97,13 +103,13 @@ def test_without_a_tile_server_the_map_shows_markers_on_a_plain_background(page,
 
 def test_the_language_switcher_changes_the_language_and_keeps_the_page(page, live_server, released):
     page.goto(live_server.url + "/incidents/?neighbourhood=riverside")
-    page.get_by_label("Language / Language").select_option("es")
+    page.get_by_role("combobox", name="Language").select_option("es")
     page.get_by_role("button", name="Change language").click()
     assert page.url == live_server.url + "/incidents/?neighbourhood=riverside"
     assert page.get_by_role("heading", level=1).inner_text() == "Incidentes publicados"
     assert page.locator("html").get_attribute("lang") == "es"
 
-    page.get_by_label("Idioma / Language").select_option("ar")
+    page.get_by_role("combobox", name="Idioma / Language").select_option("ar")
     page.get_by_role("button", name="Cambiar idioma").click()
     assert page.locator("html").get_attribute("dir") == "rtl"
 
@@ -153,3 +159,98 @@ def test_the_browser_hashes_a_file_so_it_need_not_be_uploaded(page, live_server,
     page.get_by_role("button", name="Check").click()
     assert page.get_by_role("heading", name="It matches").is_visible()
     assert uploads and all(len(body) < 10_000 for body in uploads)  # the fingerprint went, not the video
+
+
+def test_a_search_for_ice_finds_the_ice_incidents(page, live_server, staff, released):
+    ice = [make_canary_incident(staff, tag=f"i{n}", publish=True, agencies=[agency], days_ago=n,
+                                summary="City police officers watched from across the street.")
+           for n, agency in ((1, "ice_ero"), (2, "ice_hsi"), (4, "ice_ero"))]
+    page.goto(live_server.url + "/incidents/")
+    page.get_by_label("Search words").fill("ICE")
+    page.get_by_role("button", name="Search").click()
+    rows = page.locator("#incident-table tbody tr")
+    found = {text.split()[0] for text in rows.all_inner_texts()}
+    assert found == {i.reference for i in [*ice, released[0]]}  # the first released one is ICE ERO too; CBP and FBI are not
+    assert "Sorted by: Newest release first." in page.locator("#results-order").inner_text()
+
+
+def test_the_masked_agent_field_is_on_the_incident_page_and_in_every_download(page, live_server, released):
+    import csv
+    import io
+
+    incident = released[0]
+    page.goto(f"{live_server.url}/incidents/{incident.reference}/")
+    assert page.locator("#agents-masked").inner_text() == "Yes, agents were masked."
+    as_csv = {r["reference"]: r for r in csv.DictReader(io.StringIO(page.request.get(live_server.url + "/open-data/incidents.csv").text()))}
+    as_json = {r["reference"]: r for r in page.request.get(live_server.url + "/open-data/incidents.json").json()["incidents"]}
+    geojson = {f["id"]: f["properties"] for f in page.request.get(live_server.url + "/open-data/incidents.geojson").json()["features"]}
+    api = page.request.get(f"{live_server.url}/api/public/incidents/{incident.reference}/").json()
+    assert as_csv[incident.reference]["agents_masked"] == "yes"
+    assert as_json[incident.reference]["agents_masked"] is geojson[incident.reference]["agents_masked"] is api["agents_masked"] is True
+
+
+@pytest.fixture
+def withheld(staff, signing_key):
+    from releases.workflow import apply_release_transition
+    from tests.factories.releases import make_release_in_review, make_video_footage
+
+    incident = make_canary_incident(staff, tag="wh", publish=True, summary="Agents searched a car outside the court.")
+    release = make_release_in_review(footage=make_video_footage(incident=incident, uploaded_by=staff.investigator),
+                                     requested_by=staff.investigator)
+    apply_release_transition(release, "withhold", actor=staff.release_officer, ground="court_order", reason="Sealed by the court.")
+    return incident
+
+
+def test_a_withheld_incident_shows_its_ground(page, live_server, withheld):
+    page.goto(f"{live_server.url}/incidents/{withheld.reference}/")
+    box = page.locator("#withheld")
+    assert "A video exists but was withheld." in box.inner_text()
+    assert "Legal ground: A court has ordered that it not be released." in box.inner_text()
+    assert "review this decision by" in box.inner_text()
+    assert_accessible(page)
+
+
+def test_the_arabic_incident_page_is_right_to_left_with_no_english_left(page, live_server, released):
+    from tests.public.test_translations import msgids
+
+    incident = released[0]
+    page.goto(f"{live_server.url}/incidents/{incident.reference}/")
+    english = page.locator("body").inner_text()
+    page.context.add_cookies([{"name": "django_language", "value": "ar", "url": live_server.url}])
+    page.goto(f"{live_server.url}/incidents/{incident.reference}/")
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert page.locator("h1").evaluate("h => getComputedStyle(h).direction") == "rtl"
+    arabic = page.locator("body").inner_text()
+    # Every sentence of the site shown in English must be gone; only data (the summary, place names,
+    # the reference) and the English word beside "Language" in the picker may stay.
+    left = [text for text in msgids("ar") if "%" not in text and len(text) > 3 and text in english and text in arabic
+            and text not in ("Language",)]
+    assert not left, left
+    assert page.locator("h1").inner_text().startswith("الحادثة")
+
+
+def test_verify_with_only_a_file_finds_its_release(page, live_server, with_video, tmp_path):
+    incident, release = with_video
+    copy = tmp_path / "downloaded.mp4"
+    with release.release_file.open("rb") as f:
+        copy.write_bytes(f.read())
+    page.goto(f"{live_server.url}/verify/")
+    page.get_by_label("The file you downloaded").set_input_files(str(copy))
+    page.wait_for_function(f"() => document.querySelector('input[name=sha256]').value === '{release.release_sha256}'")
+    page.get_by_role("button", name="Check").click()
+    assert page.get_by_role("heading", name="It matches").is_visible()
+    from releases.publication import public_file_name
+
+    assert public_file_name(release) in page.locator("#verify-result").inner_text()
+
+
+@pytest.mark.parametrize("language", ["en", "es", "ar"])
+def test_everything_on_every_public_page_sits_in_a_landmark(page, live_server, released, language):
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    for path in public_pages(released):
+        page.goto(live_server.url + path)
+        page.add_script_tag(path=str(AXE_JS))
+        result = page.evaluate("async () => await axe.run(document, {runOnly: {type: 'rule', values: ['region']}})")
+        assert not result["violations"], (path, [n["target"] for v in result["violations"] for n in v["nodes"]][:5])
+        label = page.locator("#language-label").inner_text()
+        assert label.count("Language") == (1 if language == "en" else 1) and len(label.split(" / ")) == (1 if language == "en" else 2)

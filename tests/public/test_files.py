@@ -109,3 +109,41 @@ def test_an_upload_larger_than_any_release_is_refused_before_it_is_read(client, 
     response = client.post("/verify/", {"release": release.pk, "file": huge})
     assert response.status_code == 413
     assert "larger than any file the city released" in response.content.decode()
+
+
+def test_with_nginx_the_portal_checks_and_nginx_sends_the_bytes(client, published, settings, staff, second_officer):
+    _, release = published
+    settings.PUBLIC_FILES_HANDOFF = "accel"
+    settings.PUBLIC_FILES_ACCEL_PREFIX = "/internal-media/"
+    response = client.get(file_url(release), HTTP_RANGE="bytes=0-99")
+    assert response.status_code == 200 and response.content == b""
+    assert response["X-Accel-Redirect"] == f"/internal-media/{release.release_file.name}"
+    assert response["ETag"] == f'"{release.release_sha256}"' and "public" in response["Cache-Control"]
+    assert response["Content-Type"] == "video/mp4" and "Content-Disposition" in response
+    unpublished = release_footage(make_canary_incident(staff, tag="f9", publish=True), staff, approver=second_officer, publish=False)
+    assert client.get(file_url(unpublished)).status_code == 404
+
+
+def test_with_x_sendfile_the_web_server_gets_the_files_path(client, published, settings):
+    _, release = published
+    settings.PUBLIC_FILES_HANDOFF = "sendfile"
+    response = client.get(file_url(release))
+    assert response["X-Sendfile"] == release.release_file.path and response.content == b""
+
+
+def test_with_an_object_store_the_portal_redirects_to_a_short_lived_signed_url(client, published, settings, monkeypatch):
+    _, release = published
+    settings.PUBLIC_FILES_HANDOFF = "redirect"
+    asked = {}
+
+    def presigned(name, parameters=None, expire=None):
+        asked.update(name=name, parameters=parameters, expire=expire)
+        return f"https://store.example/{name}?X-Amz-Signature=abc"
+
+    from django.core.files.storage import FileSystemStorage
+
+    # Stands in for django-storages' S3Storage.url, which presigns with these arguments.
+    monkeypatch.setattr(FileSystemStorage, "url", lambda self, name, **kw: presigned(name, **kw))
+    response = client.get(file_url(release))
+    assert response.status_code == 302 and response["Location"].startswith("https://store.example/")
+    assert asked["expire"] == 900 and "filename=" in asked["parameters"]["ResponseContentDisposition"]

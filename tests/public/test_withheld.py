@@ -1,0 +1,60 @@
+"""Withheld footage is said, not hidden: the incident page says that footage exists, that it was
+withheld, on what legal ground and by when the city will review that, and nothing more."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import formats
+
+from releases.workflow import apply_release_transition
+from tests.public.conftest import make_canary_incident
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def withheld(staff, signing_key):
+    from tests.factories.releases import make_release_in_review, make_video_footage
+
+    incident = make_canary_incident(staff, tag="w1", publish=True)
+    footage = make_video_footage(incident=incident, uploaded_by=staff.investigator)
+    release = make_release_in_review(footage=footage, requested_by=staff.investigator)
+    apply_release_transition(release, "withhold", actor=staff.release_officer, ground="ongoing_investigation",
+                             reason="CANARY-WITHHELD-EXPLANATION the grand jury meets next week")
+    release.refresh_from_db()
+    return incident, release
+
+
+def test_a_withheld_video_is_said_with_its_ground_and_review_date(client, withheld):
+    incident, release = withheld
+    page = client.get(f"/incidents/{incident.reference}/").content.decode()
+    assert "No video or photos have been released" not in page
+    assert "A video exists but was withheld." in page
+    assert "An investigation is still going on" in page
+    review_by = formats.date_format(release.state_changed_at + timedelta(days=90), "DATE_FORMAT")
+    assert f"the city will review this decision by {review_by}" in page
+    assert "canary" not in page.lower() and "grand jury" not in page
+
+
+def test_it_is_said_in_spanish_too(client, withheld):
+    incident, _ = withheld
+    page = client.get(f"/incidents/{incident.reference}/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Existe un video, pero se retuvo." in page
+
+
+def test_footage_asked_for_again_is_no_longer_listed_as_withheld(client, withheld, staff):
+    from releases.workflow import request_release
+
+    incident, release = withheld
+    request_release(release.footage, actor=staff.investigator)
+    page = client.get(f"/incidents/{incident.reference}/").content.decode()
+    assert "withheld" not in page
+    assert "No video or photos have been released" in page
+
+
+def test_an_incident_without_withheld_footage_says_nothing_was_released(client, staff):
+    incident = make_canary_incident(staff, tag="w2", publish=True)
+    page = client.get(f"/incidents/{incident.reference}/").content.decode()
+    assert "No video or photos have been released" in page and "withheld" not in page
