@@ -3,8 +3,8 @@ the holds that stop it.
 
 An item's retention is the longest period among the rules for its incident's categories and its
 own kind (an administrator sets them; `DEFAULT_DAYS` until then), counted from when the case was
-closed (or the upload, if later). Footage in an open case, in a published release, under an
-active hold, or already deleted is never due.
+closed (or the upload, if later). Footage in an open case, in a published release (or one still
+on its way to publication), under an active hold, or already deleted is never due.
 """
 
 from __future__ import annotations
@@ -138,11 +138,12 @@ def retention_ends_at(item: FootageItem, table: dict | None = None) -> datetime 
 
 
 def _candidates() -> QuerySet[FootageItem]:
-    """Items that could be due: not deleted, closed case, not in a published release, no hold."""
+    """Items that could be due: not deleted, closed case, no release other than a withheld one, no hold."""
     from releases.models import Release, ReleaseState
 
     held = active_holds().filter(Q(footage=OuterRef("pk")) | Q(incident=OuterRef("incident")))
-    published = Release.objects.filter(footage=OuterRef("pk"), state=ReleaseState.PUBLISHED)
+    # A release on its way (requested, in review, approved) still renders from the original.
+    published = Release.objects.filter(footage=OuterRef("pk")).exclude(state=ReleaseState.WITHHELD)
     return (
         FootageItem.objects.filter(deleted_at__isnull=True, incident__state=IncidentState.CLOSED)
         .exclude(Exists(held)).exclude(Exists(published)).select_related("incident")

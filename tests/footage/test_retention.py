@@ -108,3 +108,12 @@ def test_lifting_a_hold_needs_a_reason_and_happens_once(people):
     lift_hold(hold, actor=people.supervisor, reason="done")
     with pytest.raises(LifecycleError):
         lift_hold(hold, actor=people.supervisor, reason="again")
+
+
+def test_footage_with_a_release_on_its_way_is_never_due(people):
+    from releases.workflow import request_release
+
+    item = expired_footage(people)
+    assert is_due(item)
+    request_release(item, actor=people.supervisor)  # its render is queued on commit, which this test never reaches
+    assert not is_due(item) and propose_batch() is None
