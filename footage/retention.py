@@ -137,13 +137,24 @@ def retention_ends_at(item: FootageItem, table: dict | None = None) -> datetime 
     return start + timedelta(days=retention_days(item, table))
 
 
+def release_copy_outlives_original() -> bool:
+    """RETENTION_RELEASE_COPY_OUTLIVES_ORIGINAL: whether a published release's original may be
+    deleted while its redacted public copy stays published. Off by default: published footage
+    keeps its original, so a release copy never stays public without it."""
+    from django.conf import settings
+
+    return getattr(settings, "RETENTION_RELEASE_COPY_OUTLIVES_ORIGINAL", False)
+
+
 def _candidates() -> QuerySet[FootageItem]:
     """Items that could be due: not deleted, closed case, no release other than a withheld one, no hold."""
     from releases.models import Release, ReleaseState
 
     held = active_holds().filter(Q(footage=OuterRef("pk")) | Q(incident=OuterRef("incident")))
-    # A release on its way (requested, in review, approved) still renders from the original.
-    published = Release.objects.filter(footage=OuterRef("pk")).exclude(state=ReleaseState.WITHHELD)
+    # A release on its way (requested, in review, approved) still renders from the original. A
+    # published one keeps it too, unless the city's policy lets its public copy outlive it.
+    keeping = [ReleaseState.WITHHELD, *([ReleaseState.PUBLISHED] if release_copy_outlives_original() else [])]
+    published = Release.objects.filter(footage=OuterRef("pk")).exclude(state__in=keeping)
     return (
         FootageItem.objects.filter(deleted_at__isnull=True, incident__state=IncidentState.CLOSED)
         .exclude(Exists(held)).exclude(Exists(published)).select_related("incident")

@@ -289,6 +289,8 @@ FOOTAGE_UPLOAD_CLAIM_STALE_SECONDS = env.int("FOOTAGE_UPLOAD_CLAIM_STALE_SECONDS
 FOOTAGE_WORK_DIR = Path(env.str("FOOTAGE_WORK_DIR", default=str(VAR_DIR / "footage-work")))
 RELEASE_DEADLINE_DAYS = env.int("RELEASE_DEADLINE_DAYS", default=30)
 SHARE_LINK_DAYS = env.int("SHARE_LINK_DAYS", default=30)  # how long a link shared with a prosecutor lasts
+# Whether a published release's original may be deleted at the end of retention, its redacted copy staying public.
+RETENTION_RELEASE_COPY_OUTLIVES_ORIGINAL = env.bool("RETENTION_RELEASE_COPY_OUTLIVES_ORIGINAL", default=False)
 RELEASE_SIGNING_KEY = env.str("RELEASE_SIGNING_KEY", default=str(VAR_DIR / "release-signing-key.pem"))
 # Audit checkpoints: the heads of the hash chains are signed with a key the database never holds
 # (a PEM path or base64 raw Ed25519, as above; generated under var/ in development, required in

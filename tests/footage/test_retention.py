@@ -117,3 +117,29 @@ def test_footage_with_a_release_on_its_way_is_never_due(people):
     assert is_due(item)
     request_release(item, actor=people.supervisor)  # its render is queued on commit, which this test never reaches
     assert not is_due(item) and propose_batch() is None
+
+
+def _published_release_of(item, people):
+    """A published release row as the workflow leaves it; the real pipeline (redaction, two
+    officers) has its own tests in tests/releases and is too slow to run here."""
+    from releases.models import Release, ReleaseState
+
+    return Release.objects.create(footage=item, incident=item.incident, state=ReleaseState.PUBLISHED, requested_by=people.supervisor,
+                                  release_file="releases/copy.mp4", release_sha256="b" * 64)
+
+
+def test_published_footage_keeps_its_original_unless_policy_lets_the_release_copy_outlive_it(people, settings,
+                                                                                            django_capture_on_commit_callbacks):
+    from releases.models import Release, ReleaseState
+
+    item = expired_footage(people, process=False)
+    release = _published_release_of(item, people)
+    assert not is_due(item)
+
+    settings.RETENTION_RELEASE_COPY_OUTLIVES_ORIGINAL = True
+    assert is_due(item)
+    with django_capture_on_commit_callbacks(execute=True):
+        approve_batch(propose_batch(), actor=people.release_officer)
+    item.refresh_from_db()
+    assert item.deleted_at is not None
+    assert Release.objects.get(pk=release.pk).state == ReleaseState.PUBLISHED
