@@ -20,7 +20,7 @@ from incidents.access import get_visible_incident
 from portal.roles import Role, has_role
 
 from . import deletion, packages, retention, sharing
-from .access import get_visible_footage, visible_footage
+from .access import get_visible_footage
 from .lifecycle_errors import LifecycleError, LifecycleRefused
 from .models import DeletionBatch, LegalHold, Share
 

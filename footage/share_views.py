@@ -12,7 +12,7 @@ from portal.byte_ranges import UnsatisfiableRange, ranged_file_response, request
 
 from .custody import custody_log
 from .lifecycle_errors import LifecycleError
-from .models import CustodyAction, Share
+from .models import CustodyAction
 from .sharing import ShareClosed, confirm_code, is_confirmed, open_share, record_recipient, send_code, shared_items
 
 NO_STORE = {"Cache-Control": "private, no-store", "Referrer-Policy": "no-referrer"}

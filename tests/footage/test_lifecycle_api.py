@@ -10,7 +10,6 @@ import yaml
 from django.core.management import call_command
 
 from footage.models import DeletionBatchState, LegalHold
-from footage.retention import place_hold
 from tests.factories.footage import make_footage
 from tests.footage.lifecycle_helpers import expired_footage
 
