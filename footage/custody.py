@@ -35,7 +35,10 @@ def record_custody(
     request: HttpRequest | None = None,
     detail: dict[str, Any] | None = None,
     derived_sha256: str | None = None,
+    on_behalf_of: str = "",
 ) -> CustodyEvent:
+    """`on_behalf_of` names someone outside the portal (a prosecutor on a share link) who acts
+    with no account; it is written as the actor's name."""
     if action not in CustodyAction.values:
         raise ValueError(f"unknown custody action {action!r}")
     real_actor = actor if actor is not None and actor.is_authenticated else None
@@ -44,7 +47,7 @@ def record_custody(
         footage=item,
         action=action,
         actor=real_actor,
-        actor_username=real_actor.get_username() if real_actor else "",
+        actor_username=real_actor.get_username() if real_actor else on_behalf_of[:150],
         ip_address=client_address(request),
         user_agent=(request.META.get("HTTP_USER_AGENT", "")[:300] if request else ""),
         original_sha256=item.sha256,

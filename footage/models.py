@@ -83,6 +83,9 @@ class FootageItem(models.Model):
     status = models.CharField(max_length=20, choices=FootageStatus.choices, default=FootageStatus.PROCESSING)
     last_verified_at = models.DateTimeField(null=True, blank=True)
     last_verification_ok = models.BooleanField(null=True)
+    # Lifecycle state, each written only by its function in retention/deletion.
+    do_not_disclose = models.BooleanField(default=False, editable=False)
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]
@@ -106,6 +109,13 @@ class CustodyAction(models.TextChoices):
     EXPORTED = "exported", "Exported"
     VERIFIED = "verified", "Hash verified"
     VERIFICATION_FAILED = "verification_failed", "Hash verification FAILED"
+    HOLD_PLACED = "hold_placed", "Legal hold placed"
+    HOLD_LIFTED = "hold_lifted", "Legal hold lifted"
+    DELETED = "deleted", "Original deleted (retention ended)"
+    SHARED = "shared", "Shared with an outside recipient"
+    SHARE_VIEWED = "share_viewed", "Viewed by an outside recipient"
+    SHARE_DOWNLOADED = "share_downloaded", "Downloaded by an outside recipient"
+    PACKAGED = "packaged", "Put in a case package"
 
 
 class CustodyEvent(ChainedEvent):
@@ -222,3 +232,154 @@ class Upload(models.Model):
     @property
     def percent(self) -> int:
         return int(self.offset * 100 / self.length) if self.length else 100
+
+
+# ---- the evidence lifecycle: retention, holds, deletion, sharing (footage/retention.py,
+# footage/deletion.py, footage/sharing.py write these; nothing here changes them) ----------------
+
+class RetentionScope(models.TextChoices):
+    CATEGORY = "category", "Incident category"
+    KIND = "kind", "Footage kind"
+
+
+class RetentionRule(models.Model):
+    """How long footage is kept for one incident category or one footage kind; set by an
+    administrator through `retention.set_retention_period`. The longest applicable rule wins."""
+
+    scope = models.CharField(max_length=10, choices=RetentionScope.choices)
+    key = models.CharField(max_length=40)
+    days = models.PositiveIntegerField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["scope", "key"]
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="one_retention_rule_per_scope_and_key")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}: {self.days} days"
+
+
+class LegalHold(models.Model):
+    """A hold on an incident (all its footage) or on one footage item: while it is not lifted,
+    nothing it covers is ever due for deletion."""
+
+    incident = models.ForeignKey("incidents.Incident", null=True, blank=True, on_delete=models.PROTECT, related_name="legal_holds")
+    footage = models.ForeignKey(FootageItem, null=True, blank=True, on_delete=models.PROTECT, related_name="legal_holds")
+    reason = models.TextField()
+    matter_reference = models.CharField(max_length=120)
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    placed_at = models.DateTimeField(default=timezone.now)
+    lifted_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(incident__isnull=False, footage__isnull=True) | models.Q(incident__isnull=True, footage__isnull=False),
+                name="legal_hold_on_an_incident_or_an_item",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Hold {self.pk} ({self.matter_reference})"
+
+    @property
+    def active(self) -> bool:
+        return self.lifted_at is None
+
+
+class DeletionBatchState(models.TextChoices):
+    PROPOSED = "proposed", "Waiting for a records officer"
+    APPROVED = "approved", "Approved, deleting"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class DeletionItemState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DELETED = "deleted", "Deleted"
+    FAILED = "failed", "Storage error, left as it was"
+    SKIPPED = "skipped", "Skipped, no longer due"
+
+
+class DeletionBatch(models.Model):
+    """Footage whose retention has ended, listed for a records officer; only an approved batch
+    deletes, item by item, so a worker killed midway resumes with the items still pending."""
+
+    state = models.CharField(max_length=10, choices=DeletionBatchState.choices, default=DeletionBatchState.PROPOSED, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Deletion batch {self.pk} ({self.state})"
+
+
+class DeletionItem(models.Model):
+    batch = models.ForeignKey(DeletionBatch, on_delete=models.PROTECT, related_name="items")
+    footage = models.ForeignKey(FootageItem, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=DeletionItemState.choices, default=DeletionItemState.PENDING)
+    due_at = models.DateTimeField()
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["batch", "footage"], name="one_deletion_item_per_batch_and_footage")]
+
+
+class Tombstone(models.Model):
+    """What remains of a deleted original: enough to prove what it was, that its custody chain
+    was intact up to its end, and who decided it could go."""
+
+    footage = models.OneToOneField(FootageItem, on_delete=models.PROTECT, related_name="tombstone")
+    batch = models.ForeignKey(DeletionBatch, on_delete=models.PROTECT, related_name="tombstones")
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    original_name = models.CharField(max_length=255)
+    original_filename = models.CharField(max_length=255)
+    custody_entries = models.PositiveIntegerField()
+    custody_head_hash = models.CharField(max_length=64)
+    approved_by_username = models.CharField(max_length=150)
+    deleted_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Tombstone of footage {self.footage_id} ({self.sha256[:12]})"
+
+
+class Share(models.Model):
+    """Chosen footage of one case shared with a named outside recipient (a prosecutor) through a
+    link; only the token's SHA-256 is stored, and the recipient confirms their email with a code."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    incident = models.ForeignKey("incidents.Incident", on_delete=models.PROTECT, related_name="shares")
+    items = models.ManyToManyField(FootageItem, related_name="shares")
+    recipient_name = models.CharField(max_length=150)
+    recipient_email = models.EmailField()
+    recipient_organisation = models.CharField(max_length=200)
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    code_sha256 = models.CharField(max_length=64, blank=True)
+    code_expires_at = models.DateTimeField(null=True, blank=True)
+    code_attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Share {self.public_id} with {self.recipient_email}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()

@@ -86,3 +86,23 @@ def start_fixity_cycle() -> int:
 
 def fixity_interval_hours() -> float:
     return float(getattr(settings, "FIXITY_INTERVAL_HOURS", 24 * 7))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=5,
+             max_retries=8, soft_time_limit=3600 - 60, time_limit=3600)
+def run_deletion_batch(batch_id: int) -> dict:
+    from .deletion import run_batch
+
+    return run_batch(batch_id)
+
+
+@shared_task(
+    acks_late=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=5, max_retries=3,
+    soft_time_limit=1800 - 60, time_limit=1800,
+)
+def run_retention() -> dict:
+    """Daily: list what fell due for a records officer, and finish batches a dead worker left."""
+    from .deletion import propose_batch, resume_approved_batches
+
+    batch = propose_batch()
+    return {"proposed": batch.pk if batch else None, "resumed": resume_approved_batches()}

@@ -21,6 +21,7 @@ from .access import can_download_original, can_upload_to, can_verify, get_visibl
 from .custody import custody_log, record_custody, verify_original
 from .downloads import image_response, original_response, proxy_response
 from .models import CustodyAction, FootageItem, FootageKind, JobState
+from .lifecycle_views import lifecycle_context
 from .reports import custody_report_response
 
 POLL_STATES = (JobState.QUEUED, JobState.RUNNING)
@@ -71,8 +72,9 @@ def footage_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "jobs": list(item.jobs.all()),
             "polling": item.jobs.filter(state__in=POLL_STATES).exists(),
             "custody": custody_log(item),
-            "may_download": can_download_original(request.user, item),
-            "may_verify": can_verify(request.user, item),
+            "may_download": can_download_original(request.user, item) and item.deleted_at is None,
+            "may_verify": can_verify(request.user, item) and item.deleted_at is None,
+            **lifecycle_context(request.user, item),
         },
     )
 
@@ -118,6 +120,8 @@ def footage_original(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_visible_footage(request.user, pk)
     if not can_download_original(request.user, item):
         _refuse(request, item, "footage.download_refused", "may not download originals")
+    if item.deleted_at is not None:
+        return HttpResponse("This original was deleted when its retention ended; its tombstone remains.", status=410, content_type="text/plain")
     return original_response(item, request=request)
 
 

@@ -55,7 +55,7 @@ class PrivateResponsesAreNotStoredMiddleware:
     including /api/public/) keeps the caching its views chose.
     """
 
-    private_prefixes = ("/staff/", "/api/", "/admin/", "/accounts/")
+    private_prefixes = ("/staff/", "/api/", "/admin/", "/accounts/", "/share/")
     public_prefixes = ("/api/public/",)
 
     def __init__(self, get_response):

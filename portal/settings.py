@@ -269,6 +269,7 @@ CELERY_BEAT_SCHEDULE = {
     "footage-fixity-cycle": {"task": "footage.tasks.start_fixity_cycle", "schedule": 3600.0},
     "release-render-sweep": {"task": "releases.tasks.sweep_stale_render_jobs", "schedule": 120.0},
     "audit-checkpoint-daily": {"task": "portal.tasks.sign_audit_checkpoint", "schedule": 24 * 3600.0},
+    "footage-retention-daily": {"task": "footage.tasks.run_retention", "schedule": 24 * 3600.0},
 }
 # A beat message no worker took before the next one was due is dropped, so a worker back from an
 # outage runs each job once, not once per interval it missed.
@@ -324,6 +325,9 @@ RELEASE_DEADLINE_DAYS = env.int("RELEASE_DEADLINE_DAYS", default=30)
 # or "redirect" (a presigned URL of the S3 store).
 PUBLIC_FILES_HANDOFF = env.str("PUBLIC_FILES_HANDOFF", default="")
 PUBLIC_FILES_ACCEL_PREFIX = env.str("PUBLIC_FILES_ACCEL_PREFIX", default="/internal-media/")
+SHARE_LINK_DAYS = env.int("SHARE_LINK_DAYS", default=30)  # how long a link shared with a prosecutor lasts
+# Whether a published release's original may be deleted at the end of retention, its redacted copy staying public.
+RETENTION_RELEASE_COPY_OUTLIVES_ORIGINAL = env.bool("RETENTION_RELEASE_COPY_OUTLIVES_ORIGINAL", default=False)
 RELEASE_SIGNING_KEY = env.str("RELEASE_SIGNING_KEY", default=str(VAR_DIR / "release-signing-key.pem"))
 # Audit checkpoints: the heads of the hash chains are signed with a key the database never holds
 # (a PEM path or base64 raw Ed25519, as above; generated under var/ in development, required in

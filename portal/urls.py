@@ -33,5 +33,6 @@ urlpatterns = [
     path("audit/checkpoints/", checkpoints.checkpoint_list, name="audit-checkpoints"),
     path("audit/checkpoints.json", checkpoints.checkpoints_json, name="audit-checkpoints-json"),
     path(".well-known/audit-checkpoint-key.pem", checkpoints.checkpoint_public_key_pem, name="audit-checkpoint-key"),
+    path("share/", include("footage.share_urls")),
     path("", include("public.urls")),
 ]
