@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from portal.api import ObtainTokenView
 from portal.views import auth, checkpoints, home
 from public import views as public_site
+from releases.public_views import content_credentials_root
 
 admin.site.site_header = "Portal administration"
 admin.site.site_title = "Portal administration"
@@ -29,5 +30,6 @@ urlpatterns = [
     path("audit/checkpoints/", checkpoints.checkpoint_list, name="audit-checkpoints"),
     path("audit/checkpoints.json", checkpoints.checkpoints_json, name="audit-checkpoints-json"),
     path(".well-known/audit-checkpoint-key.pem", checkpoints.checkpoint_public_key_pem, name="audit-checkpoint-key"),
+    path(".well-known/content-credentials-root.pem", content_credentials_root, name="content-credentials-root"),
     path("", include("public.urls")),
 ]

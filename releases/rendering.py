@@ -31,6 +31,7 @@ from footage.redaction import MediaError, RedactionError, TrackMark, redact_vide
 from portal.audit import record_event
 from portal.models import AuditOutcome
 
+from . import credentials
 from .errors import ReleaseError
 from .models import ChangeKind, RedactionChange, Release, ReleaseState, RenderJob, RenderState
 from .review import change_label
@@ -154,6 +155,11 @@ def _render(job: RenderJob, release: Release, owned) -> None:
         {"frame": frame, "seconds": round(frame / fps, 3), "box": list(box), "score": score}
         for frame, box, score in scan_for_unhidden_faces(out, detector=face_detector(fast=False))
     ]
+    # Credentials go in before hashing: the public SHA-256 is of the file people download. The
+    # rendered copy stays as it was, so a retry signs the same bytes again.
+    signed = work / "release-signed.mp4"
+    credentials.embed(release, out, signed, log=result.log, inputs=inputs)
+    out = signed
     sha256 = sha256_file(out)
     size = out.stat().st_size
     owned.update(progress=0.95, stage="storing", heartbeat_at=timezone.now())
