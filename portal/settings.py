@@ -302,6 +302,7 @@ C2PA_SIGNING_KEY = env.str("C2PA_SIGNING_KEY", default="" if PRODUCTION else str
 C2PA_ROOT_CERT = env.str("C2PA_ROOT_CERT", default="" if PRODUCTION else str(_C2PA_DIR / "root.pem"))
 # RFC 3161 time-stamping authorities (URLs); empty: tree heads and manifests carry no timestamp.
 TIMESTAMP_AUTHORITIES = env.list("TIMESTAMP_AUTHORITIES", default=[])
+TIMESTAMP_AUTHORITY_ROOTS = env.str("TIMESTAMP_AUTHORITY_ROOTS", default="")  # PEM file of the authorities' roots
 # Release renders happen in a private work folder; only finished copies reach storage.
 RELEASE_WORK_DIR = Path(env.str("RELEASE_WORK_DIR", default=str(VAR_DIR / "release-work")))
 RELEASE_RENDER_STALE_SECONDS = env.int("RELEASE_RENDER_STALE_SECONDS", default=300)

@@ -31,5 +31,6 @@ urlpatterns = [
     path("audit/checkpoints.json", checkpoints.checkpoints_json, name="audit-checkpoints-json"),
     path(".well-known/audit-checkpoint-key.pem", checkpoints.checkpoint_public_key_pem, name="audit-checkpoint-key"),
     path(".well-known/content-credentials-root.pem", content_credentials_root, name="content-credentials-root"),
+    path("log/", include("portal.transparency_urls")),
     path("", include("public.urls")),
 ]
