@@ -9,6 +9,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from portal.transparency_log import release_inclusion
 from releases.manifest import canonical_bytes
 from releases.signing import SigningKeyError, load_signing_key, signature_is_valid
 from releases.verification import verify_file_against_manifest
@@ -76,7 +77,7 @@ def verify(request: HttpRequest) -> HttpResponse:
                 form.add_error("release", _("Choose a file from the list."))
             else:
                 ok, reasons = _check(release, form.cleaned_data)
-                outcome = {"ok": ok, "reasons": reasons, "file": as_public_file(release)}
+                outcome = {"ok": ok, "reasons": reasons, "file": as_public_file(release), "log": release_inclusion(release)}
     else:
         form = VerifyForm(initial={"release": request.GET.get("release")}, release_choices=choices)
     status = 400 if request.method == "POST" and not form.is_valid() else 200

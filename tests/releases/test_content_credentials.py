@@ -105,11 +105,14 @@ def test_the_root_is_published_as_the_trust_anchor(client):
 
 
 @pytest.mark.django_db
-def test_a_release_published_through_the_workflow_carries_trusted_credentials(in_review, people, client, tmp_path):
+def test_a_release_published_through_the_workflow_carries_trusted_credentials_and_is_in_the_log(
+    in_review, people, client, tmp_path, django_capture_on_commit_callbacks
+):
     from releases.models import ReleaseState
     from tests.factories.releases import approve_and_publish, clear_all_findings
 
-    release = approve_and_publish(clear_all_findings(in_review, officer=people.officer), approver=people.second_officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        release = approve_and_publish(clear_all_findings(in_review, officer=people.officer), approver=people.second_officer)
     assert release.state == ReleaseState.PUBLISHED
     root = client.get("/.well-known/content-credentials-root.pem").content
     local = tmp_path / "downloaded.mp4"
@@ -129,3 +132,14 @@ def test_a_release_published_through_the_workflow_carries_trusted_credentials(in
     assert any(a["action"] == "c2pa.edited" and a["softwareAgent"]["version"] == release.pipeline_version for a in actions)
     boxes = cc.top_level_boxes(local)
     assert boxes.index("moov") < boxes.index("mdat")
+
+    from portal.transparency_log import canonical, release_entry
+    from transparency import logcheck, merkle
+
+    sth = client.get("/log/sth").json()
+    leaf = merkle.leaf_hash(canonical(release_entry(release))).hex()
+    proof = client.get(f"/log/proof/inclusion?leaf_hash={leaf}&tree_size={sth['tree_size']}").json()
+    logcheck.check_inclusion(leaf, proof["leaf_index"], sth, proof["audit_path"])
+    page = client.post("/verify/", {"release": release.pk, "sha256": release.release_sha256})
+    assert page.status_code == 200
+    assert "in the city&#x27;s public log" in page.content.decode() or "in the city's public log" in page.content.decode()
