@@ -106,12 +106,17 @@ def test_the_root_is_published_as_the_trust_anchor(client):
 
 @pytest.mark.django_db
 def test_a_release_published_through_the_workflow_carries_trusted_credentials_and_is_in_the_log(
-    in_review, people, client, tmp_path, django_capture_on_commit_callbacks
+    in_review, people, client, tmp_path, django_capture_on_commit_callbacks, settings
 ):
     from releases.models import ReleaseState
     from tests.factories.releases import approve_and_publish, clear_all_findings
+    from tests.factories.tsa import LocalTSA
 
-    with django_capture_on_commit_callbacks(execute=True):
+    tsa = LocalTSA()
+    (tmp_path / "tsa.pem").write_bytes(tsa.root_pem())
+    settings.TIMESTAMP_AUTHORITY_ROOTS = str(tmp_path / "tsa.pem")
+    with tsa.serving() as url, django_capture_on_commit_callbacks(execute=True):
+        settings.TIMESTAMP_AUTHORITIES = [url]
         release = approve_and_publish(clear_all_findings(in_review, officer=people.officer), approver=people.second_officer)
     assert release.state == ReleaseState.PUBLISHED
     root = client.get("/.well-known/content-credentials-root.pem").content
@@ -143,3 +148,7 @@ def test_a_release_published_through_the_workflow_carries_trusted_credentials_an
     page = client.post("/verify/", {"release": release.pk, "sha256": release.release_sha256})
     assert page.status_code == 200
     assert "in the city&#x27;s public log" in page.content.decode() or "in the city's public log" in page.content.decode()
+    from portal.models import TimestampToken
+
+    assert TimestampToken.objects.filter(subject="release_manifest", subject_id=release.pk).exists()
+    assert TimestampToken.objects.filter(subject="tree_head").exists()
