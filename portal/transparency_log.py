@@ -185,3 +185,17 @@ def _timestamp_after_commit(subject: str, subject_id: int, message: bytes) -> No
         request_timestamps(subject, subject_id, message)
     except Exception:  # trusted time is an addition; its absence never undoes a publication
         log.exception("timestamping %s %s failed", subject, subject_id)
+
+
+def log_missing_releases() -> list[LogEntry]:
+    """Entries for published releases that are not in the log yet (published before the log
+    existed). Running it again adds nothing."""
+    from releases.selectors import published_releases
+
+    added = []
+    for release in published_releases().order_by("published_at", "pk"):
+        with transaction.atomic():
+            leaf = merkle.leaf_hash(canonical(release_entry(release))).hex()
+            if not LogEntry.objects.filter(leaf_hash=leaf).exists():
+                added.append(append(release_entry(release)))
+    return added

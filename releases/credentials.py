@@ -35,15 +35,23 @@ def load_credentials(*, create: bool = False) -> SigningCredentials:
     """The configured chain, key and root. With `create` (development), a new CA is made on
     first use when none of the three files exists yet."""
     chain, key, root = _paths()
-    if create and not settings.PRODUCTION and not any(p.exists() for p in (chain, key, root)):
-        try:
-            cc.create_certificate_authority(root_cert=root, chain=chain, key=key, city=settings.CITY_NAME)
-        except FileExistsError:
-            pass  # another process made it at the same moment
+    if create and not settings.PRODUCTION and not all(p.exists() for p in (chain, key, root)):
+        _create_once(chain, key, root)
     try:
         return SigningCredentials(chain.read_bytes(), key.read_bytes(), root.read_bytes())
     except OSError as exc:
         raise CredentialsMissing(f"The Content Credentials file {exc.filename} cannot be read.") from None
+
+
+def _create_once(chain: Path, key: Path, root: Path) -> None:
+    import fcntl
+
+    key.parent.mkdir(parents=True, exist_ok=True)
+    # Two workers starting at once must not each write half a CA: the second waits, then finds it.
+    with open(key.parent / ".content-credentials.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not any(p.exists() for p in (chain, key, root)):
+            cc.create_certificate_authority(root_cert=root, chain=chain, key=key, city=settings.CITY_NAME)
 
 
 def root_certificate_pem() -> bytes:
