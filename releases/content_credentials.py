@@ -8,6 +8,7 @@ No Django here: functions take plain values and paths, so anyone can test or reu
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import struct
@@ -190,14 +191,10 @@ def sign_mp4(source: Path, dest: Path, definition: dict[str, Any], *, chain_pem:
     as it was, so a retry after a crash starts from the same bytes)."""
     import c2pa
 
-    definition = dict(definition)
     try:
         info = c2pa.C2paSignerInfo(c2pa.C2paSigningAlg.ES256, chain_pem, key_pem, tsa_url)
         with c2pa.Signer.from_info(info) as signer, c2pa.Builder(definition) as builder:
-            # The ingredient is the original in name only: a one-byte stand-in, because the
-            # original itself is private and is identified by its hash.
-            import io
-
+            # The original is private evidence: the ingredient names it by its hash, from no bytes.
             builder.add_ingredient(original_ingredient(original_sha256), "application/octet-stream", io.BytesIO(b""))
             tmp = dest.with_name(dest.name + ".signing")
             tmp.unlink(missing_ok=True)

@@ -65,3 +65,14 @@ def test_a_log_with_an_entry_removed_or_changed_fails_against_the_earlier_tree_h
             continue
         proof = merkle.consistency_proof(first, rewritten)
         assert not merkle.verify_consistency(first, len(rewritten), kept_root, merkle.root_hash(rewritten), proof)
+
+
+def test_the_log_check_runs_with_the_standard_library_and_cryptography_only():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "import sys, transparency.logcheck; print(sorted(m for m in ('django', 'requests', 'portal') if m in sys.modules))"
+    proc = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
