@@ -4,6 +4,7 @@ served publicly verify, and anyone's copy of an old tree head catches a rewritte
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -131,3 +132,15 @@ def _write(folder: Path, **documents) -> dict[str, str]:
         path.write_bytes(value if isinstance(value, bytes) else json.dumps(value).encode())
         paths[name] = str(path)
     return paths
+
+
+def test_a_withdrawn_release_is_logged_as_a_withdrawal_of_its_manifest():
+    from types import SimpleNamespace
+
+    release = SimpleNamespace(pk=7, state="withheld", manifest={"file": {"sha256": "a" * 64}}, signature="sig")
+    with transaction.atomic():
+        transparency_log.record_release_transition(release, "published", reason="court order")
+    entry = json.loads(LogEntry.objects.get().entry)
+    assert entry["kind"] == "release.withdrawn" and entry["release_id"] == 7 and entry["reason"] == "court order"
+    assert entry["manifest_sha256"] == hashlib.sha256(transparency_log.canonical(release.manifest)).hexdigest()
+
