@@ -42,6 +42,7 @@ from releases.signing import (
     signature_is_valid,
 )
 
+from . import transparency_log
 from .hashchain import GENESIS_HASH, ChainedEvent, compute_hash
 from .models import AuditCheckpoint
 
@@ -191,6 +192,7 @@ def sign_checkpoint() -> list[AuditCheckpoint]:
         # statement about events that were already committed.
         for row in signed:
             _write_file(Checkpoint.from_row(row))
+            transparency_log.append(transparency_log.checkpoint_entry(Checkpoint.from_row(row).document()))
     if refused:
         raise ChainRewritten("Not signed, the chain no longer extends its last checkpoint: " + "; ".join(refused))
     return signed

@@ -132,3 +132,53 @@ class RoleGrantRequest(models.Model):
             return Role(self.role).label
         except ValueError:
             return self.role
+
+
+class LogEntry(models.Model):
+    """One leaf of the public Merkle tree log (`portal.transparency_log`): a release manifest, a
+    withdrawal or an audit checkpoint, as the exact canonical bytes that were hashed. Append-only."""
+
+    index = models.BigIntegerField(unique=True)
+    kind = models.CharField(max_length=40)
+    entry = models.TextField()
+    leaf_hash = models.CharField(max_length=64, db_index=True)
+    logged_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["index"]
+
+    def __str__(self) -> str:
+        return f"log entry {self.index} ({self.kind})"
+
+
+class SignedTreeHead(models.Model):
+    """The log's root at a size, signed; `statement` holds the exact signed bytes. Append-only."""
+
+    tree_size = models.BigIntegerField(unique=True)
+    root_hash = models.CharField(max_length=64)
+    timestamp = models.DateTimeField()
+    key_id = models.CharField(max_length=64)
+    statement = models.TextField()
+    signature = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["tree_size"]
+
+    def __str__(self) -> str:
+        return f"tree head at {self.tree_size}"
+
+
+class TimestampToken(models.Model):
+    """An RFC 3161 timestamp token over the SHA-256 of something the city signed (a tree head's
+    statement, a release manifest), from one of TIMESTAMP_AUTHORITIES. Append-only."""
+
+    subject = models.CharField(max_length=40)
+    subject_id = models.BigIntegerField()
+    message_sha256 = models.CharField(max_length=64)
+    authority = models.CharField(max_length=500)
+    token = models.TextField()
+    gen_time = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["subject", "subject_id"])]

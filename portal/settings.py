@@ -334,6 +334,15 @@ RELEASE_SIGNING_KEY = env.str("RELEASE_SIGNING_KEY", default=str(VAR_DIR / "rele
 # production) and each checkpoint is also written as a file here, outside the database.
 AUDIT_CHECKPOINT_KEY = env.str("AUDIT_CHECKPOINT_KEY", default="" if PRODUCTION else str(VAR_DIR / "audit-checkpoint-key.pem"))
 AUDIT_CHECKPOINT_DIR = Path(env.str("AUDIT_CHECKPOINT_DIR", default=str(VAR_DIR / "audit-checkpoints")))
+# C2PA Content Credentials: the city's signing certificate chain (leaf first), its key and the
+# root published as the trust anchor (PEM paths; generated under var/ in development).
+_C2PA_DIR = VAR_DIR / "content-credentials"
+C2PA_SIGNING_CERT_CHAIN = env.str("C2PA_SIGNING_CERT_CHAIN", default="" if PRODUCTION else str(_C2PA_DIR / "signing-chain.pem"))
+C2PA_SIGNING_KEY = env.str("C2PA_SIGNING_KEY", default="" if PRODUCTION else str(_C2PA_DIR / "signing-key.pem"))
+C2PA_ROOT_CERT = env.str("C2PA_ROOT_CERT", default="" if PRODUCTION else str(_C2PA_DIR / "root.pem"))
+# RFC 3161 time-stamping authorities (URLs); empty: tree heads and manifests carry no timestamp.
+TIMESTAMP_AUTHORITIES = env.list("TIMESTAMP_AUTHORITIES", default=[])
+TIMESTAMP_AUTHORITY_ROOTS = env.str("TIMESTAMP_AUTHORITY_ROOTS", default="")  # PEM file of the authorities' roots
 # Release renders happen in a private work folder; only finished copies reach storage.
 RELEASE_WORK_DIR = Path(env.str("RELEASE_WORK_DIR", default=str(VAR_DIR / "release-work")))
 RELEASE_RENDER_STALE_SECONDS = env.int("RELEASE_RENDER_STALE_SECONDS", default=300)

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from portal.api import ObtainTokenView
 from portal.views import auth, checkpoints, home
 from public import views as public_site
+from releases.public_views import content_credentials_root
 
 admin.site.site_header = "Portal administration"
 admin.site.site_title = "Portal administration"
@@ -34,5 +35,7 @@ urlpatterns = [
     path("audit/checkpoints.json", checkpoints.checkpoints_json, name="audit-checkpoints-json"),
     path(".well-known/audit-checkpoint-key.pem", checkpoints.checkpoint_public_key_pem, name="audit-checkpoint-key"),
     path("share/", include("footage.share_urls")),
+    path(".well-known/content-credentials-root.pem", content_credentials_root, name="content-credentials-root"),
+    path("log/", include("portal.transparency_urls")),
     path("", include("public.urls")),
 ]

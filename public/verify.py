@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from portal.transparency_log import release_inclusion
 from releases.manifest import canonical_bytes
 from releases.publication import public_file_name
 from releases.signing import SigningKeyError, load_signing_key, signature_is_valid
@@ -100,7 +101,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             else:
                 form.cleaned_data.update(data)
                 ok, reasons = _check(release, form.cleaned_data)
-                outcome = {"ok": ok, "reasons": reasons, "file": as_public_file(release)}
+                outcome = {"ok": ok, "reasons": reasons, "file": as_public_file(release), "log": release_inclusion(release)}
     else:
         form = VerifyForm(initial={"release": request.GET.get("release")}, release_choices=choices)
     status = 400 if request.method == "POST" and not form.is_valid() else 200

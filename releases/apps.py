@@ -8,6 +8,8 @@ class ReleasesConfig(AppConfig):
     def ready(self) -> None:
         from portal.dashboard import register
 
+        from . import credentials  # noqa: F401 (registers the deploy check of the C2PA credentials)
+
         from .dashboard import release_panels
 
         register(release_panels)

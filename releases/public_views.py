@@ -41,3 +41,17 @@ def release_manifest(request: HttpRequest, pk) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'inline; filename="{public_file_name(release)}.manifest.json"'
     return response
+
+
+@require_GET
+@cache_control(public=True, max_age=3600)
+def content_credentials_root(request: HttpRequest) -> HttpResponse:
+    """/.well-known/content-credentials-root.pem: the trust anchor for the C2PA credentials in
+    every released file."""
+    from .credentials import CredentialsMissing, root_certificate_pem
+
+    try:
+        pem = root_certificate_pem()
+    except CredentialsMissing:
+        raise Http404("No Content Credentials root is configured.") from None
+    return HttpResponse(pem, content_type="application/x-pem-file")

@@ -35,6 +35,7 @@ from footage.redaction.check import split_spared_findings
 from portal.audit import record_event
 from portal.models import AuditOutcome
 
+from . import credentials
 from .errors import ReleaseError
 from .models import ChangeKind, RedactionChange, Release, ReleaseState, RenderJob, RenderState
 from .review import change_label, source_geometry
@@ -158,6 +159,11 @@ def _render(job: RenderJob, release: Release, owned) -> None:
         {"frame": frame, "seconds": round(frame / fps, 3), "box": list(box), "score": score}
         for frame, box, score in scanned
     ]
+    # Credentials go in before hashing: the public SHA-256 is of the file people download. The
+    # rendered copy stays as it was, so a retry signs the same bytes again.
+    signed = work / "release-signed.mp4"
+    credentials.embed(release, out, signed, log=result.log, inputs=inputs)
+    out = signed
     sha256 = sha256_file(out)
     size = out.stat().st_size
     report("storing", 0.0, force=True)

@@ -193,6 +193,9 @@ def _apply(release, action, *, actor, reason, ground, request, fields) -> Releas
         detail["render_job"] = job.pk
         _enqueue_render(job)
 
+    from portal.transparency_log import record_release_transition
+
+    record_release_transition(locked, before, reason=reason)
     record_event(
         actor=actor,
         action=f"release.{action}",

@@ -17,7 +17,14 @@ def _manage(*args, env_extra=None):
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
-def test_production_settings_pass_check_deploy_without_warnings():
+def _content_credentials(folder: Path) -> dict[str, str]:
+    from releases.content_credentials import create_certificate_authority
+
+    files = create_certificate_authority(root_cert=folder / "root.pem", chain=folder / "chain.pem", key=folder / "key.pem", city="Test")
+    return {"C2PA_ROOT_CERT": str(files.root_cert), "C2PA_SIGNING_CERT_CHAIN": str(files.chain), "C2PA_SIGNING_KEY": str(files.key)}
+
+
+def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
     result = _manage(
         "check", "--deploy", "--fail-level", "WARNING",
         env_extra={
@@ -26,6 +33,7 @@ def test_production_settings_pass_check_deploy_without_warnings():
             "ALLOWED_HOSTS": "portal.city.example",
             "CSRF_TRUSTED_ORIGINS": "https://portal.city.example",
             "AUDIT_CHECKPOINT_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+            **_content_credentials(tmp_path),
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -42,6 +50,18 @@ def test_check_deploy_refuses_production_without_an_audit_checkpoint_key():
     result = _manage("check", "--deploy", env_extra=env)
     assert result.returncode != 0
     assert "AUDIT_CHECKPOINT_KEY is not set" in result.stderr
+
+
+def test_check_deploy_refuses_production_without_content_credentials():
+    env = {
+        "DJANGO_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "portal.city.example",
+        "AUDIT_CHECKPOINT_KEY": base64.b64encode(secrets.token_bytes(32)).decode(),
+    }
+    result = _manage("check", "--deploy", env_extra=env)
+    assert result.returncode != 0
+    assert "C2PA_SIGNING_CERT_CHAIN" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():
