@@ -68,6 +68,9 @@ class IncidentSummarySerializer(serializers.ModelSerializer):
     # A plain string with its values listed: several apps have a field called `state`, and one
     # shared enum name in the schema would be ambiguous.
     state = serializers.CharField(read_only=True, help_text=STATE_HELP)
+    # Blank until the case is closed; the model's blank=True is lost on a read-only field.
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True,
+                                      help_text="Empty until the case is closed.")
     reporter = serializers.SerializerMethodField()
     assigned_investigator = serializers.SerializerMethodField()
 
@@ -316,6 +319,7 @@ class AssignView(IncidentScopedView):
 
 class NotesView(IncidentScopedView):
     serializer_class = NoteSerializer
+    pagination_class = None  # every note of the case, as a plain list
     audit_action = "incident.note_added"
 
     @extend_schema(responses=NoteSerializer(many=True), tags=["incidents"])
@@ -344,6 +348,7 @@ class NotesView(IncidentScopedView):
 
 class FindingsView(IncidentScopedView):
     serializer_class = FindingSerializer
+    pagination_class = None  # every finding of the case, as a plain list
     audit_action = "incident.propose_findings"
 
     @extend_schema(responses=FindingSerializer(many=True), tags=["incidents"])

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib.auth import authenticate
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import PermissionDenied, ValidationError
@@ -27,6 +29,14 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+def page_not_found(request: HttpRequest, exception) -> HttpResponse:
+    """Django's 404 for a URL no view matches (`/api/incidents/abc/`): JSON under /api/, like every
+    other API error, and the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=4096, trim_whitespace=False, style={"input_type": "password"})
@@ -41,7 +51,8 @@ class ObtainTokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+                   429: OpenApiResponse(description="Too many failed sign-ins: the account is locked for a while.")},
         tags=["auth"],
     )
     def post(self, request):

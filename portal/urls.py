@@ -6,6 +6,8 @@ from portal.api import ObtainTokenView
 from portal.views import auth, home
 from public import views as public_site
 
+handler404 = "portal.api.page_not_found"
+
 admin.site.site_header = "Portal administration"
 admin.site.site_title = "Portal administration"
 

@@ -15,12 +15,15 @@ from footage.access import get_visible_footage
 
 from . import access, review, workflow
 from .errors import ReleaseError, ReleaseForbidden
-from .models import RedactionChange, Release
+from .models import RedactionChange, Release, WithholdGround
 
 
 class ReleaseSerializer(serializers.ModelSerializer):
     incident_reference = serializers.CharField(source="incident.reference", read_only=True)
     open_findings = serializers.SerializerMethodField()
+    # Blank unless withheld; the model's blank=True is lost on a read-only field.
+    withheld_ground = serializers.ChoiceField(choices=WithholdGround.choices, allow_blank=True, read_only=True,
+                                              help_text="Empty unless the release was withheld.")
 
     class Meta:
         model = Release
@@ -91,7 +94,9 @@ def _data(request: Request) -> dict:
     return data
 
 
-@extend_schema(tags=["releases"], request=RequestReleaseSerializer, responses={200: ReleaseSerializer(many=True), 201: ReleaseSerializer, **REFUSALS})
+@extend_schema(methods=["GET"], tags=["releases"], responses={200: ReleaseSerializer(many=True)})
+@extend_schema(methods=["POST"], tags=["releases"], request=RequestReleaseSerializer,
+               responses={201: ReleaseSerializer, 400: REFUSALS[400], 403: REFUSALS[403]})
 @api_view(["GET", "POST"])
 def release_collection(request: Request) -> Response:
     if request.method == "GET":
