@@ -135,6 +135,7 @@ APPEND_PATHS = {
                 "401": {"description": "Not signed in and no API token."},
                 "404": {"description": "No such upload of yours."},
                 "410": {"description": "Cancelled, expired, or rejected (Upload-Rejection says why)."},
+                "412": {"description": "Tus-Resumable is missing or not 1.0.0."},
             },
         },
         "patch": {

@@ -69,9 +69,25 @@ class ClearFindingSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class ResultSerializer(serializers.Serializer):
-    id = serializers.IntegerField(required=False)
-    open_findings = serializers.IntegerField(required=False)
+# What each action answers, field for field.
+class ChangeResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class ConfirmResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    confirmed_by = serializers.IntegerField(help_text="The confirming release officer's user id.")
+
+
+class WithdrawResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    withdrawn = serializers.BooleanField()
+
+
+class ClearFindingResultSerializer(serializers.Serializer):
+    open_findings = serializers.IntegerField(help_text="Findings of the automatic check still open.")
 
 
 REFUSALS = {400: OpenApiResponse(description="Bad input or wrong state: {errors, code}"),
@@ -140,7 +156,7 @@ def release_transition(request: Request, pk: int) -> Response:
     return Response(ReleaseSerializer(release).data)
 
 
-@extend_schema(tags=["releases"], request=ChangeSerializer, responses={201: ResultSerializer, **REFUSALS})
+@extend_schema(tags=["releases"], request=ChangeSerializer, responses={201: ChangeResultSerializer, **REFUSALS})
 @api_view(["POST"])
 def release_changes(request: Request, pk: int) -> Response:
     release = access.get_visible_release(request.user, pk)
@@ -158,7 +174,7 @@ def _change(release, change_pk) -> RedactionChange:
     return change
 
 
-@extend_schema(tags=["releases"], request=None, responses={200: ResultSerializer, **REFUSALS})
+@extend_schema(tags=["releases"], request=None, responses={200: ConfirmResultSerializer, **REFUSALS})
 @api_view(["POST"])
 def confirm_change(request: Request, pk: int, change_pk: int) -> Response:
     release = access.get_visible_release(request.user, pk)
@@ -169,7 +185,7 @@ def confirm_change(request: Request, pk: int, change_pk: int) -> Response:
     return Response({"id": change.pk, "confirmed_by": change.confirmed_by_id})
 
 
-@extend_schema(tags=["releases"], request=None, responses={200: ResultSerializer, **REFUSALS})
+@extend_schema(tags=["releases"], request=None, responses={200: WithdrawResultSerializer, **REFUSALS})
 @api_view(["POST"])
 def withdraw_change(request: Request, pk: int, change_pk: int) -> Response:
     release = access.get_visible_release(request.user, pk)
@@ -180,7 +196,7 @@ def withdraw_change(request: Request, pk: int, change_pk: int) -> Response:
     return Response({"id": change.pk, "withdrawn": True})
 
 
-@extend_schema(tags=["releases"], request=ClearFindingSerializer, responses={200: ResultSerializer, **REFUSALS})
+@extend_schema(tags=["releases"], request=ClearFindingSerializer, responses={200: ClearFindingResultSerializer, **REFUSALS})
 @api_view(["POST"])
 def clear_finding(request: Request, pk: int, index: int) -> Response:
     release = access.get_visible_release(request.user, pk)
