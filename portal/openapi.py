@@ -17,7 +17,7 @@ ERROR_RESPONSE = {
     "give their errors by position or name), `non_field_errors` holding those about the whole request.",
     "properties": {
         "detail": {"type": "string", "description": "What went wrong."},
-        "code": {"type": "string", "description": "Stable, for programs (release refusals, e.g. `bad_state`)."},
+        "code": {"type": "string", "description": "Stable, for programs: release refusals (e.g. `wrong_state`), `not_found` for an unknown URL."},
         "errors": {
             "type": "object",
             "description": "Release refusals: the field at fault (`__all__` for none) and its messages.",

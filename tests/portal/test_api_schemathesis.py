@@ -25,6 +25,8 @@ from releases.workflow import request_release
 from tests.factories.footage import make_footage
 from tests.factories.incidents import make_incident, make_incident_in_state, make_published_incident
 
+pytestmark = pytest.mark.slow
+
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
           checks.response_schema_conformance, checks.response_headers_conformance]
 EXAMPLES_PER_OPERATION = 12
