@@ -280,7 +280,9 @@ class TransitionView(IncidentScopedView):
                    description="Take one workflow step. For `propose_findings`, `reason` is the findings text.")
     def post(self, request, pk: int):
         incident = self.get_incident(pk)
-        action = str(request.data.get("action", ""))[:40] if hasattr(request.data, "get") else ""
+        action = str(request.data.get("action", "")) if hasattr(request.data, "get") else ""
+        # Only a known step names the refused event: the raw value may be any text, NUL included.
+        action = action if action in TRANSITIONS else ""
         serializer = TransitionRequestSerializer(data=request.data)
         if not serializer.is_valid():
             record_event(actor=request.user, action=f"incident.{action or 'transition'}", target=incident,

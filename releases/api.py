@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from footage.access import get_visible_footage
 
 from . import access, review, workflow
-from .errors import ReleaseError, ReleaseForbidden
+from .errors import ReleaseError, ReleaseForbidden, ReleaseRefused
 from .models import RedactionChange, Release, WithholdGround
 
 
@@ -107,6 +107,10 @@ def _data(request: Request) -> dict:
             data = data.dict()
         except AttributeError:
             raise ReleaseError("The request body must be a JSON object.", code="bad_json") from None
+    # PostgreSQL cannot store a NUL character: refused here, not a 500 when the audit row is written.
+    for name, value in data.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise ReleaseRefused("Text may not contain NUL characters.", code="invalid", field=str(name)[:64])
     return data
 
 
