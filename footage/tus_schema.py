@@ -27,7 +27,7 @@ def _refusals(*statuses: int) -> dict:
         400: "Malformed headers, or a chunk running past Upload-Length.",
         401: "Not signed in and no API token.",
         403: "Not allowed to add footage to this incident, or the CSRF token is missing.",
-        404: "No such incident, or no such upload of yours.",
+        404: "No such incident, or no such upload of yours (or the id is not a UUID).",
         409: "Upload-Offset is not the server's offset (another request wrote first); ask with HEAD.",
         410: "The upload was cancelled, expired or rejected (Upload-Rejection says why).",
         412: "Tus-Resumable is missing or not 1.0.0.",
@@ -111,7 +111,8 @@ APPEND_PATHS = {
         },
     },
     "/api/uploads/{upload_id}/": {
-        "options": {**_OPTIONS, "operationId": "upload_options", "parameters": [_UPLOAD_ID]},
+        "options": {**_OPTIONS, "operationId": "upload_options", "parameters": [_UPLOAD_ID],
+                    "responses": {**_OPTIONS["responses"], **_refusals(404)}},
         "get": {
             "operationId": "upload_status",
             "tags": ["uploads"],
@@ -131,8 +132,10 @@ APPEND_PATHS = {
             "parameters": [_UPLOAD_ID, _TUS_RESUMABLE],
             "responses": {
                 "200": {"description": "Upload-Offset is where to resume."},
+                "401": {"description": "Not signed in and no API token."},
                 "404": {"description": "No such upload of yours."},
                 "410": {"description": "Cancelled, expired, or rejected (Upload-Rejection says why)."},
+                "412": {"description": "Tus-Resumable is missing or not 1.0.0."},
             },
         },
         "patch": {

@@ -94,6 +94,9 @@ def parse_metadata(header: str) -> dict[str, str]:
             result[key] = base64.b64decode(encoded.strip(), validate=True).decode("utf-8") if encoded else ""
         except (binascii.Error, UnicodeDecodeError):
             raise UploadError("bad_metadata", f"Upload-Metadata value for {key!r} is not base64 of UTF-8 text.") from None
+        # PostgreSQL cannot store a NUL character; no filename or device id has one.
+        if "\x00" in result[key]:
+            raise UploadError("bad_metadata", f"Upload-Metadata value for {key!r} contains a NUL character.")
     return result
 
 

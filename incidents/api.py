@@ -68,6 +68,9 @@ class IncidentSummarySerializer(serializers.ModelSerializer):
     # A plain string with its values listed: several apps have a field called `state`, and one
     # shared enum name in the schema would be ambiguous.
     state = serializers.CharField(read_only=True, help_text=STATE_HELP)
+    # Blank until the case is closed; the model's blank=True is lost on a read-only field.
+    outcome = serializers.ChoiceField(choices=Outcome.choices, allow_blank=True, read_only=True,
+                                      help_text="Empty until the case is closed.")
     reporter = serializers.SerializerMethodField()
     assigned_investigator = serializers.SerializerMethodField()
 
@@ -284,7 +287,9 @@ class TransitionView(IncidentScopedView):
                    description="Take one workflow step. For `propose_findings`, `reason` is the findings text.")
     def post(self, request, pk: int):
         incident = self.get_incident(pk)
-        action = str(request.data.get("action", ""))[:40] if hasattr(request.data, "get") else ""
+        action = str(request.data.get("action", "")) if hasattr(request.data, "get") else ""
+        # Only a known step names the refused event: the raw value may be any text, NUL included.
+        action = action if action in TRANSITIONS else ""
         serializer = TransitionRequestSerializer(data=request.data)
         if not serializer.is_valid():
             record_event(actor=request.user, action=f"incident.{action or 'transition'}", target=incident,
@@ -323,6 +328,7 @@ class AssignView(IncidentScopedView):
 
 class NotesView(IncidentScopedView):
     serializer_class = NoteSerializer
+    pagination_class = None  # every note of the case, as a plain list
     audit_action = "incident.note_added"
 
     @extend_schema(responses={200: NoteSerializer(many=True), 403: ERROR_RESPONSES[403], 404: ERROR_RESPONSES[404]}, tags=["incidents"])
@@ -353,6 +359,7 @@ class NotesView(IncidentScopedView):
 
 class FindingsView(IncidentScopedView):
     serializer_class = FindingSerializer
+    pagination_class = None  # every finding of the case, as a plain list
     audit_action = "incident.propose_findings"
 
     @extend_schema(responses={200: FindingSerializer(many=True), 403: ERROR_RESPONSES[403], 404: ERROR_RESPONSES[404]}, tags=["incidents"])

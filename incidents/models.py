@@ -6,6 +6,9 @@ small questions about one object. Who may see what is in `incidents.access`.
 
 from __future__ import annotations
 
+from datetime import datetime
+from datetime import timezone as dt_timezone
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
@@ -14,6 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from . import vocabulary as v
+
+# Anything earlier is a typo; and before 1883 local time had offsets in seconds (-04:56:02), which
+# no RFC 3339 date-time, as the API sends, can carry.
+EARLIEST_OCCURRENCE = datetime(1900, 1, 1, tzinfo=dt_timezone.utc)
 
 NARRATIVE_MAX = 20_000
 TEXT_MAX = 5_000
@@ -145,8 +152,11 @@ class Incident(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
+        for name in ("occurred_start", "occurred_end"):
+            if getattr(self, name) is not None and getattr(self, name) < EARLIEST_OCCURRENCE:
+                errors[name] = "Check the year: incidents are recorded from 1900 on."
         if self.occurred_start and self.occurred_end and self.occurred_end < self.occurred_start:
-            errors["occurred_end"] = "The end must be after the start."
+            errors.setdefault("occurred_end", "The end must be after the start.")
         if (self.latitude is None) != (self.longitude is None):
             errors["longitude" if self.longitude is None else "latitude"] = "Give both latitude and longitude, or neither."
         elif self.latitude is not None and not v.is_inside_city(self.latitude, self.longitude):

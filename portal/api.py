@@ -9,8 +9,10 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from drf_spectacular.authentication import SessionScheme
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny
@@ -36,6 +38,14 @@ class VerifiedSessionScheme(SessionScheme):
     """The OpenAPI description of VerifiedSessionAuthentication: a session cookie, as DRF's."""
 
     target_class = "portal.api_auth.VerifiedSessionAuthentication"
+
+
+def page_not_found(request: HttpRequest, exception) -> HttpResponse:
+    """Django's 404 for a URL no view matches (`/api/incidents/abc/`): JSON under /api/, like every
+    other API error, and the site's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -65,6 +75,7 @@ class ObtainTokenView(APIView):
                 {"token": serializers.CharField(), "expires": serializers.DateTimeField()},
             ),
             400: inline_serializer("TokenRefused", {"detail": serializers.CharField()}),
+            429: OpenApiResponse(description="Too many failed sign-ins: wait and try again."),
         },
         description=(
             "Exchange a username, password and the current code from the user's authenticator app "

@@ -7,6 +7,8 @@ from portal.views import auth, checkpoints, home
 from public import views as public_site
 from releases.public_views import content_credentials_root
 
+handler404 = "portal.api.page_not_found"
+
 admin.site.site_header = "Portal administration"
 admin.site.site_title = "Portal administration"
 

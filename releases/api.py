@@ -14,8 +14,8 @@ from rest_framework.response import Response
 from footage.access import get_visible_footage
 
 from . import access, review, signoff, workflow
-from .errors import ReleaseError, ReleaseForbidden
-from .models import RedactionChange, Release
+from .errors import ReleaseError, ReleaseForbidden, ReleaseRefused
+from .models import RedactionChange, Release, WithholdGround
 
 
 class SigningStatusSerializer(serializers.Serializer):
@@ -36,6 +36,9 @@ class ReleaseSerializer(serializers.ModelSerializer):
     incident_reference = serializers.CharField(source="incident.reference", read_only=True)
     open_findings = serializers.SerializerMethodField()
     signing = serializers.SerializerMethodField()
+    # Blank unless withheld; the model's blank=True is lost on a read-only field.
+    withheld_ground = serializers.ChoiceField(choices=WithholdGround.choices, allow_blank=True, read_only=True,
+                                              help_text="Empty unless the release was withheld.")
 
     class Meta:
         model = Release
@@ -86,9 +89,25 @@ class ClearFindingSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class ResultSerializer(serializers.Serializer):
-    id = serializers.IntegerField(required=False)
-    open_findings = serializers.IntegerField(required=False)
+# What each action answers, field for field.
+class ChangeResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class ConfirmResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    confirmed_by = serializers.IntegerField(help_text="The confirming release officer's user id.")
+
+
+class WithdrawResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    withdrawn = serializers.BooleanField()
+
+
+class ClearFindingResultSerializer(serializers.Serializer):
+    open_findings = serializers.IntegerField(help_text="Findings of the automatic check still open.")
 
 
 REFUSALS = {400: OpenApiResponse(description="Bad input or wrong state: {errors, code}"),
@@ -108,10 +127,16 @@ def _data(request: Request) -> dict:
             data = data.dict()
         except AttributeError:
             raise ReleaseError("The request body must be a JSON object.", code="bad_json") from None
+    # PostgreSQL cannot store a NUL character: refused here, not a 500 when the audit row is written.
+    for name, value in data.items():
+        if isinstance(value, str) and "\x00" in value:
+            raise ReleaseRefused("Text may not contain NUL characters.", code="invalid", field=str(name)[:64])
     return data
 
 
-@extend_schema(tags=["releases"], request=RequestReleaseSerializer, responses={200: ReleaseSerializer(many=True), 201: ReleaseSerializer, **REFUSALS})
+@extend_schema(methods=["GET"], tags=["releases"], responses={200: ReleaseSerializer(many=True)})
+@extend_schema(methods=["POST"], tags=["releases"], request=RequestReleaseSerializer,
+               responses={201: ReleaseSerializer, 400: REFUSALS[400], 403: REFUSALS[403]})
 @api_view(["GET", "POST"])
 def release_collection(request: Request) -> Response:
     if request.method == "GET":
@@ -155,7 +180,7 @@ def release_transition(request: Request, pk: int) -> Response:
     return Response(ReleaseSerializer(release, context={"request": request}).data)
 
 
-@extend_schema(tags=["releases"], request=ChangeSerializer, responses={201: ResultSerializer, **REFUSALS})
+@extend_schema(tags=["releases"], request=ChangeSerializer, responses={201: ChangeResultSerializer, **REFUSALS})
 @api_view(["POST"])
 def release_changes(request: Request, pk: int) -> Response:
     release = access.get_visible_release(request.user, pk)
@@ -173,7 +198,7 @@ def _change(release, change_pk) -> RedactionChange:
     return change
 
 
-@extend_schema(tags=["releases"], request=None, responses={200: ResultSerializer, **REFUSALS})
+@extend_schema(tags=["releases"], request=None, responses={200: ConfirmResultSerializer, **REFUSALS})
 @api_view(["POST"])
 def confirm_change(request: Request, pk: int, change_pk: int) -> Response:
     release = access.get_visible_release(request.user, pk)
@@ -184,7 +209,7 @@ def confirm_change(request: Request, pk: int, change_pk: int) -> Response:
     return Response({"id": change.pk, "confirmed_by": change.confirmed_by_id})
 
 
-@extend_schema(tags=["releases"], request=None, responses={200: ResultSerializer, **REFUSALS})
+@extend_schema(tags=["releases"], request=None, responses={200: WithdrawResultSerializer, **REFUSALS})
 @api_view(["POST"])
 def withdraw_change(request: Request, pk: int, change_pk: int) -> Response:
     release = access.get_visible_release(request.user, pk)
@@ -195,7 +220,7 @@ def withdraw_change(request: Request, pk: int, change_pk: int) -> Response:
     return Response({"id": change.pk, "withdrawn": True})
 
 
-@extend_schema(tags=["releases"], request=ClearFindingSerializer, responses={200: ResultSerializer, **REFUSALS})
+@extend_schema(tags=["releases"], request=ClearFindingSerializer, responses={200: ClearFindingResultSerializer, **REFUSALS})
 @api_view(["POST"])
 def clear_finding(request: Request, pk: int, index: int) -> Response:
     release = access.get_visible_release(request.user, pk)

@@ -208,3 +208,10 @@ def test_metadata_must_name_a_known_kind_and_a_filename(people, case, api_client
     bad = client.generic("POST", "/api/uploads/", **TUS, HTTP_UPLOAD_LENGTH="10", HTTP_UPLOAD_METADATA="filename !!!notbase64")
     assert bad.status_code == 400
     assert client.generic("POST", "/api/uploads/", **TUS, HTTP_UPLOAD_LENGTH="ten").status_code == 400
+
+
+@pytest.mark.parametrize("field", ["filename", "device_id"])
+def test_metadata_with_a_nul_character_is_a_bad_request_not_a_crash(people, case, api_client, field):
+    client = api_client(people.reporter)
+    response = create(client, incident=case, length=10, **{field: "clip\x00.mp4"})
+    assert response.status_code == 400 and response.json()["code"] == "bad_metadata"

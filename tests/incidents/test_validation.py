@@ -74,6 +74,7 @@ BAD_API = [
     ("unknown category", {"categories": ["jaywalking"]}, "categories"),
     ("unknown source", {"source": "carrier pigeon"}, "source"),
     ("not a date", {"occurred_start": "soon"}, "occurred_start"),
+    ("a start centuries ago", {"occurred_start": "0273-04-23T10:01:36Z"}, "occurred_start"),
     ("huge narrative", {"narrative": "x" * 200_000}, "narrative"),
     ("person with an unknown role", {"people": [{"role": "spy", "name": "X"}]}, "people"),
     ("too many people", {"people": [{"role": "witness"}] * 51}, "people"),

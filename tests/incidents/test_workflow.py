@@ -274,3 +274,12 @@ def test_findings_are_proposed_through_the_findings_endpoint(people, api_client)
     assert response.status_code == 201 and response.json()["status"] == "proposed"
     incident.refresh_from_db()
     assert incident.state == IncidentState.FINDINGS_PROPOSED
+
+
+def test_a_step_name_with_a_nul_character_is_a_bad_request_not_a_crash(people, api_client):
+    incident = make_incident(reporter=people.reporter)
+    response = api_client(people.reporter).post(f"/api/incidents/{incident.pk}/transitions/", {"action": "sub\x00mit"},
+                                                format="json")
+    assert response.status_code == 400 and "action" in response.json()
+    refused = AuditEvent.objects.filter(object_id=str(incident.pk), outcome="refused").latest("id")
+    assert refused.action == "incident.transition"
