@@ -158,13 +158,12 @@ def transcribe_pcm(
         nonlocal utt_start
         was_in_speech = endpointer.in_speech
         speech = endpointer.end_stream(frame) if last else endpointer.process(frame)
-        if speech is None:
-            return
-        if not was_in_speech:
-            utt_start = endpointer.speech_start
-            decoder.start_utt()
-        decoder.process_raw(speech)
-        if last or not endpointer.in_speech:
+        if speech:
+            if not was_in_speech:
+                utt_start = endpointer.speech_start
+                decoder.start_utt()
+            decoder.process_raw(speech)
+        if (was_in_speech or speech) and (last or not endpointer.in_speech):
             decoder.end_utt()
             collect(utt_start)
 
