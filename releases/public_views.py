@@ -41,3 +41,17 @@ def release_manifest(request: HttpRequest, pk) -> HttpResponse:
     response = HttpResponse(body, content_type="application/json")
     response["Content-Disposition"] = f'inline; filename="{public_file_name(release)}.manifest.json"'
     return response
+
+
+@require_GET
+def release_captions(request: HttpRequest, pk) -> HttpResponse:
+    """The reviewed captions of a published file, the bytes whose SHA-256 the manifest signs."""
+    from .captions import published_captions
+
+    release = _published_or_404(pk)
+    published = published_captions(release) if (release.manifest or {}).get("captions") else None
+    if published is None:
+        raise Http404("This file has no captions.")
+    response = HttpResponse(published["vtt"].encode("utf-8"), content_type="text/vtt; charset=utf-8")
+    response["Content-Language"] = published["language"]
+    return response

@@ -115,7 +115,7 @@ def test_the_admin_site_cannot_mark_captions_reviewed(client, spoken, people, dj
     assert captions.approval_problem(Release.objects.get(pk=spoken.pk)).code == "captions_unreviewed"
 
 
-def test_once_a_person_reviewed_the_captions_two_officers_may_sign_and_publish_with_their_hashes(spoken, people):
+def test_once_a_person_reviewed_the_captions_two_officers_may_sign_and_publish_with_their_hashes(spoken, people, client):
     transcript = _transcript(spoken)
     cues = transcript.cues + [{"start": 8.2, "end": 8.9, "text": "siren", "kind": "non_speech"}]
     captions.save_cues(transcript, cues, actor=people.officer)
@@ -134,6 +134,25 @@ def test_once_a_person_reviewed_the_captions_two_officers_may_sign_and_publish_w
     assert "reviewed" in spoken.manifest["captions"]["review"] and "rhea" not in str(spoken.manifest)
     assert "[siren]" in published["vtt"]
     assert_valid_webvtt(published["vtt"])
+
+    # The public gets the same bytes: the track in the player, the text below it, the open data.
+    import hashlib
+
+    client.logout()
+    vtt = client.get(f"/releases/{spoken.pk}/captions.vtt")
+    assert vtt.status_code == 200 and vtt["Content-Type"].startswith("text/vtt")
+    assert hashlib.sha256(vtt.content).hexdigest() == spoken.manifest["captions"]["webvtt_sha256"]
+    assert_valid_webvtt(vtt.content.decode())
+    page = client.get(f"/incidents/{spoken.incident.reference}/").content.decode()
+    assert f'<track kind="captions" src="/releases/{spoken.pk}/captions.vtt" srclang="en"' in page and " default>" in page
+    assert "[siren]" in page and published["cues"][0]["text"] in page
+    record = client.get(f"/api/public/incidents/{spoken.incident.reference}/").json()
+    file = next(f for f in record["files"] if f["id"] == spoken.pk)
+    assert file["captions_sha256"] == published["vtt_sha256"] and "[siren]" in file["transcript"]
+
+
+def test_a_release_without_captions_has_no_captions_file(client, spoken):
+    assert client.get(f"/releases/{spoken.pk}/captions.vtt").status_code == 404
 
 
 def test_a_reviewer_may_state_that_the_audio_has_no_speech(spoken, people):
