@@ -187,7 +187,7 @@ def save_cues(transcript: Transcript, cues: Any, *, actor: User, request: HttpRe
     locked.save(update_fields=["cues", "edited_by", "edited_at", "reviewed_by", "reviewed_at", "stated_no_speech"])
     record_event(actor=actor, action="release.captions_edit", target=locked.release, request=request,
                  detail={"transcript": locked.pk, "cues": len(locked.cues)})
-    transcript.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
+    transcript.refresh_from_db()  # the caller's object too
     return locked
 
 
@@ -206,7 +206,7 @@ def mark_reviewed(transcript: Transcript, *, actor: User, no_speech: bool = Fals
     locked.save(update_fields=["reviewed_by", "reviewed_at", "stated_no_speech", "cues"])
     record_event(actor=actor, action="release.captions_review", target=locked.release, request=request,
                  detail={"transcript": locked.pk, "no_speech": bool(no_speech), "cues": len(locked.cues)})
-    transcript.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
+    transcript.refresh_from_db()  # the caller's object too
     return locked
 
 

@@ -239,3 +239,45 @@ def assert_valid_webvtt(text: str) -> None:
         assert start < end and start >= last, block
         last = start
         assert lines[1:] and all(line.strip() and "-->" not in line for line in lines[1:]), block
+
+
+def test_the_review_page_endpoints_edit_hide_and_review_and_refuse_bad_input_with_json(client, spoken, people):
+    client.force_login(people.officer)
+    base = f"/staff/releases/{spoken.pk}/captions/"
+    data = client.get(base + "data.json").json()
+    assert data["transcript"]["status"] == "speech" and not data["transcript"]["reviewed"]
+    assert "captions" in data["approval_problem"]
+
+    bad = client.post(base, {"cues": [{"start": 3, "end": 1, "text": "x"}]}, content_type="application/json")
+    assert bad.status_code == 400 and bad.json()["errors"]["cues"]
+    assert client.post(base, "not json", content_type="application/json").status_code == 400
+    hidden = client.post(base + "hide/", {"first": 0, "last": 1, "kind": "bleep", "reason": "witness"}, content_type="application/json")
+    assert hidden.status_code == 200, hidden.content
+    assert spoken.changes.get().kind == ChangeKind.BLEEP
+    assert client.post(base + "hide/", {"first": 0, "last": 0, "kind": "blur", "reason": "witness"},
+                       content_type="application/json").status_code == 400
+    edited = [dict(c, text=c["text"].upper()) for c in data["transcript"]["cues"]]
+    assert client.post(base, {"cues": edited}, content_type="application/json").status_code == 200
+    reviewed = client.post(base + "review/", {}, content_type="application/json").json()
+    assert reviewed["transcript"]["reviewed_by"] == "rhea" and reviewed["transcript"]["cues"][0]["text"].isupper()
+
+
+def test_only_release_officers_reach_the_captions(client, api_client, spoken, people):
+    client.force_login(people.investigator)
+    assert client.get(f"/staff/releases/{spoken.pk}/captions/data.json").status_code in (403, 404)
+    assert api_client(people.investigator).get(f"/api/releases/{spoken.pk}/captions/").status_code in (403, 404)
+    assert api_client(people.other_investigator).get(f"/api/releases/{spoken.pk}/captions/").status_code == 404
+
+
+def test_the_api_reviews_captions_and_then_approval_goes_through(api_client, spoken, people):
+    api = api_client(people.officer)
+    url = f"/api/releases/{spoken.pk}/captions/"
+    got = api.get(url).json()
+    assert got["status"] == "speech" and got["words"]
+    assert api.put(url, {"cues": [{"start": 1, "end": 3, "text": "the officer walked to the car", "kind": "speech"}]},
+                   format="json").status_code == 200
+    assert api.post(url + "review/", {}, format="json").json()["reviewed_by"] == "rhea"
+
+    approved = api_client(people.second_officer).post(f"/api/releases/{spoken.pk}/transitions/", {"action": "approve"}, format="json")
+
+    assert approved.status_code == 200, approved.content
