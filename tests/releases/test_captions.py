@@ -155,10 +155,14 @@ def test_a_release_without_captions_has_no_captions_file(client, spoken):
     assert client.get(f"/releases/{spoken.pk}/captions.vtt").status_code == 404
 
 
-def test_a_reviewer_may_state_that_the_audio_has_no_speech(spoken, people):
+def test_a_reviewer_may_state_that_the_audio_has_no_speech(spoken, people, client):
     transcript = _transcript(spoken)
 
     captions.mark_reviewed(transcript, actor=people.officer, no_speech=True)
+
+    client.force_login(people.auditor)
+    page = client.get(reverse("releases:detail", args=[spoken.pk])).content.decode()
+    assert "drafted by speech recognition (pocketsphinx, en)" in page and "stated to have no speech by rhea" in page
 
     spoken.refresh_from_db()
     assert captions.approval_problem(spoken) is None
