@@ -285,3 +285,20 @@ def test_the_api_reviews_captions_and_then_approval_goes_through(api_client, spo
     approved = api_client(people.second_officer).post(f"/api/releases/{spoken.pk}/transitions/", {"action": "approve"}, format="json")
 
     assert approved.status_code == 200, approved.content
+
+
+def test_audio_the_decoder_cannot_read_leaves_a_finished_render_whose_captions_a_person_must_settle(case, people, monkeypatch):
+    import footage.media.transcribe as engine
+    from releases.models import RenderJob, RenderState
+
+    monkeypatch.setattr(engine, "FFMPEG", "false")  # the audio decoder exits with an error, as on a corrupt track
+    footage = make_video_footage(incident=case, uploaded_by=people.investigator, clip=speech_clip())
+    release = make_release_in_review(footage=footage, requested_by=people.investigator)
+
+    assert RenderJob.objects.get(release=release).state == RenderState.DONE
+    transcript = _transcript(release)
+    assert transcript.status == TranscriptStatus.UNREADABLE and "could not be decoded" in transcript.problem
+    assert "could not be transcribed" in captions.approval_problem(release).message
+    captions.mark_reviewed(transcript, actor=people.officer, no_speech=True)
+    release.refresh_from_db()
+    assert captions.approval_problem(release) is None
