@@ -146,6 +146,7 @@ def test_once_a_person_reviewed_the_captions_two_officers_may_sign_and_publish_w
     page = client.get(f"/incidents/{spoken.incident.reference}/").content.decode()
     assert f'<track kind="captions" src="/releases/{spoken.pk}/captions.vtt" srclang="en"' in page and " default>" in page
     assert "[siren]" in page and published["cues"][0]["text"] in page
+    assert "checked by a person" in page and "rhea" not in page
     record = client.get(f"/api/public/incidents/{spoken.incident.reference}/").json()
     file = next(f for f in record["files"] if f["id"] == spoken.pk)
     assert file["captions_sha256"] == published["vtt_sha256"] and "[siren]" in file["transcript"]
