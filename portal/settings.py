@@ -348,6 +348,10 @@ RELEASE_WORK_DIR = Path(env.str("RELEASE_WORK_DIR", default=str(VAR_DIR / "relea
 RELEASE_RENDER_STALE_SECONDS = env.int("RELEASE_RENDER_STALE_SECONDS", default=300)
 RELEASE_RENDER_MAX_ATTEMPTS = env.int("RELEASE_RENDER_MAX_ATTEMPTS", default=3)
 RELEASE_RENDER_TIME_LIMIT = env.int("RELEASE_RENDER_TIME_LIMIT", default=4 * 3600)
+# Draft captions: a folder with another pocketsphinx model (acoustic model, *.lm.bin, *.dict) the
+# city supplies, and its language; empty uses the US English model inside the pocketsphinx wheel.
+TRANSCRIPTION_MODEL_DIR = env.str("TRANSCRIPTION_MODEL_DIR", default="")
+TRANSCRIPTION_LANGUAGE = env.str("TRANSCRIPTION_LANGUAGE", default="en")
 PUBLIC_MAP_TILE_URL = env.str("PUBLIC_MAP_TILE_URL", default="")
 CITY_NAME = env.str("CITY_NAME", default="City of Example")
 

@@ -29,6 +29,9 @@ class PublicFileSerializer(serializers.Serializer):
     size = serializers.IntegerField()
     published_at = serializers.DateTimeField(allow_null=True)
     redactions = serializers.ListField(child=serializers.CharField(), help_text="What was hidden in the file, in plain words.")
+    captions_url = serializers.CharField(allow_null=True, help_text="Reviewed captions (WebVTT); null where the file has no speech.")
+    captions_sha256 = serializers.CharField(allow_null=True)
+    transcript = serializers.CharField(allow_null=True, help_text="The captions as text, one line per cue.")
 
 
 class PublicIncidentSerializer(serializers.Serializer):

@@ -64,6 +64,9 @@ def public_record(incident: PublicIncident, *, base_url: str = "") -> dict:
                 "size": f.size,
                 "published_at": _iso(f.published_at),
                 "redactions": [str(line) for line in f.redactions],
+                "captions_url": base_url + f.captions_url if f.captions_url else None,
+                "captions_sha256": f.captions_sha256 or None,
+                "transcript": f.transcript or None,
             }
             for f in incident.files
         ],

@@ -139,6 +139,11 @@ class PublicFile:
     published_at: datetime | None
     media_type: str
     redactions: tuple[str, ...]
+    # Reviewed captions (WebVTT) and their text; empty where the file has no speech.
+    captions_url: str = ""
+    captions_language: str = ""
+    captions_sha256: str = ""
+    transcript: str = ""
 
 
 @dataclass(frozen=True)
@@ -355,7 +360,20 @@ def as_public_file(release, *, log: dict | None = None) -> PublicFile:
         published_at=release.published_at,
         media_type=_media_type(filename),
         redactions=describe_redactions(release.manifest, redaction_seconds(log), has_audio=release.footage.has_audio),
+        **_public_captions(release),
     )
+
+
+def _public_captions(release) -> dict:
+    from releases.captions import published_captions
+
+    published = published_captions(release) if release.manifest.get("captions") else None
+    if published is None:
+        return {}
+    return {
+        "captions_url": reverse("public:release-captions", args=[release.id]), "captions_language": published["language"],
+        "captions_sha256": published["vtt_sha256"], "transcript": published["text"],
+    }
 
 
 def as_public(incident: Incident, *, logs: dict | None = None) -> PublicIncident:

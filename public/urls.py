@@ -3,7 +3,7 @@
 from django.contrib.sitemaps.views import sitemap
 from django.urls import path
 
-from releases.public_views import release_manifest, release_signing_public_key
+from releases.public_views import release_captions, release_manifest, release_signing_public_key
 
 from . import api, exports, files, verify, views
 from .caching import public_cache
@@ -35,6 +35,7 @@ urlpatterns = [
     path("files/<int:release_id>/<str:filename>", files.release_file, name="release-file"),
     path(".well-known/release-signing-key.pem", release_signing_public_key, name="signing-key"),
     path("releases/<int:pk>/manifest.json", release_manifest, name="release-manifest"),
+    path("releases/<int:pk>/captions.vtt", release_captions, name="release-captions"),
     path("api/public/incidents/", incident_list_api, name="api-incident-list"),
     path("api/public/incidents/<str:reference>/", incident_detail_api, name="api-incident-detail"),
 ]

@@ -6,7 +6,7 @@ check) and leave an audit event, so the admin offers no add, change, delete or b
 
 from django.contrib import admin
 
-from .models import RedactionChange, Release, RenderJob, SignOff
+from .models import RedactionChange, Release, RenderJob, SignOff, Transcript
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -44,3 +44,8 @@ class RenderJobAdmin(ReadOnlyAdmin):
 @admin.register(SignOff)
 class SignOffAdmin(ReadOnlyAdmin):
     list_display = ("id", "release", "signed_by", "signed_at", "shaped", "release_sha256")
+
+
+@admin.register(Transcript)
+class TranscriptAdmin(ReadOnlyAdmin):
+    list_display = ("id", "release", "status", "language", "reviewed_by", "reviewed_at", "stated_no_speech")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, caption_api
 
 urlpatterns = [
     path("releases/", api.release_collection, name="api-releases"),
@@ -12,4 +12,7 @@ urlpatterns = [
     path("releases/<int:pk>/changes/<int:change_pk>/confirm/", api.confirm_change, name="api-release-change-confirm"),
     path("releases/<int:pk>/changes/<int:change_pk>/withdraw/", api.withdraw_change, name="api-release-change-withdraw"),
     path("releases/<int:pk>/findings/<int:index>/clear/", api.clear_finding, name="api-release-finding-clear"),
+    path("releases/<int:pk>/captions/", caption_api.release_captions, name="api-release-captions"),
+    path("releases/<int:pk>/captions/review/", caption_api.review_captions, name="api-release-captions-review"),
+    path("releases/<int:pk>/captions/hide/", caption_api.hide_words, name="api-release-captions-hide"),
 ]

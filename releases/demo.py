@@ -4,7 +4,9 @@ demo cases redacted, reviewed and signed off by one officer (`release`), signed 
 review, so a newcomer can try the review page, the two-person rule and the overdue lists (its
 incident is months old, past its deadline). A third officer (`release3`) lets a release be carried
 through even when `release` made a "do not redact" decision and `release2` confirmed it.
-Idempotent: a case whose footage already has a release is driven on from where it stands."""
+The first case's footage has speech (a few seconds committed under demo_assets/, made once with
+espeak-ng, so `make run` needs no speech synthesiser): its captions are drafted by the render and
+reviewed by `release` before the sign-offs. Idempotent: a case whose footage already has a release is driven on from where it stands."""
 
 from __future__ import annotations
 
@@ -64,6 +66,32 @@ def _demo_footage(incident: Incident, supervisor: User):
                            original_filename="demo-bodycam.mp4")
 
 
+DEMO_SPEECH = Path(__file__).resolve().parent / "demo_assets" / "demo-speech.ogg"
+SPEECH_FILENAME = "demo-bodycam-speech.mp4"
+
+
+def _speech_footage(incident: Incident, supervisor: User):
+    """Footage with speech under a generated picture, so the demo has captions to show."""
+    from footage.ingest import ingest_file
+    from footage.media import make_test_clip
+    from footage.models import FootageItem
+
+    item = FootageItem.objects.filter(incident=incident, original_filename=SPEECH_FILENAME).order_by("pk").first()
+    if item is not None:
+        return item
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = make_test_clip(Path(tmp) / SPEECH_FILENAME, 10, (640, 360), audio_file=DEMO_SPEECH)
+        return ingest_file(clip, incident=incident, uploaded_by=supervisor, kind="body_worn", original_filename=SPEECH_FILENAME)
+
+
+def _review_captions(release: Release, officer: User) -> None:
+    from .captions import approval_problem, current_transcript, mark_reviewed
+
+    transcript = current_transcript(release)
+    if transcript is not None and approval_problem(release) is not None:
+        mark_reviewed(transcript, actor=officer, no_speech=not transcript.cues)
+
+
 def _rendered(release: Release, timeout: float = 180) -> Release:
     """Render here; if a running worker took the job first, wait for it."""
     deadline = time.monotonic() + timeout
@@ -102,7 +130,7 @@ def load(users, stdout=None) -> None:
     published = in_review = 0
     incidents = Incident.objects.filter(published_at__isnull=False, police_report_number__startswith="DEMO-").order_by("pk")
     for n, incident in enumerate(incidents[:DEMO_CASES + IN_REVIEW_CASES]):
-        item = _demo_footage(incident, supervisor)
+        item = _speech_footage(incident, supervisor) if n == 0 else _demo_footage(incident, supervisor)
         if not item.sha256:
             continue
         release = Release.objects.filter(footage=item).order_by("-pk").first()
@@ -117,6 +145,7 @@ def load(users, stdout=None) -> None:
             for i, finding in enumerate(release.check_findings):
                 if not finding.get("cleared_by_id"):
                     review.clear_finding(release, i, "Demo: a face on a poster, not a person.", actor=officer)
+            _review_captions(release, officer)
             for signer, note in ((officer, "Demo: reviewed frame by frame."), (approver, "Demo: checked frame by frame.")):
                 if signing_status(release, signer).may_sign:  # a rerun after an interruption signs only once
                     apply_release_transition(release, "approve", actor=signer, reason=note)

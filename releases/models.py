@@ -244,3 +244,50 @@ class SignOff(models.Model):
 
     def __str__(self) -> str:
         return f"Sign-off of release {self.release_id} by user {self.signed_by_id}"
+
+
+class TranscriptStatus(models.TextChoices):
+    SPEECH = "speech", "Speech found"
+    NO_SPEECH = "no_speech", "No speech found"
+    NO_AUDIO = "no_audio", "No audio track"
+    UNREADABLE = "unreadable", "Audio unreadable"
+
+
+class Transcript(models.Model):
+    """The machine draft of one render's audio (as released: muted ranges silent) and the captions
+    a person made of it. `releases.captions` writes it; approval of a render with speech needs it
+    reviewed (`captions.approval_problem`)."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="transcripts", editable=False)
+    render_job = models.ForeignKey(RenderJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False)
+    # The render transcribed: the transcript counts only while the release still points at it.
+    rendered_at = models.DateTimeField(editable=False)
+    release_sha256 = models.CharField(max_length=64, editable=False)
+    status = models.CharField(max_length=20, choices=TranscriptStatus.choices, editable=False)
+    problem = models.TextField(blank=True, editable=False)
+    language = models.CharField(max_length=20, default="en", editable=False)
+    engine = models.JSONField(default=dict, blank=True, editable=False)
+    # [[text, start, end], ...] in seconds of the release copy, as the recogniser heard them.
+    words = models.JSONField(default=list, blank=True, editable=False)
+    # [{"start", "end", "text", "kind": "speech" | "non_speech"}, ...], sorted, not overlapping.
+    cues = models.JSONField(default=list, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, editable=False)
+    edited_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False)
+    edited_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False)
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # A reviewer's statement that the audio holds no speech (the machine may hear speech in noise).
+    stated_no_speech = models.BooleanField(default=False, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "rendered_at"], name="releases_one_transcript_per_render"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transcript of release {self.release_id} ({self.status})"
+
+    @property
+    def reviewed(self) -> bool:
+        return self.reviewed_by_id is not None

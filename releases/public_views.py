@@ -55,3 +55,16 @@ def content_credentials_root(request: HttpRequest) -> HttpResponse:
     except CredentialsMissing:
         raise Http404("No Content Credentials root is configured.") from None
     return HttpResponse(pem, content_type="application/x-pem-file")
+
+
+def release_captions(request: HttpRequest, pk) -> HttpResponse:
+    """The reviewed captions of a published file, the bytes whose SHA-256 the manifest signs."""
+    from .captions import published_captions
+
+    release = _published_or_404(pk)
+    published = published_captions(release) if (release.manifest or {}).get("captions") else None
+    if published is None:
+        raise Http404("This file has no captions.")
+    response = HttpResponse(published["vtt"].encode("utf-8"), content_type="text/vtt; charset=utf-8")
+    response["Content-Language"] = published["language"]
+    return response

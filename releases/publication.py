@@ -37,6 +37,10 @@ def sign_manifest(release: Release) -> tuple[dict, str]:
         published_at=release.published_at.isoformat() if release.published_at else "",
         issuer=settings.CITY_NAME,
     )
+    from .captions import manifest_entry
+
+    if captions := manifest_entry(release):
+        manifest["captions"] = captions
     try:
         key = load_signing_key()
     except SigningKeyError as exc:

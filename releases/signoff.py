@@ -71,7 +71,9 @@ def readiness_problem(release: Release) -> ReleaseError | None:
             f"The second check found {len(release.open_findings)} frame(s) with a face still visible. Fix or clear each one.",
             code="check_not_cleared",
         )
-    return None
+    from .captions import approval_problem
+
+    return approval_problem(release)
 
 
 def current_signoffs(release: Release) -> list[SignOff]:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import caption_views, views
 
 app_name = "releases"
 urlpatterns = [
@@ -19,4 +19,8 @@ urlpatterns = [
     path("<int:pk>/changes/<int:change_pk>/withdraw/", views.withdraw_change, name="change-withdraw"),
     path("<int:pk>/changes/<int:change_pk>/confirm/", views.confirm_change, name="change-confirm"),
     path("<int:pk>/findings/<int:index>/clear/", views.clear_finding, name="finding-clear"),
+    path("<int:pk>/captions/data.json", caption_views.captions_data, name="captions-data"),
+    path("<int:pk>/captions/", caption_views.captions_save, name="captions-save"),
+    path("<int:pk>/captions/review/", caption_views.captions_review, name="captions-review"),
+    path("<int:pk>/captions/hide/", caption_views.captions_hide, name="captions-hide"),
 ]

@@ -20,7 +20,7 @@ from footage.access import get_visible_footage
 from footage.downloads import proxy_response
 from portal.byte_ranges import ranged_file_response
 
-from . import access, review, signoff, workflow
+from . import access, captions, review, signoff, workflow
 from .errors import ReleaseError, ReleaseForbidden
 from .models import RedactionChange, RedactionMode, RedactionReason, ReleaseState, RenderJob, RenderState, WithholdGround
 from .review_data import review_payload
@@ -84,6 +84,7 @@ def _detail_context(request, release, **extra) -> dict:
         "can_review": access.can_review(request.user) and release.state == ReleaseState.IN_REVIEW,
         "is_officer": access.can_review(request.user),
         "signing": signoff.signing_status(release, request.user),
+        "transcript": captions.current_transcript(release),
         **_progress_context(release, _active_render(release)),
         **extra,
     }

@@ -16,6 +16,9 @@ if [ "${1:-run}" = test ]; then
   have_cmd redis-server || want+=(redis-server)
   have_cmd /usr/bin/chromium || want+=(chromium)
   have_cmd make || want+=(make)
+  # the captions tests and bench make known speech with espeak-ng and mix noise with sox
+  have_cmd espeak-ng || want+=(espeak-ng)
+  have_cmd sox || want+=(sox)
 fi
 
 [ ${#want[@]} -eq 0 ] && exit 0

@@ -3,7 +3,7 @@
 This package and footage.redaction are the only code that starts subprocesses; see `runner`.
 """
 
-from .clips import make_test_clip
+from .clips import make_speech_audio, make_test_clip
 from .errors import MediaError, MediaRejected, ProcessingError
 from .hashing import IncrementalSha256, sha256_file
 from .probe import MediaInfo, parse_iso6709, probe_media
@@ -25,6 +25,7 @@ __all__ = [
     "StripResult",
     "make_poster",
     "make_proxy",
+    "make_speech_audio",
     "make_test_clip",
     "make_thumbnail_strip",
     "parse_iso6709",

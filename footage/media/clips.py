@@ -21,19 +21,25 @@ def make_test_clip(
     faststart: bool = False,
     preset: str = "ultrafast",
     timeout: float = 600,
+    audio_file: str | os.PathLike[str] | None = None,
 ) -> Path:
     """An H.264/AAC clip of a moving test pattern and a tone. The container follows dst's suffix
     (.mp4, .mov, .mkv, .ts...). `metadata` keys such as creation_time, location (ISO 6709), make,
-    model are written as container tags."""
+    model are written as container tags. `audio_file` (say, speech from `make_speech_audio`) replaces
+    the tone."""
     dst = Path(dst)
     width, height = size
     args: list[str] = [
         FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-y",
         "-f", "lavfi", "-i", f"testsrc2=size={width}x{height}:rate={fps}:duration={seconds}",
     ]
-    if with_audio:
+    if with_audio and audio_file is not None:
+        args += ["-i", str(audio_file)]
+    elif with_audio:
         args += ["-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={seconds}"]
     args += ["-map", "0:v"] + (["-map", "1:a"] if with_audio else [])
+    if with_audio and audio_file is not None:
+        args += ["-t", str(seconds)]
     args += ["-c:v", "libx264", "-preset", preset, "-pix_fmt", "yuv420p", "-g", str(fps)]
     if with_audio:
         args += ["-c:a", "aac", "-b:a", "96k"]
@@ -50,4 +56,41 @@ def make_test_clip(
         os.replace(tmp, dst)
     finally:
         Path(tmp).unlink(missing_ok=True)
+    return dst
+
+
+ESPEAK = os.environ.get("PORTAL_ESPEAK", "espeak-ng")
+
+
+def make_speech_audio(
+    dst: str | os.PathLike[str],
+    text: str,
+    *,
+    lead: float = 1.0,
+    tail: float = 1.0,
+    noise: float = 0.0,
+    words_per_minute: int = 140,
+    timeout: float = 120,
+) -> Path:
+    """Known speech for tests, the bench and the demo: espeak-ng says `text`, with `lead` seconds
+    of silence before and `tail` after, optionally over pink noise of amplitude `noise` (0-1),
+    written as 16 kHz mono WAV (or Opus in Ogg when dst ends in .ogg or .opus)."""
+    dst = Path(dst)
+    limits = Limits(timeout=timeout, memory_bytes=2 * GIB, cpu_seconds=int(timeout * 2))
+    with tempfile.TemporaryDirectory(dir=dst.parent) as work:
+        spoken = Path(work) / "spoken.wav"
+        result = run_tool([ESPEAK, "-v", "en-us", "-s", str(words_per_minute), "-w", spoken, text], limits)
+        check(result, limits, "speaking the test script with espeak-ng")
+        pad = f"adelay={int(lead * 1000)}:all=1,apad=pad_dur={tail},aresample=16000"
+        args = [FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-y", "-i", spoken]
+        if noise > 0:
+            args += ["-f", "lavfi", "-i", f"anoisesrc=color=pink:amplitude={noise}:sample_rate=16000",
+                     "-filter_complex", f"[0:a]{pad}[s];[s][1:a]amix=inputs=2:duration=first:normalize=0,aformat=channel_layouts=mono"]
+        else:
+            args += ["-af", f"{pad},aformat=channel_layouts=mono"]
+        if dst.suffix.lower() in (".ogg", ".opus"):
+            args += ["-c:a", "libopus", "-b:a", "24k"]
+        out = Path(work) / f"out{dst.suffix}"
+        check(run_tool([*args, out], limits), limits, "padding the test speech")
+        os.replace(out, dst)
     return dst

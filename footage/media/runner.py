@@ -176,6 +176,15 @@ class StreamingRun:
         for raw in self.proc.stdout:
             yield raw.decode("utf-8", "replace").rstrip("\n")
 
+    def chunks(self, size: int) -> Iterator[bytes]:
+        """stdout in blocks of `size` bytes (the last may be shorter), for raw audio or video."""
+        assert self.proc.stdout is not None
+        while True:
+            block = self.proc.stdout.read(size)
+            if not block:
+                return
+            yield block
+
     def wait(self) -> ToolResult:
         returncode = self.proc.wait()
         self._timer.cancel()

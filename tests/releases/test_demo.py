@@ -64,3 +64,22 @@ def test_the_demo_accounts_carry_the_release_in_review_through_even_when_two_off
     apply_release_transition(release, "approve", actor=release3)
     apply_release_transition(release, "publish", actor=release1)
     assert Release.objects.get(pk=release.pk).state == ReleaseState.PUBLISHED
+
+
+@pytest.mark.django_db
+def test_the_demo_publishes_a_release_with_speech_and_reviewed_captions(role_groups):
+    import incidents.demo
+    import releases.demo
+    from portal.demo import demo_password, ensure_demo_users
+    from releases.captions import current_transcript, published_captions
+    from releases.models import Release, ReleaseState
+
+    users = ensure_demo_users(demo_password()[0])
+    incidents.demo.load(users=users)
+    releases.demo.load(users=users)
+
+    spoken = Release.objects.get(footage__original_filename=releases.demo.SPEECH_FILENAME)
+    assert spoken.state == ReleaseState.PUBLISHED
+    transcript = current_transcript(spoken)
+    assert transcript.status == "speech" and transcript.reviewed_by.username == "release"
+    assert published_captions(spoken)["vtt_sha256"] == spoken.manifest["captions"]["webvtt_sha256"]
