@@ -17,6 +17,7 @@ from releases import captions
 from releases.models import ChangeKind, Release, ReleaseState, Transcript, TranscriptStatus
 from releases.workflow import apply_release_transition
 from tests.factories.releases import make_release_in_review, make_video_footage, render_pending
+from tests.personas import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
