@@ -74,7 +74,7 @@ class ObtainTokenView(APIView):
                 "TokenResponse",
                 {"token": serializers.CharField(), "expires": serializers.DateTimeField()},
             ),
-            400: inline_serializer("TokenRefused", {"detail": serializers.CharField()}),
+            400: OpenApiResponse(description="A field is missing or too long, or the username, password or code is wrong."),
             429: OpenApiResponse(description="Too many failed sign-ins: wait and try again."),
         },
         description=(
