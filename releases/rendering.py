@@ -25,6 +25,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from footage.media import sha256_file
