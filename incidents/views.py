@@ -15,6 +15,7 @@ from portal.audit import events_for, record_event
 from portal.models import AuditOutcome
 
 from . import access, exports, services, workflow
+from .evidence import evidence_for
 from .audit_trail import filter_events
 from .forms import (
     AssignForm,
@@ -140,6 +141,7 @@ def _detail_context(request: HttpRequest, incident: Incident, **overrides) -> di
     context = {
         "incident": incident,
         "people": incident.people.all(),
+        "evidence": evidence_for(user, incident),
         "notes": incident.notes.select_related("author"),
         "findings": incident.findings.select_related("author", "decided_by"),
         "timeline": events_for(incident),
