@@ -11,11 +11,12 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.audit import events_for, record_event
+from portal.audit import record_event
 from portal.models import AuditOutcome
 
 from . import access, exports, services, workflow
 from .evidence import evidence_for
+from .timeline import case_timeline
 from .audit_trail import filter_events
 from .forms import (
     AssignForm,
@@ -144,7 +145,7 @@ def _detail_context(request: HttpRequest, incident: Incident, **overrides) -> di
         "evidence": evidence_for(user, incident),
         "notes": incident.notes.select_related("author"),
         "findings": incident.findings.select_related("author", "decided_by"),
-        "timeline": events_for(incident),
+        "timeline": case_timeline(incident),
         "transitions": transitions,
         "transition_errors": {},
         "outcome_choices": TransitionForm.base_fields["outcome"].choices,
