@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from portal.roles import Role
 
 from . import vocabulary as v
-from .models import NARRATIVE_MAX, TEXT_MAX, Incident, IncidentState, Outcome
+from .models import FUTURE_GRACE, NARRATIVE_MAX, REQUIRED_TO_SUBMIT, TEXT_MAX, Incident, IncidentState, Outcome
 from .services import EDITABLE_FIELDS, MAX_PEOPLE
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local", "class": "usa-input"}, format="%Y-%m-%dT%H:%M")
@@ -70,6 +71,14 @@ class IncidentForm(forms.ModelForm):
         self.fields["occurred_end"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
         self.fields["neighbourhood"].choices = [("", "- Select -"), *v.NEIGHBOURHOOD_CHOICES]
         self.fields["source"].choices = [("", "- Select -"), *v.SOURCES]
+        latest = timezone.localtime(timezone.now() + FUTURE_GRACE).strftime("%Y-%m-%dT%H:%M")
+        for name in ("occurred_start", "occurred_end"):
+            self.fields[name].widget.attrs["max"] = latest
+        # A draft may be saved half-filled, so these are not `required`; but the person filing sees which ones submission needs.
+        for name in REQUIRED_TO_SUBMIT:
+            self.fields[name].required_to_submit = True
+            if not isinstance(self.fields[name].widget, forms.CheckboxSelectMultiple):
+                self.fields[name].widget.attrs["aria-required"] = "true"
         _uswds(self)
 
     def data_for_service(self) -> dict:

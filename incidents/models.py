@@ -6,6 +6,8 @@ small questions about one object. Who may see what is in `incidents.access`.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
@@ -18,6 +20,8 @@ from . import vocabulary as v
 NARRATIVE_MAX = 20_000
 TEXT_MAX = 5_000
 
+
+FUTURE_GRACE = timedelta(minutes=10)
 
 REQUIRED_TO_SUBMIT = {
     "occurred_start": "Say when it started.",
@@ -147,6 +151,11 @@ class Incident(models.Model):
         errors: dict[str, str] = {}
         if self.occurred_start and self.occurred_end and self.occurred_end < self.occurred_start:
             errors["occurred_end"] = "The end must be after the start."
+        # A few minutes' grace for a phone's clock; an incident an hour ahead is a typing slip.
+        latest = timezone.now() + FUTURE_GRACE
+        for name in ("occurred_start", "occurred_end"):
+            if getattr(self, name) and getattr(self, name) > latest and name not in errors:
+                errors[name] = "This is in the future: an incident is reported after it happens."
         if (self.latitude is None) != (self.longitude is None):
             errors["longitude" if self.longitude is None else "latitude"] = "Give both latitude and longitude, or neither."
         elif self.latitude is not None and not v.is_inside_city(self.latitude, self.longitude):
