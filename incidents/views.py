@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -32,6 +35,7 @@ from .forms import (
     people_rows,
 )
 from .models import Incident, IncidentState
+from .vocabulary import CITY_BOUNDS
 from .search import filter_incidents
 from .workflow import TransitionRefused
 
@@ -130,7 +134,12 @@ def _incident_form(request: HttpRequest, incident: Incident | None) -> HttpRespo
     else:
         form = IncidentForm(instance=incident)
         formset = PersonFormSet(prefix="people", initial=_people_initial(incident))
-    return render(request, "incidents/form.html", {"form": form, "formset": formset, "incident": incident}, status=status)
+    min_lat, min_lon, max_lat, max_lon = CITY_BOUNDS
+    return render(request, "incidents/form.html", {
+        "form": form, "formset": formset, "incident": incident,
+        "city_bounds": json.dumps([[float(min_lat), float(min_lon)], [float(max_lat), float(max_lon)]]),
+        "map_tile_url": settings.PUBLIC_MAP_TILE_URL,
+    }, status=status)
 
 
 def _detail_context(request: HttpRequest, incident: Incident, **overrides) -> dict:

@@ -64,3 +64,30 @@ def test_the_filing_form_refuses_a_date_in_the_future_in_the_browser(page, live_
     assert "in the future" in page.locator("#occurred_start-error").inner_text()
     assert not Incident.objects.exists()
     assert_accessible(page)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_place_is_picked_on_the_map_and_people_are_added_one_after_another(page, live_server, people):
+    sign_in(page, live_server.url, "rita")
+    page.goto(f"{live_server.url}/staff/incidents/new/")
+    page.wait_for_function("() => document.getElementById('place-map').dataset.ready === 'true'")
+
+    page.locator("#place-map").click()  # its middle
+    page.wait_for_function("() => document.getElementById('place-map').dataset.picked")
+    latitude, longitude = float(page.get_by_label("Latitude").input_value()), float(page.get_by_label("Longitude").input_value())
+    assert 41.39 < latitude < 41.6 and -81.8 < longitude < -81.55
+
+    shown = page.locator("#people-forms fieldset").count()
+    for number in range(shown, shown + 2):
+        page.get_by_role("button", name="Add another person").click()
+        page.locator(f"#id_people-{number}-role").select_option("witness")
+        page.locator(f"#id_people-{number}-name").fill(f"Witness {number + 1}")
+    assert_accessible(page)
+    page.get_by_label("Started", exact=True).fill("2026-03-02T10:15")
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_url(lambda url: "/new/" not in url)
+
+    incident = Incident.objects.get()
+    assert sorted(p.name for p in incident.people.all()) == [f"Witness {shown + 1}", f"Witness {shown + 2}"]
+    assert float(incident.latitude) == pytest.approx(latitude) and float(incident.longitude) == pytest.approx(longitude)
