@@ -20,6 +20,7 @@ from portal.models import AuditOutcome
 from .access import can_download_original, can_upload_to, can_verify, get_visible_footage, visible_footage
 from .custody import custody_log, record_custody, verify_original
 from .downloads import image_response, original_response, proxy_response
+from .ingest_warnings import warnings_for
 from .models import CustodyAction, FootageItem, FootageKind, JobState
 from .reports import custody_report_response
 
@@ -73,6 +74,7 @@ def footage_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "custody": custody_log(item),
             "may_download": can_download_original(request.user, item),
             "may_verify": can_verify(request.user, item),
+            "ingest_warnings": warnings_for(item, visible=visible_footage(request.user)) if can_verify(request.user, item) else [],
         },
     )
 

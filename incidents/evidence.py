@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from footage import access as footage_access
+from footage.ingest_warnings import IngestWarning, warnings_for
 from footage.models import FootageItem
 from releases import access as release_access
 from releases.models import Release, ReleaseState
@@ -21,6 +22,7 @@ class FootageRow:
     item: FootageItem
     open_release: Release | None
     may_request_release: bool
+    warnings: list[IngestWarning]
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,8 @@ class CaseEvidence:
 
 
 def evidence_for(user, incident: Incident) -> CaseEvidence:
-    items = list(footage_access.visible_footage(user).filter(incident=incident).order_by("uploaded_at", "id"))
+    visible = footage_access.visible_footage(user)
+    items = list(visible.filter(incident=incident).order_by("uploaded_at", "id"))
     releases = list(
         release_access.visible_releases(user).filter(incident=incident).select_related("footage").order_by("requested_at", "id")
     )
@@ -40,7 +43,8 @@ def evidence_for(user, incident: Incident) -> CaseEvidence:
     rows = [
         FootageRow(item=item, open_release=open_by_footage.get(item.pk),
                    may_request_release=item.is_video and item.pk not in open_by_footage
-                   and release_access.may_request_release_of(user, item))
+                   and release_access.may_request_release_of(user, item),
+                   warnings=warnings_for(item, visible=visible) if footage_access.can_verify(user, item) else [])
         for item in items
     ]
     return CaseEvidence(
