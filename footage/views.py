@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from incidents.access import visible_incidents
+from incidents.access import can_read_audit_trail, visible_incidents
 from portal.audit import record_event
 from portal.models import AuditOutcome
 
@@ -74,6 +74,7 @@ def footage_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "custody": custody_log(item),
             "may_download": can_download_original(request.user, item),
             "may_verify": can_verify(request.user, item),
+            "may_read_audit": can_read_audit_trail(request.user),
             "ingest_warnings": warnings_for(item, visible=visible_footage(request.user)) if can_verify(request.user, item) else [],
         },
     )

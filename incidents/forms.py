@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils import timezone
 
+from portal.event_words import OBJECT_WORDS, action_choices
 from portal.roles import Role
 
 from . import vocabulary as v
@@ -188,8 +189,14 @@ class IncidentFilterForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label="Actor (username)", required=False, max_length=150)
-    action = forms.CharField(label="Action", required=False, max_length=64)
-    object_type = forms.CharField(label="Object type", required=False, max_length=64)
+    action = forms.ChoiceField(label="What happened", required=False, choices=[
+        ("", "Anything"),
+        ("Every event about", [("incident.", "Incidents"), ("footage.", "Footage"), ("release.", "Releases"),
+                               ("auth.", "Signing in"), ("user.", "Accounts"), ("audit.", "The audit trail")]),
+        ("One kind of event", action_choices()),
+    ])
+    object_type = forms.ChoiceField(label="About", required=False,
+                                    choices=[("", "Anything"), *[(code, words) for code, (words, _) in OBJECT_WORDS.items()]])
     object_id = forms.CharField(label="Object id", required=False, max_length=64)
     outcome = forms.ChoiceField(choices=[("", "Any outcome"), ("success", "Succeeded"), ("refused", "Refused"), ("failed", "Failed")],
                                 required=False)

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from portal.audit import record_event
 from portal.models import AuditOutcome
+from portal.event_words import action_words, object_ref
+from portal.trail_verification import verify_trails
 
 from . import access, exports, services, workflow
 from .evidence import evidence_for
@@ -152,6 +154,7 @@ def _detail_context(request: HttpRequest, incident: Incident, **overrides) -> di
         "incident": incident,
         "people": incident.people.all(),
         "evidence": evidence_for(user, incident),
+        "may_read_audit": access.can_read_audit_trail(user),
         "notes": incident.notes.select_related("author"),
         "findings": incident.findings.select_related("author", "decided_by"),
         "timeline": case_timeline(incident),
@@ -342,10 +345,27 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     criteria = form.cleaned_data if form.is_bound and form.is_valid() else {}
     page = Paginator(filter_events(criteria), 50).get_page(_page_number(request))
+    for event in page.object_list:
+        event.words = action_words(event.action)
+        event.object_ref = object_ref(event.object_type, event.object_id)
     record_event(actor=request.user, action="audit.viewed", object_type="portal.auditevent", request=request,
                  detail={"filters": {k: str(v) for k, v in criteria.items() if v}})
     return render(request, "incidents/audit.html", {"form": form, "page": page, "querystring": _querystring_without_page(request)},
                   status=200 if not form.is_bound or form.is_valid() else 400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def audit_verify(request: HttpRequest) -> HttpResponse:
+    """The auditor runs the chain verification from the interface and reads its result."""
+    _require_auditor(request, "audit.verified")
+    result = None
+    if request.method == "POST":
+        result = verify_trails()
+        record_event(actor=request.user, action="audit.verified", object_type="portal.auditevent", request=request,
+                     outcome=AuditOutcome.SUCCESS if result.ok else AuditOutcome.FAILED,
+                     detail={"ok": result.ok, "chains": {c.table: {"checked": c.checked, "breaks": len(c.breaks)} for c in result.chains}})
+    return render(request, "incidents/audit_verify.html", {"result": result})
 
 
 @login_required
