@@ -76,3 +76,19 @@ def test_the_audit_trail_of_one_object_opens_from_its_page(client, people, case)
     assert f"?object_type=footage.footageitem&amp;object_id={item.pk}" in footage_page
     client.force_login(people.investigator)
     assert "object_type=incidents.incident" not in client.get(reverse("incidents:detail", args=[case.pk])).content.decode()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_auditor_verifies_the_chain_in_the_browser(page, live_server, people, case):
+    from tests.browser import assert_accessible, sign_in
+
+    sign_in(page, live_server.url, "aaron")
+    page.goto(f"{live_server.url}/staff/incidents/audit/?action=incident.")
+    assert_accessible(page)
+    page.get_by_role("link", name="Verify the chain").click()
+    page.get_by_role("button", name="Verify now").click()
+    page.wait_for_load_state("domcontentloaded")
+
+    assert page.locator("#verification-result").get_attribute("data-ok") == "true"
+    assert_accessible(page)
