@@ -212,6 +212,8 @@ class Upload(models.Model):
     kind = models.CharField(max_length=20, choices=FootageKind.choices)
     device_id = models.CharField(max_length=120, blank=True)
     filename = models.CharField(max_length=255)
+    # SHA-256 of the file's first and last MiB, from the client: finds this upload again from another browser.
+    fingerprint = models.CharField(max_length=64, blank=True, db_index=True)
     length = models.PositiveBigIntegerField()
     offset = models.PositiveBigIntegerField(default=0)
     state = models.CharField(max_length=12, choices=UploadState.choices, default=UploadState.RECEIVING, db_index=True)

@@ -22,11 +22,11 @@ from .models import CustodyAction, FootageItem
 COLUMNS = ["entry", "time (UTC)", "action", "actor", "address", "original SHA-256", "derived SHA-256", "detail", "entry hash", "previous hash"]
 
 
-def _rows(item: FootageItem):
+def _rows(item: FootageItem, *, local: bool = False):
     for event in custody_log(item):
         yield [
             event.pk,
-            event.occurred_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+            _local(event.occurred_at) if local else event.occurred_at.astimezone(dt_timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
             event.get_action_display(),
             event.actor_username or "system",
             event.ip_address or "",
@@ -53,13 +53,19 @@ def custody_report_response(item: FootageItem, fmt: str, *, request: HttpRequest
     return response
 
 
-def _summary(item: FootageItem) -> list[tuple[str, str]]:
+def _local(moment) -> str:
+    # The PDF is read beside the staff pages, so it says the same local time, with its zone, as they do.
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def _summary(item: FootageItem, *, local: bool = False) -> list[tuple[str, str]]:
     return [
         ("Footage", f"#{item.pk} {item.original_filename}"),
         ("Incident", str(item.incident)),
         ("Kind", item.get_kind_display()),
         ("Device", item.device_id or "—"),
-        ("Uploaded", f"{item.uploaded_at.astimezone(dt_timezone.utc):%Y-%m-%d %H:%M:%S} UTC by {item.uploaded_by.get_username()}"),
+        ("Uploaded", f"{_local(item.uploaded_at) if local else item.uploaded_at.astimezone(dt_timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC')}"
+                     f" by {item.uploaded_by.get_username()}"),
         ("Size", f"{item.size} bytes"),
         ("SHA-256", item.sha256),
     ]
@@ -84,18 +90,18 @@ def _pdf(item: FootageItem, request: HttpRequest) -> bytes:
     small = styles["BodyText"].clone("small", fontSize=7, leading=8.5)
     mono = styles["Code"].clone("mono", fontSize=6, leading=7.5)
     story = [Paragraph(f"Chain of custody — footage #{item.pk}", styles["Title"])]
-    story.append(Table([[label, value] for label, value in _summary(item)], colWidths=[1.3 * inch, 8 * inch],
+    story.append(Table([[label, value] for label, value in _summary(item, local=True)], colWidths=[1.3 * inch, 8 * inch],
                        style=TableStyle([("FONTSIZE", (0, 0), (-1, -1), 8), ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold")])))
     chain = verify_custody_chain()
     story.append(Spacer(1, 8))
     story.append(Paragraph(
-        f"Custody log chain check at {timezone.now().astimezone(dt_timezone.utc):%Y-%m-%d %H:%M:%S} UTC: "
+        f"Custody log chain check at {_local(timezone.now())}: "
         + ("intact" if chain.ok else f"BROKEN at entries {', '.join(str(b.event_id) for b in chain.breaks[:10])}")
         + f" ({chain.checked} entries checked).", small))
     story.append(Spacer(1, 8))
-    header = ["#", "Time (UTC)", "Action", "Actor", "Address", "Hashes", "Detail"]
+    header = ["#", "Time", "Action", "Actor", "Address", "Hashes", "Detail"]
     data = [header]
-    for row in _rows(item):
+    for row in _rows(item, local=True):
         entry, when, action, actor, address, original, derived, detail, entry_hash, prev_hash = row
         hashes = f"original {original}" + (f"<br/>derived {derived}" if derived else "") + f"<br/>entry {entry_hash}"
         data.append([str(entry), when, action, actor, address, Paragraph(hashes, mono), Paragraph(_escape(detail), small)])

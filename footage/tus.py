@@ -86,6 +86,13 @@ def _require_tus(request: HttpRequest) -> None:
         raise UploadError("unsupported_version", f"Send Tus-Resumable: {TUS_VERSION}.", status=412)
 
 
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def _status_json(request: HttpRequest, upload: Upload, user) -> dict:
     footage_url = None
     if upload.footage_id and visible_footage(user).filter(pk=upload.footage_id).exists():
@@ -95,6 +102,7 @@ def _status_json(request: HttpRequest, upload: Upload, user) -> dict:
         "url": _upload_url(request, upload),
         "filename": upload.filename,
         "incident": upload.incident_id,
+        "incident_reference": upload.incident.reference,
         "kind": upload.kind,
         "length": upload.length,
         "offset": upload.offset,
@@ -115,7 +123,12 @@ def uploads_collection(request: HttpRequest) -> HttpResponse:
         user = _authenticate(request)
         if request.method == "GET":
             # The staff page lists unfinished uploads after a reload, to offer resuming them.
-            uploads = Upload.objects.filter(owner=user, state=UploadState.RECEIVING).order_by("-created_at")[:50]
+            uploads = Upload.objects.filter(owner=user, state=UploadState.RECEIVING).select_related("incident").order_by("-created_at")
+            # From any browser: the file chosen (its size, name and fingerprint) finds its partial upload again.
+            if request.GET.get("fingerprint"):
+                uploads = uploads.filter(fingerprint=request.GET["fingerprint"][:64], filename=request.GET.get("filename", "")[:255],
+                                         length=_int_or_none(request.GET.get("length")))
+            uploads = uploads[:50]
             return JsonResponse({"results": [_status_json(request, u, user) for u in uploads]})
         if request.method != "POST":
             raise UploadError("method_not_allowed", "Use POST to create an upload.", status=405)
@@ -155,6 +168,7 @@ def _create(request: HttpRequest, user) -> Upload:
         device_id=metadata.get("device_id", ""),
         length=length,
         request=request,
+        fingerprint=metadata.get("fingerprint", ""),
     )
 
 

@@ -19,6 +19,7 @@ import binascii
 import hashlib
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -100,7 +101,8 @@ def parse_metadata(header: str) -> dict[str, str]:
     return result
 
 
-def create_upload(*, owner, incident, kind: str, filename: str, device_id: str, length: int, request=None) -> Upload:
+def create_upload(*, owner, incident, kind: str, filename: str, device_id: str, length: int, request=None,
+                  fingerprint: str = "") -> Upload:
     if not can_upload_to(owner, incident):
         record_event(
             actor=owner, action="footage.upload_refused", target=incident, outcome=AuditOutcome.REFUSED,
@@ -115,6 +117,8 @@ def create_upload(*, owner, incident, kind: str, filename: str, device_id: str, 
         errors.append(f"kind must be one of {', '.join(FootageKind.values)}")
     if len(device_id) > 120:
         errors.append("device_id is at most 120 characters")
+    if fingerprint and not re.fullmatch(r"[0-9a-f]{64}", fingerprint):
+        errors.append("fingerprint is the hex SHA-256 of the file's first and last MiB")
     if errors:
         raise UploadError("bad_metadata", "; ".join(errors) + ".")
     if length > settings.MAX_UPLOAD_SIZE:
@@ -131,7 +135,7 @@ def create_upload(*, owner, incident, kind: str, filename: str, device_id: str, 
         raise UploadError("insufficient_storage", "The server has no room for this file right now; try again later.", status=507)
     upload = Upload(
         owner=owner, incident=incident, kind=kind, device_id=device_id.strip(), filename=filename,
-        length=length, expires_at=timezone.now() + settings.UPLOAD_EXPIRY,
+        fingerprint=fingerprint, length=length, expires_at=timezone.now() + settings.UPLOAD_EXPIRY,
     )
     # The file exists before the row so a PATCH never finds a row without its file.
     with open(partial_path(upload), "xb") as f:

@@ -13,13 +13,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from incidents.access import visible_incidents
+from incidents.access import can_read_audit_trail, visible_incidents
 from portal.audit import record_event
 from portal.models import AuditOutcome
 
 from .access import can_download_original, can_upload_to, can_verify, get_visible_footage, visible_footage
 from .custody import custody_log, record_custody, verify_original
 from .downloads import image_response, original_response, proxy_response
+from .ingest_warnings import warnings_for
 from .models import CustodyAction, FootageItem, FootageKind, JobState
 from .lifecycle_views import lifecycle_context
 from .reports import custody_report_response
@@ -75,6 +76,8 @@ def footage_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "may_download": can_download_original(request.user, item) and item.deleted_at is None,
             "may_verify": can_verify(request.user, item) and item.deleted_at is None,
             **lifecycle_context(request.user, item),
+            "may_read_audit": can_read_audit_trail(request.user),
+            "ingest_warnings": warnings_for(item, visible=visible_footage(request.user)) if can_verify(request.user, item) else [],
         },
     )
 

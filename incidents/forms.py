@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib.auth.models import User
+from django.utils import timezone
 
+from portal.event_words import OBJECT_WORDS, action_choices
 from portal.roles import Role
 
 from . import vocabulary as v
-from .models import NARRATIVE_MAX, TEXT_MAX, Incident, IncidentState, Outcome
+from .models import FUTURE_GRACE, NARRATIVE_MAX, REQUIRED_TO_SUBMIT, TEXT_MAX, Incident, IncidentState, Outcome
 from .services import EDITABLE_FIELDS, MAX_PEOPLE
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local", "class": "usa-input"}, format="%Y-%m-%dT%H:%M")
@@ -70,6 +72,14 @@ class IncidentForm(forms.ModelForm):
         self.fields["occurred_end"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
         self.fields["neighbourhood"].choices = [("", "- Select -"), *v.NEIGHBOURHOOD_CHOICES]
         self.fields["source"].choices = [("", "- Select -"), *v.SOURCES]
+        latest = timezone.localtime(timezone.now() + FUTURE_GRACE).strftime("%Y-%m-%dT%H:%M")
+        for name in ("occurred_start", "occurred_end"):
+            self.fields[name].widget.attrs["max"] = latest
+        # A draft may be saved half-filled, so these are not `required`; but the person filing sees which ones submission needs.
+        for name in REQUIRED_TO_SUBMIT:
+            self.fields[name].required_to_submit = True
+            if not isinstance(self.fields[name].widget, forms.CheckboxSelectMultiple):
+                self.fields[name].widget.attrs["aria-required"] = "true"
         _uswds(self)
 
     def data_for_service(self) -> dict:
@@ -179,8 +189,14 @@ class IncidentFilterForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label="Actor (username)", required=False, max_length=150)
-    action = forms.CharField(label="Action", required=False, max_length=64)
-    object_type = forms.CharField(label="Object type", required=False, max_length=64)
+    action = forms.ChoiceField(label="What happened", required=False, choices=[
+        ("", "Anything"),
+        ("Every event about", [("incident.", "Incidents"), ("footage.", "Footage"), ("release.", "Releases"),
+                               ("auth.", "Signing in"), ("user.", "Accounts"), ("audit.", "The audit trail")]),
+        ("One kind of event", action_choices()),
+    ])
+    object_type = forms.ChoiceField(label="About", required=False,
+                                    choices=[("", "Anything"), *[(code, words) for code, (words, _) in OBJECT_WORDS.items()]])
     object_id = forms.CharField(label="Object id", required=False, max_length=64)
     outcome = forms.ChoiceField(choices=[("", "Any outcome"), ("success", "Succeeded"), ("refused", "Refused"), ("failed", "Failed")],
                                 required=False)

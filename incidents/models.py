@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from datetime import timezone as dt_timezone
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +26,8 @@ EARLIEST_OCCURRENCE = datetime(1900, 1, 1, tzinfo=dt_timezone.utc)
 NARRATIVE_MAX = 20_000
 TEXT_MAX = 5_000
 
+
+FUTURE_GRACE = timedelta(minutes=10)
 
 REQUIRED_TO_SUBMIT = {
     "occurred_start": "Say when it started.",
@@ -157,6 +160,11 @@ class Incident(models.Model):
                 errors[name] = "Check the year: incidents are recorded from 1900 on."
         if self.occurred_start and self.occurred_end and self.occurred_end < self.occurred_start:
             errors.setdefault("occurred_end", "The end must be after the start.")
+        # A few minutes' grace for a phone's clock; an incident an hour ahead is a typing slip.
+        latest = timezone.now() + FUTURE_GRACE
+        for name in ("occurred_start", "occurred_end"):
+            if getattr(self, name) and getattr(self, name) > latest and name not in errors:
+                errors[name] = "This is in the future: an incident is reported after it happens."
         if (self.latitude is None) != (self.longitude is None):
             errors["longitude" if self.longitude is None else "latitude"] = "Give both latitude and longitude, or neither."
         elif self.latitude is not None and not v.is_inside_city(self.latitude, self.longitude):

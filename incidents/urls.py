@@ -11,6 +11,7 @@ urlpatterns = [
     path("export.csv", views.incident_export, name="export"),
     path("audit/", views.audit_trail, name="audit"),
     path("audit/export.csv", views.audit_export, name="audit-export"),
+    path("audit/verify/", views.audit_verify, name="audit-verify"),
     path("<int:pk>/", views.incident_detail, name="detail"),
     path("<int:pk>/edit/", views.incident_edit, name="edit"),
     path("<int:pk>/transition/", views.incident_transition, name="transition"),

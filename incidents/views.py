@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,10 +14,14 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from portal.audit import events_for, record_event
+from portal.audit import record_event
 from portal.models import AuditOutcome
+from portal.event_words import action_words, object_ref
+from portal.trail_verification import verify_trails
 
 from . import access, exports, services, workflow
+from .evidence import evidence_for
+from .timeline import case_timeline
 from .audit_trail import filter_events
 from .forms import (
     AssignForm,
@@ -30,6 +37,7 @@ from .forms import (
     people_rows,
 )
 from .models import Incident, IncidentState
+from .vocabulary import CITY_BOUNDS
 from .search import filter_incidents
 from .workflow import TransitionRefused
 
@@ -128,7 +136,12 @@ def _incident_form(request: HttpRequest, incident: Incident | None) -> HttpRespo
     else:
         form = IncidentForm(instance=incident)
         formset = PersonFormSet(prefix="people", initial=_people_initial(incident))
-    return render(request, "incidents/form.html", {"form": form, "formset": formset, "incident": incident}, status=status)
+    min_lat, min_lon, max_lat, max_lon = CITY_BOUNDS
+    return render(request, "incidents/form.html", {
+        "form": form, "formset": formset, "incident": incident,
+        "city_bounds": json.dumps([[float(min_lat), float(min_lon)], [float(max_lat), float(max_lon)]]),
+        "map_tile_url": settings.PUBLIC_MAP_TILE_URL,
+    }, status=status)
 
 
 def _detail_context(request: HttpRequest, incident: Incident, **overrides) -> dict:
@@ -143,9 +156,11 @@ def _detail_context(request: HttpRequest, incident: Incident, **overrides) -> di
         "can_view_private": private,
         "can_read_investigation": investigation,
         "people": incident.people.all() if private else [],
+        "evidence": evidence_for(user, incident),
+        "may_read_audit": access.can_read_audit_trail(user),
         "notes": incident.notes.select_related("author") if investigation else [],
         "findings": incident.findings.select_related("author", "decided_by") if investigation else [],
-        "timeline": events_for(incident),
+        "timeline": case_timeline(incident),
         "transitions": transitions,
         "transition_errors": {},
         "outcome_choices": TransitionForm.base_fields["outcome"].choices,
@@ -333,10 +348,27 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     criteria = form.cleaned_data if form.is_bound and form.is_valid() else {}
     page = Paginator(filter_events(criteria), 50).get_page(_page_number(request))
+    for event in page.object_list:
+        event.words = action_words(event.action)
+        event.object_ref = object_ref(event.object_type, event.object_id)
     record_event(actor=request.user, action="audit.viewed", object_type="portal.auditevent", request=request,
                  detail={"filters": {k: str(v) for k, v in criteria.items() if v}})
     return render(request, "incidents/audit.html", {"form": form, "page": page, "querystring": _querystring_without_page(request)},
                   status=200 if not form.is_bound or form.is_valid() else 400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def audit_verify(request: HttpRequest) -> HttpResponse:
+    """The auditor runs the chain verification from the interface and reads its result."""
+    _require_auditor(request, "audit.verified")
+    result = None
+    if request.method == "POST":
+        result = verify_trails()
+        record_event(actor=request.user, action="audit.verified", object_type="portal.auditevent", request=request,
+                     outcome=AuditOutcome.SUCCESS if result.ok else AuditOutcome.FAILED,
+                     detail={"ok": result.ok, "chains": {c.table: {"checked": c.checked, "breaks": len(c.breaks)} for c in result.chains}})
+    return render(request, "incidents/audit_verify.html", {"result": result})
 
 
 @login_required

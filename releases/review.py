@@ -148,6 +148,9 @@ def _clean_change(release: Release, data: dict[str, Any]) -> dict[str, Any]:
             raise ReleaseRefused("The region must end after it starts.", code="invalid", field="end_frame")
         clean.update(keyframes=keyframes, start_frame=start, end_frame=end)
     else:  # mute / bleep
+        if not release.footage.has_audio:
+            # Accepting it would publish "sound was removed" for a clip that never had any.
+            raise ReleaseRefused("This file has no sound: there is nothing to mute or bleep.", code="no_audio", field="kind")
         duration = geo["duration"] or None
         start = _number(data.get("start_seconds"), "start_seconds", minimum=0, maximum=duration)
         end = _number(data.get("end_seconds"), "end_seconds", minimum=0, maximum=duration)

@@ -258,11 +258,14 @@
     act(post(data.urls.changes, body).then(function () { keyframes = []; document.getElementById("keyframe-count").textContent = "No keyframes yet."; }),
       "Region saved; it is hidden at the next render.");
   });
-  document.getElementById("audio-form").addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    var body = { kind: this.kind.value, start_seconds: this.start_seconds.value, end_seconds: this.end_seconds.value, reason: this.reason.value, note: this.note.value };
-    act(post(data.urls.changes, body), "Audio range saved; it is silenced at the next render.");
-  });
+  var audioForm = document.getElementById("audio-form");  // absent when the file has no sound
+  if (audioForm) {
+    audioForm.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var body = { kind: this.kind.value, start_seconds: this.start_seconds.value, end_seconds: this.end_seconds.value, reason: this.reason.value, note: this.note.value };
+      act(post(data.urls.changes, body), "Audio range saved; it is silenced at the next render.");
+    });
+  }
   Array.prototype.forEach.call(root.querySelectorAll("[data-now]"), function (b) {
     b.addEventListener("click", function () { document.getElementById(b.dataset.now).value = proxy.currentTime.toFixed(2); });
   });
