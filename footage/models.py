@@ -221,6 +221,9 @@ class Upload(models.Model):
     expires_at = models.DateTimeField(db_index=True)
     claim_token = models.UUIDField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The SHA-256 state after `offset` bytes (IncrementalSha256.save), written with the offset, so the
+    # process that takes the next chunk goes on hashing without reading the file back.
+    hash_state = models.BinaryField(null=True, blank=True, editable=False)
     rejection_code = models.CharField(max_length=40, blank=True)
     rejection_detail = models.TextField(blank=True)
     footage = models.OneToOneField(FootageItem, null=True, blank=True, on_delete=models.PROTECT, related_name="upload")

@@ -5,11 +5,12 @@ so after any crash the file is cut back to the offset and the client resumes fro
 writes at a time: it claims the row with a conditional UPDATE on the offset it starts from, and a
 second request at the same offset finds nothing to claim (409).
 
-The SHA-256 of the whole file is computed as bytes arrive. hashlib state cannot be saved, so each
-process keeps the hashers of uploads it is receiving in memory; when a chunk lands on a process
-whose hasher is behind (another worker took the chunks in between) it reads just those chunks back
-from disk, and one without any state (a restart) rebuilds the hash of the prefix once.
-After the last chunk the file is re-read and the two hashes must agree before anything is stored.
+The SHA-256 of the whole file is computed as bytes arrive, once per byte. Its state is saved on the
+row with each new offset (`Upload.hash_state`), so a chunk that lands on another worker, or on a
+restarted one, goes on from it without reading the file back; only where that state cannot be used
+(no OpenSSL to save it with) are bytes re-read, just those the process has not hashed itself.
+After the last chunk the file is re-read and the two hashes must agree before anything is stored:
+that verification is the only second pass over the bytes.
 """
 
 from __future__ import annotations
@@ -214,6 +215,7 @@ class Claim:
     upload_id: uuid.UUID
     token: uuid.UUID
     refreshed: float
+    hash_state: bytes | None = None  # after the bytes this request appended, saved with the new offset
 
     def refresh(self) -> None:
         if time.monotonic() - self.refreshed < CLAIM_REFRESH_SECONDS:
@@ -246,8 +248,14 @@ def claim(upload: Upload, offset: int) -> Claim:
 def release(claim_: Claim, *, offset: int | None = None) -> None:
     changes: dict = {"claim_token": None, "claimed_at": None}
     if offset is not None:
-        changes.update(offset=offset, expires_at=timezone.now() + settings.UPLOAD_EXPIRY)
+        changes.update(_offset_changes(claim_, offset), expires_at=timezone.now() + settings.UPLOAD_EXPIRY)
     Upload.objects.filter(pk=claim_.upload_id, claim_token=claim_.token).update(**changes)
+
+
+def _offset_changes(claim_: Claim, offset: int) -> dict:
+    # The hash state goes in the same UPDATE as the offset it belongs to; a state left from an
+    # earlier offset is harmless, as restoring checks its length against the offset.
+    return {"offset": offset, **({"hash_state": claim_.hash_state} if claim_.hash_state is not None else {})}
 
 
 def parse_checksum(header: str | None) -> bytes | None:
@@ -283,7 +291,7 @@ def receive_patch(upload: Upload, *, offset: int, body: BinaryIO, content_length
         if new_offset == upload.length:
             # Every byte is on disk: say so before the slow part, so a crash during finalizing
             # leaves an upload that a HEAD finishes rather than one the client sends again.
-            Upload.objects.filter(pk=upload.pk, claim_token=held.token).update(offset=new_offset)
+            Upload.objects.filter(pk=upload.pk, claim_token=held.token).update(**_offset_changes(held, new_offset))
             upload.offset = new_offset
             finalize(upload, held, request=request)
             upload.refresh_from_db()
@@ -294,12 +302,14 @@ def receive_patch(upload: Upload, *, offset: int, body: BinaryIO, content_length
 
 def _append(upload: Upload, held: Claim, *, offset: int, body: BinaryIO, content_length: int, checksum: bytes | None) -> int:
     path = partial_path(upload)
-    hasher = _take_hasher(upload.pk)
+    local = _take_hasher(upload.pk)
+    hasher = local if local is not None and local.length == offset else _saved_hasher(upload.pk, offset)
     try:
-        if hasher is None or hasher.length > offset:
-            hasher = IncrementalSha256.resume(path, offset)
-        elif hasher.length < offset:
+        if hasher is None and local is not None and local.length < offset:
+            hasher = local
             _catch_up(hasher, path, offset)
+        elif hasher is None:
+            hasher = IncrementalSha256.resume(path, offset)
     except (OSError, ValueError) as exc:
         log.error("upload %s: partial file unreadable at offset %s: %s", upload.pk, offset, exc)
         raise UploadError("storage_unavailable", "The partial upload could not be read; try again shortly.", status=503) from exc
@@ -340,8 +350,16 @@ def _append(upload: Upload, held: Claim, *, offset: int, body: BinaryIO, content
         except OSError:
             pass
         raise UploadError("storage_unavailable", "The server could not store this chunk; resume the upload shortly.", status=503) from exc
+    held.hash_state = hasher.save()
     _keep_hasher(upload.pk, hasher)
     return offset + received
+
+
+def _saved_hasher(upload_id, offset: int) -> IncrementalSha256 | None:
+    """The hash state stored with the offset, or None if there is none for exactly `offset` bytes."""
+    state = Upload.objects.filter(pk=upload_id).values_list("hash_state", flat=True).first()
+    hasher = IncrementalSha256.restore(state)
+    return hasher if hasher is not None and hasher.length == offset else None
 
 
 # ---- finalizing --------------------------------------------------------------------------------
@@ -372,7 +390,9 @@ def finalize(upload: Upload, held: Claim, *, request=None):
 
     path = partial_path(upload)
     hasher = _take_hasher(upload.pk)
-    incremental = hasher.hexdigest() if hasher is not None and hasher.length == upload.length else None
+    if hasher is None or hasher.length != upload.length:
+        hasher = _saved_hasher(upload.pk, upload.length)
+    incremental = hasher.hexdigest() if hasher is not None else None
     try:
         assembled = _hash_whole_file(path, held)
     except OSError as exc:

@@ -47,6 +47,48 @@ def test_a_worker_behind_on_the_hash_catches_up_from_disk(people, case, api_clie
     assert FootageItem.objects.get().sha256 == hashlib.sha256(data).hexdigest()
 
 
+def test_a_chunk_that_lands_on_another_worker_goes_on_from_the_saved_hash_without_reading_the_file_back(
+    people, case, api_client, monkeypatch
+):
+    data = clip_file().read_bytes()
+    client = api_client(people.reporter)
+    url = create(client, incident=case, length=len(data))["Location"]
+    half = len(data) // 2
+    patch(client, url, data[:half], offset=0)
+
+    uploads._hashers.clear()  # the next chunk reaches a process that never saw this upload
+
+    def no_read_back(*args, **kwargs):
+        raise AssertionError("the received bytes were read back to rebuild the hash")
+
+    monkeypatch.setattr(uploads.IncrementalSha256, "resume", no_read_back)
+    monkeypatch.setattr(uploads, "_catch_up", no_read_back)
+    response = patch(client, url, data[half:], offset=half)
+
+    assert response.status_code == 204, response.content
+    assert FootageItem.objects.get().sha256 == hashlib.sha256(data).hexdigest()
+
+
+def test_bytes_changed_on_disk_before_another_worker_takes_the_next_chunk_are_refused(people, case, api_client):
+    data = clip_file().read_bytes()
+    client = api_client(people.reporter)
+    url = create(client, incident=case, length=len(data))["Location"]
+    half = len(data) // 2
+    patch(client, url, data[:half], offset=0)
+    upload = Upload.objects.get()
+    uploads._hashers.clear()
+    with open(uploads.partial_path(upload), "r+b") as f:
+        f.seek(half // 2)
+        f.write(bytes([data[half // 2] ^ 0xFF]))
+
+    response = patch(client, url, data[half:], offset=half)
+
+    assert response.status_code == 422, response.content
+    upload.refresh_from_db()
+    assert (upload.state, upload.rejection_code) == (UploadState.REJECTED, "hash_mismatch")
+    assert not FootageItem.objects.exists()
+
+
 def test_an_upload_whose_server_died_after_the_last_byte_is_finished_by_the_next_head(people, case, api_client):
     data = clip_file().read_bytes()
     client = api_client(people.reporter)

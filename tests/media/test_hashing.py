@@ -41,3 +41,23 @@ def test_resuming_past_the_end_of_what_was_written_is_an_error(tmp_path):
         assert "only 3 bytes" in str(exc)
     else:
         raise AssertionError("resume accepted a prefix longer than the file")
+
+
+def test_a_saved_hash_state_goes_on_in_another_hasher_to_the_digest_of_the_whole():
+    first, second = os.urandom(2_500_001), os.urandom(1_000_003)
+    hasher = IncrementalSha256()
+    hasher.update(first)
+    state = hasher.save()  # what the row keeps; the next chunk may land in another process
+
+    taken_over = IncrementalSha256.restore(state)
+    taken_over.update(second)
+
+    assert taken_over.length == len(first) + len(second)
+    assert taken_over.hexdigest() == hashlib.sha256(first + second).hexdigest()
+    assert hasher.hexdigest() == hashlib.sha256(first).hexdigest()  # reading the digest does not end the hash
+
+
+def test_it_restores_nothing_from_a_missing_or_malformed_state():
+    assert IncrementalSha256.restore(None) is None
+    assert IncrementalSha256.restore(b"not a sha-256 state") is None
+    assert IncrementalSha256.restore(bytes(112)) is None  # a zeroed struct is no hash in progress
