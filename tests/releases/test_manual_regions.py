@@ -1,0 +1,51 @@
+"""A box added by hand covers the time the reviewer chose, never silently one frame."""
+from __future__ import annotations
+
+import pytest
+
+from releases import review
+from releases.errors import ReleaseRefused
+from releases.review import source_geometry
+
+pytestmark = pytest.mark.django_db
+
+
+def box_at(frame: int) -> list:
+    return [frame, 10, 10, 60, 60]
+
+
+def test_it_refuses_a_single_box_without_a_time_range(in_review, people):
+    with pytest.raises(ReleaseRefused) as err:
+        review.add_change(in_review, {"kind": "manual", "keyframes": [box_at(5)], "reason": "licence_plate"},
+                          actor=people.officer)
+    assert err.value.field == "start_frame" and "single frame" in err.value.message
+
+
+def test_a_single_box_with_a_range_in_seconds_covers_every_frame_of_it(in_review, people):
+    geo = source_geometry(in_review)
+    fps, frames = geo["fps"], int(geo["frames"])
+    start, end = 0.2 * frames / fps, 0.8 * frames / fps
+    change = review.add_change(
+        in_review, {"kind": "manual", "keyframes": [box_at(frames // 2)], "reason": "licence_plate",
+                    "start_seconds": start, "end_seconds": end}, actor=people.officer,
+    )
+    assert (change.start_frame, change.end_frame) == (round(start * fps), round(end * fps) - 1)
+    assert change.end_frame - change.start_frame > frames // 2
+
+
+def test_it_refuses_a_range_that_leaves_a_drawn_box_outside(in_review, people):
+    with pytest.raises(ReleaseRefused) as err:
+        review.add_change(
+            in_review, {"kind": "manual", "keyframes": [box_at(20)], "reason": "minor",
+                        "start_seconds": 0.0, "end_seconds": 0.3}, actor=people.officer,
+        )
+    assert err.value.field == "start_seconds" and "within" in err.value.message
+
+
+def test_it_refuses_a_range_that_ends_before_it_starts(in_review, people):
+    with pytest.raises(ReleaseRefused) as err:
+        review.add_change(
+            in_review, {"kind": "manual", "keyframes": [box_at(5)], "reason": "minor",
+                        "start_frame": 9, "end_frame": 2}, actor=people.officer,
+        )
+    assert err.value.field == "end_frame"
