@@ -6,6 +6,8 @@ import pytest
 from releases import review
 from releases.errors import ReleaseRefused
 from releases.review import source_geometry
+from releases.workflow import apply_release_transition
+from tests.factories.releases import render_pending
 
 pytestmark = pytest.mark.django_db
 
@@ -49,3 +51,22 @@ def test_it_refuses_a_range_that_ends_before_it_starts(in_review, people):
                         "start_frame": 9, "end_frame": 2}, actor=people.officer,
         )
     assert err.value.field == "end_frame"
+
+
+def test_the_render_follows_a_one_keyframe_box_over_every_frame_of_its_range_and_logs_them(in_review, people):
+    geo = source_geometry(in_review)
+    fps, frames = geo["fps"], int(geo["frames"])
+    change = review.add_change(
+        in_review, {"kind": "manual", "keyframes": [box_at(frames // 2)], "reason": "licence_plate",
+                    "start_frame": 1, "end_frame": frames - 2}, actor=people.officer,
+    )
+    apply_release_transition(in_review, "rerender", actor=people.officer)
+    render_pending(in_review)
+
+    [logged] = in_review.redaction_log["manual_regions"]
+    assert logged["id"] == f"c{change.pk}"
+    assert [f[0] for f in logged["frames"]] == list(range(1, frames - 1))
+    # On its keyframe the box was followed, not held: the tracked box carries a margin (50 px + 2 x 10%).
+    sx = in_review.redaction_log["output"]["width"] / geo["width"]
+    _, x1, _, x2, _ = next(f for f in logged["frames"] if f[0] == frames // 2)
+    assert x2 - x1 == pytest.approx(60 * sx, abs=0.5)
