@@ -70,3 +70,8 @@ def test_the_render_follows_a_one_keyframe_box_over_every_frame_of_its_range_and
     sx = in_review.redaction_log["output"]["width"] / geo["width"]
     _, x1, _, x2, _ = next(f for f in logged["frames"] if f[0] == frames // 2)
     assert x2 - x1 == pytest.approx(60 * sx, abs=0.5)
+    # So the public page says how long it was really hidden, not one frame's worth.
+    from public.selectors import redaction_seconds
+
+    fps_out = in_review.redaction_log["output"]["fps"]
+    assert redaction_seconds(in_review.redaction_log)["by_reason"]["licence_plate"] == pytest.approx((frames - 2) / fps_out)
