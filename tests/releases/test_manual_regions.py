@@ -70,6 +70,11 @@ def test_the_render_follows_a_one_keyframe_box_over_every_frame_of_its_range_and
     sx = in_review.redaction_log["output"]["width"] / geo["width"]
     _, x1, _, x2, _ = next(f for f in logged["frames"] if f[0] == frames // 2)
     assert x2 - x1 == pytest.approx(60 * sx, abs=0.5)
+    # The review page draws the box where the render followed it.
+    from releases.review_data import review_payload
+
+    [drawn] = [c for c in review_payload(in_review, people.officer)["changes"] if c["id"] == change.pk]
+    assert drawn["followed"] == logged["frames"]
     # So the public page says how long it was really hidden, not one frame's worth.
     from public.selectors import redaction_seconds
 

@@ -120,8 +120,10 @@
     });
     data.changes.forEach(function (c) {
       if (c.kind !== "manual" || !c.takes_effect) return;
-      var b = interpolate(c.keyframes, c.start_frame, c.end_frame, f);
-      if (b) strokeBox(b, sx, sy, "#e52207", false, "c" + c.id);
+      // As the last render followed it where it has been rendered; else the straight line between keyframes.
+      var b = c.followed && c.followed.length ? boxAt(c.followed, f) : null;
+      if (b) strokeBox(b, rx, ry, "#e52207", false, "c" + c.id);
+      else if ((b = interpolate(c.keyframes, c.start_frame, c.end_frame, f))) strokeBox(b, sx, sy, "#e52207", true, "c" + c.id);
     });
     var own = interpolate(keyframes, keyframes.length ? keyframes[0][0] : 0, keyframes.length ? keyframes[keyframes.length - 1][0] : -1, f);
     if (own) strokeBox(own, sx, sy, "#70e17b", false, "new");
