@@ -1,10 +1,13 @@
-"""A reviewer's box that follows its object: from each keyframe, OpenCV's MIL tracker follows the
-box forward to the next keyframe (or the range's end) and back to the previous one (or the range's
-start). Every frame of the range gets a box; a keyframe re-anchors the track.
+"""A reviewer's box that follows its object: from each keyframe, the pipeline's patch follower
+(normalised cross-correlation, `tracking.follow_patch`) follows the box forward to the next
+keyframe (or the range's end) and back to the previous one (or the range's start). Every frame of
+the range gets a box; a keyframe re-anchors the track.
 
 On a frame both tracks reach (between two keyframes), the box covers both, and the box
 interpolated between the keyframes: a tracker that slips makes the box larger, never the
-object visible. MIL is the one tracker in the installed OpenCV that needs no model file.
+object visible. OpenCV's MIL (its one tracker needing no model file) was tried and dropped: it
+samples from a process-wide random state, so the same keyframes gave other boxes on each run
+(and missed a moving patch on some), and a release copy must be reproducible.
 """
 from __future__ import annotations
 
@@ -13,11 +16,11 @@ import subprocess
 import tempfile
 from dataclasses import replace
 
-import cv2
 import numpy as np
 
 from . import media
 from .regions import Box, ManualRegion
+from .tracking import follow_patch
 
 # Frames are tracked at most this wide (a box needs no more detail to be followed), and a range's
 # frames are held in at most FRAME_BUDGET bytes of luma (following back needs them all): a long
@@ -58,20 +61,13 @@ def _frames(path: str | os.PathLike, width: int, height: int, first: int, last: 
 
 
 def _follow(frames: list[np.ndarray], start: int, stop: int, box: Box) -> dict[int, Box]:
-    """Track `box` (on frames[start]) to frames[stop] inclusive, either direction; frames where
-    the tracker lost the object are left out."""
+    """Follow `box` (on frames[start]) to frames[stop] inclusive, either direction, with the
+    pipeline's own patch follower; frames after it lost the object are left out."""
     step = 1 if stop >= start else -1
-    x1, y1, x2, y2 = box
-    rect = (int(round(x1)), int(round(y1)), max(2, int(round(x2 - x1))), max(2, int(round(y2 - y1))))
-    tracker = cv2.TrackerMIL_create()
-    # MIL keeps its hold far better on three channels than on one (measured on a moving patch).
-    tracker.init(cv2.cvtColor(frames[start], cv2.COLOR_GRAY2BGR), rect)
+    seq = frames[start:stop + 1] if step > 0 else frames[stop:start + 1][::-1]
     found: dict[int, Box] = {start: box}
-    for i in range(start + step, stop + step, step):
-        ok, (x, y, w, h) = tracker.update(cv2.cvtColor(frames[i], cv2.COLOR_GRAY2BGR))
-        if not ok:
-            break
-        found[i] = (float(x), float(y), float(x + w), float(y + h))
+    for n, b in enumerate(follow_patch(seq, box), start=1):
+        found[start + step * n] = tuple(float(v) for v in b)
     return found
 
 

@@ -53,6 +53,8 @@ def test_a_box_drawn_on_one_keyframe_is_tracked_over_its_range_and_hidden_on_eve
               "keyframes": [[key, patch_x(key), 96, patch_x(key) + PATCH, 96 + PATCH]]}
     [tracked] = track_regions(clip, [region])
     assert sorted(tracked.frames) == list(range(15, 71))
+    # The same keyframes give the same boxes on every run: a release copy must be reproducible.
+    assert track_regions(clip, [region])[0].frames == tracked.frames
     # It follows the object rather than growing over its whole path.
     assert all(b[2] - b[0] < 1.5 * PATCH for b in tracked.frames.values())
 

@@ -55,7 +55,7 @@ def test_it_refuses_a_range_that_ends_before_it_starts(in_review, people):
 
 def test_the_render_follows_a_one_keyframe_box_over_every_frame_of_its_range_and_logs_them(in_review, people):
     geo = source_geometry(in_review)
-    fps, frames = geo["fps"], int(geo["frames"])
+    frames = int(geo["frames"])
     change = review.add_change(
         in_review, {"kind": "manual", "keyframes": [box_at(frames // 2)], "reason": "licence_plate",
                     "start_frame": 1, "end_frame": frames - 2}, actor=people.officer,
