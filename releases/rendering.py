@@ -31,6 +31,7 @@ from django.utils import timezone
 from footage.media import sha256_file
 from portal import job_claims
 from footage.redaction import MediaError, RedactionError, TrackMark, redact_video, scan_for_unhidden_faces
+from footage.redaction.manual_tracking import track_regions
 from footage.redaction.check import split_spared_findings
 from portal.audit import record_event
 from portal.models import AuditOutcome
@@ -140,7 +141,7 @@ def _render(job: RenderJob, release: Release, owned) -> None:
 
     with _local_original(release.footage, work) as source:
         result = redact_video(
-            source, out, mode=release.mode, extra_regions=inputs["extra_regions"],
+            source, out, mode=release.mode, extra_regions=track_regions(source, inputs["extra_regions"]),
             suppressed=[TrackMark.from_frames(m["id"], m["frames"]) for m in inputs["suppressed"]], mute_ranges=inputs["mute_ranges"],
             bleep_ranges=inputs["bleep_ranges"],
             progress=lambda fraction: report("redacting", fraction), detector=face_detector(),

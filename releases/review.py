@@ -142,10 +142,7 @@ def _clean_change(release: Release, data: dict[str, Any]) -> dict[str, Any]:
             seen.add(frame)
             keyframes.append([frame, round(x1, 1), round(y1, 1), round(x2, 1), round(y2, 1)])
         keyframes.sort()
-        start = _number(data.get("start_frame", keyframes[0][0]), "start_frame", integer=True, minimum=0, maximum=last_frame)
-        end = _number(data.get("end_frame", keyframes[-1][0]), "end_frame", integer=True, minimum=0, maximum=last_frame)
-        if end < start:
-            raise ReleaseRefused("The region must end after it starts.", code="invalid", field="end_frame")
+        start, end = _manual_range(data, keyframes, geo, last_frame)
         clean.update(keyframes=keyframes, start_frame=start, end_frame=end)
     else:  # mute / bleep
         if not release.footage.has_audio:
@@ -158,6 +155,38 @@ def _clean_change(release: Release, data: dict[str, Any]) -> dict[str, Any]:
             raise ReleaseRefused("The audio range must end after it starts.", code="invalid", field="end_seconds")
         clean.update(start_seconds=round(start, 3), end_seconds=round(end, 3))
     return clean
+
+
+def _manual_range(data: dict[str, Any], keyframes: list, geo: dict, last_frame: int | None) -> tuple[int, int]:
+    """The frames a manual box covers: given in frames or in seconds. Two keyframes or more span a
+    range of their own; a single keyframe must come with one, or the box would cover one frame
+    (a thirtieth of a second) while the reviewer thought it hid the plate."""
+    fps = geo["fps"] or 30
+    if data.get("start_seconds") not in (None, "") or data.get("end_seconds") not in (None, ""):
+        duration = geo["duration"] or None
+        start_s = _number(data.get("start_seconds"), "start_seconds", minimum=0, maximum=duration)
+        end_s = _number(data.get("end_seconds"), "end_seconds", minimum=0, maximum=duration)
+        if end_s <= start_s:
+            raise ReleaseRefused("The region must end after it starts.", code="invalid", field="end_seconds")
+        start = int(math.floor(start_s * fps + 1e-6))
+        end = max(start, int(math.ceil(end_s * fps - 1e-6)) - 1)
+        if last_frame is not None:
+            start, end = min(start, last_frame), min(end, last_frame)
+        field = "start_seconds"
+    elif len(keyframes) == 1 and (data.get("start_frame") in (None, "") or data.get("end_frame") in (None, "")):
+        raise ReleaseRefused(
+            "Say from when to when the box hides its object: one box alone would cover a single frame.",
+            code="invalid", field="start_frame",
+        )
+    else:
+        start = _number(data.get("start_frame", keyframes[0][0]), "start_frame", integer=True, minimum=0, maximum=last_frame)
+        end = _number(data.get("end_frame", keyframes[-1][0]), "end_frame", integer=True, minimum=0, maximum=last_frame)
+        if end < start:
+            raise ReleaseRefused("The region must end after it starts.", code="invalid", field="end_frame")
+        field = "start_frame"
+    if not (start <= keyframes[0][0] and keyframes[-1][0] <= end):
+        raise ReleaseRefused("Every box you drew must lie within the region's time range.", code="invalid", field=field)
+    return start, end
 
 
 @_audited("release.change_add")

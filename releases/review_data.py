@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 
 from .models import ChangeKind, RedactionChange, RedactionReason, Release, UnredactReason
-from .review import REASONS_BY_KIND, marks_by_track, source_geometry
+from .review import REASONS_BY_KIND, change_label, marks_by_track, source_geometry
 
 
 def review_payload(release: Release, user) -> dict:
@@ -16,6 +16,8 @@ def review_payload(release: Release, user) -> dict:
     changes = list(RedactionChange.objects.filter(release=release).select_related("created_by", "confirmed_by"))
     # Which current track each standing decision points at, found by where its track was.
     marked = marks_by_track(release, [c for c in changes if c.is_active])
+    # Where the last render followed each box added by hand, frame by frame (release-copy pixels).
+    followed = {r.get("id"): r.get("frames") or [] for r in log.get("manual_regions") or () if isinstance(r, dict)}
     return {
         "release": release.pk,
         "state": release.state,
@@ -38,6 +40,7 @@ def review_payload(release: Release, user) -> dict:
                 "reason_label": labels.get(c.reason, c.reason), "note": c.note, "track_id": c.track_id,
                 "tracks": sorted(t for t, (mark, _) in marked.items() if mark == c.pk),
                 "start_frame": c.start_frame, "end_frame": c.end_frame, "keyframes": c.keyframes,
+                "followed": followed.get(change_label(c), []) if c.kind == ChangeKind.MANUAL else [],
                 "start_seconds": c.start_seconds, "end_seconds": c.end_seconds,
                 "created_by": c.created_by.get_username(), "mine": c.created_by_id == user.pk,
                 "confirmed_by": c.confirmed_by.get_username() if c.confirmed_by else None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
 Box = tuple[float, float, float, float]
@@ -21,7 +21,7 @@ class ManualRegion:
     """Keyframes are (frame, x1, y1, x2, y2) in the input video's displayed pixel coordinates.
 
     Before the first keyframe and after the last one (within start..end) the nearest keyframe's
-    box holds.
+    box holds, unless `frames` (frame -> box, as `manual_tracking` follows the object) gives it.
     """
 
     start_frame: int
@@ -29,6 +29,7 @@ class ManualRegion:
     keyframes: tuple[tuple[int, float, float, float, float], ...]
     id: str = ""
     reason: str = ""
+    frames: Mapping[int, Box] | None = field(default=None, compare=False, hash=False)
 
     @classmethod
     def from_dict(cls, data: dict, index: int = 0) -> "ManualRegion":
@@ -44,6 +45,8 @@ class ManualRegion:
     def box_at(self, frame: int) -> Box | None:
         if not self.start_frame <= frame <= self.end_frame:
             return None
+        if self.frames and frame in self.frames:
+            return self.frames[frame]
         frames = [k[0] for k in self.keyframes]
         i = bisect.bisect_right(frames, frame)
         if i == 0:

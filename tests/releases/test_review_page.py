@@ -58,6 +58,45 @@ def test_an_officer_steps_frames_and_draws_a_region_on_the_review_page(live_serv
 
 
 @pytest.mark.django_db(transaction=True)
+def test_an_officer_places_moves_resizes_and_saves_a_box_with_the_keyboard_only(live_server, page, release_with_proxy, people):
+    sign_in(page, live_server.url, people.officer.username)
+    page.goto(f"{live_server.url}/staff/releases/{release_with_proxy.pk}/review/")
+    page.wait_for_selector("#track-rows tr th")
+    page.wait_for_function("() => document.getElementById('proxy-video').readyState >= 1")
+    page.keyboard.press("Period")
+    page.wait_for_function("() => document.getElementById('frame-status').textContent.startsWith('Frame 1 ')")
+
+    page.get_by_role("button", name="Place a box with the keyboard").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'overlay'")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press("Shift+ArrowDown")
+    page.keyboard.press("Shift+ArrowDown")
+    page.keyboard.press("Enter")
+    page.get_by_text("1 keyframe(s), frames 1 to 1.").wait_for()
+    assert page.get_by_label("Box hidden from (seconds)").input_value() == "0.00"  # one second either side, clamped
+    assert_accessible(page)
+
+    page.get_by_label("Reason", exact=True).first.focus()
+    page.get_by_label("Reason", exact=True).first.select_option("licence_plate")
+    page.get_by_role("button", name="Save region").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => (m => m.textContent.includes('saved') || m.className === 'is-error')(document.getElementById('review-message'))")
+    assert "Region saved" in page.locator("#review-message").text_content()
+
+    change = RedactionChange.objects.get(release=release_with_proxy, kind=ChangeKind.MANUAL)
+    [[frame, x1, y1, x2, y2]] = change.keyframes
+    w, h = release_with_proxy.footage.width, release_with_proxy.footage.height
+    step_x, step_y = max(2, round(w / 100)), max(2, round(h / 100))
+    assert frame == 1 and change.start_frame == 0 and change.end_frame > frame
+    assert (x1, x2) == pytest.approx((0.4 * w + 3 * step_x, 0.6 * w + 3 * step_x), abs=0.1)
+    assert (y1, y2) == pytest.approx((0.4 * h, 0.6 * h + 2 * step_y), abs=0.1)
+    # The saved region shows on the timeline, with its range in seconds.
+    page.locator("#region-ranges").get_by_text(f"c{change.pk} ").wait_for()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_the_review_page_is_accessible_on_a_phone(live_server, phone_page, release_with_proxy, people):
     sign_in(phone_page, live_server.url, people.officer.username)
     phone_page.goto(f"{live_server.url}/staff/releases/{release_with_proxy.pk}/review/")

@@ -16,6 +16,8 @@
   var data = null;
   var drawing = false, dragStart = null, dragBox = null;
   var keyframes = [];  // [frame, x1, y1, x2, y2] in source pixels
+  var keyBox = null;  // the keyboard editor's box, in source pixels, while it is open
+  var startInput = document.getElementById("region-start"), endInput = document.getElementById("region-end");
 
   function fps() { return (data && data.fps) || 30; }
   // Frame f is shown from f/fps to (f+1)/fps; seeks land mid-frame, so flooring is exact.
@@ -118,11 +120,14 @@
     });
     data.changes.forEach(function (c) {
       if (c.kind !== "manual" || !c.takes_effect) return;
-      var b = interpolate(c.keyframes, c.start_frame, c.end_frame, f);
-      if (b) strokeBox(b, sx, sy, "#e52207", false, "c" + c.id);
+      // As the last render followed it where it has been rendered; else the straight line between keyframes.
+      var b = c.followed && c.followed.length ? boxAt(c.followed, f) : null;
+      if (b) strokeBox(b, rx, ry, "#e52207", false, "c" + c.id);
+      else if ((b = interpolate(c.keyframes, c.start_frame, c.end_frame, f))) strokeBox(b, sx, sy, "#e52207", true, "c" + c.id);
     });
     var own = interpolate(keyframes, keyframes.length ? keyframes[0][0] : 0, keyframes.length ? keyframes[keyframes.length - 1][0] : -1, f);
     if (own) strokeBox(own, sx, sy, "#70e17b", false, "new");
+    if (keyBox) strokeBox(keyBox, sx, sy, "#70e17b", true, "keyboard");
     if (dragBox) strokeBox(dragBox, 1, 1, "#70e17b", true, "");
   }
   function canvasPoint(ev) {
@@ -144,13 +149,69 @@
     var b = dragBox; dragStart = null; dragBox = null;
     if (!b || b[2] - b[0] < 3 || b[3] - b[1] < 3) { draw(); return; }
     var sx = data.source.width / canvas.width, sy = data.source.height / canvas.height;
+    addKeyframe([b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy]);
+  });
+  function showKeyframes() {
+    document.getElementById("keyframe-count").textContent = keyframes.length
+      ? keyframes.length + " keyframe(s), frames " + keyframes[0][0] + " to " + keyframes[keyframes.length - 1][0] + "."
+      : "No keyframes yet.";
+  }
+  function addKeyframe(box) {  // box in source pixels, at the current frame
     var f = currentFrame();
     keyframes = keyframes.filter(function (k) { return k[0] !== f; });
-    keyframes.push([f, b[0] * sx, b[1] * sy, b[2] * sx, b[3] * sy].map(function (v, i) { return i ? Math.round(v * 10) / 10 : v; }));
+    keyframes.push([f].concat(box.map(function (v) { return Math.round(v * 10) / 10; })));
     keyframes.sort(function (a, c) { return a[0] - c[0]; });
-    document.getElementById("keyframe-count").textContent = keyframes.length + " keyframe(s), frames " + keyframes[0][0] + " to " + keyframes[keyframes.length - 1][0] + ".";
+    // One box alone must say how long it hides its object: one second either side to start with.
+    var t = f / fps(), length = (data.frames || 0) / fps();
+    if (!startInput.value) startInput.value = Math.max(0, t - 1).toFixed(2);
+    if (!endInput.value) endInput.value = (length ? Math.min(length, t + 1) : t + 1).toFixed(2);
+    showKeyframes();
     draw();
+  }
+
+  /* ---- the keyboard path for drawing and moving a box (WCAG 2.1.1) ---- */
+  function openKeyBox() {
+    if (!data) return;
+    proxy.pause(); if (redacted) redacted.pause();
+    var w = data.source.width || 100, h = data.source.height || 100;
+    keyBox = [w * 0.4, h * 0.4, w * 0.6, h * 0.6];
+    canvas.tabIndex = 0;
+    canvas.focus();
+    say("Box editor open at frame " + currentFrame() + ": arrow keys move it, Shift and arrows resize it, Enter keeps it, Escape stops.");
+    draw();
+  }
+  function closeKeyBox(text) {
+    keyBox = null; canvas.tabIndex = -1; draw();
+    if (text) say(text);
+  }
+  function describeKeyBox() {
+    return "Box at " + Math.round(keyBox[0]) + ", " + Math.round(keyBox[1]) + ", " + Math.round(keyBox[2] - keyBox[0]) + " by " + Math.round(keyBox[3] - keyBox[1]) + " pixels.";
+  }
+  canvas.addEventListener("keydown", function (ev) {
+    if (!keyBox) return;
+    var w = data.source.width, h = data.source.height;
+    var stepX = Math.max(2, Math.round(w / 100)), stepY = Math.max(2, Math.round(h / 100));
+    var dx = { ArrowLeft: -stepX, ArrowRight: stepX }[ev.key] || 0, dy = { ArrowUp: -stepY, ArrowDown: stepY }[ev.key] || 0;
+    if (dx || dy) {
+      var b = keyBox.slice();
+      if (ev.shiftKey) {  // resize from the bottom-right corner, never below 4 pixels
+        b[2] = Math.min(w, Math.max(b[0] + 4, b[2] + dx)); b[3] = Math.min(h, Math.max(b[1] + 4, b[3] + dy));
+      } else {  // move, staying inside the frame
+        dx = Math.max(-b[0], Math.min(w - b[2], dx)); dy = Math.max(-b[1], Math.min(h - b[3], dy));
+        b = [b[0] + dx, b[1] + dy, b[2] + dx, b[3] + dy];
+      }
+      keyBox = b; say(describeKeyBox()); draw(); ev.preventDefault();
+    } else if (ev.key === "Enter") {
+      addKeyframe(keyBox);
+      say("Keyframe kept at frame " + currentFrame() + ". Step to another frame to correct it, or save the region.");
+      ev.preventDefault();
+    } else if (ev.key === "Escape") {
+      closeKeyBox("Box editor closed.");
+      document.getElementById("key-box").focus();
+      ev.preventDefault();
+    }
   });
+  document.getElementById("key-box").addEventListener("click", openKeyBox);
 
   /* ---- lists ---- */
   function el(tag, attrs, text) {
@@ -239,6 +300,27 @@
       findings.appendChild(li);
     });
     if (!data.findings.length) findings.appendChild(el("li", {}, "The second check found no visible face."));
+    renderTimeline();
+  }
+
+  /* ---- added regions on a timeline: a bar per region, and the same in words ---- */
+  function renderTimeline() {
+    var bars = document.getElementById("region-timeline"), list = document.getElementById("region-ranges");
+    var manual = data.changes.filter(function (c) { return c.kind === "manual" && c.takes_effect; });
+    var g = bars.getContext("2d"), total = Math.max(1, data.frames || 1);
+    bars.height = Math.max(20, manual.length * 14 + 6);
+    g.clearRect(0, 0, bars.width, bars.height);
+    g.fillStyle = "#dfe1e2"; g.fillRect(0, 0, bars.width, bars.height);
+    list.textContent = "";
+    manual.forEach(function (c, i) {
+      var x1 = c.start_frame / total * bars.width, x2 = (c.end_frame + 1) / total * bars.width;
+      g.fillStyle = "#e52207"; g.fillRect(x1, 3 + i * 14, Math.max(2, x2 - x1), 10);
+      var li = el("li", {}, "c" + c.id + " " + c.reason_label + ": " + (c.start_frame / fps()).toFixed(2) + "–" + ((c.end_frame + 1) / fps()).toFixed(2)
+        + " s (frames " + c.start_frame + "–" + c.end_frame + ", " + c.keyframes.length + " keyframe(s)) ");
+      var go = button("Go to start", function () { step(0); goToFrame(c.start_frame); }, "usa-button--unstyled"); go.disabled = false;
+      li.appendChild(go); list.appendChild(li);
+    });
+    if (!manual.length) list.appendChild(el("li", {}, "No regions added by hand."));
   }
 
   /* ---- forms ---- */
@@ -249,13 +331,16 @@
     say(drawing ? "Drag over the footage to place a box at frame " + currentFrame() + "." : "");
   });
   document.getElementById("discard-box").addEventListener("click", function () {
-    keyframes = []; document.getElementById("keyframe-count").textContent = "No keyframes yet."; draw();
+    keyframes = []; startInput.value = ""; endInput.value = ""; showKeyframes(); closeKeyBox("");
   });
   document.getElementById("region-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
     if (!keyframes.length) { say("Draw at least one box first.", true); return; }
     var body = { kind: "manual", keyframes: keyframes, reason: this.reason.value, note: this.note.value };
-    act(post(data.urls.changes, body).then(function () { keyframes = []; document.getElementById("keyframe-count").textContent = "No keyframes yet."; }),
+    if (startInput.value || endInput.value) { body.start_seconds = startInput.value; body.end_seconds = endInput.value; }
+    act(post(data.urls.changes, body).then(function () {
+      keyframes = []; startInput.value = ""; endInput.value = ""; showKeyframes(); closeKeyBox("");
+    }),
       "Region saved; it is hidden at the next render.");
   });
   var audioForm = document.getElementById("audio-form");  // absent when the file has no sound
