@@ -199,6 +199,7 @@ def set_roles(
                 kept = wanted
             if kept != before:
                 _write_roles(locked, kept)
+                forget_cached_roles(user)  # the caller's copy of the user must not answer with the old roles
                 record_event(actor=acting_user, action="user.roles_changed", target=locked, reason=str(reason)[:REASON_MAX],
                              request=request, detail={"before": [r.value for r in before], "after": [r.value for r in kept]})
             added = [r for r in wanted if r not in kept]
