@@ -224,8 +224,9 @@ def _refused(request: HttpRequest, incident: Incident, refusal: TransitionRefuse
 @require_POST
 def incident_transition(request: HttpRequest, pk: int) -> HttpResponse:
     form = TransitionForm(request.POST)
-    action = (request.POST.get("action") or "")[:40]
-    incident = _incident_for_action(request, pk, action or "transition")
+    # Only a known step names the audit event: the raw value may be any text, NUL included.
+    action = request.POST.get("action") or ""
+    incident = _incident_for_action(request, pk, action if action in workflow.TRANSITIONS else "transition")
     if not form.is_valid():
         return _refused(request, incident, _invalid(form))
     try:

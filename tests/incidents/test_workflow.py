@@ -283,3 +283,13 @@ def test_a_step_name_with_a_nul_character_is_a_bad_request_not_a_crash(people, a
     assert response.status_code == 400 and "action" in response.json()
     refused = AuditEvent.objects.filter(object_id=str(incident.pk), outcome="refused").latest("id")
     assert refused.action == "incident.transition"
+
+
+def test_a_step_name_with_a_nul_character_on_the_page_is_refused_not_a_crash(people, client):
+    incident = make_incident(reporter=people.reporter)
+    url = reverse("incidents:transition", args=[incident.pk])
+    sign_in_verified(client, people.other_reporter)  # may not see the case: its refusal is audited too
+    assert client.post(url, {"action": "sub\x00mit"}).status_code == 404
+    sign_in_verified(client, people.reporter)
+    assert client.post(url, {"action": "sub\x00mit"}).status_code == 400
+    assert Incident.objects.get(pk=incident.pk).state == IncidentState.DRAFT
