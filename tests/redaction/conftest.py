@@ -50,7 +50,7 @@ class Clip:
 def media_dir() -> Path:
     media = shared_media("make_clip.py")
     if not shutil.which("ffmpeg"):
-        pytest.skip("ffmpeg is not installed")
+        pytest.fail("ffmpeg is missing: `make test` installs it (scripts/ensure_system_packages.sh)")
     return media
 
 

@@ -43,7 +43,7 @@ def gray_frames(path) -> np.ndarray:
 @pytest.fixture
 def clip(tmp_path):
     if not shutil.which("ffmpeg"):
-        pytest.skip("ffmpeg is not installed")
+        pytest.fail("ffmpeg is missing: `make test` installs it (scripts/ensure_system_packages.sh)")
     return moving_patch_clip(tmp_path / "patch.mp4")
 
 
