@@ -4,7 +4,10 @@ WCAG 2.1 AA on each page, on a desktop and on a phone."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 from footage.models import FootageItem, Upload
 from tests.browser import assert_accessible, sign_in
@@ -62,7 +65,7 @@ def test_after_a_reload_the_upload_page_lists_unfinished_uploads_to_resume(phone
 
     unfinished = phone_page.get_by_role("heading", name="Unfinished uploads")
     unfinished.wait_for()
-    assert "long-bodycam.mp4: 25% received" in phone_page.locator("#unfinished-list").inner_text()
+    expect(phone_page.locator("#unfinished-list")).to_contain_text("long-bodycam.mp4: 25% received")
     assert_accessible(phone_page)
 
 
@@ -86,7 +89,7 @@ def test_an_upload_paused_midway_resumes_where_it_stopped(page, live_server, peo
     page.wait_for_function("() => document.querySelector('.upload-progress').value >= 20", timeout=60_000)
     page.get_by_role("button", name="Pause").click()
 
-    assert page.locator(".upload-status").inner_text().startswith("Paused at")
+    expect(page.locator(".upload-status")).to_have_text(re.compile(r"^Paused at"))
     page.wait_for_timeout(1000)
     paused_at = Upload.objects.get().offset
     assert 0 < paused_at < path.stat().st_size, "the bytes sent before the pause are kept"

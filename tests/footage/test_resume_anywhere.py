@@ -7,6 +7,7 @@ import hashlib
 import os
 
 import pytest
+from playwright.sync_api import expect
 
 from footage.models import FootageItem, Upload
 from tests.browser import assert_accessible, sign_in, watch_csp_violations
@@ -51,7 +52,8 @@ def test_an_upload_started_in_one_browser_is_finished_in_another_without_resendi
               creates.append(r.url) if r.method == "POST" and "/api/uploads/" in r.url else None)
     sign_in(second, live_server.url, "rita")
     second.goto(f"{live_server.url}/staff/footage/upload/?incident={case.pk}")
-    assert case.reference in second.locator("#unfinished-list").inner_text()
+    # The list is filled by a fetch after load: wait for it rather than read it at once.
+    expect(second.locator("#unfinished-list")).to_contain_text(case.reference)
     second.get_by_label("Files").set_input_files(str(path))
     second.get_by_role("button", name="Start uploading").click()
     second.wait_for_function("() => document.querySelector('.upload-row[data-state=done]')", timeout=60_000)

@@ -4,6 +4,7 @@ switcher, and axe-core WCAG 2.1 AA on every public page in English, Spanish and 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from django.conf import settings
 
@@ -62,19 +63,19 @@ def test_a_resident_searches_and_filters_the_list(page, live_server, released):
     assert rows.count() == 3
     page.get_by_label("Search words").fill("bridge")
     page.get_by_role("button", name="Search").click()
-    assert rows.count() == 1
-    assert released[1].reference in rows.first.inner_text()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(released[1].reference)
 
     page.get_by_label("Search words").fill("")
     page.get_by_label("Agency").select_option("fbi")
     page.get_by_role("button", name="Search").click()
-    assert rows.count() == 1
-    assert released[2].reference in rows.first.inner_text()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text(released[2].reference)
 
     page.get_by_label("Agency").select_option("")
     page.get_by_label("Neighbourhood").select_option("old_market")
     page.get_by_role("button", name="Search").click()
-    assert released[0].reference in rows.first.inner_text()
+    expect(rows.first).to_contain_text(released[0].reference)
     rows.first.get_by_role("link").click()
     assert page.get_by_role("heading", level=1).inner_text() == f"Incident {released[0].reference}"
 
@@ -159,7 +160,7 @@ def test_the_browser_hashes_a_file_so_it_need_not_be_uploaded(page, live_server,
     page.get_by_label("The file you downloaded").set_input_files(str(copy))
     page.wait_for_function(f"() => document.querySelector('input[name=sha256]').value === '{release.release_sha256}'")
     page.get_by_role("button", name="Check").click()
-    assert page.get_by_role("heading", name="It matches").is_visible()
+    expect(page.get_by_role("heading", name="It matches")).to_be_visible()
     assert uploads and all(len(body) < 10_000 for body in uploads)  # the fingerprint went, not the video
 
 
@@ -240,7 +241,7 @@ def test_verify_with_only_a_file_finds_its_release(page, live_server, with_video
     page.get_by_label("The file you downloaded").set_input_files(str(copy))
     page.wait_for_function(f"() => document.querySelector('input[name=sha256]').value === '{release.release_sha256}'")
     page.get_by_role("button", name="Check").click()
-    assert page.get_by_role("heading", name="It matches").is_visible()
+    expect(page.get_by_role("heading", name="It matches")).to_be_visible()
     from releases.publication import public_file_name
 
     assert public_file_name(release) in page.locator("#verify-result").inner_text()

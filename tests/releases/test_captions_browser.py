@@ -4,6 +4,7 @@ page plays the reviewed captions by default, shows the transcript, and axe-core 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from releases import captions
 from releases.workflow import apply_release_transition
@@ -32,13 +33,13 @@ def test_a_reviewer_splits_a_cue_plays_from_it_and_marks_the_captions_reviewed_f
 
     page.locator("#cue-rows tr").first.get_by_role("button", name="Split").focus()
     page.keyboard.press("Enter")
-    assert page.locator("#cue-rows tr").count() == before + 1
+    expect(page.locator("#cue-rows tr")).to_have_count(before + 1)
     page.locator("#cue-rows tr").nth(1).get_by_role("button", name="Play").focus()
     page.keyboard.press("Enter")
     page.wait_for_function("() => !document.getElementById('redacted-video').paused")
     page.locator("#word-list button").first.focus()
     page.keyboard.press("Enter")
-    assert "Selected:" in page.locator("#word-selection").inner_text()
+    expect(page.locator("#word-selection")).to_contain_text("Selected:")
     page.locator("#captions-reviewed").focus()
     page.keyboard.press("Enter")
     page.wait_for_function("() => document.getElementById('captions-status').textContent.includes('Reviewed by')")
