@@ -4,14 +4,37 @@ checks the actor and the release; refusals are a 4xx with a JSON body."""
 
 from __future__ import annotations
 
+import json
+
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 from django.contrib.auth.decorators import login_required
 
 from . import captions
-from .errors import ReleaseError
+from .errors import ReleaseError, ReleaseForbidden
 from .models import ReleaseState
-from .views import _body, _error_json, _reviewable
+from .views import _reviewable
+
+MAX_JSON_BODY = 256 * 1024
+
+
+def _error_json(exc: ReleaseError) -> JsonResponse:
+    status = 403 if isinstance(exc, ReleaseForbidden) else 400
+    return JsonResponse({"errors": {exc.field or "__all__": [exc.message]}, "code": exc.code}, status=status)
+
+
+def _body(request: HttpRequest) -> dict:
+    if request.content_type != "application/json":
+        return request.POST.dict()
+    if len(request.body) > MAX_JSON_BODY:
+        raise ReleaseError("The request is too large.", code="too_large")
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise ReleaseError("The request body is not valid JSON.", code="bad_json") from None
+    if not isinstance(data, dict):
+        raise ReleaseError("The request body must be a JSON object.", code="bad_json")
+    return data
 
 
 def transcript_payload(release, transcript) -> dict:

@@ -45,20 +45,20 @@ def review_payload(release: Release, user) -> dict:
                 "created_by": c.created_by.get_username(), "mine": c.created_by_id == user.pk,
                 "confirmed_by": c.confirmed_by.get_username() if c.confirmed_by else None,
                 "withdrawn": c.withdrawn_at is not None, "takes_effect": c.takes_effect,
-                "withdraw_url": reverse("releases:change-withdraw", args=[release.pk, c.pk]),
-                "confirm_url": reverse("releases:change-confirm", args=[release.pk, c.pk]),
+                "withdraw_url": reverse("api-release-change-withdraw", args=[release.pk, c.pk]),
+                "confirm_url": reverse("api-release-change-confirm", args=[release.pk, c.pk]),
             }
             for c in changes
         ],
         "findings": [
             {**{k: f.get(k) for k in ("frame", "seconds", "box", "score", "cleared_by", "cleared_reason")},
-             "index": i, "clear_url": reverse("releases:finding-clear", args=[release.pk, i])}
+             "index": i, "clear_url": reverse("api-release-finding-clear", args=[release.pk, i])}
             for i, f in enumerate(release.check_findings or [])
         ],
         "reasons": {kind: [[r, labels[r]] for r in reasons] for kind, reasons in REASONS_BY_KIND.items()},
         "kinds": ChangeKind.choices,
         "urls": {
-            "changes": reverse("releases:change-add", args=[release.pk]),
-            "transition": reverse("releases:transition", args=[release.pk]),
+            "changes": reverse("api-release-changes", args=[release.pk]),
+            "transition": reverse("api-release-transition", args=[release.pk]),
         },
     }

@@ -1,18 +1,17 @@
-"""Staff pages for releases: list, detail with its actions, the review page and its endpoints.
+"""Staff pages for releases: list, detail with its actions, and the review page.
 
 Every view fetches the release through `access.get_visible_release` (404 for what the user may
-not see) and changes it only through `workflow` and `review`, which decide what the user may do
-(403 for actions refused on a release they can see).
+not see) and changes it only through `workflow`, which decides what the user may do (403 for
+actions refused on a release they can see). The review page's script makes its changes through
+the staff API (`releases.api`), the one place that serves them as JSON.
 """
 
 from __future__ import annotations
 
-import json
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -20,45 +19,14 @@ from footage.access import get_visible_footage
 from footage.downloads import proxy_response
 from portal.byte_ranges import ranged_file_response
 
-from . import access, captions, review, signoff, workflow
+from . import access, captions, signoff, workflow
 from .errors import ReleaseError, ReleaseForbidden
-from .models import RedactionChange, RedactionMode, RedactionReason, ReleaseState, RenderJob, RenderState, WithholdGround
+from .models import RedactionMode, RedactionReason, ReleaseState, RenderJob, RenderState, WithholdGround
 from .review_data import review_payload
 from .selectors import overdue_releases
 
-MAX_JSON_BODY = 256 * 1024
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return request.content_type == "application/json" or "application/json" in request.headers.get("Accept", "")
-
-
 def _error_status(exc: ReleaseError) -> int:
     return 403 if isinstance(exc, ReleaseForbidden) else 400
-
-
-def _error_json(exc: ReleaseError) -> JsonResponse:
-    return JsonResponse({"errors": {exc.field or "__all__": [exc.message]}, "code": exc.code}, status=_error_status(exc))
-
-
-def _body(request: HttpRequest) -> dict:
-    if request.content_type == "application/json":
-        if len(request.body) > MAX_JSON_BODY:
-            raise ReleaseError("The request is too large.", code="too_large")
-        try:
-            data = json.loads(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            raise ReleaseError("The request body is not valid JSON.", code="bad_json") from None
-        if not isinstance(data, dict):
-            raise ReleaseError("The request body must be a JSON object.", code="bad_json")
-        return data
-    data = request.POST.dict()
-    if "keyframes" in data:
-        try:
-            data["keyframes"] = json.loads(data["keyframes"])
-        except ValueError:
-            data["keyframes"] = None
-    return data
 
 
 @login_required
@@ -126,21 +94,17 @@ def release_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def release_transition(request: HttpRequest, pk: int) -> HttpResponse:
+    """The detail and review pages' forms; programs and the review page's script use the API."""
     release = access.get_visible_release(request.user, pk)
-    data: dict = {}
+    data = request.POST.dict()
     try:
-        data = _body(request)
         workflow.apply_release_transition(
             release, str(data.get("action", "")), actor=request.user, reason=str(data.get("reason", ""))[:2000],
             ground=data.get("ground") or None, request=request,
         )
     except ReleaseError as exc:
-        if _wants_json(request):
-            return _error_json(exc)
         context = _detail_context(request, release, error=exc, posted=data)
         return render(request, "releases/detail.html", context, status=_error_status(exc))
-    if _wants_json(request):
-        return JsonResponse({"id": release.pk, "state": release.state})
     return redirect("releases:detail", pk=release.pk)
 
 
@@ -222,65 +186,3 @@ def redacted_video(request: HttpRequest, pk: int) -> HttpResponse:
     return ranged_file_response(
         request, release.release_file.storage, release.release_file.name, headers={"Cache-Control": "private, no-store"}
     )
-
-
-def _mutation_response(request, release, run) -> HttpResponse:
-    try:
-        result = run()
-    except ReleaseError as exc:
-        if _wants_json(request):
-            return _error_json(exc)
-        return render(request, "releases/detail.html", _detail_context(request, release, error=exc), status=_error_status(exc))
-    if _wants_json(request):
-        return JsonResponse(result, status=200)
-    return redirect("releases:review" if access.can_review(request.user) else "releases:detail", pk=release.pk)
-
-
-@login_required
-@require_POST
-def add_change(request: HttpRequest, pk: int) -> HttpResponse:
-    release = access.get_visible_release(request.user, pk)
-
-    def run():
-        change = review.add_change(release, _body(request), actor=request.user, request=request)
-        return {"id": change.pk, "kind": change.kind}
-
-    return _mutation_response(request, release, run)
-
-
-def _change_of(release, change_pk) -> RedactionChange:
-    return get_object_or_404(RedactionChange, pk=change_pk, release=release)
-
-
-@login_required
-@require_POST
-def withdraw_change(request: HttpRequest, pk: int, change_pk: int) -> HttpResponse:
-    release = access.get_visible_release(request.user, pk)
-    change = _change_of(release, change_pk)
-    return _mutation_response(
-        request, release, lambda: {"id": review.withdraw_change(change, actor=request.user, request=request).pk}
-    )
-
-
-@login_required
-@require_POST
-def confirm_change(request: HttpRequest, pk: int, change_pk: int) -> HttpResponse:
-    release = access.get_visible_release(request.user, pk)
-    change = _change_of(release, change_pk)
-    return _mutation_response(
-        request, release, lambda: {"id": review.confirm_do_not_redact(change, actor=request.user, request=request).pk}
-    )
-
-
-@login_required
-@require_POST
-def clear_finding(request: HttpRequest, pk: int, index: int) -> HttpResponse:
-    release = access.get_visible_release(request.user, pk)
-
-    def run():
-        data = _body(request)
-        review.clear_finding(release, index, data.get("reason", ""), actor=request.user, request=request)
-        return {"open_findings": len(release.open_findings)}
-
-    return _mutation_response(request, release, run)
-

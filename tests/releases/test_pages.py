@@ -52,3 +52,28 @@ def test_the_list_and_detail_pages_show_the_release_to_those_who_may_see_it(clie
     assert b"Approve for release" not in detail.content  # auditors read, never act
     sign_in_verified(client, people.other_investigator)
     assert f"Release {in_review.pk}".encode() not in client.get(reverse("releases:list")).content
+
+
+def test_the_review_page_makes_its_changes_through_the_api_and_the_pages_serve_none(client, in_review, people):
+    from releases import review
+
+    review.add_change(in_review, {"kind": "manual", "keyframes": [[0, 4, 4, 20, 20], [2, 6, 6, 22, 22]], "reason": "licence_plate"},
+                      actor=people.officer)
+    sign_in_verified(client, people.officer)
+    data = client.get(reverse("releases:review-data", args=[in_review.pk])).json()
+    api = f"/api/releases/{in_review.pk}/"
+    assert data["urls"]["changes"] == f"{api}changes/"
+    change = data["changes"][0]
+    assert change["withdraw_url"] == f"{api}changes/{change['id']}/withdraw/"
+    assert change["confirm_url"] == f"{api}changes/{change['id']}/confirm/"
+    for page in ("changes/", f"changes/{change['id']}/withdraw/", f"changes/{change['id']}/confirm/", "findings/0/clear/"):
+        assert client.post(f"/staff/releases/{in_review.pk}/{page}", {"reason": "Not a face."}).status_code == 404
+    assert not in_review.changes.filter(withdrawn_at__isnull=False).exists()
+
+
+def test_a_transition_posted_as_json_to_the_page_is_not_taken(client, in_review, people):
+    sign_in_verified(client, people.officer)
+    url = reverse("releases:transition", args=[in_review.pk])
+    response = client.post(url, {"action": "withhold", "ground": "minor_privacy"}, content_type="application/json")
+    assert response.status_code == 400 and b"<html" in response.content
+    assert Release.objects.get(pk=in_review.pk).state == ReleaseState.IN_REVIEW
