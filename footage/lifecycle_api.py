@@ -11,12 +11,13 @@ from django.http import StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents.access import get_visible_incident
+from portal.refusals import Refused, error_body
 from portal.roles import Role, has_role
 
 from . import deletion, packages, retention, sharing
@@ -24,20 +25,20 @@ from .access import get_visible_footage
 from .lifecycle_errors import LifecycleError, LifecycleRefused
 from .models import DeletionBatch, LegalHold, Share
 
-ERROR = inline_serializer("LifecycleError", {"detail": serializers.CharField()})
-ERRORS = {400: OpenApiResponse(ERROR, description="Invalid request"), 403: OpenApiResponse(ERROR, description="Not allowed"),
-          404: OpenApiResponse(ERROR, description="Not found")}
+NOTHING_DUE = inline_serializer("NothingDue", {"detail": serializers.CharField()})
+ERRORS = {400: OpenApiResponse(description="Invalid request"), 403: OpenApiResponse(description="Not allowed"),
+          404: OpenApiResponse(description="Not found")}
 SCHEDULE_ROLES = (Role.ADMIN, Role.SUPERVISOR, Role.RELEASE_OFFICER, Role.AUDITOR)
 
 
 class LifecycleAPIView(APIView):
-    """Turns the services' refusals into the documented 403/400 bodies."""
+    """Turns the services' refusals into the portal's refusals: 403 and 400 with the one error body."""
 
     def handle_exception(self, exc):
         if isinstance(exc, LifecycleRefused):
-            exc = PermissionDenied(str(exc))
+            exc = Refused(str(exc), status=403)
         elif isinstance(exc, LifecycleError):
-            exc = ValidationError({"detail": str(exc)})
+            exc = Refused(str(exc), status=400)
         return super().handle_exception(exc)
 
     def require(self, allowed: bool, message: str) -> None:
@@ -158,7 +159,8 @@ def _valid(serializer_class, data) -> dict:
     serializer = serializer_class(data=data)
     if not serializer.is_valid():
         first = next(iter(serializer.errors.items()))
-        raise ValidationError({"detail": f"{first[0]}: {first[1][0] if isinstance(first[1], list) else first[1]}"})
+        message = first[1][0] if isinstance(first[1], list) else first[1]
+        raise Refused(f"{first[0]}: {message}", field=str(first[0]))
     return serializer.validated_data
 
 
@@ -220,7 +222,7 @@ class HoldLift(LifecycleAPIView):
         hold = retention.visible_holds(request.user).filter(pk=pk).first()
         if hold is None:
             self.require(retention.may_place_holds(request.user), "Only supervisors lift legal holds.")
-            return Response({"detail": "No such hold."}, status=404)
+            return Response(error_body("No such hold.", "not_found"), status=404)
         hold = retention.lift_hold(hold, actor=request.user, reason=data["reason"], request=request._request)
         return Response(HoldSerializer(hold).data)
 
@@ -246,7 +248,8 @@ class DeletionBatches(LifecycleAPIView):
         batches = DeletionBatch.objects.select_related("approved_by").prefetch_related("items")[:100]
         return Response(DeletionBatchSerializer(batches, many=True).data)
 
-    @extend_schema(request=None, responses={201: DeletionBatchSerializer, 200: OpenApiResponse(ERROR, description="Nothing is due"), **ERRORS})
+    @extend_schema(request=None, responses={201: DeletionBatchSerializer, 200: OpenApiResponse(NOTHING_DUE, description="Nothing is due"),
+                                            **ERRORS})
     def post(self, request):
         """List every due item for a records officer's approval."""
         batch = deletion.propose_batch(actor=request.user, request=request._request)
@@ -262,7 +265,7 @@ class _DeletionBatchAction(LifecycleAPIView):
         self.require(deletion.may_approve_deletion(request.user), "Only a records officer (release officer) approves deletion.")
         batch = DeletionBatch.objects.filter(pk=pk).first()
         if batch is None:
-            return Response({"detail": "No such batch."}, status=404)
+            return Response(error_body("No such batch.", "not_found"), status=404)
         act = deletion.approve_batch if self.action_name == "approve" else deletion.cancel_batch
         return Response(DeletionBatchSerializer(act(batch, actor=request.user, request=request._request)).data)
 
@@ -310,7 +313,7 @@ class ShareRevoke(LifecycleAPIView):
     def post(self, request, public_id):
         share = sharing.visible_shares(request.user).filter(public_id=public_id).first()
         if share is None:
-            return Response({"detail": "No such share."}, status=404)
+            return Response(error_body("No such share.", "not_found"), status=404)
         share = sharing.revoke_share(share, actor=request.user, request=request._request)
         return Response(ShareSerializer(share).data)
 

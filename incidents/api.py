@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -163,23 +162,14 @@ class AuditEventSerializer(serializers.ModelSerializer):
                   "to_state", "reason", "ip_address", "detail", "prev_hash", "hash"]
 
 
+# The services' refusals (`TransitionRefused`) reach `portal.api.exception_handler`, which answers
+# each with its status and the one error body.
 ERROR_RESPONSES = {
-    400: OpenApiResponse(description="Invalid input: field names map to lists of messages."),
+    400: OpenApiResponse(description="Invalid input: `errors` names each field at fault with its messages."),
     403: OpenApiResponse(description="You may see the case but may not take this action."),
     404: OpenApiResponse(description="No such case, or not one you may see."),
     409: OpenApiResponse(description="The case is not in a state that allows this action."),
 }
-
-
-def _refusal(refusal: TransitionRefused) -> Response:
-    if refusal.status == 404:
-        raise NotFound("No such incident.")
-    return Response(refusal.as_json(), status=refusal.status)
-
-
-def _validation(error: DjangoValidationError) -> Response:
-    body = error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
-    return Response(body, status=status.HTTP_400_BAD_REQUEST)
 
 
 class IncidentScopedView(GenericAPIView):
@@ -191,10 +181,8 @@ class IncidentScopedView(GenericAPIView):
         try:
             return access.get_visible_incident(self.request.user, pk)
         except Http404:
-            record_event(actor=self.request.user, action=self.audit_action, object_type="incidents.incident",
-                         object_id=str(pk)[:64], outcome=AuditOutcome.REFUSED, request=self.request._request,
-                         detail={"refused": "not visible", "status": 404, "via": "api"})
-            raise NotFound("No such incident.") from None
+            raise services.refuse(self.audit_action, actor=self.request.user, incident=None, object_id=pk, status=404,
+                                  message="No such incident.", request=self.request._request, via="api") from None
 
 
 FILTER_PARAMETERS = [
@@ -239,13 +227,8 @@ class IncidentListView(IncidentScopedView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         people, submit = data.pop("people", []), data.pop("submit", False)
-        try:
-            incident = services.file_incident(reporter=request.user, data=data, people=people, submit=submit,
-                                              request=request._request)
-        except TransitionRefused as refusal:
-            return _refusal(refusal)
-        except DjangoValidationError as error:
-            return _validation(error)
+        incident = services.file_incident(reporter=request.user, data=data, people=people, submit=submit,
+                                          request=request._request)
         return Response(IncidentSerializer(incident, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
@@ -269,13 +252,8 @@ class IncidentDetailView(IncidentScopedView):
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         people, submit = data.pop("people", None), data.pop("submit", False)
-        try:
-            incident = services.update_incident(incident, actor=request.user, data=data, people=people, submit=submit,
-                                                request=request._request)
-        except TransitionRefused as refusal:
-            return _refusal(refusal)
-        except DjangoValidationError as error:
-            return _validation(error)
+        incident = services.update_incident(incident, actor=request.user, data=data, people=people, submit=submit,
+                                            request=request._request)
         return Response(IncidentSerializer(incident, context={"request": request}).data)
 
 
@@ -292,16 +270,11 @@ class TransitionView(IncidentScopedView):
         action = action if action in TRANSITIONS else ""
         serializer = TransitionRequestSerializer(data=request.data)
         if not serializer.is_valid():
-            record_event(actor=request.user, action=f"incident.{action or 'transition'}", target=incident,
-                         outcome=AuditOutcome.REFUSED, from_state=incident.state, request=request._request,
-                         detail={"refused": "invalid request", "status": 400})
-            raise ValidationError(serializer.errors)
+            raise services.refuse(f"incident.{action or 'transition'}", actor=request.user, incident=incident, status=400,
+                                  message="Invalid input.", errors=serializer.errors, request=request._request)
         data = serializer.validated_data
-        try:
-            incident = workflow.apply_transition(incident, data["action"], actor=request.user, reason=data["reason"],
-                                                 outcome=data["outcome"], request=request._request)
-        except TransitionRefused as refusal:
-            return _refusal(refusal)
+        incident = workflow.apply_transition(incident, data["action"], actor=request.user, reason=data["reason"],
+                                             outcome=data["outcome"], request=request._request)
         return Response(IncidentSerializer(incident, context={"request": request}).data)
 
 
@@ -316,13 +289,10 @@ class AssignView(IncidentScopedView):
         serializer = AssignRequestSerializer(data=request.data)
         if not serializer.is_valid():
             if not access.can_assign(request.user, incident):
-                return _refusal(workflow.TransitionRefused("Only a supervisor may assign investigators.", status=403))
+                raise workflow.TransitionRefused("Only a supervisor may assign investigators.", status=403)
             raise ValidationError(serializer.errors)
-        try:
-            incident = workflow.assign_investigator(incident, actor=request.user, investigator=serializer.validated_data["investigator"],
-                                                    reason=serializer.validated_data["reason"], request=request._request)
-        except TransitionRefused as refusal:
-            return _refusal(refusal)
+        incident = workflow.assign_investigator(incident, actor=request.user, investigator=serializer.validated_data["investigator"],
+                                                reason=serializer.validated_data["reason"], request=request._request)
         return Response(IncidentSerializer(incident, context={"request": request}).data)
 
 
@@ -336,7 +306,7 @@ class NotesView(IncidentScopedView):
         """Investigation notes on the case (those who work or oversee it)."""
         incident = self.get_incident(pk)
         if not access.can_read_investigation(request.user, incident):
-            return _refusal(TransitionRefused("Investigation notes are for those who work or oversee the case.", status=403))
+            raise TransitionRefused("Investigation notes are for those who work or oversee the case.", status=403)
         return Response(NoteSerializer(incident.notes.select_related("author"), many=True).data)
 
     @extend_schema(request=NoteSerializer, responses={201: NoteSerializer, **ERROR_RESPONSES}, tags=["incidents"])
@@ -346,14 +316,9 @@ class NotesView(IncidentScopedView):
         serializer = NoteSerializer(data=request.data)
         if not serializer.is_valid():
             if not access.can_add_note(request.user, incident):
-                return _refusal(TransitionRefused("You may not add notes to this case.", status=403))
+                raise TransitionRefused("You may not add notes to this case.", status=403)
             raise ValidationError(serializer.errors)
-        try:
-            note = services.add_note(incident, actor=request.user, text=serializer.validated_data["text"], request=request._request)
-        except TransitionRefused as refusal:
-            return _refusal(refusal)
-        except DjangoValidationError as error:
-            return _validation(error)
+        note = services.add_note(incident, actor=request.user, text=serializer.validated_data["text"], request=request._request)
         return Response(NoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
 
@@ -367,7 +332,7 @@ class FindingsView(IncidentScopedView):
         """Findings proposed on the case and what supervisors decided (those who work or oversee it)."""
         incident = self.get_incident(pk)
         if not access.can_read_investigation(request.user, incident):
-            return _refusal(TransitionRefused("Findings are for those who work or oversee the case.", status=403))
+            raise TransitionRefused("Findings are for those who work or oversee the case.", status=403)
         return Response(FindingSerializer(incident.findings.select_related("author", "decided_by"), many=True).data)
 
     @extend_schema(request=FindingSerializer, responses={201: FindingSerializer, **ERROR_RESPONSES}, tags=["incidents"])
@@ -376,15 +341,11 @@ class FindingsView(IncidentScopedView):
         incident = self.get_incident(pk)
         serializer = FindingSerializer(data=request.data)
         if not serializer.is_valid():
-            record_event(actor=request.user, action="incident.propose_findings", target=incident, outcome=AuditOutcome.REFUSED,
-                         from_state=incident.state, request=request._request, detail={"refused": "invalid request", "status": 400})
-            raise ValidationError(serializer.errors)
-        try:
-            incident = workflow.apply_transition(incident, "propose_findings", actor=request.user,
-                                                 reason=serializer.validated_data["text"],
-                                                 outcome=serializer.validated_data["proposed_outcome"], request=request._request)
-        except TransitionRefused as refusal:
-            return _refusal(refusal)
+            raise services.refuse("incident.propose_findings", actor=request.user, incident=incident, status=400,
+                                  message="Invalid input.", errors=serializer.errors, request=request._request)
+        incident = workflow.apply_transition(incident, "propose_findings", actor=request.user,
+                                             reason=serializer.validated_data["text"],
+                                             outcome=serializer.validated_data["proposed_outcome"], request=request._request)
         return Response(FindingSerializer(incident.findings.order_by("-id").first()).data, status=status.HTTP_201_CREATED)
 
 
@@ -398,11 +359,8 @@ class PublishView(IncidentScopedView):
         incident = self.get_incident(pk)
         serializer = PublishRequestSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            incident = workflow.publish_incident(incident, actor=request.user, precision=serializer.validated_data["precision"],
-                                                 request=request._request)
-        except TransitionRefused as refusal:
-            return _refusal(refusal)
+        incident = workflow.publish_incident(incident, actor=request.user, precision=serializer.validated_data["precision"],
+                                             request=request._request)
         return Response(IncidentSerializer(incident, context={"request": request}).data)
 
     @extend_schema(request=None, responses={200: IncidentSerializer, **ERROR_RESPONSES}, tags=["incidents"])
@@ -410,10 +368,7 @@ class PublishView(IncidentScopedView):
         """Take the case off the public site."""
         self.audit_action = "incident.unpublished"
         incident = self.get_incident(pk)
-        try:
-            incident = workflow.unpublish_incident(incident, actor=request.user, request=request._request)
-        except TransitionRefused as refusal:
-            return _refusal(refusal)
+        incident = workflow.unpublish_incident(incident, actor=request.user, request=request._request)
         return Response(IncidentSerializer(incident, context={"request": request}).data)
 
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from portal.audit import record_event
 from portal.models import AuditOutcome
+from portal.refusals import audit_refusal
 
 from . import access
 from .models import CaseNote, Incident, Person, ReferenceSequence
@@ -97,18 +98,14 @@ def _full_clean(incident: Incident) -> None:
     incident.full_clean(exclude=["reporter", "assigned_investigator"], validate_unique=False)
 
 
-def _refuse(action: str, *, actor, incident: Incident | None, message: str, status: int, request) -> TransitionRefused:
-    record_event(
-        actor=actor,
-        action=action,
-        target=incident,
-        object_type="" if incident else "incidents.incident",
-        outcome=AuditOutcome.REFUSED,
-        from_state=incident.state if incident else "",
-        request=request,
-        detail={"refused": message, "status": status},
-    )
-    return TransitionRefused(message, status=status)
+def refuse(action: str, *, actor, incident: Incident | None, message: str, status: int, request, object_id: str | int = "",
+           errors: dict | None = None, **detail) -> TransitionRefused:
+    """The refusal to raise, already on the audit trail (`incident` None: none is named, or none may be seen)."""
+    refusal = TransitionRefused(message, status=status, field_errors=errors)
+    audit_refusal(refusal, actor=actor, action=action, target=incident, object_type="" if incident else "incidents.incident",
+                  object_id=str(object_id)[:64], from_state=incident.state if incident else "", reason="", request=request,
+                  **detail)
+    return refusal
 
 
 def file_incident(
@@ -120,7 +117,7 @@ def file_incident(
     request: HttpRequest | None = None,
 ) -> Incident:
     if not access.can_file(reporter):
-        raise _refuse("incident.filed", actor=reporter, incident=None, message="You may not file incidents.", status=403, request=request)
+        raise refuse("incident.filed", actor=reporter, incident=None, message="You may not file incidents.", status=403, request=request)
     incident = Incident(reporter=reporter, reference="INC-PENDING")
     _apply_data(incident, dict(data))
     _full_clean(incident)
@@ -161,7 +158,7 @@ def update_incident(
 ) -> Incident:
     """Change the record's content (and, given `people`, replace the people involved)."""
     if not access.is_visible(actor, incident):
-        raise _refuse("incident.updated", actor=actor, incident=incident, message="You may not act on this case.", status=404, request=request)
+        raise refuse("incident.updated", actor=actor, incident=incident, message="You may not act on this case.", status=404, request=request)
     with transaction.atomic():
         locked = Incident.objects.select_for_update().get(pk=incident.pk)
         if not access.can_edit(actor, locked):
@@ -194,16 +191,16 @@ def update_incident(
             if submit:
                 locked = apply_transition(locked, "submit", actor=actor, request=request)
     if refusal is not None:
-        raise _refuse("incident.updated", actor=actor, incident=incident, message=refusal.message, status=403, request=request)
+        raise refuse("incident.updated", actor=actor, incident=incident, message=refusal.message, status=403, request=request)
     return locked
 
 
 def set_public_summary(incident: Incident, *, actor: User, text: str, request: HttpRequest | None = None) -> Incident:
     """The summary written for release may still be written after the case is closed."""
     if not access.is_visible(actor, incident):
-        raise _refuse("incident.public_summary_changed", actor=actor, incident=incident, message="You may not act on this case.", status=404, request=request)
+        raise refuse("incident.public_summary_changed", actor=actor, incident=incident, message="You may not act on this case.", status=404, request=request)
     if not access.can_write_public_summary(actor, incident):
-        raise _refuse("incident.public_summary_changed", actor=actor, incident=incident,
+        raise refuse("incident.public_summary_changed", actor=actor, incident=incident,
                       message="You may not write this case's public summary.", status=403, request=request)
     with transaction.atomic():
         locked = Incident.objects.select_for_update().get(pk=incident.pk)
@@ -217,9 +214,9 @@ def set_public_summary(incident: Incident, *, actor: User, text: str, request: H
 
 def add_note(incident: Incident, *, actor: User, text: str, request: HttpRequest | None = None) -> CaseNote:
     if not access.is_visible(actor, incident):
-        raise _refuse("incident.note_added", actor=actor, incident=incident, message="You may not act on this case.", status=404, request=request)
+        raise refuse("incident.note_added", actor=actor, incident=incident, message="You may not act on this case.", status=404, request=request)
     if not access.can_add_note(actor, incident):
-        raise _refuse("incident.note_added", actor=actor, incident=incident, message="You may not add notes to this case.", status=403, request=request)
+        raise refuse("incident.note_added", actor=actor, incident=incident, message="You may not add notes to this case.", status=403, request=request)
     note = CaseNote(incident=incident, author=actor, text=text or "")
     note.full_clean(exclude=["incident", "author"])
     if not note.text.strip():

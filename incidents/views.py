@@ -90,9 +90,8 @@ def _add_service_errors(form: IncidentForm, error: ValidationError) -> None:
 @require_http_methods(["GET", "POST"])
 def incident_new(request: HttpRequest) -> HttpResponse:
     if not access.can_file(request.user):
-        record_event(actor=request.user, action="incident.filed", object_type="incidents.incident", outcome=AuditOutcome.REFUSED,
-                     request=request, detail={"refused": "may not file", "status": 403})
-        raise PermissionDenied("You may not file incidents.")
+        raise services.refuse("incident.filed", actor=request.user, incident=None, status=403,
+                              message="You may not file incidents.", request=request)
     return _incident_form(request, None)
 
 
@@ -101,9 +100,8 @@ def incident_new(request: HttpRequest) -> HttpResponse:
 def incident_edit(request: HttpRequest, pk: int) -> HttpResponse:
     incident = access.get_visible_incident(request.user, pk)
     if not access.can_edit(request.user, incident):
-        record_event(actor=request.user, action="incident.updated", target=incident, outcome=AuditOutcome.REFUSED,
-                     from_state=incident.state, request=request, detail={"refused": "may not edit"})
-        raise PermissionDenied("You may not edit this case.")
+        raise services.refuse("incident.updated", actor=request.user, incident=incident, status=403,
+                              message="You may not edit this case.", request=request)
     return _incident_form(request, incident)
 
 
@@ -127,7 +125,7 @@ def _incident_form(request: HttpRequest, incident: Incident | None) -> HttpRespo
                 if refusal.status == 404:
                     raise Http404 from None
                 form.add_error(None, refusal.message)
-                for field, errors in refusal.field_errors.items():
+                for field, errors in refusal.errors.items():
                     form.add_error(field if field in form.fields else None, errors)
             else:
                 messages.success(request, f"{incident.reference} {'submitted' if incident.state != IncidentState.DRAFT else 'saved as a draft'}.")
@@ -194,8 +192,8 @@ def _incident_for_action(request: HttpRequest, pk: int, action: str) -> Incident
     try:
         return access.get_visible_incident(request.user, pk)
     except Http404:
-        record_event(actor=request.user, action=f"incident.{action}", object_type="incidents.incident", object_id=str(pk),
-                     outcome=AuditOutcome.REFUSED, request=request, detail={"refused": "not visible", "status": 404})
+        services.refuse(f"incident.{action}", actor=request.user, incident=None, object_id=pk, status=404,
+                        message="No such incident.", request=request)
         raise
 
 
@@ -207,7 +205,7 @@ def _refused(request: HttpRequest, incident: Incident, refusal: TransitionRefuse
     if isinstance(refusal, TransitionRefused):
         if refusal.status == 404:
             raise Http404
-        status, message, field_errors = refusal.status, refusal.message, refusal.field_errors
+        status, message, field_errors = refusal.status, refusal.message, refusal.errors
     else:
         status, message = 400, "Please correct the errors below."
         field_errors = refusal.message_dict if hasattr(refusal, "error_dict") else {"__all__": refusal.messages}

@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from portal.audit import record_event
-from portal.models import AuditOutcome
+from portal.refusals import Refused, audit_refusal
 from portal.roles import Role, has_role
 
 from . import access
@@ -72,20 +72,14 @@ TRANSITIONS: dict[str, Transition] = {
 REASON_MAX = 20_000
 
 
-class TransitionRefused(PermissionDenied):
+class TransitionRefused(Refused, PermissionDenied):
     """A workflow step was refused. `status` says why in HTTP terms: 403 the actor may not take it,
-    409 the case is not in a state that allows it, 400 the request lacked something it needs."""
+    404 the case is not one they may see, 409 the case is not in a state that allows it, 400 the
+    request lacked something it needs (`errors`, field by field). A PermissionDenied too, so a page
+    that lets one through still answers 403, never 500."""
 
     def __init__(self, message: str, *, status: int = 403, field_errors: dict[str, list[str]] | None = None):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.field_errors = field_errors or {}
-
-    def as_json(self) -> dict:
-        if self.field_errors:
-            return {**self.field_errors, "detail": self.message}
-        return {"detail": self.message}
+        super().__init__(message, status=status, errors=field_errors)
 
 
 def relations(user: User, incident: Incident) -> set[str]:
@@ -137,19 +131,6 @@ def _check(incident: Incident, transition: Transition | None, action: str, *, ac
         raise TransitionRefused("The step needs more information.", status=400, field_errors=errors)
     if transition.needs_assignee and not incident.assigned_investigator_id:
         raise TransitionRefused("Assign an investigator first.", status=409)
-
-
-def _audit_refusal(incident: Incident, action: str, *, actor, reason: str, request, refusal: TransitionRefused) -> None:
-    record_event(
-        actor=actor,
-        action=f"incident.{action[:40]}",
-        target=incident,
-        outcome=AuditOutcome.REFUSED,
-        from_state=incident.state,
-        reason=reason[:2000],
-        request=request,
-        detail={"refused": refusal.message, "status": refusal.status},
-    )
 
 
 def apply_transition(
@@ -215,7 +196,8 @@ def apply_transition(
             if notify and notify[0] is not None:
                 _email_on_commit(*notify)
     except TransitionRefused as refusal:
-        _audit_refusal(incident, action, actor=actor, reason=reason, request=request, refusal=refusal)
+        audit_refusal(refusal, actor=actor, action=f"incident.{action[:40]}", target=incident, from_state=incident.state,
+                      reason=reason, request=request)
         raise
     return locked
 
@@ -262,7 +244,8 @@ def assign_investigator(
                 f"{actor.get_full_name() or actor.get_username()} assigned case {locked.reference} to you.",
             )
     except TransitionRefused as refusal:
-        _audit_refusal(incident, "assigned", actor=actor, reason=reason, request=request, refusal=refusal)
+        audit_refusal(refusal, actor=actor, action="incident.assigned", target=incident, from_state=incident.state,
+                      reason=reason, request=request)
         raise
     return locked
 
@@ -315,7 +298,8 @@ def publish_incident(incident: Incident, *, actor: User, precision: str = "block
                 detail={"precision": precision, "republished": was_published},
             )
     except TransitionRefused as refusal:
-        _audit_refusal(incident, "published", actor=actor, reason="", request=request, refusal=refusal)
+        audit_refusal(refusal, actor=actor, action="incident.published", target=incident, from_state=incident.state,
+                      reason="", request=request)
         raise
     return locked
 
@@ -335,6 +319,7 @@ def unpublish_incident(incident: Incident, *, actor: User, reason: str = "", req
             locked.save(update_fields=["published_at", "public_latitude", "public_longitude", "updated_at"])
             record_event(actor=actor, action="incident.unpublished", target=locked, reason=reason[:2000], request=request)
     except TransitionRefused as refusal:
-        _audit_refusal(incident, "unpublished", actor=actor, reason=reason, request=request, refusal=refusal)
+        audit_refusal(refusal, actor=actor, action="incident.unpublished", target=incident, from_state=incident.state,
+                      reason=reason, request=request)
         raise
     return locked

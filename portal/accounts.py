@@ -24,22 +24,20 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from .audit import record_event
-from .models import AuditOutcome, RoleGrantRequest, RoleGrantState
+from .models import RoleGrantRequest, RoleGrantState
+from .refusals import Refused, audit_refusal
 from .roles import Role, forget_cached_roles, has_role
 
 USERNAME_MAX = 150
 REASON_MAX = 2000
 
 
-class AccountRefused(PermissionDenied):
+class AccountRefused(Refused, PermissionDenied):
     """An account change was refused; `status` says why in HTTP terms (403 not allowed, 409 not
     in a state that allows it, 400 bad input)."""
 
     def __init__(self, message: str, *, status: int = 403, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.field = field
+        super().__init__(message, status=status, field=field)
 
 
 def generate_password() -> str:
@@ -65,11 +63,6 @@ def require_other(actor: User, user: User, what: str) -> None:
 
 def lock_user(user: User) -> User:
     return User.objects.select_for_update().get(pk=user.pk)
-
-
-def audit_refusal(action: str, actor, target, refusal: AccountRefused, request: HttpRequest | None, **detail) -> None:
-    record_event(actor=actor, action=action, target=target, outcome=AuditOutcome.REFUSED, reason=refusal.message,
-                 request=request, detail={"status": refusal.status, **detail})
 
 
 def _write_roles(locked: User, roles: Iterable[Role]) -> None:
@@ -155,7 +148,8 @@ def create_account(
             grants = [_request_grant(actor, user, role, "", request) for role in wanted]
             return user, grants
     except AccountRefused as refusal:
-        audit_refusal("user.created", actor, None, refusal, request, username=str(username)[:USERNAME_MAX])
+        audit_refusal(refusal, actor=actor, action="user.created", target=None, request=request,
+                      username=str(username)[:USERNAME_MAX])
         raise
 
 
@@ -174,7 +168,7 @@ def set_active(*, actor: User, user: User, active: bool, reason: str = "", reque
             record_event(actor=actor, action=action, target=locked, reason=str(reason)[:REASON_MAX], request=request)
             return locked
     except AccountRefused as refusal:
-        audit_refusal(action, actor, user, refusal, request)
+        audit_refusal(refusal, actor=actor, action=action, target=user, request=request)
         raise
 
 
@@ -205,7 +199,8 @@ def set_roles(
             added = [r for r in wanted if r not in kept]
             return [_request_grant(acting_user, locked, role, reason, request) for role in added]
     except AccountRefused as refusal:
-        audit_refusal("user.roles_changed", acting_user, user, refusal, request, roles=[str(r)[:32] for r in roles])
+        audit_refusal(refusal, actor=acting_user, action="user.roles_changed", target=user, request=request,
+                      roles=[str(r)[:32] for r in roles])
         raise
 
 
@@ -218,7 +213,7 @@ def request_role_grant(*, actor: User, user: User, role: Role | str, reason: str
             (role,) = _roles([role])
             return _request_grant(actor, lock_user(user), role, reason, request)
     except AccountRefused as refusal:
-        audit_refusal("user.role_requested", actor, user, refusal, request, role=str(role)[:32])
+        audit_refusal(refusal, actor=actor, action="user.role_requested", target=user, request=request, role=str(role)[:32])
         raise
 
 
@@ -272,7 +267,7 @@ def _decide(actor: User, grant: RoleGrantRequest, *, confirm: bool, reason: str,
                          detail={"role": locked.role, "grant": locked.pk, "requested_by": locked.requested_by.username})
             return locked
     except AccountRefused as refusal:
-        audit_refusal(action, actor, grant.user, refusal, request, grant=grant.pk, role=grant.role)
+        audit_refusal(refusal, actor=actor, action=action, target=grant.user, request=request, grant=grant.pk, role=grant.role)
         raise
 
 

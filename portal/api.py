@@ -14,7 +14,7 @@ from django.views import defaults
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import NotAuthenticated, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, NotAuthenticated, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler as drf_exception_handler
@@ -22,16 +22,35 @@ from rest_framework.views import APIView, exception_handler as drf_exception_han
 from . import mfa
 from .audit import record_event
 from .models import AuditOutcome
+from .refusals import Refused, error_body
 
 
 def exception_handler(exc, context):
-    """DRF's handler, plus Django's own validation and permission errors as 400/403 JSON."""
+    """DRF's handler, plus the services' refusals and Django's own validation and permission errors,
+    every one answered with the one error body (`portal.refusals.error_body`)."""
+    if isinstance(exc, Refused):
+        if exc.status == 404:
+            # The same answer as an id that does not exist, so a refusal never tells the two apart.
+            return Response(error_body("Not found.", "not_found"), status=404)
+        return Response(exc.as_json(), status=exc.status)
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         exc = ValidationError(detail)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = PermissionDenied(str(exc) or None)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, APIException):
+        response.data = _error_data(exc, response.data)
+    return response
+
+
+def _error_data(exc: APIException, data) -> dict:
+    if isinstance(exc, ValidationError):
+        if isinstance(data, list) and all(isinstance(message, str) for message in data):
+            return error_body(" ".join(data) or "Invalid input.", "invalid", {"non_field_errors": data})
+        return error_body("Invalid input.", "invalid", data if isinstance(data, dict) else {"non_field_errors": data})
+    codes = exc.get_codes()
+    return error_body(data.get("detail", exc.default_detail), codes if isinstance(codes, str) else exc.default_code)
 
 
 class VerifiedSessionScheme(SessionScheme):
@@ -44,7 +63,7 @@ def page_not_found(request: HttpRequest, exception) -> HttpResponse:
     """Django's 404 for a URL no view matches (`/api/incidents/abc/`): JSON under /api/, like every
     other API error, and the site's page elsewhere."""
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+        return JsonResponse(error_body("Not found.", "not_found"), status=404)
     return defaults.page_not_found(request, exception)
 
 
@@ -110,7 +129,7 @@ class ObtainTokenView(APIView):
                 outcome=AuditOutcome.REFUSED,
                 request=request._request,
             )
-            return Response({"detail": refusal}, status=status.HTTP_400_BAD_REQUEST)
+            return Response(error_body(refusal, "sign_in_refused"), status=status.HTTP_400_BAD_REQUEST)
         token = mfa.issue_api_token(user=user, request=request._request)
         expires = token.created + timedelta(hours=settings.API_TOKEN_TTL_HOURS)
         return Response({"token": token.key, "expires": expires})

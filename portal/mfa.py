@@ -20,8 +20,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from .audit import record_event
-from .accounts import AccountRefused, audit_refusal, lock_user, require_admin, require_other
+from .accounts import AccountRefused, lock_user, require_admin, require_other
 from .models import AuditOutcome
+from .refusals import audit_refusal
 
 RECOVERY_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "authenticator app"
@@ -134,7 +135,7 @@ def reset_mfa(*, actor: User, user: User, request: HttpRequest | None = None) ->
             record_event(actor=actor, action="auth.mfa_reset", target=locked, request=request, detail={"devices_removed": removed})
             return removed
     except AccountRefused as refusal:
-        audit_refusal("auth.mfa_reset", actor, user, refusal, request)
+        audit_refusal(refusal, actor=actor, action="auth.mfa_reset", target=user, request=request)
         raise
 
 
@@ -160,7 +161,7 @@ def revoke_api_tokens(*, actor: User, user: User, request: HttpRequest | None = 
                              detail={"tokens_removed": revoked})
             return revoked
     except AccountRefused as refusal:
-        audit_refusal("auth.token_revoked", actor, user, refusal, request)
+        audit_refusal(refusal, actor=actor, action="auth.token_revoked", target=user, request=request)
         raise
 
 

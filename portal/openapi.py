@@ -7,27 +7,24 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from rest_framework.permissions import AllowAny
 
-# What `portal.api.exception_handler`, the workflow refusals and the release errors send. One
-# shape with optional parts, because that is what exists today: DRF errors carry `detail`,
-# release errors `errors` and `code`, invalid input one key per field.
+# What `portal.api.exception_handler` sends for every refusal and error (`portal.refusals.error_body`).
 ERROR_RESPONSE = {
     "type": "object",
-    "description": "An error. `detail` says what went wrong, for people; `code` (where present) is stable, "
-    "for programs; invalid input names each field with its messages (fields nested in lists or objects "
-    "give their errors by position or name), `non_field_errors` holding those about the whole request.",
+    "description": "An error. `detail` says what went wrong, for people; `code` is stable, for programs; "
+    "`errors`, where the input was at fault, names each field with its messages (fields nested in lists or "
+    "objects give their errors by position or name; `non_field_errors` holds those about the whole request).",
     "properties": {
         "detail": {"type": "string", "description": "What went wrong."},
-        "code": {"type": "string", "description": "Stable, for programs: release refusals (e.g. `wrong_state`), `not_found` for an unknown URL."},
+        "code": {"type": "string", "description": "Stable, for programs: e.g. `invalid` (bad input), `forbidden`, "
+                 "`not_found`, `wrong_state` (409: not in a state that allows the action), or the refusal's own "
+                 "(`two_person_rule`, `captions_unreviewed`)."},
         "errors": {
             "type": "object",
-            "description": "Release refusals: the field at fault (`__all__` for none) and its messages.",
-            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": "The fields at fault and their messages.",
+            "additionalProperties": {"anyOf": [{"type": "array"}, {"type": "object"}]},
         },
     },
-    "additionalProperties": {
-        "description": "A field's errors.",
-        "anyOf": [{"type": "array"}, {"type": "object"}],
-    },
+    "required": ["detail", "code"],
 }
 
 # Statuses the framework itself answers with, whatever the view does.

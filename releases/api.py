@@ -1,6 +1,7 @@
-"""Staff API for releases. Same rules as the pages: visibility from `access`, every change through
-`workflow` / `review`; 404 for releases the caller may not see, 403 for refused actions, 400 with
-field errors for bad input."""
+"""Staff API for releases, and the only JSON door to their changes (the review page's script uses
+it). Same rules as the pages: visibility from `access`, every change through `workflow` / `review`;
+404 for releases the caller may not see, 403 for refused actions, 409 for a release not in a state
+that allows it, 400 with the field at fault for bad input."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from rest_framework.response import Response
 from footage.access import get_visible_footage
 
 from . import access, review, signoff, workflow
-from .errors import ReleaseError, ReleaseForbidden, ReleaseRefused
+from .errors import ReleaseError, ReleaseRefused
 from .models import RedactionChange, Release, WithholdGround
 
 
@@ -110,14 +111,13 @@ class ClearFindingResultSerializer(serializers.Serializer):
     open_findings = serializers.IntegerField(help_text="Findings of the automatic check still open.")
 
 
-REFUSALS = {400: OpenApiResponse(description="Bad input or wrong state: {errors, code}"),
+# The services' refusals (`releases.errors`) reach `portal.api.exception_handler`, which answers
+# each with its status and the one error body.
+REFUSALS = {400: OpenApiResponse(description="Bad input: the field at fault in `errors`"),
             403: OpenApiResponse(description="Not allowed (role or two-person rule)"),
-            404: OpenApiResponse(description="No such release visible to you")}
-
-
-def _error(exc: ReleaseError) -> Response:
-    code = status.HTTP_403_FORBIDDEN if isinstance(exc, ReleaseForbidden) else status.HTTP_400_BAD_REQUEST
-    return Response({"errors": {exc.field or "__all__": [exc.message]}, "code": exc.code}, status=code)
+            404: OpenApiResponse(description="No such release visible to you"),
+            409: OpenApiResponse(description="The release, its render, check, captions or sign-offs are not in a state "
+                                             "that allows this (`code` says which)")}
 
 
 def _data(request: Request) -> dict:
@@ -136,25 +136,21 @@ def _data(request: Request) -> dict:
 
 @extend_schema(methods=["GET"], tags=["releases"], responses={200: ReleaseSerializer(many=True)})
 @extend_schema(methods=["POST"], tags=["releases"], request=RequestReleaseSerializer,
-               responses={201: ReleaseSerializer, 400: REFUSALS[400], 403: REFUSALS[403]})
+               responses={201: ReleaseSerializer, 400: REFUSALS[400], 403: REFUSALS[403], 409: REFUSALS[409]})
 @api_view(["GET", "POST"])
 def release_collection(request: Request) -> Response:
     if request.method == "GET":
         releases = access.visible_releases(request.user).select_related("incident")[:500]
         return Response(ReleaseSerializer(releases, many=True, context={"request": request}).data)
+    data = _data(request)
     try:
-        data = _data(request)
-        footage_pk = data.get("footage")
-        try:
-            footage = get_visible_footage(request.user, footage_pk)
-        except Http404:
-            return Response({"errors": {"footage": ["No such footage."]}}, status=status.HTTP_400_BAD_REQUEST)
-        release = workflow.request_release(
-            footage, actor=request.user, mode=str(data.get("mode") or "blur"), reason=str(data.get("reason") or "")[:2000],
-            request=request._request,
-        )
-    except ReleaseError as exc:
-        return _error(exc)
+        footage = get_visible_footage(request.user, data.get("footage"))
+    except Http404:
+        raise ReleaseRefused("No such footage.", code="invalid", field="footage") from None
+    release = workflow.request_release(
+        footage, actor=request.user, mode=str(data.get("mode") or "blur"), reason=str(data.get("reason") or "")[:2000],
+        request=request._request,
+    )
     return Response(ReleaseSerializer(release, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
@@ -168,14 +164,11 @@ def release_item(request: Request, pk: int) -> Response:
 @api_view(["POST"])
 def release_transition(request: Request, pk: int) -> Response:
     release = access.get_visible_release(request.user, pk)
-    try:
-        data = _data(request)
-        workflow.apply_release_transition(
-            release, str(data.get("action") or ""), actor=request.user, reason=str(data.get("reason") or "")[:2000],
-            ground=data.get("ground") or None, request=request._request,
-        )
-    except ReleaseError as exc:
-        return _error(exc)
+    data = _data(request)
+    workflow.apply_release_transition(
+        release, str(data.get("action") or ""), actor=request.user, reason=str(data.get("reason") or "")[:2000],
+        ground=data.get("ground") or None, request=request._request,
+    )
     release.refresh_from_db()
     return Response(ReleaseSerializer(release, context={"request": request}).data)
 
@@ -184,10 +177,7 @@ def release_transition(request: Request, pk: int) -> Response:
 @api_view(["POST"])
 def release_changes(request: Request, pk: int) -> Response:
     release = access.get_visible_release(request.user, pk)
-    try:
-        change = review.add_change(release, _data(request), actor=request.user, request=request._request)
-    except ReleaseError as exc:
-        return _error(exc)
+    change = review.add_change(release, _data(request), actor=request.user, request=request._request)
     return Response({"id": change.pk, "kind": change.kind, "reason": change.reason}, status=status.HTTP_201_CREATED)
 
 
@@ -202,10 +192,7 @@ def _change(release, change_pk) -> RedactionChange:
 @api_view(["POST"])
 def confirm_change(request: Request, pk: int, change_pk: int) -> Response:
     release = access.get_visible_release(request.user, pk)
-    try:
-        change = review.confirm_do_not_redact(_change(release, change_pk), actor=request.user, request=request._request)
-    except ReleaseError as exc:
-        return _error(exc)
+    change = review.confirm_do_not_redact(_change(release, change_pk), actor=request.user, request=request._request)
     return Response({"id": change.pk, "confirmed_by": change.confirmed_by_id})
 
 
@@ -213,10 +200,7 @@ def confirm_change(request: Request, pk: int, change_pk: int) -> Response:
 @api_view(["POST"])
 def withdraw_change(request: Request, pk: int, change_pk: int) -> Response:
     release = access.get_visible_release(request.user, pk)
-    try:
-        change = review.withdraw_change(_change(release, change_pk), actor=request.user, request=request._request)
-    except ReleaseError as exc:
-        return _error(exc)
+    change = review.withdraw_change(_change(release, change_pk), actor=request.user, request=request._request)
     return Response({"id": change.pk, "withdrawn": True})
 
 
@@ -224,9 +208,6 @@ def withdraw_change(request: Request, pk: int, change_pk: int) -> Response:
 @api_view(["POST"])
 def clear_finding(request: Request, pk: int, index: int) -> Response:
     release = access.get_visible_release(request.user, pk)
-    try:
-        data = _data(request)
-        review.clear_finding(release, index, str(data.get("reason") or ""), actor=request.user, request=request._request)
-    except ReleaseError as exc:
-        return _error(exc)
+    data = _data(request)
+    review.clear_finding(release, index, str(data.get("reason") or ""), actor=request.user, request=request._request)
     return Response({"open_findings": len(release.open_findings)})

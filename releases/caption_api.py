@@ -11,8 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from . import access, captions
-from .api import REFUSALS, _data, _error
-from .errors import ReleaseError, ReleaseForbidden
+from .api import REFUSALS, _data
+from .errors import ReleaseForbidden
 
 
 class CueSerializer(serializers.Serializer):
@@ -74,37 +74,28 @@ def _out(transcript) -> dict:
 @extend_schema(tags=["releases"], request=CuesInSerializer, responses={200: CaptionsSerializer, **REFUSALS})
 @api_view(["GET", "PUT"])
 def release_captions(request: Request, pk: int) -> Response:
-    try:
-        transcript = _transcript(request, pk)
-        if request.method == "PUT":
-            captions.save_cues(transcript, _data(request).get("cues"), actor=request.user, request=request._request)
-    except ReleaseError as exc:
-        return _error(exc)
+    transcript = _transcript(request, pk)
+    if request.method == "PUT":
+        captions.save_cues(transcript, _data(request).get("cues"), actor=request.user, request=request._request)
     return Response(_out(transcript))
 
 
 @extend_schema(tags=["releases"], request=ReviewInSerializer, responses={200: CaptionsSerializer, **REFUSALS})
 @api_view(["POST"])
 def review_captions(request: Request, pk: int) -> Response:
-    try:
-        transcript = _transcript(request, pk)
-        no_speech = _data(request).get("no_speech") in (True, "true", "1")
-        captions.mark_reviewed(transcript, actor=request.user, no_speech=no_speech, request=request._request)
-    except ReleaseError as exc:
-        return _error(exc)
+    transcript = _transcript(request, pk)
+    no_speech = _data(request).get("no_speech") in (True, "true", "1")
+    captions.mark_reviewed(transcript, actor=request.user, no_speech=no_speech, request=request._request)
     return Response(_out(transcript))
 
 
 @extend_schema(tags=["releases"], request=HideInSerializer, responses={201: CaptionsSerializer, **REFUSALS})
 @api_view(["POST"])
 def hide_words(request: Request, pk: int) -> Response:
-    try:
-        transcript = _transcript(request, pk)
-        data = _data(request)
-        change = captions.hide_words(
-            transcript, data.get("first"), data.get("last"), kind=str(data.get("kind") or ""), reason=str(data.get("reason") or ""),
-            note=str(data.get("note") or "")[:500], actor=request.user, request=request._request,
-        )
-    except ReleaseError as exc:
-        return _error(exc)
+    transcript = _transcript(request, pk)
+    data = _data(request)
+    change = captions.hide_words(
+        transcript, data.get("first"), data.get("last"), kind=str(data.get("kind") or ""), reason=str(data.get("reason") or ""),
+        note=str(data.get("note") or "")[:500], actor=request.user, request=request._request,
+    )
     return Response({**_out(transcript), "change": change.pk}, status=status.HTTP_201_CREATED)

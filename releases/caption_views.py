@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django.contrib.auth.decorators import login_required
 
 from . import captions
-from .errors import ReleaseError, ReleaseForbidden
+from .errors import ReleaseError
 from .models import ReleaseState
 from .views import _reviewable
 
@@ -19,8 +19,7 @@ MAX_JSON_BODY = 256 * 1024
 
 
 def _error_json(exc: ReleaseError) -> JsonResponse:
-    status = 403 if isinstance(exc, ReleaseForbidden) else 400
-    return JsonResponse({"errors": {exc.field or "__all__": [exc.message]}, "code": exc.code}, status=status)
+    return JsonResponse(exc.as_json(), status=exc.status)
 
 
 def _body(request: HttpRequest) -> dict:

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from portal.audit import record_event
-from portal.models import AuditOutcome
+from portal.refusals import audit_refusal
 from portal.roles import Role, has_role
 
 from . import access
@@ -41,10 +41,7 @@ def _audited(action: str):
                 with transaction.atomic():
                     return fn(release_or_change, *args, actor=actor, request=request, **kwargs)
             except ReleaseError as exc:
-                record_event(
-                    actor=actor, action=action, target=release_or_change, outcome=AuditOutcome.REFUSED,
-                    reason=exc.message, request=request, detail={"code": exc.code, "field": exc.field},
-                )
+                audit_refusal(exc, actor=actor, action=action, target=release_or_change, request=request)
                 raise
 
         run.__name__ = fn.__name__

@@ -20,14 +20,10 @@ from footage.downloads import proxy_response
 from portal.byte_ranges import ranged_file_response
 
 from . import access, captions, signoff, workflow
-from .errors import ReleaseError, ReleaseForbidden
+from .errors import ReleaseError
 from .models import RedactionMode, RedactionReason, ReleaseState, RenderJob, RenderState, WithholdGround
 from .review_data import review_payload
 from .selectors import overdue_releases
-
-def _error_status(exc: ReleaseError) -> int:
-    return 403 if isinstance(exc, ReleaseForbidden) else 400
-
 
 @login_required
 @require_GET
@@ -104,7 +100,7 @@ def release_transition(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ReleaseError as exc:
         context = _detail_context(request, release, error=exc, posted=data)
-        return render(request, "releases/detail.html", context, status=_error_status(exc))
+        return render(request, "releases/detail.html", context, status=exc.status)
     return redirect("releases:detail", pk=release.pk)
 
 
@@ -128,7 +124,7 @@ def request_release_view(request: HttpRequest, footage_pk: int) -> HttpResponse:
     return render(
         request, "releases/request.html",
         {"footage": footage, "modes": RedactionMode.choices, "error": error, "posted": request.POST},
-        status=400 if error else 200,
+        status=error.status if error else 200,
     )
 
 

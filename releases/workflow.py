@@ -25,7 +25,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from portal.audit import record_event
-from portal.models import AuditOutcome
+from portal.refusals import audit_refusal
 from portal.roles import Role, has_role
 
 from . import access, signoff
@@ -94,16 +94,8 @@ def apply_release_transition(
         with transaction.atomic():
             return _apply(release, action, actor=actor, reason=reason, ground=ground, request=request, fields=fields)
     except ReleaseError as exc:
-        record_event(
-            actor=actor,
-            action=f"release.{action}" if action in TRANSITIONS else "release.unknown_action",
-            target=release,
-            outcome=AuditOutcome.REFUSED,
-            from_state=release.state,
-            reason=exc.message,
-            request=request,
-            detail={"code": exc.code, "requested_action": str(action)[:50]},
-        )
+        audit_refusal(exc, actor=actor, action=f"release.{action}" if action in TRANSITIONS else "release.unknown_action",
+                      target=release, from_state=release.state, request=request, requested_action=str(action)[:50])
         raise
 
 
@@ -220,10 +212,7 @@ def request_release(footage, *, actor: User, mode: str = RedactionMode.BLUR, rea
         with transaction.atomic():
             return _request(footage, actor=actor, mode=mode, reason=reason, request=request)
     except ReleaseError as exc:
-        record_event(
-            actor=actor, action="release.request", target=footage, outcome=AuditOutcome.REFUSED, reason=exc.message,
-            request=request, detail={"code": exc.code},
-        )
+        audit_refusal(exc, actor=actor, action="release.request", target=footage, request=request)
         raise
 
 

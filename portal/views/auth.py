@@ -16,6 +16,7 @@ import segno
 from portal import mfa
 from portal.audit import record_event
 from portal.models import AuditOutcome
+from portal.refusals import error_body
 
 
 class SignInForm(AuthenticationForm):
@@ -152,5 +153,5 @@ def locked_out(request: HttpRequest, response=None, credentials=None) -> HttpRes
         "or ask an administrator for help."
     )
     if request.path.startswith("/api/"):
-        return JsonResponse({"detail": message}, status=429)
+        return JsonResponse(error_body(message, "locked_out"), status=429)
     return render(request, "registration/locked_out.html", {"message": message, "minutes": minutes}, status=429)

@@ -161,7 +161,7 @@ def test_publication_needs_a_summary_the_right_role_and_a_case_under_investigati
                                       investigator=people.investigator)
     url = f"/api/incidents/{assigned.pk}/publication/"
     response = api_client(people.release_officer).post(url, {"precision": "block"}, format="json")
-    assert response.status_code == 400 and "public_summary" in response.json()
+    assert response.status_code == 400 and "public_summary" in response.json()["errors"]
     update_incident(assigned, actor=people.investigator, data={"public_summary": "Agents detained a man."})
     assert api_client(people.investigator).post(url, {"precision": "block"}, format="json").status_code == 403
     assert api_client(people.auditor).post(url, {"precision": "block"}, format="json").status_code == 403

@@ -148,7 +148,7 @@ def test_a_good_report_is_filed_through_the_api(people, api_client):
 def test_bad_input_through_the_api_is_a_400_with_json_errors(people, api_client, what, change, field):
     response = api_client(people.reporter).post("/api/incidents/", {**GOOD_API, **change, "submit": True}, format="json")
     assert response.status_code == 400, response.content
-    errors = response.json()
+    errors = response.json()["errors"]
     if field:
         assert field in errors or any(k.startswith(field) for k in errors), errors
     assert not Incident.objects.exists()
@@ -157,7 +157,7 @@ def test_bad_input_through_the_api_is_a_400_with_json_errors(people, api_client,
 def test_a_missing_required_field_on_submit_is_a_400_listing_it(people, api_client):
     response = api_client(people.reporter).post("/api/incidents/", {"address": "Somewhere", "submit": True}, format="json")
     assert response.status_code == 400
-    assert {"narrative", "agencies", "categories", "occurred_start"} <= set(response.json())
+    assert {"narrative", "agencies", "categories", "occurred_start"} <= set(response.json()["errors"])
 
 
 @pytest.mark.parametrize("body,content_type", [
@@ -178,7 +178,7 @@ def test_a_patch_with_bad_values_changes_nothing(people, api_client):
     incident = make_incident(reporter=people.reporter)
     response = api_client(people.reporter).patch(f"/api/incidents/{incident.pk}/",
                                                  {"address": "New address", "occurred_end": "2000-01-01T00:00:00Z"}, format="json")
-    assert response.status_code == 400 and "occurred_end" in response.json()
+    assert response.status_code == 400 and "occurred_end" in response.json()["errors"]
     incident.refresh_from_db()
     assert incident.address == "1400 Market Street"
 

@@ -156,7 +156,7 @@ def test_steps_that_need_a_reason_or_an_outcome_say_so_field_by_field(people, ap
                                       investigator=people.investigator)
     response = api_client(people.supervisor).post(f"/api/incidents/{incident.pk}/transitions/", {"action": "close"}, format="json")
     assert response.status_code == 400
-    assert set(response.json()) >= {"reason", "outcome"}
+    assert set(response.json()["errors"]) >= {"reason", "outcome"} and response.json()["code"] == "invalid"
     incident.refresh_from_db()
     assert incident.state == IncidentState.INVESTIGATION
 
@@ -164,7 +164,7 @@ def test_steps_that_need_a_reason_or_an_outcome_say_so_field_by_field(people, ap
 def test_an_unknown_step_is_a_bad_request_not_a_crash(people, api_client, client):
     incident = make_incident(reporter=people.reporter)
     response = api_client(people.reporter).post(f"/api/incidents/{incident.pk}/transitions/", {"action": "teleport"}, format="json")
-    assert response.status_code == 400 and "action" in response.json()
+    assert response.status_code == 400 and "action" in response.json()["errors"]
     sign_in_verified(client, people.reporter)
     response = client.post(reverse("incidents:transition", args=[incident.pk]), {"action": "teleport"})
     assert response.status_code == 400
@@ -203,7 +203,7 @@ def test_only_a_supervisor_assigns_and_only_to_an_investigator(people, api_clien
     assert api_client(people.investigator).post(url, {"investigator": "ivan"}, format="json").status_code == 404
     assert api_client(people.auditor).post(url, {"investigator": "ivan"}, format="json").status_code == 403
     response = api_client(people.supervisor).post(url, {"investigator": "rita"}, format="json")
-    assert response.status_code == 400 and "investigator" in response.json()
+    assert response.status_code == 400 and "investigator" in response.json()["errors"]
     response = api_client(people.supervisor).post(url, {"investigator": "nobody-by-that-name"}, format="json")
     assert response.status_code == 400
     incident.refresh_from_db()
@@ -280,7 +280,7 @@ def test_a_step_name_with_a_nul_character_is_a_bad_request_not_a_crash(people, a
     incident = make_incident(reporter=people.reporter)
     response = api_client(people.reporter).post(f"/api/incidents/{incident.pk}/transitions/", {"action": "sub\x00mit"},
                                                 format="json")
-    assert response.status_code == 400 and "action" in response.json()
+    assert response.status_code == 400 and "action" in response.json()["errors"]
     refused = AuditEvent.objects.filter(object_id=str(incident.pk), outcome="refused").latest("id")
     assert refused.action == "incident.transition"
 

@@ -67,7 +67,7 @@ def test_the_api_refuses_bad_credentials_with_json(client, make_user):
     assert "detail" in response.json()
     missing = client.post("/api/auth/token/", {}, content_type="application/json")
     assert missing.status_code == 400
-    assert set(missing.json()) == {"username", "password", "otp"}
+    assert set(missing.json()["errors"]) == {"username", "password", "otp"}
     garbage = client.post("/api/auth/token/", b"{not json", content_type="application/json")
     assert garbage.status_code == 400 and "detail" in garbage.json()
 

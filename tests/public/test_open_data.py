@@ -81,7 +81,7 @@ def test_the_api_filters_like_the_list_page(client, released):
 def test_the_api_answers_bad_filters_with_400_and_field_errors(client, released):
     response = client.get("/api/public/incidents/?date_from=yesterday&agency=cia")
     assert response.status_code == 400
-    assert set(response.json()) == {"date_from", "agency"}
+    assert set(response.json()["errors"]) == {"date_from", "agency"}
 
 
 def test_outcome_is_public_only_once_closed(client, released):

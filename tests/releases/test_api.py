@@ -15,3 +15,15 @@ def test_text_with_a_nul_character_is_a_bad_request_not_a_crash(people, footage,
     assert response.status_code == 400
     assert field in response.json()["errors"]
     assert not Release.objects.filter(footage=footage).exists()
+
+
+def test_a_refused_request_answers_the_one_error_body_and_is_on_the_trail_with_its_code_status_and_field(
+        people, footage, api_client):
+    from portal.models import AuditEvent
+
+    response = api_client(people.investigator).post("/api/releases/", {"footage": footage.pk, "mode": "mosaic"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"detail": "Choose heavy blur or solid fill.", "code": "bad_mode",
+                               "errors": {"mode": ["Choose heavy blur or solid fill."]}}
+    event = AuditEvent.objects.get(action="release.request", outcome="refused")
+    assert (event.detail["code"], event.detail["status"], event.detail["field"]) == ("bad_mode", 400, "mode")

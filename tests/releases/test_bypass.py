@@ -41,11 +41,11 @@ def test_the_page_refuses_one_officer_signing_twice_or_publishing_alone(client, 
     assert response.status_code == 403
     assert b"second release officer must sign" in response.content
     response = client.post(url, {"action": "publish"})
-    assert response.status_code == 400
+    assert response.status_code == 409  # not signed off yet: the release's state, not the request, is at fault
     assert _state(shaped_by_rhea) == ReleaseState.IN_REVIEW and _signoffs(shaped_by_rhea) == ["rhea"]
 
 
-def test_the_api_refuses_one_officer_signing_twice_or_publishing_alone_with_403_and_400(api_client, shaped_by_rhea, people):
+def test_the_api_refuses_one_officer_signing_twice_or_publishing_alone_with_403_and_409(api_client, shaped_by_rhea, people):
     api = api_client(people.second_officer)
     url = f"/api/releases/{shaped_by_rhea.pk}/transitions/"
     response = api.post(url, {"action": "approve"}, format="json")
@@ -55,7 +55,7 @@ def test_the_api_refuses_one_officer_signing_twice_or_publishing_alone_with_403_
     response = api.post(url, {"action": "approve"}, format="json")
     assert response.status_code == 403 and response.json()["code"] == "two_person_rule"
     response = api.post(url, {"action": "publish"}, format="json")
-    assert response.status_code == 400 and response.json()["code"] == "wrong_state"
+    assert response.status_code == 409 and response.json()["code"] == "wrong_state" and response.json()["detail"]
     assert _state(shaped_by_rhea) == ReleaseState.IN_REVIEW and _signoffs(shaped_by_rhea) == ["rafa"]
 
 

@@ -92,7 +92,7 @@ def test_a_release_with_unreviewed_captions_cannot_be_signed_off_on_the_page(cli
     sign_in_verified(client, people.second_officer)
     response = client.post(reverse("releases:transition", args=[spoken.pk]), {"action": "approve"})
 
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert b"review them" in response.content
     assert Release.objects.get(pk=spoken.pk).signoffs.count() == 0
 
@@ -100,7 +100,7 @@ def test_a_release_with_unreviewed_captions_cannot_be_signed_off_on_the_page(cli
 def test_a_release_with_unreviewed_captions_cannot_be_signed_off_through_the_api(api_client, spoken, people):
     response = api_client(people.second_officer).post(f"/api/releases/{spoken.pk}/transitions/", {"action": "approve"}, format="json")
 
-    assert response.status_code == 400 and response.json()["code"] == "captions_unreviewed"
+    assert response.status_code == 409 and response.json()["code"] == "captions_unreviewed"
 
 
 def test_the_admin_site_cannot_mark_captions_reviewed(client, spoken, people, django_user_model):

@@ -26,7 +26,7 @@
         if (!r.ok) {
           var errs = j.errors || {}, msgs = [];
           Object.keys(errs).forEach(function (k) { msgs.push(errs[k].join(" ")); });
-          throw new Error(msgs.join(" ") || ("Refused (" + r.status + ")."));
+          throw new Error(msgs.join(" ") || j.detail || ("Refused (" + r.status + ")."));
         }
         return j;
       });
