@@ -38,15 +38,15 @@ HEARTBEAT_EVERY = 1.0
 
 
 def max_attempts() -> int:
-    return getattr(settings, "FOOTAGE_JOB_MAX_ATTEMPTS", 3)
+    return settings.FOOTAGE_JOB_MAX_ATTEMPTS
 
 
 def stale_after() -> timedelta:
-    return timedelta(seconds=getattr(settings, "FOOTAGE_JOB_STALE_SECONDS", 300))
+    return timedelta(seconds=settings.FOOTAGE_JOB_STALE_SECONDS)
 
 
 def work_root() -> Path:
-    return Path(getattr(settings, "FOOTAGE_WORK_DIR", Path(settings.VAR_DIR) / "footage-work"))
+    return Path(settings.FOOTAGE_WORK_DIR)
 
 
 class JobCancelled(Exception):

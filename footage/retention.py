@@ -143,7 +143,7 @@ def release_copy_outlives_original() -> bool:
     keeps its original, so a release copy never stays public without it."""
     from django.conf import settings
 
-    return getattr(settings, "RETENTION_RELEASE_COPY_OUTLIVES_ORIGINAL", False)
+    return settings.RETENTION_RELEASE_COPY_OUTLIVES_ORIGINAL
 
 
 def _candidates() -> QuerySet[FootageItem]:

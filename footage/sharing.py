@@ -48,7 +48,7 @@ def _digest(value: str) -> str:
 
 
 def link_days() -> int:
-    return getattr(settings, "SHARE_LINK_DAYS", 30)
+    return settings.SHARE_LINK_DAYS
 
 
 def may_share(user, incident: Incident) -> bool:

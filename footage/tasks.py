@@ -85,7 +85,7 @@ def start_fixity_cycle() -> int:
 
 
 def fixity_interval_hours() -> float:
-    return float(getattr(settings, "FIXITY_INTERVAL_HOURS", 24 * 7))
+    return float(settings.FIXITY_INTERVAL_HOURS)
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True, autoretry_for=TRANSIENT, retry_backoff=5,

@@ -75,7 +75,7 @@ class UploadRejected(UploadError):
 def claim_stale_after() -> timedelta:
     # Longer than the slowest step that cannot beat the claim (probing, bounded by its own
     # time limits), so a live request is never taken over.
-    return timedelta(seconds=getattr(settings, "FOOTAGE_UPLOAD_CLAIM_STALE_SECONDS", 180))
+    return timedelta(seconds=settings.FOOTAGE_UPLOAD_CLAIM_STALE_SECONDS)
 
 
 def partial_path(upload: Upload) -> Path:

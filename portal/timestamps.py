@@ -24,7 +24,7 @@ class TimestampError(Exception):
 
 
 def authority_roots() -> list[x509.Certificate]:
-    path = getattr(settings, "TIMESTAMP_AUTHORITY_ROOTS", "")
+    path = settings.TIMESTAMP_AUTHORITY_ROOTS
     return x509.load_pem_x509_certificates(Path(path).read_bytes()) if path else []
 
 
@@ -54,7 +54,7 @@ def fetch_token(url: str, message: bytes, roots: list[x509.Certificate]):
 
 
 def request_timestamps(subject: str, subject_id: int, message: bytes) -> list[TimestampToken]:
-    urls = list(getattr(settings, "TIMESTAMP_AUTHORITIES", []) or [])
+    urls = list(settings.TIMESTAMP_AUTHORITIES or [])
     if not urls:
         return []
     import base64

@@ -68,7 +68,7 @@ REDIRECT_MAX_AGE = 300
 
 
 def _handed_off(release, public, headers: dict[str, str]) -> HttpResponse | None:
-    mode = getattr(settings, "PUBLIC_FILES_HANDOFF", "")
+    mode = settings.PUBLIC_FILES_HANDOFF
     name = release.release_file.name
     if mode == "accel":
         response = HttpResponse(content_type=public.media_type)

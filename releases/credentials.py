@@ -24,11 +24,12 @@ class SigningCredentials:
 
 
 def _paths() -> tuple[Path, Path, Path]:
-    names = ("C2PA_SIGNING_CERT_CHAIN", "C2PA_SIGNING_KEY", "C2PA_ROOT_CERT")
-    missing = [n for n in names if not getattr(settings, n, "")]
+    paths = {"C2PA_SIGNING_CERT_CHAIN": settings.C2PA_SIGNING_CERT_CHAIN, "C2PA_SIGNING_KEY": settings.C2PA_SIGNING_KEY,
+             "C2PA_ROOT_CERT": settings.C2PA_ROOT_CERT}
+    missing = [name for name, value in paths.items() if not value]
     if missing:
         raise CredentialsMissing(f"{', '.join(missing)} not set; create them with `manage.py create_content_credentials_ca`.")
-    return tuple(Path(getattr(settings, n)) for n in names)  # type: ignore[return-value]
+    return tuple(Path(value) for value in paths.values())  # type: ignore[return-value]
 
 
 def load_credentials(*, create: bool = False) -> SigningCredentials:
