@@ -21,6 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from footage.media.atomic import atomic_output
+
 CLAIM_GENERATOR = "incident-portal"
 # c2pa-rs accepts a signing certificate only with one of the EKUs of the C2PA trust model.
 DOCUMENT_SIGNING_EKU = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
@@ -196,11 +198,8 @@ def sign_mp4(source: Path, dest: Path, definition: dict[str, Any], *, chain_pem:
         with c2pa.Signer.from_info(info) as signer, c2pa.Builder(definition) as builder:
             # The original is private evidence: the ingredient names it by its hash, from no bytes.
             builder.add_ingredient(original_ingredient(original_sha256), "application/octet-stream", io.BytesIO(b""))
-            tmp = dest.with_name(dest.name + ".signing")
-            tmp.unlink(missing_ok=True)
-            with open(source, "rb") as src, open(tmp, "w+b") as dst:
+            with atomic_output(dest) as tmp, open(source, "rb") as src, open(tmp, "w+b") as dst:
                 builder.sign(signer, "video/mp4", src, dst)
-            os.replace(tmp, dest)
     except c2pa.C2paError as exc:
         raise ContentCredentialsError(f"signing the release copy failed: {exc}") from exc
 

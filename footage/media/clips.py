@@ -7,6 +7,7 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from .atomic import atomic_output
 from .runner import FFMPEG, GIB, Limits, check, run_tool
 
 
@@ -48,14 +49,9 @@ def make_test_clip(
     if dst.suffix.lower() in (".mp4", ".mov", ".m4v"):
         flags = "+use_metadata_tags" + ("+faststart" if faststart else "")
         args += ["-movflags", flags]
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.stem}.", suffix=dst.suffix, dir=dst.parent)
-    os.close(fd)
-    try:
+    with atomic_output(dst, suffix=dst.suffix) as tmp:
         limits = Limits(timeout=timeout, memory_bytes=4 * GIB, cpu_seconds=int(timeout * 4))
         check(run_tool([*args, tmp], limits), limits, "making a test clip")
-        os.replace(tmp, dst)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
     return dst
 
 
@@ -90,7 +86,6 @@ def make_speech_audio(
             args += ["-af", f"{pad},aformat=channel_layouts=mono"]
         if dst.suffix.lower() in (".ogg", ".opus"):
             args += ["-c:a", "libopus", "-b:a", "24k"]
-        out = Path(work) / f"out{dst.suffix}"
-        check(run_tool([*args, out], limits), limits, "padding the test speech")
-        os.replace(out, dst)
+        with atomic_output(dst, suffix=dst.suffix) as out:
+            check(run_tool([*args, out], limits), limits, "padding the test speech")
     return dst

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +14,7 @@ from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from .atomic import atomic_output
 from .errors import MediaRejected
 
 # Room for 200-megapixel phone sensors; a decoded RGB image this size is about 600 MiB.
@@ -106,16 +106,8 @@ def write_image_poster(
         upright = ImageOps.exif_transpose(img)
         upright = upright.convert("RGB")
         upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
-        fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".part", dir=dst.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                upright.save(out, "JPEG", quality=quality, optimize=True)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, dst)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_output(dst) as tmp:
+            upright.save(tmp, "JPEG", quality=quality, optimize=True)
         return upright.width, upright.height
 
 

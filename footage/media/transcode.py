@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import Callable
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from . import images
+from .atomic import atomic_output
 from .errors import ProcessingError
 from .probe import MediaInfo, input_url, probe_media
 from .runner import FFMPEG, GIB, Limits, StreamingRun, check, run_tool
@@ -84,7 +82,7 @@ def make_proxy(
         cpu_seconds=cpu_seconds or int(300 + 40 * duration),
     )
     gop = max(1, round((info.fps or 30) * 2))  # a keyframe every 2 s keeps browser seeking snappy
-    with _atomic_output(dst) as tmp:
+    with atomic_output(dst) as tmp:
         args = [
             FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-nostats", "-progress", "pipe:1",
             "-protocol_whitelist", "file,pipe", "-i", input_url(src),
@@ -142,7 +140,7 @@ def make_poster(
     at = max(0.0, min(at, duration - 0.1)) if duration > 0.2 else 0.0
     width, height = _fit(_display_size(info), box)
     limits = Limits(timeout=timeout, memory_bytes=memory_bytes, cpu_seconds=int(timeout * 2))
-    with _atomic_output(dst) as tmp:
+    with atomic_output(dst) as tmp:
         result = run_tool(
             [FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-protocol_whitelist", "file",
              "-ss", f"{at:.3f}", "-i", input_url(src), "-map", "0:v:0", "-frames:v", "1",
@@ -186,7 +184,7 @@ def make_thumbnail_strip(
     joined = "".join(f"[t{i}]" for i in range(count))
     chains.append(f"{joined}hstack=inputs={count}[strip]" if count > 1 else "[t0]null[strip]")
     limits = Limits(timeout=timeout, memory_bytes=memory_bytes, cpu_seconds=int(timeout * 2))
-    with _atomic_output(dst) as tmp:
+    with atomic_output(dst) as tmp:
         result = run_tool(
             [*args, "-filter_complex", ";".join(chains), "-map", "[strip]", "-frames:v", "1",
              "-q:v", "4", "-f", "image2", "-c:v", "mjpeg", str(tmp)],
@@ -226,25 +224,6 @@ def _fit(size: tuple[int, int], box: tuple[int, int]) -> tuple[int, int]:
     bw, bh = (long_side, short_side) if w >= h else (short_side, long_side)
     scale = min(1.0, bw / w, bh / h)
     return max(2, int(w * scale / 2) * 2), max(2, int(h * scale / 2) * 2)
-
-
-@contextmanager
-def _atomic_output(dst: Path) -> Iterator[Path]:
-    """Yield a temp path beside dst; on success fsync and rename over dst, on any failure delete it."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_name(f".{dst.name}.{uuid.uuid4().hex[:12]}.part")
-    try:
-        yield tmp
-        with tmp.open("rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, dst)
-        dir_fd = os.open(dst.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _require_output(path: Path, why: str) -> None:
