@@ -24,7 +24,6 @@ from portal.roles import Role
 
 from .models import CustodyAction, CustodyEvent, FootageItem
 
-READ_CHUNK = 1024 * 1024
 
 
 def record_custody(
@@ -68,11 +67,8 @@ def verify_custody_chain() -> ChainReport:
 
 def hash_stored_original(item: FootageItem) -> str:
     """SHA-256 of the original as the evidence storage returns it now, streamed."""
-    digest = hashlib.sha256()
     with item.original.storage.open(item.original.name, "rb") as f:
-        for block in iter(lambda: f.read(READ_CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def verify_original(

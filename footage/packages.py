@@ -209,11 +209,8 @@ def verify_package(source: str | BinaryIO, *, public_key_pem_bytes: bytes | None
 
 
 def _member_sha256(archive: zipfile.ZipFile, path: str) -> str | None:
-    digest = hashlib.sha256()
     try:
         with archive.open(path) as member:
-            for block in iter(lambda: member.read(PIECE), b""):
-                digest.update(block)
+            return hashlib.file_digest(member, "sha256").hexdigest()
     except (zipfile.BadZipFile, OSError, EOFError):  # a CRC that no longer matches: the bytes changed
         return None
-    return digest.hexdigest()

@@ -49,15 +49,12 @@ def _load_libcrypto():
 _libcrypto = _load_libcrypto()
 
 
-def sha256_file(source: str | os.PathLike[str] | BinaryIO, chunk: int = CHUNK) -> str:
-    """Hex SHA-256 of a path, or of a binary file object read from its current position to EOF."""
+def sha256_file(source: str | os.PathLike[str] | BinaryIO) -> str:
+    """Hex SHA-256 of a path, or of a binary file object read to its end."""
     if isinstance(source, (str, os.PathLike)):
         with open(source, "rb") as f:
-            return sha256_file(f, chunk)
-    digest = hashlib.sha256()
-    for block in iter(lambda: source.read(chunk), b""):
-        digest.update(block)
-    return digest.hexdigest()
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    return hashlib.file_digest(source, "sha256").hexdigest()
 
 
 class IncrementalSha256:

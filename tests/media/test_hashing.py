@@ -7,14 +7,14 @@ import os
 from footage.media import IncrementalSha256, sha256_file
 
 
-def test_it_hashes_a_path_and_a_file_object_in_chunks(tmp_path):
+def test_it_hashes_a_path_and_a_file_object(tmp_path):
     data = os.urandom(3 * 1024 * 1024 + 17)
     path = tmp_path / "blob"
     path.write_bytes(data)
 
     expected = hashlib.sha256(data).hexdigest()
     assert sha256_file(path) == expected
-    assert sha256_file(str(path), chunk=4096) == expected
+    assert sha256_file(str(path)) == expected
     assert sha256_file(io.BytesIO(data)) == expected
 
 
