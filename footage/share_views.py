@@ -4,6 +4,7 @@ streamed). Mounted at /share/; no staff account involved."""
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -28,6 +29,7 @@ def _plain(response: HttpResponse) -> HttpResponse:
     return response
 
 
+@login_not_required
 @require_GET
 def share_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -44,6 +46,7 @@ def share_page(request: HttpRequest, token: str) -> HttpResponse:
     return _plain(render(request, "footage/lifecycle/share_page.html", {"share": share, "token": token, "rows": rows}))
 
 
+@login_not_required
 @require_POST
 def share_send_code(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -54,6 +57,7 @@ def share_send_code(request: HttpRequest, token: str) -> HttpResponse:
     return redirect(f"{request.path.rsplit('code/', 1)[0]}?sent=1")
 
 
+@login_not_required
 @require_POST
 def share_confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
@@ -68,6 +72,7 @@ def share_confirm(request: HttpRequest, token: str) -> HttpResponse:
     return redirect(request.path.rsplit("confirm/", 1)[0])
 
 
+@login_not_required
 @require_GET
 def share_download(request: HttpRequest, token: str, item_id) -> HttpResponse:
     try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from email.utils import format_datetime
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -114,6 +115,7 @@ def _status_json(request: HttpRequest, upload: Upload, user) -> dict:
     }
 
 
+@login_not_required
 @csrf_exempt
 @never_cache
 def uploads_collection(request: HttpRequest) -> HttpResponse:
@@ -172,6 +174,7 @@ def _create(request: HttpRequest, user) -> Upload:
     )
 
 
+@login_not_required
 @csrf_exempt
 @never_cache
 def upload_resource(request: HttpRequest, upload_id) -> HttpResponse:

@@ -76,7 +76,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "portal.middleware.PrivateResponsesAreNotStoredMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "portal.middleware.StaffAreaRequiresSignInMiddleware",
+    # Every view needs a signed-in user unless marked @login_not_required (the public site, sign-in, the API's own auth).
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "portal.middleware.StaffAreaRequiresSecondFactorMiddleware",
     # Axes goes last so it sees the outcome of authentication on every request.
     "axes.middleware.AxesMiddleware",

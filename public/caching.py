@@ -10,6 +10,7 @@ import os
 from functools import wraps
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils import translation
@@ -72,7 +73,7 @@ def _rendered_once(view):
 
 def public_cache(view):
     """Conditional GET plus `Cache-Control: public, max-age=300`; the response varies with the
-    language chosen by header or cookie."""
+    language chosen by header or cookie. What is cached for everyone needs no sign-in."""
     conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(_rendered_once(view))
 
     @wraps(view)
@@ -83,4 +84,4 @@ def public_cache(view):
             patch_vary_headers(response, ("Accept-Language", "Cookie"))
         return response
 
-    return wrapper
+    return login_not_required(wrapper)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified, HttpResponseRedirect
 from django.utils.http import http_date
 from django.views.decorators.http import require_http_methods
@@ -22,6 +23,7 @@ from portal.byte_ranges import ranged_file_response
 from .selectors import as_public_file, public_releases
 
 
+@login_not_required
 @require_http_methods(["GET", "HEAD"])
 def release_file(request: HttpRequest, release_id: int, filename: str) -> HttpResponse:
     release = public_releases().filter(id=release_id).first()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.contrib.auth.decorators import login_not_required
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -82,6 +83,7 @@ def _check(release, data) -> tuple[bool, list[str]]:
     return not reasons, reasons
 
 
+@login_not_required
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
     choices = _release_choices()

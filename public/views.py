@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -141,6 +142,7 @@ ROBOTS_RULES = (
 )
 
 
+@login_not_required
 @require_GET
 def favicon(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(FAVICON.read_bytes(), content_type="image/x-icon")
@@ -148,6 +150,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@login_not_required
 @require_GET
 def robots_txt(request: HttpRequest) -> HttpResponse:
     sitemap = request.build_absolute_uri(reverse("public:sitemap"))
@@ -157,6 +160,7 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@login_not_required
 @require_http_methods(["GET", "POST"])
 def choose_language(request: HttpRequest) -> HttpResponse:
     """The language switcher: a plain GET form, so public pages carry no CSRF token and stay

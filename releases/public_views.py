@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
@@ -16,6 +17,7 @@ from .selectors import get_published_release
 from .signing import SigningKeyError, load_signing_key, public_key_pem
 
 
+@login_not_required
 @require_GET
 @cache_control(public=True, max_age=3600)
 def release_signing_public_key(request: HttpRequest) -> HttpResponse:
@@ -34,6 +36,7 @@ def _published_or_404(pk):
     return release
 
 
+@login_not_required
 @require_GET
 def release_manifest(request: HttpRequest, pk) -> HttpResponse:
     release = _published_or_404(pk)
@@ -43,6 +46,7 @@ def release_manifest(request: HttpRequest, pk) -> HttpResponse:
     return response
 
 
+@login_not_required
 @require_GET
 @cache_control(public=True, max_age=3600)
 def content_credentials_root(request: HttpRequest) -> HttpResponse:
@@ -57,6 +61,7 @@ def content_credentials_root(request: HttpRequest) -> HttpResponse:
     return HttpResponse(pem, content_type="application/x-pem-file")
 
 
+@login_not_required
 def release_captions(request: HttpRequest, pk) -> HttpResponse:
     """The reviewed captions of a published file, the bytes whose SHA-256 the manifest signs."""
     from .captions import published_captions

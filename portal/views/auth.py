@@ -4,10 +4,11 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import signals as auth_signals
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required, login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 import django_otp
@@ -60,6 +61,7 @@ def is_verified(user) -> bool:
     return bool(getattr(user, "is_verified", None) and user.is_verified())
 
 
+@method_decorator(login_not_required, name="dispatch")  # dispatch is overridden: the mark on LoginView's is lost
 class SignInView(auth_views.LoginView):
     template_name = "registration/login.html"
     form_class = SignInForm
@@ -92,6 +94,7 @@ class SignInView(auth_views.LoginView):
         return super().form_invalid(form)
 
 
+@method_decorator(login_not_required, name="dispatch")
 class SignOutView(auth_views.LogoutView):
     def post(self, request, *args, **kwargs):
         if request.user.is_authenticated:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
@@ -16,6 +17,7 @@ from portal.models import AuditCheckpoint
 from releases.signing import SigningKeyError, public_key_pem
 
 
+@login_not_required
 @require_GET
 @cache_control(public=True, max_age=300)
 def checkpoint_list(request: HttpRequest) -> HttpResponse:
@@ -28,6 +30,7 @@ def checkpoint_list(request: HttpRequest) -> HttpResponse:
     return render(request, "public/audit_checkpoints.html", {"checkpoints": rows, "key_id": kid})
 
 
+@login_not_required
 @require_GET
 @cache_control(public=True, max_age=300)
 def checkpoints_json(request: HttpRequest) -> HttpResponse:
@@ -38,6 +41,7 @@ def checkpoints_json(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@login_not_required
 @require_GET
 @cache_control(public=True, max_age=3600)
 def checkpoint_public_key_pem(request: HttpRequest) -> HttpResponse:

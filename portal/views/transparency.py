@@ -4,6 +4,7 @@ Bad parameters get a 400 with a JSON body saying which."""
 
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import cache_control
@@ -42,6 +43,7 @@ def _latest_head() -> SignedTreeHead | None:
     return SignedTreeHead.objects.order_by("-tree_size").first()
 
 
+@login_not_required
 @require_GET
 @cache_control(public=True, max_age=60)
 def log_overview(request: HttpRequest) -> HttpResponse:
@@ -51,6 +53,7 @@ def log_overview(request: HttpRequest) -> HttpResponse:
     return render(request, "public/transparency_log.html", {"head": head, "entries": entries})
 
 
+@login_not_required
 @require_GET
 @cache_control(public=True, max_age=60)
 def log_entries(request: HttpRequest) -> JsonResponse:
@@ -66,6 +69,7 @@ def log_entries(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"entries": [transparency_log.entry_document(r) for r in rows]})
 
 
+@login_not_required
 @require_GET
 @cache_control(public=True, max_age=60)
 def log_tree_head(request: HttpRequest) -> JsonResponse:
@@ -79,6 +83,7 @@ def log_tree_head(request: HttpRequest) -> JsonResponse:
     return JsonResponse(document)
 
 
+@login_not_required
 @require_GET
 def log_inclusion_proof(request: HttpRequest) -> JsonResponse:
     """/log/proof/inclusion?leaf_hash=HEX|index=N&tree_size=N"""
@@ -98,6 +103,7 @@ def log_inclusion_proof(request: HttpRequest) -> JsonResponse:
         return _bad(str(exc))
 
 
+@login_not_required
 @require_GET
 def log_consistency_proof(request: HttpRequest) -> JsonResponse:
     """/log/proof/consistency?first=N&second=N"""
