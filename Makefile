@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test system-run system-test venv migrate check-deploy clean bench
+.PHONY: run test test-fast system-run system-test venv migrate check-deploy clean bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ run: system-run venv
 
 test: system-test venv
 	$(PY) scripts/testenv.py -- $(PY) -m pytest $(PYTEST_ARGS)
+
+# The Django-free and unit tests: no browser, no live server, no database (see tests/conftest.py).
+test-fast: system-test venv
+	$(PY) scripts/testenv.py -- $(PY) -m pytest -m "not browser and not slow and not database" $(PYTEST_ARGS)
 
 bench: venv
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -30,6 +30,28 @@ def pytest_configure(config):
         )
 
 
+# Seconds each: they transcode or recognise speech for real, or start Django, a storage server or a
+# CPU-bound tool in a process of their own.
+SLOW = ("tests/media/test_transcode.py", "tests/media/test_transcribe.py", "tests/portal/test_deployment.py",
+        "tests/portal/test_storage_s3.py", "tests/test_web_imports.py",
+        "tests/media/test_runner.py::test_a_tool_over_its_cpu_limit_is_stopped")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Marked by what they use, whatever their module says: a test that drives Chromium is a
+    browser test, one that serves the portal on a live port or renders the shared clip with the real
+    detector (tests/redaction's `clip`, `blurred`) is slow, one that reads or writes the
+    database a database test (`make test-fast` runs the others: the Django-free and unit tests)."""
+    for item in items:
+        used = set(getattr(item, "fixturenames", ()))
+        if used & {"browser", "page", "phone_page"}:
+            item.add_marker(pytest.mark.browser)
+        if used & {"live_server", "clip", "blurred"} or item.nodeid.startswith(SLOW):
+            item.add_marker(pytest.mark.slow)
+        if used & {"db", "transactional_db"} or item.get_closest_marker("django_db"):
+            item.add_marker(pytest.mark.database)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _celery_runs_tasks_in_process():
     """Tasks run inline unless a test starts a real worker (see tests/workers.py)."""
