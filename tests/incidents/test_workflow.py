@@ -174,7 +174,7 @@ def test_submitting_an_incomplete_draft_lists_what_is_missing(people):
     incident = make_incident(reporter=people.reporter, narrative="", agencies=[])
     with pytest.raises(TransitionRefused) as refused:
         apply_transition(incident, "submit", actor=people.reporter)
-    assert refused.value.status == 400 and {"narrative", "agencies"} <= set(refused.value.field_errors)
+    assert refused.value.status == 400 and {"narrative", "agencies"} <= set(refused.value.errors)
 
 
 def test_opening_an_investigation_needs_an_assigned_investigator(people):
