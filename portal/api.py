@@ -9,12 +9,12 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException, NotAuthenticated, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, NotAuthenticated, NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler as drf_exception_handler
@@ -38,6 +38,8 @@ def exception_handler(exc, context):
         exc = ValidationError(detail)
     elif isinstance(exc, DjangoPermissionDenied):
         exc = PermissionDenied(str(exc) or None)
+    elif isinstance(exc, Http404):
+        exc = NotFound(*exc.args)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, APIException):
         response.data = _error_data(exc, response.data)
@@ -50,7 +52,8 @@ def _error_data(exc: APIException, data) -> dict:
             return error_body(" ".join(data) or "Invalid input.", "invalid", {"non_field_errors": data})
         return error_body("Invalid input.", "invalid", data if isinstance(data, dict) else {"non_field_errors": data})
     codes = exc.get_codes()
-    return error_body(data.get("detail", exc.default_detail), codes if isinstance(codes, str) else exc.default_code)
+    detail = data.get("detail", exc.default_detail) if isinstance(data, dict) else exc.default_detail
+    return error_body(detail, codes if isinstance(codes, str) else exc.default_code)
 
 
 class VerifiedSessionScheme(SessionScheme):

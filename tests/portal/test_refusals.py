@@ -62,6 +62,9 @@ def test_the_frameworks_own_refusals_carry_a_code_too(people, api_client, error_
         assert response.status_code == status
         error_response.validate(response.json())
     assert answers[401].json()["code"] == "not_authenticated" and answers[404].json()["code"] == "not_found"
+    missing = api_client(people.supervisor).get("/api/releases/999999/")  # a view's Http404
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    error_response.validate(missing.json())
 
 
 def test_an_account_refusal_is_on_the_trail_through_the_same_helper(people):
