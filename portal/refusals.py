@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from .audit import record_event
 from .models import AuditEvent, AuditOutcome
 
+# A refusal that names no code of its own gets the one its status implies.
 STATUS_CODES = {400: "invalid", 403: "forbidden", 404: "not_found", 409: "wrong_state"}
 
 
