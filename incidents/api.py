@@ -7,13 +7,14 @@ from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.audit import record_event
-from portal.models import AuditEvent, AuditOutcome
+from portal.refusals import audit_refusal
+from portal.models import AuditEvent
 
 from . import access, exports, services, workflow
 from . import vocabulary as v
@@ -395,9 +396,10 @@ class AuditEventListView(GenericAPIView):
     def get(self, request):
         """The audit trail, newest first (auditors only)."""
         if not access.can_read_audit_trail(request.user):
-            record_event(actor=request.user, action="audit.viewed", object_type="portal.auditevent", outcome=AuditOutcome.REFUSED,
-                         request=request._request, detail={"via": "api"})
-            raise PermissionDenied("Only auditors read the audit trail.")
+            refusal = TransitionRefused("Only auditors read the audit trail.", status=403)
+            audit_refusal(refusal, actor=request.user, action="audit.viewed", object_type="portal.auditevent", reason="",
+                          request=request._request, via="api")
+            raise refusal
         form = AuditFilterForm(request.query_params or None)
         if form.is_bound and not form.is_valid():
             raise ValidationError({field: list(errors) for field, errors in form.errors.items()})

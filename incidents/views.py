@@ -8,13 +8,14 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.audit import record_event
+from portal.refusals import audit_refusal
 from portal.models import AuditOutcome
 from portal.event_words import action_words, object_ref
 from portal.trail_verification import verify_trails
@@ -336,8 +337,9 @@ def incident_export(request: HttpRequest) -> StreamingHttpResponse:
 
 def _require_auditor(request: HttpRequest, action: str) -> None:
     if not access.can_read_audit_trail(request.user):
-        record_event(actor=request.user, action=action, object_type="portal.auditevent", outcome=AuditOutcome.REFUSED, request=request)
-        raise PermissionDenied("Only auditors read the audit trail.")
+        refusal = TransitionRefused("Only auditors read the audit trail.", status=403)
+        audit_refusal(refusal, actor=request.user, action=action, object_type="portal.auditevent", reason="", request=request)
+        raise refusal
 
 
 @login_required

@@ -76,3 +76,17 @@ def test_an_account_refusal_is_on_the_trail_through_the_same_helper(people):
     assert refused.value.status == 403 and refused.value.as_json()["code"] == "forbidden"
     event = AuditEvent.objects.get(action="user.roles_changed", outcome="refused")
     assert (event.detail["code"], event.detail["status"], event.reason) == ("forbidden", 403, refused.value.message)
+
+
+def test_reading_the_audit_trail_without_the_role_is_refused_and_audited_like_any_refusal(people, api_client, client):
+    from django.urls import reverse
+
+    from tests.personas import sign_in_verified
+
+    response = api_client(people.reporter).get("/api/audit/events/")
+    assert response.status_code == 403 and response.json()["code"] == "forbidden"
+    sign_in_verified(client, people.reporter)
+    assert client.get(reverse("incidents:audit")).status_code == 403
+    events = AuditEvent.objects.filter(action="audit.viewed", outcome="refused").order_by("id")
+    assert [(e.detail["code"], e.detail["status"], e.detail.get("via")) for e in events] == [
+        ("forbidden", 403, "api"), ("forbidden", 403, None)]
