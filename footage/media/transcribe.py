@@ -206,7 +206,11 @@ def transcribe_pcm(
         if progress and duration:
             progress(min(total / BYTES_PER_SECOND / duration, 1.0))
     if endpointer.in_speech:
-        feed(pending, True)
+        if pending:
+            feed(pending, True)
+        else:  # the stream ended on a frame boundary, in speech: the endpointer has no frame to end on
+            decoder.end_utt()
+            collect(utt_start)
     seconds = total / BYTES_PER_SECOND
     if peak < SILENT_PEAK or not words:
         return TranscriptResult(NO_SPEECH, [], seconds, model.description)

@@ -164,3 +164,14 @@ def test_a_muted_range_is_never_transcribed_when_decoded_in_parts(tmp_path):
 
     assert result.words, "the unmuted half is still transcribed"
     assert all(w.end <= half + 0.05 for w in result.words), result.words
+
+
+def test_a_stream_that_stops_mid_speech_on_a_frame_boundary_still_gives_its_words(speech):
+    from footage.media.transcribe import transcribe_pcm
+
+    pcm = speech.read_bytes()[44:]
+    cut = int((LEAD + 2.0) * 16000) * 2 // 960 * 960  # inside the speech, a whole number of 30 ms frames
+
+    result = transcribe_pcm([pcm[:cut]], duration=cut / 32000)
+
+    assert result.status == SPEECH and result.words
