@@ -218,7 +218,12 @@ def transcribe_pcm(
 
 
 def default_workers() -> int:
-    return max(1, min(os.cpu_count() or 1, 4))
+    """One decoder per core this process may run on, at most four."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, 4))
 
 
 def transcribe_media(
