@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from portal import job_claims
 from portal.celery import app
 from portal.models import AuditEvent, AuditOutcome
 from releases import captions, transcription
@@ -107,10 +108,10 @@ def test_an_attempt_the_sweep_took_back_stops_and_records_nothing(rendered_not_d
     transcription.requeue_stale_jobs(stale_after=timedelta(0))
     transcription.claim(job.pk)  # the second attempt now holds it
 
-    report = transcription.ProgressWriter(transcription.job_claims.owned(first))
+    report = transcription.ProgressWriter(job_claims.owned(first))
     with pytest.raises(transcription.TakenOver):
         report(0.5)
-    assert transcription._record(first, transcription.job_claims.owned(first), {}) is False
+    assert transcription._record(first, job_claims.owned(first), {}) is False
     assert not Transcript.objects.filter(release=rendered_not_drafted).exists()
 
 
@@ -150,7 +151,7 @@ def test_corrupt_audio_finishes_the_job_with_a_clear_state_at_once(case, people,
 def test_the_review_page_shows_how_far_the_draft_got(client, rendered_not_drafted, people, no_worker):
     release = rendered_not_drafted
     job = transcription.claim(TranscriptionJob.objects.get(release=release).pk)
-    transcription.ProgressWriter(transcription.job_claims.owned(job))(0.4)
+    transcription.ProgressWriter(job_claims.owned(job))(0.4)
     sign_in_verified(client, people.officer)
 
     data = client.get(reverse("releases:captions-data", args=[release.pk])).json()
