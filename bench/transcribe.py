@@ -3,13 +3,14 @@ different texts, so a setting is not judged on one), each is mixed with street-l
 muxed under a generated clip, and the clips are transcribed as the transcription job does
 (pocketsphinx, packaged model). For each way of decoding it prints the speed as a multiple of real
 time (wall and CPU) and the word error rate of the drafts against the scripts, beside the time
-ffmpeg alone takes to decode the same audio (a yardstick for how loaded the machine is).
+ffmpeg alone takes to decode the same audio (a yardstick for how loaded the machine is). The
+noise is seeded, so every run hears the same audio and word error rates compare across runs.
 
     .venv/bin/python bench/transcribe.py [--repeat 2] [--noise 0.03] [--ways before,search,parallel]
 
 Ways: `before` is the recogniser as it was (one process, only the flat-lexicon pass off),
-`search` adds the narrower search (`transcribe.SEARCH`) in one process, `parallel` is what the
-job runs (the narrower search, the audio cut at silences into one part per core).
+`search` adds the capped search (`transcribe.SEARCH`) in one process, `parallel` is what the
+job runs (the capped search, the audio cut at silences into one part per core).
 
 Target: at least 2x real time, so drafting captions never holds a release up longer than the
 redaction does. The word error rate is of synthetic speech, which the US English model was not
@@ -84,7 +85,8 @@ def main() -> None:
         clips = []
         for n, script in enumerate(SCRIPTS):
             text = script * args.repeat
-            audio = make_speech_audio(Path(work) / f"speech-{n}.wav", text, lead=1.0, tail=1.0, noise=args.noise)
+            audio = make_speech_audio(Path(work) / f"speech-{n}.wav", text, lead=1.0, tail=1.0, noise=args.noise,
+                                      noise_seed=n + 1)
             seconds = (audio.stat().st_size - 44) / 32000
             clip = make_test_clip(Path(work) / f"speech-{n}.mp4", seconds=round(seconds, 2), size=(640, 360), audio_file=audio)
             clips.append((clip, seconds, text.replace(".", " ").split()))
