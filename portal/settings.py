@@ -269,6 +269,7 @@ CELERY_BEAT_SCHEDULE = {
     "footage-expire-uploads": {"task": "footage.tasks.expire_uploads", "schedule": 3600.0},
     "footage-fixity-cycle": {"task": "footage.tasks.start_fixity_cycle", "schedule": 3600.0},
     "release-render-sweep": {"task": "releases.tasks.sweep_stale_render_jobs", "schedule": 120.0},
+    "release-transcription-sweep": {"task": "releases.tasks.sweep_stale_transcription_jobs", "schedule": 120.0},
     "audit-checkpoint-daily": {"task": "portal.tasks.sign_audit_checkpoint", "schedule": 24 * 3600.0},
     "footage-retention-daily": {"task": "footage.tasks.run_retention", "schedule": 24 * 3600.0},
 }
@@ -353,6 +354,9 @@ RELEASE_RENDER_TIME_LIMIT = env.int("RELEASE_RENDER_TIME_LIMIT", default=4 * 360
 # city supplies, and its language; empty uses the US English model inside the pocketsphinx wheel.
 TRANSCRIPTION_MODEL_DIR = env.str("TRANSCRIPTION_MODEL_DIR", default="")
 TRANSCRIPTION_LANGUAGE = env.str("TRANSCRIPTION_LANGUAGE", default="en")
+TRANSCRIPTION_STALE_SECONDS = env.int("TRANSCRIPTION_STALE_SECONDS", default=300)
+TRANSCRIPTION_MAX_ATTEMPTS = env.int("TRANSCRIPTION_MAX_ATTEMPTS", default=3)
+TRANSCRIPTION_TIME_LIMIT = env.int("TRANSCRIPTION_TIME_LIMIT", default=2 * 3600)
 PUBLIC_MAP_TILE_URL = env.str("PUBLIC_MAP_TILE_URL", default="")
 CITY_NAME = env.str("CITY_NAME", default="City of Example")
 

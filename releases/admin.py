@@ -6,7 +6,7 @@ check) and leave an audit event, so the admin offers no add, change, delete or b
 
 from django.contrib import admin
 
-from .models import RedactionChange, Release, RenderJob, SignOff, Transcript
+from .models import RedactionChange, Release, RenderJob, SignOff, Transcript, TranscriptionJob
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -38,6 +38,11 @@ class RedactionChangeAdmin(ReadOnlyAdmin):
 
 @admin.register(RenderJob)
 class RenderJobAdmin(ReadOnlyAdmin):
+    list_display = ("id", "release", "state", "attempts", "progress", "heartbeat_at")
+
+
+@admin.register(TranscriptionJob)
+class TranscriptionJobAdmin(ReadOnlyAdmin):
     list_display = ("id", "release", "state", "attempts", "progress", "heartbeat_at")
 
 

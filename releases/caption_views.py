@@ -1,5 +1,6 @@
-"""Staff endpoints of the captions panel on the review page: the draft and suggestions as JSON,
-and the reviewer's edits, review and hidden words. Every change goes through `captions`, which
+"""Staff endpoints of the captions panel on the review page: the draft and suggestions as JSON
+(or, while the transcription job runs, how far it got), and the reviewer's edits, review and
+hidden words. Every change goes through `captions`, which
 checks the actor and the release; refusals are a 4xx with a JSON body."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 from django.contrib.auth.decorators import login_required
 
-from . import captions
+from . import captions, transcription
 from .errors import ReleaseError
 from .models import ReleaseState
 from .views import _reviewable
@@ -39,7 +40,9 @@ def _body(request: HttpRequest) -> dict:
 def transcript_payload(release, transcript) -> dict:
     """Staff side only: names of the incident's people may appear among the suggestions."""
     if transcript is None:
-        return {"transcript": None}
+        job = transcription.active_job(release)
+        drafting = job and {"state": job.state, "percent": job.percent, "stage": job.stage, "attempts": job.attempts}
+        return {"transcript": None, "drafting": drafting or None}
     return {
         "transcript": {
             "id": transcript.pk, "status": transcript.status, "status_label": transcript.get_status_display(),

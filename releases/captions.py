@@ -1,5 +1,6 @@
-"""Captions of a release copy: the machine draft made by the render job, a person's edits and
-review, words hidden from the transcript, and the WebVTT and text the public gets.
+"""Captions of a release copy: the machine draft made by the transcription job
+(`releases.transcription`), a person's edits and review, kept across renders where the audio did
+not change, words hidden from the transcript, and the WebVTT and text the public gets.
 
 Each change is one audited function that checks the actor and the release (in review, visible)
 under a row lock, like `releases.review`. Hiding words is a mute or bleep range through
@@ -22,7 +23,7 @@ from portal.audit import record_event
 
 from . import review
 from .errors import ReleaseError, ReleaseRefused
-from .models import ChangeKind, RedactionReason, Release, RenderJob, Transcript, TranscriptStatus
+from .models import ChangeKind, RedactionReason, Release, RenderState, Transcript, TranscriptionJob, TranscriptStatus
 
 REMOVED = "[personal information removed]"
 # Around selected words, so the first and last phonemes go too (the recogniser's times are 10 ms
@@ -53,13 +54,16 @@ def engine_model():
 
 def transcribe_render(path, *, has_audio: bool, duration: float, hidden: list[tuple[float, float]], progress=None) -> dict[str, Any]:
     """The draft of a rendered copy, as Transcript fields. Corrupt audio is a state, not a failure
-    of the render: the reviewer sees it and must state whether anything is said."""
-    from footage.media import MediaError
+    of the job: the reviewer sees it and must state whether anything is said. A tool that failed
+    or ran out of time raises (ProcessingError), so the job tries again."""
+    from footage.media import MediaError, ProcessingError
     from footage.media.transcribe import transcribe_media
 
     try:
         result = transcribe_media(path, has_audio=has_audio, model=engine_model(), silenced=hidden, duration=duration,
                                   progress=progress)
+    except ProcessingError:
+        raise
     except MediaError as exc:
         return {"status": TranscriptStatus.UNREADABLE, "problem": exc.message[:2000], "words": [], "cues": [], "engine": {}}
     words = [[w.text, w.start, w.end] for w in result.words]
@@ -98,13 +102,80 @@ def draft_cues(words: list[list], hidden: list[tuple[float, float]]) -> list[dic
     return cues
 
 
-def record_transcript(release: Release, job: RenderJob, draft: dict[str, Any], *, rendered_at, sha256: str) -> Transcript:
-    """Called in the transaction that records the render."""
-    return Transcript.objects.create(
-        release=release, render_job=job, rendered_at=rendered_at, release_sha256=sha256,
-        language=draft.get("language") or settings.TRANSCRIPTION_LANGUAGE,
-        **{k: draft[k] for k in ("status", "problem", "words", "cues", "engine")},
+def record_transcript(release: Release, job: TranscriptionJob, draft: dict[str, Any]) -> Transcript:
+    """The render's one transcript (made once: a job run twice finds it), called in the
+    transaction that finishes the transcription job. Where a person made the earlier render's
+    captions, their cues are kept wherever the audio did not change."""
+    fields = {k: draft[k] for k in ("status", "problem", "words", "cues", "engine")}
+    fields["language"] = draft.get("language") or settings.TRANSCRIPTION_LANGUAGE
+    previous = _person_made_predecessor(release, job.rendered_at)
+    if previous is not None and fields["status"] == TranscriptStatus.SPEECH:
+        before = TranscriptionJob.objects.filter(release=release, rendered_at=previous.rendered_at).first()
+        if before is not None:
+            changed = changed_ranges(before.hidden, job.hidden)
+            fields["cues"], fields["carried_cues"] = carry_over(previous.cues, fields["words"], job.hidden, changed)
+            fields["carried_from"] = previous
+    transcript, _ = Transcript.objects.get_or_create(
+        release=release, rendered_at=job.rendered_at,
+        defaults={"render_job_id": job.render_job_id, "release_sha256": job.release_sha256, **fields},
     )
+    return transcript
+
+
+def _person_made_predecessor(release: Release, rendered_at) -> Transcript | None:
+    """The latest earlier render's transcript, if its cues are a person's (edited, reviewed, or
+    themselves kept from a person's)."""
+    previous = Transcript.objects.filter(release=release, rendered_at__lt=rendered_at).order_by("-rendered_at").first()
+    if previous is None or not previous.cues:
+        return None
+    if previous.edited_at or previous.reviewed_at or previous.carried_cues:
+        return previous
+    return None
+
+
+def changed_ranges(before: list, after: list) -> list[tuple[float, float]]:
+    """Where the audio of two renders differs: ranges hidden in one render and not the other."""
+    from footage.media.transcribe import _merge
+
+    a, b = _merge(before or []), _merge(after or [])
+    points = sorted({p for r in a + b for p in r})
+
+    def inside(ranges, t):
+        return any(s <= t < e for s, e in ranges)
+
+    out: list[tuple[float, float]] = []
+    for lo, hi in zip(points, points[1:]):
+        mid = (lo + hi) / 2
+        if inside(a, mid) != inside(b, mid):
+            if out and out[-1][1] >= lo:
+                out[-1] = (out[-1][0], hi)
+            else:
+                out.append((lo, hi))
+    return out
+
+
+def carry_over(previous_cues: list[dict], words: list[list], hidden: list, changed: list) -> tuple[list[dict], int]:
+    """A person's cues kept where the audio is unchanged; between them, the new draft (its words,
+    and REMOVED for hidden ranges). A cue touching a changed range is redrafted, so a newly muted
+    range reads [personal information removed]. Returns the cues and how many were kept."""
+    def touches(cue, ranges):
+        return any(a < cue["end"] and b > cue["start"] for a, b in ranges)
+
+    kept = [dict(c) for c in previous_cues if not touches(c, changed)]
+    # The gaps between kept cues, each filled from the draft on its own and kept inside it.
+    edges = [0.0] + [t for c in kept for t in (c["start"], c["end"])] + [float("inf")]
+    fresh: list[dict] = []
+    for lo, hi in zip(edges[::2], edges[1::2]):
+        def within(start, end):
+            return lo <= (start + end) / 2 < hi
+
+        gap_words = [w for w in words if within(float(w[1]), float(w[2]))]
+        gap_hidden = [(max(float(a), lo), min(float(b), hi)) for a, b in hidden if float(a) < hi and float(b) > lo]
+        for cue in draft_cues(gap_words, [r for r in gap_hidden if r[1] > r[0]]):
+            cue["start"], cue["end"] = max(cue["start"], lo), min(cue["end"], hi)
+            if cue["end"] > cue["start"]:
+                fresh.append(cue)
+    return sorted(kept + fresh, key=lambda c: (c["start"], c["end"])), len(kept)
 
 
 def current_transcript(release: Release) -> Transcript | None:
@@ -121,6 +192,10 @@ def approval_problem(release: Release) -> ReleaseError | None:
     if transcript is None:
         if "captions" not in (release.redaction_log or {}):
             return None  # rendered before the render job drafted captions
+        job = TranscriptionJob.objects.filter(release=release, rendered_at=release.rendered_at).first()
+        if job is not None and job.state in (RenderState.QUEUED, RenderState.RUNNING):
+            return ReleaseRefused(f"The captions of this render are being drafted ({job.percent}% done).",
+                                  code="captions_missing")
         return ReleaseRefused("The captions of this render have not been drafted yet.", code="captions_missing")
     if transcript.status in (TranscriptStatus.NO_AUDIO, TranscriptStatus.NO_SPEECH) or transcript.reviewed:
         return None

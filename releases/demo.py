@@ -93,16 +93,23 @@ def _review_captions(release: Release, officer: User) -> None:
 
 
 def _rendered(release: Release, timeout: float = 180) -> Release:
-    """Render here; if a running worker took the job first, wait for it."""
+    """Render and draft the captions here; if a running worker took a job first, wait for it."""
+    from .models import TranscriptionJob
+    from .transcription import run_transcription_job
+
     deadline = time.monotonic() + timeout
     while True:
         for job in RenderJob.objects.filter(release=release, state=RenderState.QUEUED):
             run_render_job(job.pk)
+        for job in TranscriptionJob.objects.filter(release=release, state=RenderState.QUEUED):
+            run_transcription_job(job.pk)
         release.refresh_from_db()
-        if release.state not in (ReleaseState.REQUESTED, ReleaseState.REDACTING):
-            return release
-        if not RenderJob.objects.filter(release=release, state__in=[RenderState.QUEUED, RenderState.RUNNING]).exists():
-            return release  # the render failed; leave it for a person to see
+        active = [RenderState.QUEUED, RenderState.RUNNING]
+        if not TranscriptionJob.objects.filter(release=release, state__in=active).exists():
+            if release.state not in (ReleaseState.REQUESTED, ReleaseState.REDACTING):
+                return release
+            if not RenderJob.objects.filter(release=release, state__in=active).exists():
+                return release  # the render failed; leave it for a person to see
         if time.monotonic() > deadline:
             return release
         time.sleep(1)

@@ -219,6 +219,45 @@ class RenderJob(models.Model):
         return int(min(max(self.progress, 0.0), 1.0) * 100)
 
 
+class TranscriptionJob(models.Model):
+    """Drafting the captions of one render: its own job, claimed like render jobs
+    (portal/job_claims.py), queued when the render is recorded. One per render, so sending it
+    twice drafts once; a killed worker's job goes stale and the sweeper queues it again."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="transcription_jobs")
+    render_job = models.ForeignKey(RenderJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The render to transcribe: the draft counts only while the release still points at it.
+    rendered_at = models.DateTimeField()
+    release_sha256 = models.CharField(max_length=64)
+    # The muted and bleeped ranges that render applied ([[start, end], ...] in seconds): silenced
+    # again before the recogniser hears the copy.
+    hidden = models.JSONField(default=list, blank=True)
+    duration = models.FloatField(default=0.0)
+    has_audio = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=10, choices=RenderState.choices, default=RenderState.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    progress = models.FloatField(default=0.0)
+    stage = models.CharField(max_length=30, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "rendered_at"], name="releases_one_transcription_job_per_render"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Transcription {self.pk} of release {self.release_id} ({self.state})"
+
+    @property
+    def percent(self) -> int:
+        return int(min(max(self.progress, 0.0), 1.0) * 100)
+
+
 class SignOff(models.Model):
     """One release officer's approval of one render of a release. Two sign-offs by different
     officers, at least one of whom did not shape the redactions, approve it (`releases.signoff`
@@ -278,6 +317,10 @@ class Transcript(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # A reviewer's statement that the audio holds no speech (the machine may hear speech in noise).
     stated_no_speech = models.BooleanField(default=False, editable=False)
+    # The earlier render's captions a person made, whose cues were kept where the audio did not
+    # change (`captions.carry_over`), and how many of them.
+    carried_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False)
+    carried_cues = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

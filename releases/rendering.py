@@ -36,7 +36,7 @@ from footage.redaction.check import split_spared_findings
 from portal.audit import record_event
 from portal.models import AuditOutcome
 
-from . import captions, credentials
+from . import credentials, transcription
 from .errors import ReleaseError
 from .models import ChangeKind, RedactionChange, Release, ReleaseState, RenderJob, RenderState
 from .review import change_label, source_geometry
@@ -160,15 +160,12 @@ def _render(job: RenderJob, release: Release, owned) -> None:
         {"frame": frame, "seconds": round(frame / fps, 3), "box": list(box), "score": score}
         for frame, box, score in scanned
     ]
-    # The draft captions are made from the copy as released: hidden ranges are silent in it, and
-    # are silenced again before the recogniser hears them.
-    report("transcribing", 0.0, force=True)
-    hidden = sorted(inputs["mute_ranges"] + inputs["bleep_ranges"])
-    draft = captions.transcribe_render(
-        out, has_audio=bool(release.footage.audio_codec), hidden=hidden,
-        duration=float(result.log.get("output", {}).get("duration") or release.footage.duration or 0),
-        progress=lambda fraction: report("transcribing", fraction),
-    )
+    # The captions are drafted by a job of their own once the copy is recorded, from the copy as
+    # released: these hidden ranges are silent in it, and are silenced again before it is heard.
+    transcription_input = {
+        "hidden": sorted(inputs["mute_ranges"] + inputs["bleep_ranges"]), "has_audio": bool(release.footage.audio_codec),
+        "duration": float(result.log.get("output", {}).get("duration") or release.footage.duration or 0),
+    }
     # Credentials go in before hashing: the public SHA-256 is of the file people download. The
     # rendered copy stays as it was, so a retry signs the same bytes again.
     signed = work / "release-signed.mp4"
@@ -186,18 +183,18 @@ def _render(job: RenderJob, release: Release, owned) -> None:
         {"frame": frame, "box": list(box), "score": score, "decision": mark} for (frame, box, score), mark in explained
     ]
     redaction_log["render_job"] = job.pk
-    redaction_log["captions"] = {"status": draft["status"], "engine": draft["engine"]}
+    redaction_log["captions"] = {"drafted_by": "the transcription job, from this copy"}
     now = timezone.now()
     try:
         _record_render(release, job, owned, name=name, sha256=sha256, size=size, log=redaction_log, findings=findings, now=now,
-                       draft=draft)
+                       transcription_input=transcription_input)
     except ReleaseError:
         # The release left "redacting" meanwhile: the copy belongs to nothing.
         _remove_other_files(release.pk, keep=None, only=name)
         raise
 
 
-def _record_render(release, job, owned, *, name, sha256, size, log, findings, now, draft) -> None:
+def _record_render(release, job, owned, *, name, sha256, size, log, findings, now, transcription_input) -> None:
     with transaction.atomic():
         if not owned.select_for_update().exists():
             # Another worker re-claimed this job after ours went quiet; its result wins.
@@ -212,7 +209,7 @@ def _record_render(release, job, owned, *, name, sha256, size, log, findings, no
                 "check_findings": findings, "check_completed_at": now, "check_cleared_by": None,
             },
         )
-        captions.record_transcript(release, job, draft, rendered_at=now, sha256=sha256)
+        transcription.queue_for_render(release, job, rendered_at=now, sha256=sha256, **transcription_input)
         owned.update(state=RenderState.DONE, progress=1.0, stage="done", finished_at=now, heartbeat_at=now, seconds_left=0,
                      frames_done=F("frames_total"))
         from footage.custody import record_custody
@@ -229,7 +226,7 @@ class ProgressWriter:
     more often): the share done, frames done of the stage's total, and an estimate of the time left."""
 
     # Each stage's share of the whole job, by how long it usually takes.
-    STAGES = {"redacting": (0.0, 0.8), "checking": (0.8, 0.1), "transcribing": (0.9, 0.05), "storing": (0.95, 0.05)}
+    STAGES = {"redacting": (0.0, 0.8), "checking": (0.8, 0.15), "storing": (0.95, 0.05)}
 
     def __init__(self, owned, frames_total: int, *, every: float = 1.0, clock=time.monotonic):
         self.owned, self.frames_total, self.every, self.clock = owned, frames_total, every, clock

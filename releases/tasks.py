@@ -5,7 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from . import rendering
+from . import rendering, transcription
 
 
 @shared_task(
@@ -26,3 +26,23 @@ def render_release(self, job_id: int) -> None:
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
 def sweep_stale_render_jobs() -> list[int]:
     return rendering.requeue_stale_jobs()
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=5,
+    time_limit=settings.TRANSCRIPTION_TIME_LIMIT,
+    soft_time_limit=settings.TRANSCRIPTION_TIME_LIMIT - 60,
+)
+def transcribe_release(self, job_id: int) -> None:
+    try:
+        transcription.run_transcription_job(job_id)
+    except transcription.TranscriptionRetry as exc:
+        raise self.retry(exc=exc, countdown=min(600, 30 * 2**self.request.retries))
+
+
+@shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
+def sweep_stale_transcription_jobs() -> list[int]:
+    return transcription.requeue_stale_jobs()

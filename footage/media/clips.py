@@ -67,10 +67,12 @@ def make_speech_audio(
     noise: float = 0.0,
     words_per_minute: int = 140,
     timeout: float = 120,
+    noise_seed: int | None = None,
 ) -> Path:
     """Known speech for tests, the bench and the demo: espeak-ng says `text`, with `lead` seconds
-    of silence before and `tail` after, optionally over pink noise of amplitude `noise` (0-1),
-    written as 16 kHz mono WAV (or Opus in Ogg when dst ends in .ogg or .opus)."""
+    of silence before and `tail` after, optionally over pink noise of amplitude `noise` (0-1; the
+    same noise every time for a given `noise_seed`), written as 16 kHz mono WAV (or Opus in Ogg
+    when dst ends in .ogg or .opus)."""
     dst = Path(dst)
     limits = Limits(timeout=timeout, memory_bytes=2 * GIB, cpu_seconds=int(timeout * 2))
     with tempfile.TemporaryDirectory(dir=dst.parent) as work:
@@ -80,7 +82,8 @@ def make_speech_audio(
         pad = f"adelay={int(lead * 1000)}:all=1,apad=pad_dur={tail},aresample=16000"
         args = [FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-y", "-i", spoken]
         if noise > 0:
-            args += ["-f", "lavfi", "-i", f"anoisesrc=color=pink:amplitude={noise}:sample_rate=16000",
+            seed = "" if noise_seed is None else f":seed={int(noise_seed)}"
+            args += ["-f", "lavfi", "-i", f"anoisesrc=color=pink:amplitude={noise}:sample_rate=16000{seed}",
                      "-filter_complex", f"[0:a]{pad}[s];[s][1:a]amix=inputs=2:duration=first:normalize=0,aformat=channel_layouts=mono"]
         else:
             args += ["-af", f"{pad},aformat=channel_layouts=mono"]

@@ -14,8 +14,9 @@ from footage.jobs import run_job
 from footage.media import make_test_clip
 from footage.models import ProcessingJob
 from releases import review
-from releases.models import Release, RenderJob, RenderState
+from releases.models import Release, RenderJob, RenderState, TranscriptionJob
 from releases.rendering import run_render_job
+from releases.transcription import run_transcription_job
 from releases.workflow import apply_release_transition, request_release
 
 _CLIPS: dict[tuple, Path] = {}
@@ -71,9 +72,17 @@ def make_video_footage(*, incident, uploaded_by: User, seconds: float = 1, size=
 
 
 def render_pending(release: Release) -> Release:
-    """Run the queued render of `release` here, as the worker would."""
+    """Run the queued render of `release` here, then the transcription it queued, as the workers
+    would."""
     for job in RenderJob.objects.filter(release=release, state=RenderState.QUEUED):
         run_render_job(job.pk)
+    return transcribe_pending(release)
+
+
+def transcribe_pending(release: Release) -> Release:
+    """Run the queued transcription jobs of `release` here, as the worker would."""
+    for job in TranscriptionJob.objects.filter(release=release, state=RenderState.QUEUED):
+        run_transcription_job(job.pk)
     release.refresh_from_db()
     return release
 

@@ -117,3 +117,61 @@ def _wav_header(data_bytes: int) -> bytes:
     import struct
 
     return b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16) + b"data" + struct.pack("<I", data_bytes)
+
+
+def test_longer_audio_is_cut_between_words_and_decoded_in_parts_with_the_same_words_in_order(tmp_path):
+    _needs_espeak()
+    spoken = make_speech_audio(tmp_path / "long.wav", f"{SCRIPT}. {SCRIPT}", lead=LEAD, tail=TAIL)
+    seconds = _length(spoken)
+    whole = transcribe_media(spoken, duration=seconds, workers=1)
+    seen: list[float] = []
+
+    parts = transcribe_media(spoken, duration=seconds, workers=2, split_min_seconds=0, progress=seen.append)
+
+    assert parts.status == SPEECH
+    texts = [w.text for w in parts.words]
+    assert _in_order(SCRIPT.replace(".", "").split() * 2, texts) >= 10, texts
+    assert _in_order([w.text for w in whole.words], texts) >= len(whole.words) - 3
+    assert [w.start for w in parts.words] == sorted(w.start for w in parts.words)
+    assert all(LEAD - 0.15 <= w.start < w.end <= seconds - TAIL + 0.15 for w in parts.words), parts.words
+    assert seen and seen == sorted(seen) and seen[-1] == pytest.approx(1.0)
+
+
+def test_the_cut_between_parts_falls_in_a_pause_not_inside_a_word(tmp_path):
+    from footage.media.transcribe import BYTES_PER_SECOND, _split
+
+    _needs_espeak()
+    spoken = make_speech_audio(tmp_path / "long.wav", f"{SCRIPT}. {SCRIPT}", lead=LEAD, tail=TAIL)
+    words = transcribe_media(spoken, duration=_length(spoken), workers=1).words
+    pcm = tmp_path / "audio.s16le"
+    pcm.write_bytes(spoken.read_bytes()[44:])
+
+    (_, cut), (again, end) = _split(pcm, pcm.stat().st_size, 2)
+
+    assert cut == again and end == pcm.stat().st_size
+    at = cut / BYTES_PER_SECOND
+    assert not any(w.start + 0.05 < at < w.end - 0.05 for w in words), (at, words)
+
+
+def test_a_muted_range_is_never_transcribed_when_decoded_in_parts(tmp_path):
+    _needs_espeak()
+    spoken = make_speech_audio(tmp_path / "long.wav", f"{SCRIPT}. {SCRIPT}", lead=LEAD, tail=TAIL)
+    seconds = _length(spoken)
+    whole = transcribe_media(spoken, duration=seconds, workers=1)
+    half = whole.words[len(whole.words) // 2].start
+
+    result = transcribe_media(spoken, duration=seconds, silenced=[(half, seconds)], workers=2, split_min_seconds=0)
+
+    assert result.words, "the unmuted half is still transcribed"
+    assert all(w.end <= half + 0.05 for w in result.words), result.words
+
+
+def test_a_stream_that_stops_mid_speech_on_a_frame_boundary_still_gives_its_words(speech):
+    from footage.media.transcribe import transcribe_pcm
+
+    pcm = speech.read_bytes()[44:]
+    cut = int((LEAD + 2.0) * 16000) * 2 // 960 * 960  # inside the speech, a whole number of 30 ms frames
+
+    result = transcribe_pcm([pcm[:cut]], duration=cut / 32000)
+
+    assert result.status == SPEECH and result.words

@@ -1,4 +1,4 @@
-"""Captions of a release: the render job drafts them from the copy as released, a person reviews
+"""Captions of a release: the transcription job drafts them from the copy as released, a person reviews
 them, words selected in the transcript are hidden in the next render, and approval waits for the
 review whichever door is tried."""
 
@@ -66,7 +66,7 @@ def test_the_render_drafts_captions_from_the_speech_with_times(spoken):
     assert transcript.status == TranscriptStatus.SPEECH and not transcript.reviewed
     assert transcript.words and transcript.cues
     assert all(0.8 <= start < end <= 8.0 for _, start, end in transcript.words)
-    assert spoken.redaction_log["captions"]["status"] == "speech"
+    assert "transcription job" in spoken.redaction_log["captions"]["drafted_by"]
 
 
 def test_a_word_selected_in_the_transcript_is_silent_in_the_render_and_its_caption_says_so(spoken, people):

@@ -64,3 +64,35 @@ def test_the_public_player_shows_the_reviewed_captions_by_default_and_the_transc
     )
     assert page.locator("pre.transcript").inner_text().strip().startswith("[00:00:0")
     assert_accessible(page)
+
+
+def test_the_captions_panel_shows_the_drafts_progress_and_then_the_draft_without_a_reload(live_server, page, case, people):
+    from portal import job_claims
+    from portal.celery import app
+    from releases import transcription
+    from releases.models import RenderJob, TranscriptionJob
+    from releases.rendering import run_render_job
+    from releases.workflow import request_release
+
+    footage = make_video_footage(incident=case, uploaded_by=people.investigator, clip=speech_clip(), process=True)
+    app.conf.task_always_eager = False  # no worker reads the queue: the test plays the transcription worker
+    try:
+        release = request_release(footage, actor=people.investigator)
+        run_render_job(RenderJob.objects.get(release=release).pk)
+    finally:
+        app.conf.task_always_eager = True
+    release.refresh_from_db()
+    job = transcription.claim(TranscriptionJob.objects.get(release=release).pk)
+    owned = job_claims.owned(job)
+    transcription.ProgressWriter(owned)(0.4)
+
+    sign_in(page, live_server.url, people.officer.username)
+    page.goto(f"{live_server.url}/staff/releases/{release.pk}/review/")
+    expect(page.locator("#captions-status")).to_contain_text("Drafting the captions from the release copy: 40% done")
+    transcription.ProgressWriter(owned)(0.7)
+    expect(page.locator("#captions-status")).to_contain_text("70% done")
+
+    draft = captions.transcribe_render(release.release_file.path, has_audio=True, duration=job.duration, hidden=[])
+    assert transcription._record(job, owned, draft) is True
+    expect(page.locator("#captions-status")).to_contain_text("not yet reviewed")
+    expect(page.locator("#cue-rows tr").first).to_be_visible()

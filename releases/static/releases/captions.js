@@ -39,7 +39,15 @@
   }
   function show(d) {
     var t = d.transcript;
-    if (!t) { say("No captions yet: they are drafted when the render finishes."); return; }
+    if (!t) {
+      var job = d.drafting;
+      if (!job) { say("No captions yet: they are drafted when the render finishes."); return; }
+      say(job.state === "running"
+        ? "Drafting the captions from the release copy: " + job.percent + "% done. Updating every 2 seconds."
+        : "The captions are waiting for a worker to draft them. Updating every 2 seconds.");
+      window.setTimeout(load, 2000);
+      return;
+    }
     editable = d.editable;
     cues = t.cues.map(function (c) { return { start: c.start, end: c.end, text: c.text, kind: c.kind }; });
     words = t.words;
