@@ -70,17 +70,28 @@ def _rendered_once(view):
     return wrapper
 
 
+def _shared_cache_may_store(request) -> bool:
+    """A page for a request without the language or session cookie depends only on the URL and
+    Accept-Language, so a CDN may keep it for everyone; `Vary: Cookie` instead would key it on
+    every cookie a browser sends and make it useless. A page chosen by the language cookie, or
+    seen with a session, is for that browser alone (`private`)."""
+    return not (settings.LANGUAGE_COOKIE_NAME in request.COOKIES or settings.SESSION_COOKIE_NAME in request.COOKIES)
+
+
 def public_cache(view):
-    """Conditional GET plus `Cache-Control: public, max-age=300`; the response varies with the
-    language chosen by header or cookie."""
+    """Conditional GET plus `Cache-Control: public, max-age=300, Vary: Accept-Language`; `private`
+    where a cookie chose the language."""
     conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(_rendered_once(view))
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         response = conditional(request, *args, **kwargs)
         if response.status_code in (200, 304):
-            patch_cache_control(response, public=True, max_age=MAX_AGE)
-            patch_vary_headers(response, ("Accept-Language", "Cookie"))
+            if _shared_cache_may_store(request):
+                patch_cache_control(response, public=True, max_age=MAX_AGE)
+            else:
+                patch_cache_control(response, private=True, max_age=MAX_AGE)
+            patch_vary_headers(response, ("Accept-Language",))
         return response
 
     return wrapper
