@@ -116,6 +116,35 @@ def test_query_count_does_not_grow_with_the_number_of_incidents(client, staff, u
         assert client.get(url).status_code == 200
 
 
+def test_an_incident_page_costs_no_more_queries_with_many_incidents_published(client, staff, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    incident = make_canary_incident(staff, tag="g1", publish=True)
+    url = f"/incidents/{incident.reference}/"
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for n in range(2, 7):
+        make_canary_incident(staff, tag=f"g{n}", publish=True)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert incident.reference in client.get(url).content.decode()
+
+
+def test_a_page_asked_for_again_is_answered_from_memory_without_the_shared_cache(client, staff, django_assert_max_num_queries):
+    from django.core.cache import cache
+
+    from public.caching import recent_pages
+
+    recent_pages.clear()
+    incident = make_canary_incident(staff, tag="k3", publish=True)
+    url = f"/incidents/{incident.reference}/"
+    first = client.get(url)
+    cache.clear()
+    with django_assert_max_num_queries(2):
+        again = client.get(url)
+    assert again.content == first.content and again["ETag"] == first["ETag"]
+
+
 def test_an_incident_page_costs_a_fixed_number_of_queries(client, staff, django_assert_max_num_queries):
     incident = make_canary_incident(staff, tag="q9", publish=True)
     with django_assert_max_num_queries(8):
