@@ -136,8 +136,12 @@ def _shared_cache_may_store(request) -> bool:
 
 
 def public_cache(view):
-    """Conditional GET plus `Cache-Control: public, max-age=300, Vary: Accept-Language`; `private`
-    where a cookie chose the language."""
+    """Conditional GET plus `Cache-Control: public, max-age=0, s-maxage=300` and
+    `Vary: Accept-Language`; `private` where a cookie chose the language.
+
+    The CDN keeps a page for 300 s; a browser asks again each time (a 304 while nothing changed),
+    because the language picker's cookie is not in Vary: a page it kept would otherwise stay in
+    the old language after the visitor picked another (the ETag includes the language)."""
     conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(_rendered_once(view))
 
     @wraps(view)
@@ -145,9 +149,9 @@ def public_cache(view):
         response = conditional(request, *args, **kwargs)
         if response.status_code in (200, 304):
             if _shared_cache_may_store(request):
-                patch_cache_control(response, public=True, max_age=MAX_AGE)
+                patch_cache_control(response, public=True, max_age=0, s_maxage=MAX_AGE)
             else:
-                patch_cache_control(response, private=True, max_age=MAX_AGE)
+                patch_cache_control(response, private=True, max_age=0)
             patch_vary_headers(response, ("Accept-Language",))
         return response
 

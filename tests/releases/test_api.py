@@ -15,3 +15,19 @@ def test_text_with_a_nul_character_is_a_bad_request_not_a_crash(people, footage,
     assert response.status_code == 400
     assert field in response.json()["errors"]
     assert not Release.objects.filter(footage=footage).exists()
+
+
+@pytest.mark.django_db
+def test_withholding_through_the_api_records_the_review_date_or_names_the_field_at_fault(people, in_review, api_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = api_client(people.officer)
+    url = f"/api/releases/{in_review.pk}/transitions/"
+    bad = client.post(url, {"action": "withhold", "ground": "court_order", "review_on": "next spring"}, format="json")
+    assert bad.status_code == 400 and "review_on" in bad.json()["errors"]
+    review_on = timezone.localdate() + timedelta(days=60)
+    done = client.post(url, {"action": "withhold", "ground": "court_order", "review_on": review_on.isoformat()}, format="json")
+    assert done.status_code == 200
+    assert done.json()["state"] == "withheld" and done.json()["withheld_review_on"] == review_on.isoformat()
