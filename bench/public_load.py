@@ -2,10 +2,11 @@
 released incidents, a fixed number of concurrent clients on loopback.
 
     .venv/bin/python scripts/testenv.py -- .venv/bin/python bench/public_load.py [--incidents 2000]
-        [--concurrency 50] [--seconds 15] [--workers 3]
+        [--concurrency 50] [--seconds 15] [--workers 3] [--threads 4]
 
 (Run without a PostgreSQL DATABASE_URL it starts itself under scripts/testenv.py.) Reports, for the
-public list, an incident page and the JSON API: requests per second and p50/p95/p99 latency; and
+public list, an incident page and the JSON API: requests per second and p50/p95/p99 latency, beside
+the same figures for /robots.txt (the server and middleware alone: the floor under every page); and
 the SQL queries each page costs with 100 and with all incidents (it must not grow with rows).
 The machine may be shared, so the numbers say as much about the neighbours as about the code.
 """
@@ -89,6 +90,11 @@ def seed(count: int, *, first: int = 1) -> list[str]:
             public_longitude=round(hood.longitude + Decimal(rng.randint(-900, 900)) / 100000, 3),
         ))
     Incident.objects.bulk_create(rows, batch_size=500)
+    from django.db import connection
+
+    # As autovacuum would soon after: statistics and visibility map for the planner.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE incidents_incident")
     return [r.reference for r in rows]
 
 
@@ -127,7 +133,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(workers: int) -> tuple[subprocess.Popen, str, Path]:
+def start_gunicorn(workers: int, threads: int) -> tuple[subprocess.Popen, str, Path]:
     static_root = Path(tempfile.mkdtemp(prefix="bench-static-"))
     env = {
         **os.environ,
@@ -142,7 +148,7 @@ def start_gunicorn(workers: int) -> tuple[subprocess.Popen, str, Path]:
     port = free_port()
     proc = subprocess.Popen(
         [str(Path(sys.executable).with_name("gunicorn")), "portal.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--worker-class", "gthread", "--threads", "4", "--log-level", "warning"],
+         "--workers", str(workers), "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning"],
         cwd=ROOT, env=env, start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -208,6 +214,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
     ensure_postgres()
     setup_django()
@@ -221,15 +228,18 @@ def main() -> None:
     for name in PAGES:
         print(f"  {name:14s} {small[name]:3d} vs {large[name]:3d}{'' if small[name] == large[name] else '  <-- grows'}")
 
-    proc, base, static_root = start_gunicorn(args.workers)
+    proc, base, static_root = start_gunicorn(args.workers, args.threads)
     try:
         sample = random.Random(7).sample(references, 200)
         scenarios = {
+            # The floor: the same server and middleware, a view with no query and no template.
+            "baseline": ["/robots.txt"],
             "public list": [f"/incidents/?page={p}" for p in range(1, 21)],
             "incident page": [f"/incidents/{r}/" for r in sample],
             "JSON API": [f"/api/public/incidents/?page={p}" for p in range(1, 11)],
         }
-        print(f"\ngunicorn {args.workers} workers x 4 threads, production settings, {args.concurrency} clients, {args.seconds:.0f} s each, loopback")
+        print(f"\ngunicorn {args.workers} workers x {args.threads} threads, production settings, {args.concurrency} clients, "
+              f"{args.seconds:.0f} s each, loopback; load average now {os.getloadavg()[0]:.1f}")
         print(f"  {'scenario':14s} {'req':>6s} {'err':>4s} {'req/s':>7s} {'p50 ms':>7s} {'p95 ms':>7s} {'p99 ms':>7s}")
         for name, paths in scenarios.items():
             load(base, paths[:3], 2, 1.5)  # warm the connections and the workers

@@ -145,7 +145,9 @@ class Incident(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["state", "state_changed_at"]), models.Index(fields=["published_at"])]
+        indexes = [models.Index(fields=["state", "state_changed_at"]), models.Index(fields=["published_at"]),
+                   # The public data version (public.selectors.public_fingerprint) reads only this index.
+                   models.Index(fields=["published_at", "updated_at"], name="incident_public_version_idx")]
 
     def __str__(self) -> str:
         return self.reference

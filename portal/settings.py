@@ -322,6 +322,8 @@ FOOTAGE_JOB_STALE_SECONDS = env.int("FOOTAGE_JOB_STALE_SECONDS", default=300)
 FOOTAGE_UPLOAD_CLAIM_STALE_SECONDS = env.int("FOOTAGE_UPLOAD_CLAIM_STALE_SECONDS", default=180)
 FOOTAGE_WORK_DIR = Path(env.str("FOOTAGE_WORK_DIR", default=str(VAR_DIR / "footage-work")))
 RELEASE_DEADLINE_DAYS = env.int("RELEASE_DEADLINE_DAYS", default=30)
+# When a withholding officer names no review date, the decision is reviewed this many days later.
+WITHHELD_REVIEW_DAYS = env.int("WITHHELD_REVIEW_DAYS", default=90)
 # Who sends a released file's bytes once the portal has checked it is public: "" (Django streams
 # them), "accel" (nginx, X-Accel-Redirect under PUBLIC_FILES_ACCEL_PREFIX), "sendfile" (X-Sendfile)
 # or "redirect" (a presigned URL of the S3 store).

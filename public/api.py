@@ -11,6 +11,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from incidents.vocabulary import WARRANT_TYPES
@@ -95,6 +96,8 @@ class PublicIncidentViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = PublicIncidentSerializer
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    # JSON only: a shared cache keys the answer on the URL and the language, never on Accept.
+    renderer_classes = [JSONRenderer]
     pagination_class = PublicPagination
     lookup_field = "reference"
     lookup_value_regex = r"[A-Za-z0-9\-]+"

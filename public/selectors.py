@@ -92,8 +92,6 @@ WITHHELD_GROUND_WORDS = {
     "state_law_exemption": _("The state's public-records law exempts it from release."),
     "other": _("Another legal ground recorded by the city."),
 }
-# How long a decision to withhold stands before the city looks at it again.
-WITHHELD_REVIEW_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -102,7 +100,7 @@ class WithheldFootage:
     ground: str
     ground_words: str
     withheld_on: datetime
-    review_by: datetime
+    review_by: date | None  # recorded with the decision by the officer who withheld
 
 
 @dataclass(frozen=True)
@@ -468,10 +466,10 @@ def withheld_footage(incident_id: int) -> tuple[WithheldFootage, ...]:
         Release.objects.filter(incident_id=incident_id, incident__published_at__isnull=False, state=ReleaseState.WITHHELD)
         .exclude(footage__releases__state__in=[s for s in ReleaseState.values if s != ReleaseState.WITHHELD])
         .order_by("footage_id", "-state_changed_at")
-        .values_list("footage_id", "footage__media_type", "withheld_ground", "state_changed_at")
+        .values_list("footage_id", "footage__media_type", "withheld_ground", "state_changed_at", "withheld_review_on")
     )
     latest: dict[int, WithheldFootage] = {}
-    for footage_id, media_type, ground, withheld_on in rows:
+    for footage_id, media_type, ground, withheld_on, review_by in rows:
         if footage_id in latest:
             continue
         latest[footage_id] = WithheldFootage(
@@ -479,7 +477,7 @@ def withheld_footage(incident_id: int) -> tuple[WithheldFootage, ...]:
             ground=ground,
             ground_words=str(WITHHELD_GROUND_WORDS.get(ground, WITHHELD_GROUND_WORDS["other"])),
             withheld_on=withheld_on,
-            review_by=withheld_on + timedelta(days=WITHHELD_REVIEW_DAYS),
+            review_by=review_by,
         )
     return tuple(sorted(latest.values(), key=lambda w: w.withheld_on))
 
@@ -527,13 +525,20 @@ SORTS = {
 
 def public_fingerprint() -> tuple[str, datetime | None]:
     """A value that changes whenever anything public changes (an incident published, edited or
-    withdrawn, a file released), for ETag and Last-Modified. Two aggregate queries."""
+    withdrawn, a file released or withheld, footage asked for), for ETag and Last-Modified. Every
+    public request pays for it, even one answered from the cache: two aggregates, the first read
+    from an index alone."""
+    from releases.models import Release
+
     incidents = Incident.objects.filter(published_at__isnull=False).aggregate(
         n=Count("id"), updated=Max("updated_at"), published=Max("published_at")
     )
-    files = published_releases().aggregate(n=Count("id"), published=Max("published_at"))
-    stamps = [t for t in (incidents["updated"], incidents["published"], files["published"]) if t]
+    # Every release counts, whatever its state or incident: a withholding decision or a new
+    # request is public too (the withheld list, the release clock), and the table is small.
+    files = Release.objects.aggregate(n=Count("id"), published=Max("published_at"), changed=Max("state_changed_at"))
+    stamps = [t for t in (incidents["updated"], incidents["published"], files["published"], files["changed"]) if t]
     # The release clock moves with time alone (footage becomes overdue), so the hour is part of it.
     hour = timezone.now().strftime("%Y-%m-%dT%H")
-    raw = f"{incidents['n']}|{incidents['updated']}|{incidents['published']}|{files['n']}|{files['published']}|{hour}"
+    raw = (f"{incidents['n']}|{incidents['updated']}|{incidents['published']}|{files['n']}|{files['published']}|"
+           f"{files['changed']}|{hour}")
     return hashlib.sha256(raw.encode()).hexdigest()[:32], max(stamps) if stamps else None

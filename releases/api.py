@@ -47,7 +47,7 @@ class ReleaseSerializer(serializers.ModelSerializer):
             "id", "footage", "incident", "incident_reference", "state", "mode", "requested_by", "requested_at", "due_at",
             "release_sha256", "release_size", "original_sha256", "pipeline_version", "model_sha256", "rendered_at",
             "check_completed_at", "open_findings", "approved_by", "approved_at", "published_at", "withheld_ground",
-            "withheld_explanation", "signing",
+            "withheld_explanation", "withheld_review_on", "signing",
         ]
         read_only_fields = fields
 
@@ -72,6 +72,7 @@ class TransitionSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=["rerender", "approve", "withhold", "publish"])
     reason = serializers.CharField(required=False, allow_blank=True)
     ground = serializers.CharField(required=False, allow_blank=True)
+    review_on = serializers.DateField(required=False, help_text="Withhold only: when the decision will be reviewed (default: WITHHELD_REVIEW_DAYS from today).")
 
 
 class ChangeSerializer(serializers.Serializer):
@@ -167,7 +168,7 @@ def release_transition(request: Request, pk: int) -> Response:
     data = _data(request)
     workflow.apply_release_transition(
         release, str(data.get("action") or ""), actor=request.user, reason=str(data.get("reason") or "")[:2000],
-        ground=data.get("ground") or None, request=request._request,
+        ground=data.get("ground") or None, review_on=data.get("review_on") or None, request=request._request,
     )
     release.refresh_from_db()
     return Response(ReleaseSerializer(release, context={"request": request}).data)

@@ -101,6 +101,8 @@ class Release(models.Model):
     published_at = models.DateTimeField(null=True, blank=True, editable=False)
     withheld_ground = models.CharField(max_length=30, choices=WithholdGround.choices, blank=True, editable=False)
     withheld_explanation = models.TextField(blank=True, editable=False)
+    # The day the withholding officer set for the city to look at the decision again (public).
+    withheld_review_on = models.DateField(null=True, blank=True, editable=False)
 
     manifest = models.JSONField(default=dict, blank=True, editable=False)
     signature = models.TextField(blank=True, editable=False)

@@ -8,11 +8,15 @@ the staff API (`releases.api`), the one place that serves them as JSON.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from footage.access import get_visible_footage
@@ -43,6 +47,8 @@ def _detail_context(request, release, **extra) -> dict:
         "overdue": overdue_releases().filter(pk=release.pk).exists(),
         "actions": workflow.available_actions(release, request.user),
         "grounds": WithholdGround.choices,
+        "review_days": settings.WITHHELD_REVIEW_DAYS,
+        "default_review_on": timezone.localdate() + timedelta(days=settings.WITHHELD_REVIEW_DAYS),
         "changes": release.changes.select_related("created_by", "confirmed_by", "withdrawn_by"),
         "jobs": RenderJob.objects.filter(release=release)[:5],
         "can_review": access.can_review(request.user) and release.state == ReleaseState.IN_REVIEW,
@@ -96,7 +102,7 @@ def release_transition(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         workflow.apply_release_transition(
             release, str(data.get("action", "")), actor=request.user, reason=str(data.get("reason", ""))[:2000],
-            ground=data.get("ground") or None, request=request,
+            ground=data.get("ground") or None, review_on=data.get("review_on") or None, request=request,
         )
     except ReleaseError as exc:
         context = _detail_context(request, release, error=exc, posted=data)

@@ -15,7 +15,7 @@ transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -87,19 +87,22 @@ def apply_release_transition(
     actor: User | None,
     reason: str = "",
     ground: str | None = None,
+    review_on: date | str | None = None,
     request: HttpRequest | None = None,
     fields: dict[str, Any] | None = None,
 ) -> Release:
+    """`ground` and `review_on` (the day the decision will be reviewed; by default
+    WITHHELD_REVIEW_DAYS from today) are the withholding decision's."""
     try:
         with transaction.atomic():
-            return _apply(release, action, actor=actor, reason=reason, ground=ground, request=request, fields=fields)
+            return _apply(release, action, actor=actor, reason=reason, ground=ground, review_on=review_on, request=request, fields=fields)
     except ReleaseError as exc:
         audit_refusal(exc, actor=actor, action=f"release.{action}" if action in TRANSITIONS else "release.unknown_action",
                       target=release, from_state=release.state, request=request, requested_action=str(action)[:50])
         raise
 
 
-def _apply(release, action, *, actor, reason, ground, request, fields) -> Release:
+def _apply(release, action, *, actor, reason, ground, review_on, request, fields) -> Release:
     transition = TRANSITIONS.get(action)
     if transition is None:
         raise ReleaseRefused(f"There is no release action {action!r}.", code="unknown_action")
@@ -150,7 +153,8 @@ def _apply(release, action, *, actor, reason, ground, request, fields) -> Releas
         if ground == WithholdGround.OTHER and not reason.strip():
             raise ReleaseRefused("Explain the ground for withholding.", code="reason_required", field="reason")
         locked.withheld_ground, locked.withheld_explanation = ground, reason.strip()
-        detail["ground"] = ground
+        locked.withheld_review_on = _review_date(review_on, today=timezone.localdate(now))
+        detail.update(ground=ground, review_on=locked.withheld_review_on.isoformat())
     elif action == "publish":
         if not signoff.signing_status(locked, actor).complete:
             raise ReleaseRefused(
@@ -201,6 +205,23 @@ def _apply(release, action, *, actor, reason, ground, request, fields) -> Releas
     # The caller's object reflects the new state too.
     release.__dict__.update({k: v for k, v in locked.__dict__.items() if not k.startswith("_")})
     return locked
+
+
+def _review_date(value: date | str | None, *, today: date) -> date:
+    if value is None or value == "":
+        return today + timedelta(days=settings.WITHHELD_REVIEW_DAYS)
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            raise ReleaseRefused("Give the review date as YYYY-MM-DD.", code="review_date_invalid", field="review_on") from None
+    if not isinstance(value, date):
+        raise ReleaseRefused("Give the review date as YYYY-MM-DD.", code="review_date_invalid", field="review_on")
+    if value <= today:
+        raise ReleaseRefused("The review date must be after today.", code="review_date_past", field="review_on")
+    return value
 
 
 # ---- asking for a release ------------------------------------------------------------------------

@@ -3,7 +3,7 @@ withheld, on what legal ground and by when the city will review that, and nothin
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import formats
@@ -12,6 +12,9 @@ from releases.workflow import apply_release_transition
 from tests.public.conftest import make_canary_incident
 
 pytestmark = pytest.mark.django_db
+
+# The day the withholding officer set for the review (not a fixed delay after the decision).
+REVIEW_ON = date.today() + timedelta(days=17)
 
 
 @pytest.fixture
@@ -22,18 +25,20 @@ def withheld(staff, signing_key):
     footage = make_video_footage(incident=incident, uploaded_by=staff.investigator)
     release = make_release_in_review(footage=footage, requested_by=staff.investigator)
     apply_release_transition(release, "withhold", actor=staff.release_officer, ground="ongoing_investigation",
-                             reason="CANARY-WITHHELD-EXPLANATION the grand jury meets next week")
+                             reason="CANARY-WITHHELD-EXPLANATION the grand jury meets next week",
+                             review_on=REVIEW_ON.isoformat())
     release.refresh_from_db()
     return incident, release
 
 
-def test_a_withheld_video_is_said_with_its_ground_and_review_date(client, withheld):
+def test_a_withheld_video_is_said_with_its_ground_and_the_recorded_review_date(client, withheld):
     incident, release = withheld
     page = client.get(f"/incidents/{incident.reference}/").content.decode()
     assert "No video or photos have been released" not in page
     assert "A video exists but was withheld." in page
     assert "An investigation is still going on" in page
-    review_by = formats.date_format(release.state_changed_at + timedelta(days=90), "DATE_FORMAT")
+    review_by = formats.date_format(REVIEW_ON, "DATE_FORMAT")
+    assert release.withheld_review_on == REVIEW_ON
     assert f"the city will review this decision by {review_by}" in page
     assert "canary" not in page.lower() and "grand jury" not in page
 
@@ -58,3 +63,17 @@ def test_an_incident_without_withheld_footage_says_nothing_was_released(client, 
     incident = make_canary_incident(staff, tag="w2", publish=True)
     page = client.get(f"/incidents/{incident.reference}/").content.decode()
     assert "No video or photos have been released" in page and "withheld" not in page
+
+
+def test_a_withholding_decision_changes_the_incident_pages_etag(client, staff, signing_key):
+    from tests.factories.releases import make_release_in_review, make_video_footage
+
+    incident = make_canary_incident(staff, tag="w3", publish=True)
+    footage = make_video_footage(incident=incident, uploaded_by=staff.investigator)
+    release = make_release_in_review(footage=footage, requested_by=staff.investigator)
+    url = f"/incidents/{incident.reference}/"
+    before = client.get(url)["ETag"]
+    apply_release_transition(release, "withhold", actor=staff.release_officer, ground="court_order", review_on=REVIEW_ON)
+    after = client.get(url, HTTP_IF_NONE_MATCH=before)
+    assert after.status_code == 200
+    assert "A video exists but was withheld." in after.content.decode()

@@ -27,3 +27,19 @@ def test_a_refused_request_answers_the_one_error_body_and_is_on_the_trail_with_i
                                "errors": {"mode": ["Choose heavy blur or solid fill."]}}
     event = AuditEvent.objects.get(action="release.request", outcome="refused")
     assert (event.detail["code"], event.detail["status"], event.detail["field"]) == ("bad_mode", 400, "mode")
+
+
+@pytest.mark.django_db
+def test_withholding_through_the_api_records_the_review_date_or_names_the_field_at_fault(people, in_review, api_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client = api_client(people.officer)
+    url = f"/api/releases/{in_review.pk}/transitions/"
+    bad = client.post(url, {"action": "withhold", "ground": "court_order", "review_on": "next spring"}, format="json")
+    assert bad.status_code == 400 and "review_on" in bad.json()["errors"]
+    review_on = timezone.localdate() + timedelta(days=60)
+    done = client.post(url, {"action": "withhold", "ground": "court_order", "review_on": review_on.isoformat()}, format="json")
+    assert done.status_code == 200
+    assert done.json()["state"] == "withheld" and done.json()["withheld_review_on"] == review_on.isoformat()

@@ -44,6 +44,24 @@ def test_withholding_without_a_ground_shows_the_message_beside_the_field(client,
     assert Release.objects.get(pk=in_review.pk).state == ReleaseState.WITHHELD
 
 
+def test_the_withhold_form_records_the_review_date_and_the_page_shows_it(client, in_review, people):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    sign_in_verified(client, people.officer)
+    url = reverse("releases:transition", args=[in_review.pk])
+    form = client.get(reverse("releases:detail", args=[in_review.pk])).content.decode()
+    assert 'name="review_on"' in form
+    response = client.post(url, {"action": "withhold", "ground": "court_order", "review_on": "1999-01-01"})
+    assert response.status_code == 400 and b'id="withhold-review-on-error"' in response.content
+    review_on = timezone.localdate() + timedelta(days=30)
+    response = client.post(url, {"action": "withhold", "ground": "court_order", "review_on": review_on.isoformat()})
+    assert response.status_code == 302
+    page = client.get(reverse("releases:detail", args=[in_review.pk])).content.decode()
+    assert f"by {review_on.isoformat()}" in page and 'id="withheld-review-on"' in page
+
+
 def test_the_list_and_detail_pages_show_the_release_to_those_who_may_see_it(client, in_review, people):
     sign_in_verified(client, people.auditor)
     assert f"Release {in_review.pk}".encode() in client.get(reverse("releases:list")).content

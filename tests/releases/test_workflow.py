@@ -203,6 +203,59 @@ def test_withholding_needs_a_legal_ground_and_other_needs_words(in_review, peopl
         apply_release_transition(in_review, "approve", actor=people.second_officer)
 
 
+def test_withholding_records_the_review_date_the_officer_set_and_audits_it(in_review, people):
+    from datetime import date
+
+    from django.utils import timezone
+
+    review_on = timezone.localdate() + timedelta(days=40)
+    apply_release_transition(in_review, "withhold", actor=people.officer, ground="court_order", review_on=review_on.isoformat())
+    in_review.refresh_from_db()
+    assert in_review.withheld_review_on == review_on
+    event = AuditEvent.objects.get(action="release.withhold", outcome="success")
+    assert event.detail["review_on"] == review_on.isoformat() and isinstance(in_review.withheld_review_on, date)
+
+
+def test_withholding_without_a_review_date_gets_the_citys_default(in_review, people, settings):
+    from django.utils import timezone
+
+    settings.WITHHELD_REVIEW_DAYS = 45
+    apply_release_transition(in_review, "withhold", actor=people.officer, ground="ongoing_investigation")
+    in_review.refresh_from_db()
+    assert in_review.withheld_review_on == timezone.localdate() + timedelta(days=45)
+
+
+@pytest.mark.parametrize("review_on", ["yesterday", "2026-02-30", 20270101, "today"])
+def test_withholding_refuses_a_review_date_that_is_not_a_future_day(in_review, people, review_on):
+    from django.utils import timezone
+
+    if review_on == "today":
+        review_on = timezone.localdate().isoformat()
+    with pytest.raises(ReleaseRefused) as err:
+        apply_release_transition(in_review, "withhold", actor=people.officer, ground="court_order", review_on=review_on)
+    assert err.value.field == "review_on"
+    in_review.refresh_from_db()
+    assert in_review.state == ReleaseState.IN_REVIEW and in_review.withheld_review_on is None
+    assert refusals("withhold").count() == 1
+
+
+def test_the_migration_gives_earlier_withholdings_the_review_date_the_public_site_showed(in_review, people):
+    import importlib
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    from releases.models import Release
+
+    migration = importlib.import_module("releases.migrations.0005_withheld_review_date")
+    apply_release_transition(in_review, "withhold", actor=people.officer, ground="court_order")
+    Release.objects.filter(pk=in_review.pk).update(withheld_review_on=None)
+    in_review.refresh_from_db()
+    migration.review_dates_of_existing_decisions(apps, None)
+    in_review.refresh_from_db()
+    assert in_review.withheld_review_on == timezone.localtime(in_review.state_changed_at + timedelta(days=90)).date()
+
+
 def test_publishing_signs_a_manifest_that_verifies_the_stored_file(in_review, people):
     from releases.signing import load_signing_key
     from releases.verification import verify_file_against_manifest
