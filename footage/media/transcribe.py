@@ -103,7 +103,7 @@ def model_from_folder(folder: str | os.PathLike, language: str = "en") -> Model:
     return Model(hmm=str(hmm), lm=str(lm), dict=str(dictionary), language=language)
 
 
-def _merge(ranges: Iterable[Sequence[float]]) -> list[tuple[float, float]]:
+def merge_ranges(ranges: Iterable[Sequence[float]]) -> list[tuple[float, float]]:
     out: list[tuple[float, float]] = []
     for a, b in sorted((float(a), float(b)) for a, b in ranges):
         if out and a <= out[-1][1]:
@@ -115,7 +115,7 @@ def _merge(ranges: Iterable[Sequence[float]]) -> list[tuple[float, float]]:
 
 def silence_ranges(blocks: Iterable[bytes], ranges: Iterable[Sequence[float]]) -> Iterator[bytes]:
     """The same s16le stream with every sample inside `ranges` (seconds) set to zero."""
-    spans = [(int(a * SAMPLE_RATE) * 2, int(b * SAMPLE_RATE + 0.999) * 2) for a, b in _merge(ranges)]
+    spans = [(int(a * SAMPLE_RATE) * 2, int(b * SAMPLE_RATE + 0.999) * 2) for a, b in merge_ranges(ranges)]
     offset = 0
     for block in blocks:
         end = offset + len(block)
