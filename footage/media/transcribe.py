@@ -35,9 +35,8 @@ BLOCK_BYTES = BYTES_PER_SECOND // 4
 # Below this peak (s16) a track holds nothing anyone could hear; it is "no speech", not decoded.
 SILENT_PEAK = 64
 FILLERS = re.compile(r"^(<s>|</s>|<sil>|\[.*\]|\+\+.*\+\+)$")
-# Search settings: no second (flat-lexicon) pass, and a cap on the HMMs active in a frame, tight
-# enough to cut the search, loose enough to leave the bench's word error rate as it was
-# (bench/transcribe.py; tighter caps cost words).
+# Search settings: no second (flat-lexicon) pass, and a cap on the HMMs active in a frame: much
+# less search for a slightly worse draft, which a person reviews anyway (bench/transcribe.py).
 SEARCH = {"fwdflat": False, "maxhmmpf": 4000}
 # Audio shorter than this is decoded in-process: starting a decoder process costs about a second.
 SPLIT_MIN_SECONDS = 40.0
