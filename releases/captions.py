@@ -135,9 +135,9 @@ def _person_made_predecessor(release: Release, rendered_at) -> Transcript | None
 
 def changed_ranges(before: list, after: list) -> list[tuple[float, float]]:
     """Where the audio of two renders differs: ranges hidden in one render and not the other."""
-    from footage.media.transcribe import _merge
+    from footage.media.transcribe import merge_ranges
 
-    a, b = _merge(before or []), _merge(after or [])
+    a, b = merge_ranges(before or []), merge_ranges(after or [])
     points = sorted({p for r in a + b for p in r})
 
     def inside(ranges, t):

@@ -35,9 +35,8 @@ BLOCK_BYTES = BYTES_PER_SECOND // 4
 # Below this peak (s16) a track holds nothing anyone could hear; it is "no speech", not decoded.
 SILENT_PEAK = 64
 FILLERS = re.compile(r"^(<s>|</s>|<sil>|\[.*\]|\+\+.*\+\+)$")
-# Search settings: no second (flat-lexicon) pass, and a cap on the HMMs active in a frame, tight
-# enough to cut the search, loose enough to leave the bench's word error rate as it was
-# (bench/transcribe.py; tighter caps cost words).
+# Search settings: no second (flat-lexicon) pass, and a cap on the HMMs active in a frame: much
+# less search for a slightly worse draft, which a person reviews anyway (bench/transcribe.py).
 SEARCH = {"fwdflat": False, "maxhmmpf": 4000}
 # Audio shorter than this is decoded in-process: starting a decoder process costs about a second.
 SPLIT_MIN_SECONDS = 40.0
@@ -103,7 +102,7 @@ def model_from_folder(folder: str | os.PathLike, language: str = "en") -> Model:
     return Model(hmm=str(hmm), lm=str(lm), dict=str(dictionary), language=language)
 
 
-def _merge(ranges: Iterable[Sequence[float]]) -> list[tuple[float, float]]:
+def merge_ranges(ranges: Iterable[Sequence[float]]) -> list[tuple[float, float]]:
     out: list[tuple[float, float]] = []
     for a, b in sorted((float(a), float(b)) for a, b in ranges):
         if out and a <= out[-1][1]:
@@ -115,7 +114,7 @@ def _merge(ranges: Iterable[Sequence[float]]) -> list[tuple[float, float]]:
 
 def silence_ranges(blocks: Iterable[bytes], ranges: Iterable[Sequence[float]]) -> Iterator[bytes]:
     """The same s16le stream with every sample inside `ranges` (seconds) set to zero."""
-    spans = [(int(a * SAMPLE_RATE) * 2, int(b * SAMPLE_RATE + 0.999) * 2) for a, b in _merge(ranges)]
+    spans = [(int(a * SAMPLE_RATE) * 2, int(b * SAMPLE_RATE + 0.999) * 2) for a, b in merge_ranges(ranges)]
     offset = 0
     for block in blocks:
         end = offset + len(block)
