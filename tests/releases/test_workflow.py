@@ -247,7 +247,7 @@ def test_the_migration_gives_earlier_withholdings_the_review_date_the_public_sit
 
     from releases.models import Release
 
-    migration = importlib.import_module("releases.migrations.0005_withheld_review_date")
+    migration = importlib.import_module("releases.migrations.0006_withheld_review_date")
     apply_release_transition(in_review, "withhold", actor=people.officer, ground="court_order")
     Release.objects.filter(pk=in_review.pk).update(withheld_review_on=None)
     in_review.refresh_from_db()

@@ -17,7 +17,7 @@ def review_dates_of_existing_decisions(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("releases", "0004_transcripts_and_captions"),
+        ("releases", "0005_transcription_jobs_and_kept_captions"),
     ]
 
     operations = [
