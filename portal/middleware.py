@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequiredMiddleware
 from django.contrib.auth.views import redirect_to_login
 from django.utils.cache import add_never_cache_headers
 from django.shortcuts import redirect
@@ -52,3 +53,13 @@ class PrivateResponsesAreNotStoredMiddleware:
 
     def is_private(self, path: str) -> bool:
         return path.startswith(self.private_prefixes) and not path.startswith(self.public_prefixes)
+
+
+class LoginRequiredMiddleware(DjangoLoginRequiredMiddleware):
+    """Django's, asking the view before the session: a public view must not read the session, or
+    its response would vary on Cookie and no CDN could keep it for everyone."""
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if not getattr(view_func, "login_required", True):
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)

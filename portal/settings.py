@@ -77,7 +77,7 @@ MIDDLEWARE = [
     "portal.middleware.PrivateResponsesAreNotStoredMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Every view needs a signed-in user unless marked @login_not_required (the public site, sign-in, the API's own auth).
-    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "portal.middleware.LoginRequiredMiddleware",
     "portal.middleware.StaffAreaRequiresSecondFactorMiddleware",
     # Axes goes last so it sees the outcome of authentication on every request.
     "axes.middleware.AxesMiddleware",
