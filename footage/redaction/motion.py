@@ -86,51 +86,39 @@ class MotionEstimator:
 
 
 class CameraPath:
-    """The last frames' `Motion`s, to carry a box from one frame to another as the picture moved.
+    """The last frames' camera motion, to carry a box from one frame to another as the picture
+    moved.
 
-    Holds at most `frames` of them; frames it no longer (or never) had count as still."""
+    Each frame's place is kept as a whole shift and scale from an arbitrary first frame
+    (x_f = scale_f * (x - c) + c + shift_f), so carrying a box across any number of frames costs
+    the same. Holds at most `frames` of them; a box is not moved from or to a frame it no longer
+    (or never) had. A cut moves nothing: the new shot has its own picture."""
 
     def __init__(self, width: int, height: int, frames: int = 512):
-        self.cx, self.cy = width / 2, height / 2
-        self.motions: collections.OrderedDict[int, Motion] = collections.OrderedDict()
+        self.c = np.array([width / 2, height / 2])
+        self.places: collections.OrderedDict[int, tuple[float, np.ndarray]] = collections.OrderedDict()
         self.frames = frames
 
     def add(self, idx: int, motion: Motion) -> None:
-        self.motions[idx] = motion
-        while len(self.motions) > self.frames:
-            self.motions.popitem(last=False)
-
-    def at(self, idx: int) -> Motion:
-        return self.motions.get(idx, STILL)
+        scale, shift = self.places.get(idx - 1, (1.0, np.zeros(2)))
+        if not motion.cut:
+            scale, shift = motion.scale * scale, motion.scale * shift + np.array([motion.dx, motion.dy])
+        self.places[idx] = (scale, shift)
+        while len(self.places) > self.frames:
+            self.places.popitem(last=False)
 
     def carry(self, box, start: int, end: int) -> np.ndarray:
         """`box` as it was on frame `start`, moved with the picture to frame `end` (either way in
-        time). A cut in between leaves it where it was: the new shot has its own picture."""
-        x1, y1, x2, y2 = (float(v) for v in box)
-        if end > start:
-            for f in range(start + 1, end + 1):
-                m = self.at(f)
-                if m.cut:
-                    continue
-                x1, y1 = m.point(x1, y1, self.cx, self.cy)
-                x2, y2 = m.point(x2, y2, self.cx, self.cy)
-        else:
-            for f in range(start, end, -1):
-                m = self.at(f)
-                if m.cut or m.scale <= 0:
-                    continue
-                x1, y1 = self.cx + (x1 - self.cx - m.dx) / m.scale, self.cy + (y1 - self.cy - m.dy) / m.scale
-                x2, y2 = self.cx + (x2 - self.cx - m.dx) / m.scale, self.cy + (y2 - self.cy - m.dy) / m.scale
-        return np.array([x1, y1, x2, y2])
+        time)."""
+        box = np.asarray(box, dtype=float)
+        a, b = self.places.get(start), self.places.get(end)
+        if a is None or b is None or start == end:
+            return box.copy()
+        k = b[0] / a[0]
+        c = np.concatenate([self.c, self.c])
+        return k * (box - c - np.concatenate([a[1], a[1]])) + c + np.concatenate([b[1], b[1]])
 
     def scale(self, start: int, end: int) -> float:
-        """How much the picture grew from frame `start` to frame `end` (> `start`)."""
-        s = 1.0
-        for f in range(start + 1, end + 1):
-            m = self.at(f)
-            if not m.cut:
-                s *= m.scale
-        return s
-
-    def cut_between(self, start: int, end: int) -> bool:
-        return any(self.at(f).cut for f in range(start + 1, end + 1))
+        """How much the picture grew from frame `start` to frame `end`."""
+        a, b = self.places.get(start), self.places.get(end)
+        return 1.0 if a is None or b is None else b[0] / a[0]

@@ -193,8 +193,12 @@ def test_a_profile_head_is_hidden_from_brow_to_ear_nose_and_lips_included(media,
         frames.append(frame)
     src = tmp_path / "profile.mp4"
     write_clip(src, frames)
-    redacted, _ = redact(src, tmp_path)
+    redacted, log = redact(src, tmp_path)
     original = gray_frames(src)
+    # The log says what found each track and what placed its boxes.
+    assert log["tracks"] and all(t["found_by"].startswith(log["detector"]["name"]) for t in log["tracks"])
+    assert all(sum(t["cues"].values()) == len(t["frames"]) for t in log["tracks"])
+    assert any(t["cues"].get("detected") for t in log["tracks"])
 
     def part(box, fx1, fy1, fx2, fy2):
         x1, y1, x2, y2 = box
@@ -212,3 +216,31 @@ def test_a_profile_head_is_hidden_from_brow_to_ear_nose_and_lips_included(media,
     left = {name: unhidden_frames(scorer, original, redacted, [part(b, *p) for b in boxes])
             for name, p in parts.items()}
     assert left == {name: [] for name in parts}
+
+
+def test_the_picture_is_followed_through_a_pan_and_a_zoom_and_a_cut_is_told_apart():
+    from footage.redaction.motion import CameraPath, MotionEstimator
+
+    bg = cv2.cvtColor(background(13), cv2.COLOR_BGR2GRAY)
+    estimator, path = MotionEstimator(W, H), CameraPath(W, H)
+    z = 1.05
+    zoom = np.float32([[z, 0, (1 - z) * W / 2], [0, z, (1 - z) * H / 2]])
+    frames = [
+        bg[300:300 + H, 400:400 + W],  # 0
+        bg[300:300 + H, 370:370 + W],  # 1: the camera pans left, the picture moves 30 px right
+        bg[290:290 + H, 340:340 + W],  # 2: and down by 10 px
+        cv2.warpAffine(np.ascontiguousarray(bg[290:290 + H, 340:340 + W]), zoom, (W, H)),  # 3: zooms in 5%
+        np.ascontiguousarray(bg[900:900 + H, 1100:1100 + W][::-1]),  # 4: another shot
+    ]
+    motions = []
+    for n, f in enumerate(frames):
+        motions.append(estimator.next(np.ascontiguousarray(f)))
+        path.add(n, motions[-1])
+    assert [m.cut for m in motions] == [False, False, False, False, True]
+    box = np.array([600.0, 300.0, 660.0, 380.0])
+    assert path.carry(box, 0, 2) == pytest.approx(box + [60, 10, 60, 10], abs=1.5)
+    zoomed = path.carry(box, 2, 3)
+    assert zoomed[2] - zoomed[0] == pytest.approx(60 * z, abs=1.5)
+    assert (zoomed[0] + zoomed[2]) / 2 == pytest.approx(W / 2 + (630 - W / 2) * z, abs=1.5)
+    assert path.carry(box, 2, 0) == pytest.approx(box - [60, 10, 60, 10], abs=1.5)
+    assert path.carry(box, 3, 4) == pytest.approx(box)  # across a cut, nothing is carried
