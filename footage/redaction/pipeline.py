@@ -1,13 +1,15 @@
 """Automatic face redaction of one video: decode, detect, track, hide, encode.
 
 Four stages run at once, joined by bounded queues: a thread reading raw frames from the decoder
-process; a thread running the whole-frame detector passes on every Kth frame; a thread taking
+process; a thread measuring the camera's motion on every frame and running the whole-frame
+detector passes on every Kth frame, on shot cuts and while the picture moves fast; a thread taking
 closer looks around tracked faces and tracking (the whole-frame passes need no tracks, so they run
 a keyframe ahead, on the other core); and the caller's thread hiding and writing frames to the
 encoder process. The model's runtimes, OpenCV and pipe I/O release the GIL, so decode, detection and
-encode keep both cores busy. Boxes between keyframes depend on the next keyframe, a weak sighting
-is only confirmed one keyframe later, and a new track is followed back in time from where it was
-found, so the hiding stage holds a lookahead of `follow_back_frames` (3 s) and the detection
+encode keep both cores busy. Faces that are new, missed or fast get keyframes of their own in the
+tracking thread, every frame or every second one. Boxes between keyframes depend on the next
+keyframe, a weak sighting is only confirmed one keyframe later, and a new track is followed back
+in time from where it was found, so the hiding stage holds a lookahead of `follow_back_frames` (3 s) and the detection
 stage copies of that many luma planes. Where the source is sharper than the release copy, the
 decoder also sends each keyframe at source resolution (up to 1080 lines) on a second pipe, read
 by a fifth thread, for closer looks at tiny faces; at most a few of those wait at a time. Nothing
@@ -42,7 +44,7 @@ PIPELINE_VERSION = "footage.redaction 1.15"
 @dataclass(frozen=True)
 class RedactionSettings:
     max_height: int = 720  # the release copy is at most this tall (never upscaled; at most 1080)
-    detect_every: int = 5  # run the detector on every Kth frame, track in between
+    detect_every: int = 5  # run the detector on at least every Kth frame, track in between
     detect_width: int = 640  # the wide pass: the whole frame at this width (large and medium faces)
     detect_threshold: float = 0.1  # lowest score kept from the wide passes
     # The sweep: every Nth keyframe, the whole frame at full working resolution (at most

@@ -244,3 +244,33 @@ def test_the_picture_is_followed_through_a_pan_and_a_zoom_and_a_cut_is_told_apar
     assert (zoomed[0] + zoomed[2]) / 2 == pytest.approx(W / 2 + (630 - W / 2) * z, abs=1.5)
     assert path.carry(box, 2, 0) == pytest.approx(box - [60, 10, 60, 10], abs=1.5)
     assert path.carry(box, 3, 4) == pytest.approx(box)  # across a cut, nothing is carried
+
+
+def test_detection_comes_every_kth_frame_when_calm_on_a_cut_at_once_and_more_often_while_the_camera_pans_fast(tmp_path):
+    bg = background(17)
+    frames = []
+    for n in range(75):
+        if n < 25:  # still
+            frames.append(bg[100:100 + H, 100:100 + W])
+        elif n < 50:  # panning fast: 40 px a frame
+            x = 100 + 40 * (n - 25)
+            frames.append(bg[100:100 + H, x:x + W])
+        else:  # another shot from frame 52 on (not a Kth frame), still
+            frames.append(bg[100:100 + H, 1100:1100 + W] if n < 52 else np.ascontiguousarray(bg[H:, :W][::-1]))
+    src = tmp_path / "pan.mp4"
+    write_clip(src, frames)
+    _, log = redact(src, tmp_path)
+    keyframes = log["detector"]["keyframes"]
+    assert keyframes["every_kth"] == 75 // 5 + 1  # and the last frame
+    assert keyframes["cut"] == 1
+    # The pan moved the picture further between two Kth frames than a closer look has room for.
+    assert keyframes["camera"] > 0
+    assert "tracks" not in keyframes  # no faces here
+
+
+def test_a_still_clip_without_faces_is_searched_every_kth_frame_only(tmp_path):
+    frame = background(19)[:H, :W]
+    src = tmp_path / "still.mp4"
+    write_clip(src, [frame] * 30)
+    _, log = redact(src, tmp_path)
+    assert log["detector"]["keyframes"] == {"every_kth": 30 // 5 + 1}
