@@ -54,6 +54,7 @@ class Track:
     seen_box: np.ndarray | None = None
     emitted: int = -1  # the last frame a box of this track was given for
     first: tuple[int, np.ndarray] | None = None  # frame and box of its first detection
+    looked: int = -1  # the last keyframe that looked for it
     found_by: str = "detector"  # what started it: a sure detection, or a weak one seen again
 
     def last_known(self) -> tuple[int, np.ndarray]:
@@ -136,20 +137,24 @@ class Tracker:
         then moved on by its own velocity (held after `TRUST_VELOCITY_FRAMES`, as it is noisy)."""
         return self.carry(t.box, t.frame, frame) + t.velocity * min(frame - t.frame, TRUST_VELOCITY_FRAMES)
 
-    def detect_interval(self, t: Track, most: int) -> int:
-        """How many frames after its last detection the track wants the next one (at most `most`):
-        one or two while it is new or missed, or while it moves a quarter of its size in fewer frames
-        (so the next detection still overlaps where it is expected)."""
+    def detect_interval(self, t: Track, most: int, key: int) -> int:
+        """How many frames after its last detection the track wants the next one (at most `most`),
+        on keyframe `key`: one or two while it is new or newly missed (for two Kth-frame intervals
+        since its last detection; then it is looked for on the keyframes that look everywhere), or
+        while it moves a quarter of its size in fewer frames (so the next detection still overlaps
+        where it is expected)."""
         cfg = self.config
         size = float(max(t.box[2] - t.box[0], t.box[3] - t.box[1], 1.0))
         speed = float(np.hypot(*((t.velocity[:2] + t.velocity[2:]) / 2)))
+        if key - t.frame > 2 * most:
+            return most
         n = most if speed <= 0 else max(1, min(most, int(size / 4 / speed)))
-        missed = self.prev_key is not None and t.frame < self.prev_key and t.hits >= cfg.established_hits
+        missed = t.frame < t.looked and t.hits >= cfg.established_hits
         return min(n, 2) if t.hits < 3 or missed else n
 
     def due(self, key: int, most: int) -> list[Track]:
-        """The tracks that want a detection on frame `key`."""
-        return [t for t in self.tracks if key - t.frame >= self.detect_interval(t, most)]
+        """The tracks that want a detection on frame `key`: that long since they were last looked for."""
+        return [t for t in self.tracks if key - max(t.frame, t.looked) >= self.detect_interval(t, most, key)]
 
     def update(self, key: int, detections: list[Detection], looked=None) -> dict[int, list[tuple[int, Box]]]:
         """Take a keyframe's detections; return boxes per frame for frames up to `key`.
@@ -174,6 +179,9 @@ class Tracker:
 
         self.born, self.missed = [], []
         dets = [d for d in detections if d.score >= cfg.keep_track_score]
+        for t in self.tracks:
+            if looked is None or t.id in looked:
+                t.looked = key
         pairs = self._pairs(self.tracks, dets, key)
         pairs.sort(reverse=True)
         used_t, used_d = set(), set()
