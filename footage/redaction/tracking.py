@@ -1,8 +1,8 @@
 """Face tracks between keyframe detections.
 
-Detection runs on every Kth frame. A track is matched to the next keyframe's detections by IoU of
-its constant-velocity prediction (or, for small fast faces, by centre distance); the frames in
-between get linearly interpolated boxes. A track is kept `pad_before` frames before its first
+Detection runs on at least every Kth frame. A track is matched to the next keyframe's detections
+by IoU of its constant-velocity prediction (or, for small fast faces, by centre distance); the
+frames in between get boxes carried from the one detection to the next. A track is kept `pad_before` frames before its first
 detection and coasts on its velocity up to `pad_after` frames after its last one, so a face missed
 on a keyframe or two, or seen a little late, is still hidden.
 
@@ -138,8 +138,8 @@ class Tracker:
         return self.carry(t.box, t.frame, frame) + t.velocity * min(frame - t.frame, TRUST_VELOCITY_FRAMES)
 
     def detect_interval(self, t: Track, most: int, key: int) -> int:
-        """How many frames after its last detection the track wants the next one (at most `most`),
-        on keyframe `key`: one or two while it is new or newly missed (for two Kth-frame intervals
+        """How many frames after it was last looked for the track wants the next look (at most
+        `most`), on frame `key`: one or two while it is new or newly missed (for two Kth-frame intervals
         since its last detection; then it is looked for on the keyframes that look everywhere), or
         while it moves a quarter of its size in fewer frames (so the next detection still overlaps
         where it is expected)."""
@@ -164,8 +164,8 @@ class Tracker:
         tracks started here, for following them back in time.
 
         `looked` (track ids) makes it a keyframe that looked for those faces only: other tracks
-        take a detection that matches them but are not coasted for want of one, and weak
-        sightings wait for the next keyframe that looks at the whole picture.
+        take a detection that matches them but are not coasted for want of one, and faces not
+        tracked yet wait for the next keyframe that looks at the whole picture.
         """
         cfg = self.config
         prev = self.prev_key if self.prev_key is not None else key - 1
@@ -255,14 +255,16 @@ class Tracker:
 
         candidates = []
         for di, d in enumerate(dets):
-            if di in used_d:
+            # A keyframe that looked for some faces only starts no tracks: more whole-frame passes
+            # would be more chances for a false one, and a new face is found on the next Kth frame.
+            if di in used_d or looked is not None:
                 continue
             if d.score >= cfg.new_track_score:
                 t = self._start(d, key)
                 self.born.append((t, key, t.box))
                 for f in range(max(0, key - cfg.pad_before), key + 1):
                     emit(f, t, self.carry(t.box, key, f), "detected" if f == key else "before first sighting")
-            elif d.score >= cfg.candidate_score and looked is None:
+            elif d.score >= cfg.candidate_score:
                 candidates.append(Track(0, np.array(d.box), key, best_score=d.score))
         if looked is None:
             self.candidates = sorted(candidates, key=lambda c: -c.best_score)
