@@ -261,6 +261,11 @@ class KeyframeDetector:
         self.calls += 1
         return dets
 
+    def none(self, kind: str) -> list[Detection]:
+        """A keyframe with no whole-frame pass: closer looks only."""
+        self.keyframes[kind] += 1
+        return []
+
     def closer(self, frame: np.ndarray, dets: list[Detection], tracked=(), candidates=(), lost=(),
                detail: np.ndarray | None = None, ahead=()) -> list[Detection]:
         """Pass 2, around the tracked faces, the last known places of lost ones, and candidates,
@@ -664,13 +669,16 @@ def redact_video(
             dets = cues = None
             t0 = time.monotonic()
             # Between keyframes, faces that are new, missed or moving fast are looked for on
-            # their own (the wide pass, and closer looks at them only).
+            # their own: closer looks where they are expected, and the wide pass where one is too
+            # large for those or seen once only (with no velocity yet, it may be anywhere near).
             due = tracker.due(idx, K) if whole is None else []
+            expected = [tuple(tracker.predict(t, idx)) for t in due]
             if due:
-                whole = keyframes.whole(frame, "tracks")
+                wide = any(b[3] - b[1] >= settings.refine_below_px or t.hits == 1 for t, b in zip(due, expected))
+                whole = keyframes.whole(frame, "tracks") if wide else keyframes.none("tracks")
             if whole is not None:
                 if due:
-                    found = keyframes.closer(frame, whole, [tuple(tracker.predict(t, idx)) for t in due])
+                    found = keyframes.closer(frame, whole, expected)
                 else:
                     found = keyframes.closer(
                         frame, whole,

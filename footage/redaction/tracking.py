@@ -141,14 +141,13 @@ class Tracker:
         """How many frames after it was last looked for the track wants the next look (at most
         `most`), on frame `key`: one or two while it is new or newly missed (for two Kth-frame intervals
         since its last detection; then it is looked for on the keyframes that look everywhere), or
-        while it moves a quarter of its size in fewer frames (so the next detection still overlaps
-        where it is expected)."""
+        while it moves half its size in fewer frames (so a detection overlaps the last one)."""
         cfg = self.config
         size = float(max(t.box[2] - t.box[0], t.box[3] - t.box[1], 1.0))
         speed = float(np.hypot(*((t.velocity[:2] + t.velocity[2:]) / 2)))
         if key - t.frame > 2 * most:
             return most
-        n = most if speed <= 0 else max(1, min(most, int(size / 4 / speed)))
+        n = most if speed <= 0 else max(1, min(most, int(size / 2 / speed)))
         missed = t.frame < t.looked and t.hits >= cfg.established_hits
         return min(n, 2) if t.hits < 3 or missed else n
 
@@ -164,8 +163,8 @@ class Tracker:
         tracks started here, for following them back in time.
 
         `looked` (track ids) makes it a keyframe that looked for those faces only: other tracks
-        take a detection that matches them but are not coasted for want of one, and faces not
-        tracked yet wait for the next keyframe that looks at the whole picture.
+        are left as they were, and faces not tracked yet wait for the next keyframe that looks at
+        the whole picture.
         """
         cfg = self.config
         prev = self.prev_key if self.prev_key is not None else key - 1
@@ -182,7 +181,9 @@ class Tracker:
         for t in self.tracks:
             if looked is None or t.id in looked:
                 t.looked = key
-        pairs = self._pairs(self.tracks, dets, key)
+        # Only the faces looked for take a detection: a closer look at one often sees part of
+        # another, larger face, which would pull that face's box off it.
+        pairs = [p for p in self._pairs(self.tracks, dets, key) if looked is None or self.tracks[p[1]].id in looked]
         pairs.sort(reverse=True)
         used_t, used_d = set(), set()
         for _, ti, di in pairs:
