@@ -55,6 +55,7 @@ class Track:
     emitted: int = -1  # the last frame a box of this track was given for
     first: tuple[int, np.ndarray] | None = None  # frame and box of its first detection
     looked: int = -1  # the last keyframe that looked for it
+    history: list = field(default_factory=list)  # (frame, box) of its last few detections
     found_by: str = "detector"  # what started it: a sure detection, or a weak one seen again
 
     def last_known(self) -> tuple[int, np.ndarray]:
@@ -91,6 +92,10 @@ class TrackerConfig:
     # ... and, where it was moving, also where it would be had it kept moving for up to this many
     # frames since its last detection: a face that walks behind something comes out further along.
     look_ahead_frames: int = 45
+    # A face's velocity is measured between detections at least this many frames apart where it
+    # has them: the detector's boxes jitter by a few pixels, which from one frame to the next
+    # would read as a fast face.
+    velocity_frames: int = 5
     # A coasting box that is leaving the frame goes on at the face's speed until it is out, for up
     # to this many frames since the face was last detected, however long coasting lasts otherwise.
     leave_frames: int = 90
@@ -172,7 +177,10 @@ class Tracker:
         self.cues = {}
 
         def emit(f: int, t: Track, box: np.ndarray, cue: str) -> None:
-            out.setdefault(f, {})[t.id] = self._clip(box)
+            clipped = self._clip(box)
+            if clipped[2] <= clipped[0] or clipped[3] <= clipped[1]:  # wholly outside the frame
+                return
+            out.setdefault(f, {})[t.id] = clipped
             self.cues[(f, t.id)] = cue
             t.emitted = max(t.emitted, f)
 
@@ -200,8 +208,10 @@ class Tracker:
             for f in range(max(t.emitted, t.frame) + 1, key + 1):
                 a = (f - t.frame) / span
                 emit(f, t, self.carry(t.box, t.frame, f) + own * a, "detected" if f == key else "between detections")
-            v = own / span
+            since, before = next(((f, b) for f, b in reversed(t.history) if key - f >= cfg.velocity_frames), t.history[0])
+            v = (new - self.carry(before, since, key)) / (key - since)
             t.velocity = v if t.hits == 1 else 0.5 * t.velocity + 0.5 * v
+            t.history = (t.history + [(key, new)])[-8:]
             t.box, t.frame = new, key
             t.hits += 1
             if t.hits == 2 and t.first is not None and np.any(t.velocity):
@@ -305,7 +315,9 @@ class Tracker:
 
     def _start(self, d: Detection, key: int, since: Track | None = None) -> Track:
         t = Track(self.next_id, np.array(d.box), key, best_score=d.score, emitted=key, first=(key, np.array(d.box)))
+        t.history = [(key, t.box)]
         if since is not None:
+            t.history = [(since.frame, since.box), (key, t.box)]
             t.velocity = (t.box - self.carry(since.box, since.frame, key)) / max(key - since.frame, 1)
             t.hits = 2
             t.best_score = max(d.score, since.best_score)
@@ -347,12 +359,15 @@ class Tracker:
         since = f - t.frame
         if since <= pad_after:
             return True
-        if since > self.config.leave_frames or not self.width:
+        if since > self.config.leave_frames or not self.width or not np.any(t.velocity):
             return False
-        x1, y1, x2, y2 = self._coast(t, f)
+        return self._leaving(self.carry(t.box, t.frame, f) + _centre_moved(t.velocity, since))
+
+    def _leaving(self, box: np.ndarray) -> bool:
+        """Whether a face's box (not its margins) lies across the frame's edge."""
+        x1, y1, x2, y2 = box
         inside = x2 > 0 and y2 > 0 and x1 < self.width and y1 < self.height
-        leaving = x1 < 0 or y1 < 0 or x2 > self.width or y2 > self.height
-        return inside and leaving and bool(np.any(t.velocity))
+        return inside and (x1 < 0 or y1 < 0 or x2 > self.width or y2 > self.height)
 
     def _coast(self, t: Track, f: int) -> np.ndarray:
         """The box of a track not detected since frame `t.frame`, on frame `f`."""
@@ -380,15 +395,12 @@ class Tracker:
         way leaves the frame: a face that came in fast was far from its first box before it."""
         cfg = self.config
         first, box = t.first
-        for f in range(first - 1, first - cfg.leave_frames, -1):
-            if f < 0:
-                break
-            back = self._extrapolate(box, first, t.velocity, f)
-            inside = back[2] > 0 and back[3] > 0 and (not self.width or (back[0] < self.width and back[1] < self.height))
-            leaving = back[0] < 0 or back[1] < 0 or (self.width and (back[2] > self.width or back[3] > self.height))
-            if not inside or (first - f > cfg.pad_before and not leaving):
-                break
-            emit(f, t, back, "before first sighting")
+        for f in range(first - 1, max(-1, first - cfg.leave_frames), -1):
+            if first - f > cfg.pad_before:
+                face = self.carry(box, first, f) + _centre_moved(t.velocity, f - first)
+                if not self.width or not self._leaving(face):
+                    break
+            emit(f, t, self._extrapolate(box, first, t.velocity, f), "before first sighting")
 
     def _clip(self, box: np.ndarray) -> Box:
         x1, y1, x2, y2 = (float(v) for v in box)
@@ -396,6 +408,12 @@ class Tracker:
             x1, x2 = max(0.0, x1), min(float(self.width), x2)
             y1, y2 = max(0.0, y1), min(float(self.height), y2)
         return (x1, y1, x2, y2)
+
+
+def _centre_moved(v: np.ndarray, frames: int) -> np.ndarray:
+    """How far a box moves in `frames` (negative: back in time) at its centre's velocity."""
+    move = (v[:2] + v[2:]) / 2 * frames
+    return np.concatenate([move, move])
 
 
 def follow_patch(planes, box, *, min_score: float = 0.6, context: float = 1.0,
