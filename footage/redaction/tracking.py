@@ -146,13 +146,13 @@ class Tracker:
         """How many frames after it was last looked for the track wants the next look (at most
         `most`), on frame `key`: one or two while it is new or newly missed (for two Kth-frame intervals
         since its last detection; then it is looked for on the keyframes that look everywhere), or
-        while it moves half its size in fewer frames (so a detection overlaps the last one)."""
+        while it moves its own size in fewer frames (as far as a closer look leaves room for)."""
         cfg = self.config
         size = float(max(t.box[2] - t.box[0], t.box[3] - t.box[1], 1.0))
         speed = float(np.hypot(*((t.velocity[:2] + t.velocity[2:]) / 2)))
         if key - t.frame > 2 * most:
             return most
-        n = most if speed <= 0 else max(1, min(most, int(size / 2 / speed)))
+        n = most if speed <= 0 else max(1, min(most, int(size / speed)))
         missed = t.frame < t.looked and t.hits >= cfg.established_hits
         return min(n, 2) if t.hits < 3 or missed else n
 
