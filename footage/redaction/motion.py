@@ -15,9 +15,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-# The small copy is at least this wide, shrunk by a whole factor (OpenCV's fast path): corners
-# are placed to a fraction of its pixels, a few pixels at 720p.
-SMALL_WIDTH = 160
+# The small copy is at least this wide, shrunk by a whole factor (OpenCV's fast path). Corners
+# are placed to a fraction of its pixels, and that error adds up over the frames a box is carried:
+# at half this width, tiny faces' boxes drifted off them between keyframes.
+SMALL_WIDTH = 320
 
 
 @dataclass(frozen=True)
