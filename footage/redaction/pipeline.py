@@ -1,13 +1,15 @@
 """Automatic face redaction of one video: decode, detect, track, hide, encode.
 
 Four stages run at once, joined by bounded queues: a thread reading raw frames from the decoder
-process; a thread running the whole-frame detector passes on every Kth frame; a thread taking
+process; a thread measuring the camera's motion on every frame and running the whole-frame
+detector passes on every Kth frame, on shot cuts and while the picture moves fast; a thread taking
 closer looks around tracked faces and tracking (the whole-frame passes need no tracks, so they run
 a keyframe ahead, on the other core); and the caller's thread hiding and writing frames to the
 encoder process. The model's runtimes, OpenCV and pipe I/O release the GIL, so decode, detection and
-encode keep both cores busy. Boxes between keyframes depend on the next keyframe, a weak sighting
-is only confirmed one keyframe later, and a new track is followed back in time from where it was
-found, so the hiding stage holds a lookahead of `follow_back_frames` (3 s) and the detection
+encode keep both cores busy. Faces that are new, missed or fast get keyframes of their own in the
+tracking thread, every frame or every second one. Boxes between keyframes depend on the next
+keyframe, a weak sighting is only confirmed one keyframe later, and a new track is followed back
+in time from where it was found, so the hiding stage holds a lookahead of `follow_back_frames` (3 s) and the detection
 stage copies of that many luma planes. Where the source is sharper than the release copy, the
 decoder also sends each keyframe at source resolution (up to 1080 lines) on a second pipe, read
 by a fifth thread, for closer looks at tiny faces; at most a few of those wait at a time. Nothing
@@ -31,17 +33,18 @@ import numpy as np
 
 from . import media
 from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, dark_lut, merge_covering
-from .hiding import BLUR_SIGMA_SHARE, MODES, hide, pad_box, planes
+from .hiding import BLUR_SIGMA_SHARE, MODES, head_box, hide, planes
+from .motion import CameraPath, MotionEstimator
 from .regions import ManualRegion, TrackMark, frame_ranges, iou, spared_boxes
 from .tracking import Tracker, TrackerConfig, follow_patch
 
-PIPELINE_VERSION = "footage.redaction 1.14"
+PIPELINE_VERSION = "footage.redaction 1.15"
 
 
 @dataclass(frozen=True)
 class RedactionSettings:
     max_height: int = 720  # the release copy is at most this tall (never upscaled; at most 1080)
-    detect_every: int = 5  # run the detector on every Kth frame, track in between
+    detect_every: int = 5  # run the detector on at least every Kth frame, track in between
     detect_width: int = 640  # the wide pass: the whole frame at this width (large and medium faces)
     detect_threshold: float = 0.1  # lowest score kept from the wide passes
     # The sweep: every Nth keyframe, the whole frame at full working resolution (at most
@@ -203,6 +206,7 @@ class KeyframeDetector:
         self.settings = settings
         self.calls = 0
         self.passes = collections.Counter()
+        self.keyframes = collections.Counter()  # by why they were keyframes
         dw = min(settings.detect_width, width) // 2 * 2
         # The model pads its input to multiples of 32, and padding costs as much as picture: the
         # wide pass squeezes or stretches the frame by up to 3% of its height instead.
@@ -230,10 +234,22 @@ class KeyframeDetector:
             for d in self.detector.detect(self.rgb(frame, size), threshold=threshold)
         ]
 
-    def whole(self, frame: np.ndarray) -> list[Detection]:
+    def whole(self, frame: np.ndarray, kind: str = "every_kth") -> list[Detection]:
         """Pass 1, over the whole frame. It needs no tracks, so it can run ahead of
-        tracking, on the next keyframe, while this one's closer looks are taken."""
+        tracking, on the next keyframe, while this one's closer looks are taken.
+
+        `kind` says why this frame is a keyframe: "every_kth" (the schedule the sweeps
+        keep to), "cut" (a new shot: searched for faces of every size at once), or "camera"
+        and "tracks" (detection more often while the picture or a face moves fast: the wide
+        pass)."""
         cfg = self.settings
+        self.keyframes[kind] += 1
+        if kind != "every_kth":
+            if kind == "cut" and self.sweeps:
+                self.passes["sweep"] += 1
+                return self._whole(frame, self.sweep_size, cfg.detect_threshold)
+            self.passes["wide"] += 1
+            return self._whole(frame, self.small_size, cfg.detect_threshold)
         # The sweep sees everything the wide pass would, at twice its resolution (faces as tall as
         # the frame included), so on its keyframes it runs instead.
         if self.sweeps and self.calls % cfg.sweep_every == 0:
@@ -244,6 +260,11 @@ class KeyframeDetector:
             self.passes["wide"] += 1
         self.calls += 1
         return dets
+
+    def none(self, kind: str) -> list[Detection]:
+        """A keyframe with no whole-frame pass: closer looks only."""
+        self.keyframes[kind] += 1
+        return []
 
     def closer(self, frame: np.ndarray, dets: list[Detection], tracked=(), candidates=(), lost=(),
                detail: np.ndarray | None = None, ahead=()) -> list[Detection]:
@@ -405,6 +426,7 @@ class RecentLuma:
             found = follow_patch([p for _, p in newest_first], box, min_score=min_score)
             for i, b in enumerate(found):
                 self._place(boxes, first - 1 - i, track.id, b)
+                tracker.cues[(first - 1 - i, track.id)] = "followed back"
 
     def follow_misses(self, tracker: Tracker, key: int, boxes: dict, min_score: float) -> None:
         """Put where each established track the detector missed on keyframe `key` really was in
@@ -428,12 +450,23 @@ class RecentLuma:
             if track.id in missed_ids:
                 for f, b in zip(frames[1:], found):
                     if any(tid == track.id for tid, _ in boxes.get(f, [])):  # coasted here by this update
+                        # Followed at the size it was found at: grown or shrunk with the picture.
+                        if tracker.camera is not None:
+                            b = _scaled(b, tracker.camera.scale(since, f))
                         self._place(boxes, f, track.id, b)
+                        tracker.cues[(f, track.id)] = "followed"
 
     def _place(self, boxes: dict, f: int, track_id: int, box) -> None:
         """Make `box` (clipped to the frame) the one box of `track_id` on frame `f` in `boxes`."""
         clipped = (max(0.0, box[0]), max(0.0, box[1]), min(float(self.width), box[2]), min(float(self.height), box[3]))
         boxes[f] = [(tid, old) for tid, old in boxes.get(f, []) if tid != track_id] + [(track_id, clipped)]
+
+
+def _scaled(box, scale: float):
+    """`box` scaled by `scale` about its centre."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    hw, hh = (box[2] - box[0]) / 2 * scale, (box[3] - box[1]) / 2 * scale
+    return (cx - hw, cy - hh, cx + hw, cy + hh)
 
 
 def _raw_frames(pipe, frame_bytes: int):
@@ -512,9 +545,10 @@ def redact_video(
     marks = list(suppressed)
     detector = detector or FaceDetector(threads=1)
     keyframes = KeyframeDetector(detector, width, height, settings)
-    tracker = Tracker(settings.tracker, width, height)
     K = max(1, settings.detect_every)
-    lookback = max(tracker.lookback(K), settings.follow_back_frames)
+    lookback = max(settings.tracker.pad_before + K, settings.follow_back_frames)
+    camera = CameraPath(width, height, frames=lookback + settings.tracker.leave_frames + settings.tracker.relook_frames)
+    tracker = Tracker(settings.tracker, width, height, camera=camera)
     recent = RecentLuma(width, height, settings.follow_back_frames)
     frame_bytes = width * height * 3 // 2
     stop = threading.Event()
@@ -594,42 +628,73 @@ def redact_video(
         return item[1]
 
     def scan_frames():
-        """The whole-frame passes on each keyframe, ahead of tracking (they need no tracks)."""
+        """The whole-frame passes on each keyframe, ahead of tracking (they need no tracks), and
+        the camera's motion on every frame. Besides every Kth frame, a shot cut is a keyframe, and
+        so is a frame the picture has moved further since the last keyframe than a closer look
+        leaves room for (a fast pan, shake or zoom)."""
+        estimator = MotionEstimator(width, height)
+        room = settings.refine_motion_px * width / 1280
+        moved = 0.0  # how far the picture moved since the last keyframe
         pending = _get(q_frames, stop)
         while pending is not _EOF:
             nxt = _get(q_frames, stop)
             idx, frame = pending
-            whole = None
+            t0 = time.monotonic()
+            motion = estimator.next(frame[: width * height].reshape(height, width))
+            timings["motion_s"] += time.monotonic() - t0
+            moved += motion.speed(width, height)
+            kind = None
             if idx % K == 0 or nxt is _EOF:  # the last frame is a keyframe too
+                kind = "every_kth"
+            elif motion.cut:
+                kind = "cut"
+            elif moved > room:
+                kind = "camera"
+            whole = None
+            if kind is not None:
+                moved = 0.0
                 t0 = time.monotonic()
-                whole = keyframes.whole(frame)
+                whole = keyframes.whole(frame, kind)
                 timings["scan_s"] += time.monotonic() - t0
-            _put(q_scanned, (idx, frame, whole), stop)
+            _put(q_scanned, (idx, frame, whole, motion), stop)
             pending = nxt
         _put(q_scanned, _EOF, stop)
 
     def detect_frames():
         """Closer looks around tracked faces, tracking, and following new tracks back."""
         while (item := _get(q_scanned, stop)) is not _EOF:
-            idx, frame, whole = item
+            idx, frame, whole, motion = item
             recent.add(idx, frame)
-            dets = None
+            camera.add(idx, motion)
+            dets = cues = None
+            t0 = time.monotonic()
+            # Between keyframes, faces that are new, missed or moving fast are looked for on
+            # their own: closer looks where they are expected, and the wide pass where one is too
+            # large for those or seen once only (with no velocity yet, it may be anywhere near).
+            due = tracker.due(idx, K) if whole is None else []
+            expected = [tuple(tracker.predict(t, idx)) for t in due]
+            if due:
+                wide = any(b[3] - b[1] >= settings.refine_below_px or t.hits == 1 for t, b in zip(due, expected))
+                whole = keyframes.whole(frame, "tracks") if wide else keyframes.none("tracks")
             if whole is not None:
-                t0 = time.monotonic()
-                found = keyframes.closer(
-                    frame, whole,
-                    [tuple(t.predict(idx)) for t in tracker.tracks],
-                    [tuple(c.box) for c in tracker.candidates],  # likeliest first
-                    [tuple(t.last_known()[1]) for t in tracker.lost],
-                    detail=detail_for(idx),
-                    ahead=tracker.out_of_sight(idx),
-                )
-                dets = tracker.update(idx, found)
+                if due:
+                    found = keyframes.closer(frame, whole, expected)
+                else:
+                    found = keyframes.closer(
+                        frame, whole,
+                        [tuple(tracker.predict(t, idx)) for t in tracker.tracks],
+                        [tuple(c.box) for c in tracker.candidates],  # likeliest first
+                        [tuple(t.last_known()[1]) for t in tracker.lost],
+                        detail=detail_for(idx),
+                        ahead=tracker.out_of_sight(idx),
+                    )
+                dets = tracker.update(idx, found, looked={t.id for t in due} if due else None)
                 recent.follow_births(tracker, dets, settings.follow_min_score)
                 recent.follow_misses(tracker, idx, dets, settings.follow_min_score)
+                cues = tracker.cues
                 timings["detect_s"] += time.monotonic() - t0
                 timings["detections"] += 1
-            _put(q_ready, (idx, frame, dets), stop)
+            _put(q_ready, (idx, frame, dets, cues), stop)
         _put(q_ready, _EOF, stop)
 
     threads = [
@@ -640,6 +705,7 @@ def redact_video(
     if detail_in is not None:
         threads.append(threading.Thread(target=stage(read_detail), name="redact-detail", daemon=True))
     track_frames: dict[int, list] = collections.defaultdict(list)
+    track_cues: dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
     spared_frames: dict[int, list] = collections.defaultdict(list)  # track id -> frames left unhidden
     mark_spared: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     manual_frames: dict[str, list] = collections.defaultdict(list)
@@ -661,17 +727,19 @@ def redact_video(
             media.widen_pipe(encoder.stdin.fileno())
             for t in threads:
                 t.start()
-            buffer: collections.deque = collections.deque()  # [idx, frame, {track_id: box}]
+            buffer: collections.deque = collections.deque()  # [idx, frame, {track_id: box}, {track_id: cue}]
             last_progress = 0.0
 
             def release(entry) -> None:
                 nonlocal written, last_progress
-                idx, frame, auto = entry
+                idx, frame, auto, cues = entry
                 boxes = []
                 padded = {
-                    tid: pad_box(box, width, height, grow_w=settings.box_grow_w, grow_h=settings.box_grow_h)
+                    tid: head_box(box, width, height, grow_w=settings.box_grow_w, grow_h=settings.box_grow_h)
                     for tid, box in auto.items()
                 }
+                for tid, cue in cues.items():
+                    track_cues[tid][cue] += 1
                 spared = spared_boxes(padded, marks, idx) if marks else {}
                 for tid, box in padded.items():
                     track_frames[tid].append([idx, *(round(v, 1) for v in box)])
@@ -707,8 +775,8 @@ def redact_video(
                 item = _get(q_ready, stop)
                 if item is _EOF:
                     break
-                idx, frame, dets = item
-                buffer.append([idx, frame, {}])
+                idx, frame, dets, cues = item
+                buffer.append([idx, frame, {}, {}])
                 if dets is None:
                     continue
                 first = buffer[0][0]
@@ -717,6 +785,7 @@ def redact_video(
                         entry = buffer[f - first]
                         for tid, box in assigned:
                             entry[2][tid] = box
+                            entry[3][tid] = cues.get((f, tid), "detected")
                 # No later keyframe can reach back past this point.
                 while buffer and buffer[0][0] < idx + K - lookback:
                     release(buffer.popleft())
@@ -767,6 +836,9 @@ def redact_video(
             "sweep_every": settings.sweep_every if keyframes.sweeps else None,
             "sweep_width": keyframes.sweep_size[0] if keyframes.sweeps else None,
             "passes": dict(keyframes.passes),
+            # Why each keyframe was one: every Kth frame, a shot cut, the camera's motion, or
+            # tracked faces that were new, missed or fast.
+            "keyframes": dict(keyframes.keyframes),
             # Closer looks at faces smaller than detail_below_px took their crop from here.
             "detail_frames": {"width": detail_size[0], "height": detail_size[1], "below_px": settings.detail_below_px}
             if detail_size else None,
@@ -776,7 +848,7 @@ def redact_video(
         },
         "input": {"name": input_path.name, "width": info.width, "height": info.height},
         "output": {"width": width, "height": height, "fps": info.fps, "frames": written},
-        "coordinates": "output pixels, boxes as hidden (padded)",
+        "coordinates": "output pixels, boxes as hidden (the head around each face)",
         "mode": mode,
         "encoder": {"codec": "libx264", "preset": settings.preset, "qp": settings.qp},
         "blur_sigma": f"{BLUR_SIGMA_SHARE} x the larger side of each hidden box",
@@ -791,6 +863,9 @@ def redact_video(
                 "suppressed": len(spared_frames.get(tid, ())) == len(frames),
                 "spared": frame_ranges(spared_frames.get(tid, ())),
                 "best_score": round(scores[tid], 3) if tid in scores else None,
+                # What found the face, and what placed its boxes (frames per cue).
+                "found_by": f"{MODEL_NAME}: {tracker.found_by.get(tid, 'detector')}",
+                "cues": dict(track_cues.get(tid, {})),
                 "frames": frames,
             }
             for tid, frames in sorted(track_frames.items())

@@ -1,10 +1,17 @@
 """Face tracks between keyframe detections.
 
-Detection runs on every Kth frame. A track is matched to the next keyframe's detections by IoU of
-its constant-velocity prediction (or, for small fast faces, by centre distance); the frames in
-between get linearly interpolated boxes. A track is kept `pad_before` frames before its first
+Detection runs on at least every Kth frame. A track is matched to the next keyframe's detections
+by IoU of its constant-velocity prediction (or, for small fast faces, by centre distance); the
+frames in between get boxes carried from the one detection to the next. A track is kept `pad_before` frames before its first
 detection and coasts on its velocity up to `pad_after` frames after its last one, so a face missed
 on a keyframe or two, or seen a little late, is still hidden.
+
+Between detections a box follows the picture (`motion.CameraPath`: pans, shakes and zooms move
+every face alike) and the face's own velocity, measured from its detections with the camera's
+motion taken out. A box the detector has not confirmed for a while grows with that time, with the
+face's speed and with its change of size: where the face may be is covered by area. Detection
+comes as often as the tracks need (`detect_interval`): every frame or every second one for faces
+that are new, missed or fast, and a keyframe may look at those faces only (`update(looked=...)`).
 
 A weak detection (too unsure to start a track, which would blur every shadow that looks a little
 like a face) becomes a candidate: it is not hidden yet, but the detector takes a closer look at it
@@ -20,6 +27,7 @@ import cv2
 import numpy as np
 
 from .detector import Detection
+from .motion import CameraPath
 from .regions import iou
 
 Box = tuple[float, float, float, float]
@@ -44,6 +52,11 @@ class Track:
     # Where the face was last known to be, detected or followed by template matching.
     seen_frame: int = -1
     seen_box: np.ndarray | None = None
+    emitted: int = -1  # the last frame a box of this track was given for
+    first: tuple[int, np.ndarray] | None = None  # frame and box of its first detection
+    looked: int = -1  # the last keyframe that looked for it
+    history: list = field(default_factory=list)  # (frame, box) of its last few detections
+    found_by: str = "detector"  # what started it: a sure detection, or a weak one seen again
 
     def last_known(self) -> tuple[int, np.ndarray]:
         if self.seen_box is not None and self.seen_frame > self.frame:
@@ -79,12 +92,24 @@ class TrackerConfig:
     # ... and, where it was moving, also where it would be had it kept moving for up to this many
     # frames since its last detection: a face that walks behind something comes out further along.
     look_ahead_frames: int = 45
+    # A face's velocity is measured between detections at least this many frames apart where it
+    # has them: the detector's boxes jitter by a few pixels, which from one frame to the next
+    # would read as a fast face.
+    velocity_frames: int = 5
+    # A coasting box that is leaving the frame goes on at the face's speed until it is out, for up
+    # to this many frames since the face was last detected, however long coasting lasts otherwise.
+    leave_frames: int = 90
+    # A box's sides move out by this share of the face's speed per frame since it was last
+    # confirmed: its speed may have changed since, by about this much.
+    speed_margin: float = 0.25
 
 
 class Tracker:
-    def __init__(self, config: TrackerConfig | None = None, width: int = 0, height: int = 0):
+    def __init__(self, config: TrackerConfig | None = None, width: int = 0, height: int = 0,
+                 camera: CameraPath | None = None):
         self.config = config or TrackerConfig()
         self.width, self.height = width, height
+        self.camera = camera
         self.tracks: list[Track] = []
         self.next_id = 1
         self.prev_key: int | None = None
@@ -93,6 +118,10 @@ class Tracker:
         self.born: list[tuple[Track, int, np.ndarray]] = []  # (track, first frame, first box) of the last update
         self.missed: list[Track] = []  # established tracks the last update coasted for want of a detection
         self.lost: list[Track] = []  # established tracks ended within `relook_frames`, still looked for
+        # What placed each box of the last update: (frame, track id) -> "detected", "between
+        # detections", "coasting" or "before first sighting" (the pipeline adds "followed" ones).
+        self.cues: dict[tuple[int, int], str] = {}
+        self.found_by: dict[int, str] = {}  # track id -> what started it
 
     def lookback(self, detect_every: int) -> int:
         """How many frames before a keyframe its update may still emit boxes for.
@@ -102,23 +131,67 @@ class Tracker:
         """
         return self.config.pad_before + detect_every
 
-    def update(self, key: int, detections: list[Detection]) -> dict[int, list[tuple[int, Box]]]:
+    def carry(self, box: np.ndarray, start: int, end: int) -> np.ndarray:
+        """`box` on frame `start` moved with the picture to frame `end`."""
+        if self.camera is None or start == end:
+            return np.asarray(box, dtype=float)
+        return self.camera.carry(box, start, end)
+
+    def predict(self, t: Track, frame: int) -> np.ndarray:
+        """Where the track's face is expected on `frame`: its last box carried with the picture,
+        then moved on by its own velocity (held after `TRUST_VELOCITY_FRAMES`, as it is noisy)."""
+        return self.carry(t.box, t.frame, frame) + t.velocity * min(frame - t.frame, TRUST_VELOCITY_FRAMES)
+
+    def detect_interval(self, t: Track, most: int, key: int) -> int:
+        """How many frames after it was last looked for the track wants the next look (at most
+        `most`), on frame `key`: one or two while it is new or newly missed (for two Kth-frame intervals
+        since its last detection; then it is looked for on the keyframes that look everywhere), or
+        while it moves its own size in fewer frames (as far as a closer look leaves room for)."""
+        cfg = self.config
+        size = float(max(t.box[2] - t.box[0], t.box[3] - t.box[1], 1.0))
+        speed = float(np.hypot(*((t.velocity[:2] + t.velocity[2:]) / 2)))
+        if key - t.frame > 2 * most:
+            return most
+        n = most if speed <= 0 else max(1, min(most, int(size / speed)))
+        missed = t.frame < t.looked and t.hits >= cfg.established_hits
+        return min(n, 2) if t.hits < 3 or missed else n
+
+    def due(self, key: int, most: int) -> list[Track]:
+        """The tracks that want a detection on frame `key`: that long since they were last looked for."""
+        return [t for t in self.tracks if key - max(t.frame, t.looked) >= self.detect_interval(t, most, key)]
+
+    def update(self, key: int, detections: list[Detection], looked=None) -> dict[int, list[tuple[int, Box]]]:
         """Take a keyframe's detections; return boxes per frame for frames up to `key`.
 
-        Frames after the previous keyframe get boxes of continuing tracks; frames up to
+        Frames after each track's last box get boxes of continuing tracks; frames up to
         `pad_before` before `key` get the boxes of tracks that start here. `born` lists the
         tracks started here, for following them back in time.
+
+        `looked` (track ids) makes it a keyframe that looked for those faces only: other tracks
+        are left as they were, and faces not tracked yet wait for the next keyframe that looks at
+        the whole picture.
         """
         cfg = self.config
         prev = self.prev_key if self.prev_key is not None else key - 1
-        out: dict[int, list[tuple[int, Box]]] = {}
+        out: dict[int, dict[int, Box]] = {}
+        self.cues = {}
 
-        def emit(f: int, tid: int, box: np.ndarray) -> None:
-            out.setdefault(f, []).append((tid, self._clip(box)))
+        def emit(f: int, t: Track, box: np.ndarray, cue: str) -> None:
+            clipped = self._clip(box)
+            if clipped[2] <= clipped[0] or clipped[3] <= clipped[1]:  # wholly outside the frame
+                return
+            out.setdefault(f, {})[t.id] = clipped
+            self.cues[(f, t.id)] = cue
+            t.emitted = max(t.emitted, f)
 
         self.born, self.missed = [], []
         dets = [d for d in detections if d.score >= cfg.keep_track_score]
-        pairs = self._pairs(self.tracks, dets, key)
+        for t in self.tracks:
+            if looked is None or t.id in looked:
+                t.looked = key
+        # Only the faces looked for take a detection: a closer look at one often sees part of
+        # another, larger face, which would pull that face's box off it.
+        pairs = [p for p in self._pairs(self.tracks, dets, key) if looked is None or self.tracks[p[1]].id in looked]
         pairs.sort(reverse=True)
         used_t, used_d = set(), set()
         for _, ti, di in pairs:
@@ -129,13 +202,20 @@ class Tracker:
             t, d = self.tracks[ti], dets[di]
             new = np.array(d.box)
             span = key - t.frame
-            for f in range(prev + 1, key + 1):
+            # The picture's motion carries the last box along; what is left of the way to the
+            # new one is the face's own, spread evenly over the frames in between.
+            own = new - self.carry(t.box, t.frame, key)
+            for f in range(max(t.emitted, t.frame) + 1, key + 1):
                 a = (f - t.frame) / span
-                emit(f, t.id, t.box * (1 - a) + new * a)
-            v = (new - t.box) / span
+                emit(f, t, self.carry(t.box, t.frame, f) + own * a, "detected" if f == key else "between detections")
+            since, before = next(((f, b) for f, b in reversed(t.history) if key - f >= cfg.velocity_frames), t.history[0])
+            v = (new - self.carry(before, since, key)) / (key - since)
             t.velocity = v if t.hits == 1 else 0.5 * t.velocity + 0.5 * v
+            t.history = (t.history + [(key, new)])[-8:]
             t.box, t.frame = new, key
             t.hits += 1
+            if t.hits == 2 and t.first is not None and np.any(t.velocity):
+                self._entered(t, emit)
             t.best_score = max(t.best_score, d.score)
             self.best_scores[t.id] = t.best_score
 
@@ -144,22 +224,28 @@ class Tracker:
             if ti in used_t:
                 alive.append(t)
                 continue
+            if looked is not None and t.id not in looked:
+                alive.append(t)
+                continue
             established = t.hits >= cfg.established_hits
             pad_after = cfg.pad_after_established if established else cfg.pad_after
-            for f in range(prev + 1, key + 1):
-                if f - t.frame <= pad_after:
-                    emit(f, t.id, self._coast(t, f))
-            if established and prev + 1 - t.frame <= pad_after:
+            for f in range(max(t.emitted, t.frame) + 1, key + 1):
+                if self._coasting(t, f, pad_after):
+                    emit(f, t, self._coast(t, f), "coasting")
+            if established and max(prev, t.frame) + 1 - t.frame <= pad_after:
                 self.missed.append(t)
-            if key - t.frame < pad_after:
+            if self._coasting(t, key + 1, pad_after):
                 alive.append(t)
             elif established:
                 self.lost.append(t)
         self.tracks = alive
         self.lost = [t for t in self.lost if key - t.frame <= cfg.pad_after_established + cfg.relook_frames]
 
+        if looked is not None:  # weak sightings wait for a keyframe that looks everywhere
+            rest = []
+        else:
+            rest = [di for di in range(len(dets)) if di not in used_d and dets[di].score >= cfg.confirm_score]
         # A candidate from the last keyframe seen again becomes a track from its first sighting.
-        rest = [di for di in range(len(dets)) if di not in used_d and dets[di].score >= cfg.confirm_score]
         cand_pairs = self._pairs(self.candidates, [dets[di] for di in rest], key)
         used_c = set()
         for _, ci, ri in sorted(cand_pairs, reverse=True):
@@ -172,25 +258,29 @@ class Tracker:
             t = self._start(d, key, since=c)
             self.born.append((t, c.frame, c.box))
             for f in range(max(0, c.frame - cfg.pad_before), c.frame):
-                emit(f, t.id, c.box)
+                emit(f, t, self.carry(c.box, c.frame, f), "before first sighting")
+            own = t.box - self.carry(c.box, c.frame, key)
             for f in range(c.frame, key + 1):
                 a = (f - c.frame) / max(key - c.frame, 1)
-                emit(f, t.id, c.box * (1 - a) + t.box * a)
+                emit(f, t, self.carry(c.box, c.frame, f) + own * a, "detected" if f in (c.frame, key) else "between detections")
 
         candidates = []
         for di, d in enumerate(dets):
-            if di in used_d:
+            # A keyframe that looked for some faces only starts no tracks: more whole-frame passes
+            # would be more chances for a false one, and a new face is found on the next Kth frame.
+            if di in used_d or looked is not None:
                 continue
             if d.score >= cfg.new_track_score:
                 t = self._start(d, key)
                 self.born.append((t, key, t.box))
                 for f in range(max(0, key - cfg.pad_before), key + 1):
-                    emit(f, t.id, t.box)
+                    emit(f, t, self.carry(t.box, key, f), "detected" if f == key else "before first sighting")
             elif d.score >= cfg.candidate_score:
                 candidates.append(Track(0, np.array(d.box), key, best_score=d.score))
-        self.candidates = sorted(candidates, key=lambda c: -c.best_score)
+        if looked is None:
+            self.candidates = sorted(candidates, key=lambda c: -c.best_score)
         self.prev_key = key
-        return out
+        return {f: list(boxes.items()) for f, boxes in out.items()}
 
     def out_of_sight(self, key: int) -> list[Box]:
         """Where each established track the detector has not seen for longer than its coasting
@@ -209,14 +299,14 @@ class Tracker:
         to a speck no look is taken at: a hard grey face that came out from behind a larger one
         was not looked for again."""
         cfg = self.config
-        looked_for = [(t, t.predict(key)) for t in self.tracks] + [(t, t.last_known()[1]) for t in self.lost]
+        looked_for = [(t, self.predict(t, key)) for t in self.tracks] + [(t, t.last_known()[1]) for t in self.lost]
         places = []
         for t, looked in looked_for:
             since = key - t.frame
             if t.hits < cfg.established_hits or since <= TRUST_VELOCITY_FRAMES:
                 continue
             move = (t.velocity[:2] + t.velocity[2:]) / 2 * min(since, cfg.look_ahead_frames)
-            ahead = t.box + np.concatenate([move, move])
+            ahead = self.carry(t.box, t.frame, key) + np.concatenate([move, move])
             cx, cy = (ahead[0] + ahead[2]) / 2, (ahead[1] + ahead[3]) / 2
             inside = 0 <= cx < (self.width or np.inf) and 0 <= cy < (self.height or np.inf)
             if inside and iou(tuple(ahead), tuple(looked)) < 0.3:
@@ -224,42 +314,93 @@ class Tracker:
         return places
 
     def _start(self, d: Detection, key: int, since: Track | None = None) -> Track:
-        t = Track(self.next_id, np.array(d.box), key, best_score=d.score)
+        t = Track(self.next_id, np.array(d.box), key, best_score=d.score, emitted=key, first=(key, np.array(d.box)))
+        t.history = [(key, t.box)]
         if since is not None:
-            t.velocity = (t.box - since.box) / max(key - since.frame, 1)
+            t.history = [(since.frame, since.box), (key, t.box)]
+            t.velocity = (t.box - self.carry(since.box, since.frame, key)) / max(key - since.frame, 1)
             t.hits = 2
             t.best_score = max(d.score, since.best_score)
+            t.found_by = "weak sighting seen again"
         self.next_id += 1
         self.best_scores[t.id] = t.best_score
+        self.found_by[t.id] = t.found_by
         self.tracks.append(t)
         return t
 
     def _pairs(self, tracks: list[Track], dets: list[Detection], key: int) -> list[tuple[float, int, int]]:
-        """(goodness, track index, detection index) for every plausible match."""
+        """(goodness, track index, detection index) for every plausible match.
+
+        A face seen once has no velocity yet: it may have moved up to about its own width a frame
+        since (a person walking past close to the camera), so it is matched that far away."""
         cfg = self.config
         pairs = []
         for ti, t in enumerate(tracks):
-            pred = t.predict(key)
+            pred = self.predict(t, key)
             pw, ph = pred[2] - pred[0], pred[3] - pred[1]
             size = max(pw, ph, 1.0)
             pc = (pred[:2] + pred[2:]) / 2
+            reach = 0.8 + (min(key - t.frame, 2) if t.hits == 1 else 0)
             for di, d in enumerate(dets):
                 ov = iou(tuple(pred), d.box)
                 dc = np.array([(d.x1 + d.x2) / 2, (d.y1 + d.y2) / 2])
                 dist_px = float(np.hypot(*(dc - pc)))
                 dist = dist_px / size
                 ratio = max(d.y2 - d.y1, 1.0) / max(ph, 1.0)
-                near = dist < 0.8 or dist_px < cfg.match_px * (self.width or 1280) / 1280
+                near = dist < reach or dist_px < cfg.match_px * (self.width or 1280) / 1280
                 if ov >= cfg.min_iou or (near and 0.5 < ratio < 2.0):
                     pairs.append((ov - 0.1 * dist, ti, di))
         return pairs
 
+    def _coasting(self, t: Track, f: int, pad_after: int) -> bool:
+        """Whether the track still has a box on frame `f`: for `pad_after` frames after its last
+        detection, and on while its box is leaving the frame, until it is out (a face that walked
+        out of the picture is hidden until it has)."""
+        since = f - t.frame
+        if since <= pad_after:
+            return True
+        if since > self.config.leave_frames or not self.width or not np.any(t.velocity):
+            return False
+        return self._leaving(self.carry(t.box, t.frame, f) + _centre_moved(t.velocity, since))
+
+    def _leaving(self, box: np.ndarray) -> bool:
+        """Whether a face's box (not its margins) lies across the frame's edge."""
+        x1, y1, x2, y2 = box
+        inside = x2 > 0 and y2 > 0 and x1 < self.width and y1 < self.height
+        return inside and (x1 < 0 or y1 < 0 or x2 > self.width or y2 > self.height)
+
     def _coast(self, t: Track, f: int) -> np.ndarray:
-        box = t.predict(f)
-        grow = 1 + self.config.coast_growth * (f - t.frame) / 5
-        c = (box[:2] + box[2:]) / 2
-        half = (box[2:] - box[:2]) / 2 * grow
+        """The box of a track not detected since frame `t.frame`, on frame `f`."""
+        return self._extrapolate(t.box, t.frame, t.velocity, f)
+
+    def _extrapolate(self, box: np.ndarray, frame: int, v: np.ndarray, f: int) -> np.ndarray:
+        """A face's box on frame `frame`, on frame `f` (later or earlier) had it kept its velocity
+        `v`: carried with the picture, its centre moved on at the face's own speed, at least its
+        size (growing as the face grew), and wider by its uncertainty: a share of its size and of
+        its speed for every frame from `frame`."""
+        cfg = self.config
+        dt = abs(f - frame)
+        moved = self.carry(box, frame, f)
+        c = (moved[:2] + moved[2:]) / 2 + (v[:2] + v[2:]) / 2 * (f - frame)
+        size = moved[2:] - moved[:2]
+        growth = (v[2:] - v[:2]) / np.maximum(box[2:] - box[:2], 1.0)  # share of its size per frame
+        size = size * np.maximum(1.0, 1 + np.sign(f - frame) * growth * min(dt, TRUST_VELOCITY_FRAMES))
+        speed = float(np.hypot(*((v[:2] + v[2:]) / 2)))
+        half = size / 2 * (1 + cfg.coast_growth * dt / 5) + cfg.speed_margin * speed * dt
         return np.concatenate([c - half, c + half])
+
+    def _entered(self, t: Track, emit) -> None:
+        """On a track's second detection, its first one's padding before it (`pad_before` frames
+        where it was first seen) is moved back along the way it came, and reaches back until that
+        way leaves the frame: a face that came in fast was far from its first box before it."""
+        cfg = self.config
+        first, box = t.first
+        for f in range(first - 1, max(-1, first - cfg.leave_frames), -1):
+            if first - f > cfg.pad_before:
+                face = self.carry(box, first, f) + _centre_moved(t.velocity, f - first)
+                if not self.width or not self._leaving(face):
+                    break
+            emit(f, t, self._extrapolate(box, first, t.velocity, f), "before first sighting")
 
     def _clip(self, box: np.ndarray) -> Box:
         x1, y1, x2, y2 = (float(v) for v in box)
@@ -267,6 +408,12 @@ class Tracker:
             x1, x2 = max(0.0, x1), min(float(self.width), x2)
             y1, y2 = max(0.0, y1), min(float(self.height), y2)
         return (x1, y1, x2, y2)
+
+
+def _centre_moved(v: np.ndarray, frames: int) -> np.ndarray:
+    """How far a box moves in `frames` (negative: back in time) at its centre's velocity."""
+    move = (v[:2] + v[2:]) / 2 * frames
+    return np.concatenate([move, move])
 
 
 def follow_patch(planes, box, *, min_score: float = 0.6, context: float = 1.0,

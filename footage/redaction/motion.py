@@ -1,0 +1,125 @@
+"""The camera's motion from frame to frame, and shot cuts, from small copies of the luma plane.
+
+Tracked regions follow the picture between detections: a pan, a shake or a zoom moves every face
+in the frame by the same shift and scale, whatever the faces themselves do. Corners of the small
+previous frame are followed into the next by pyramidal optical flow, and a shift-and-scale (with
+a rotation, which is dropped) is fitted to them by RANSAC, so a face or a passer-by moving on its
+own does not pull the estimate. A frame the previous one cannot explain (its corners are not
+found again, and its brightness histogram differs) is a shot cut.
+"""
+from __future__ import annotations
+
+import collections
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# The small copy is at least this wide, shrunk by a whole factor (OpenCV's fast path). Corners
+# are placed to a fraction of its pixels, and that error adds up over the frames a box is carried:
+# at half this width, tiny faces' boxes drifted off them between keyframes.
+SMALL_WIDTH = 320
+
+
+@dataclass(frozen=True)
+class Motion:
+    """Where the previous frame's content is in this one: x' = scale * (x - cx) + cx + dx."""
+
+    scale: float = 1.0
+    dx: float = 0.0
+    dy: float = 0.0
+    cut: bool = False
+
+    def point(self, x: float, y: float, cx: float, cy: float) -> tuple[float, float]:
+        return self.scale * (x - cx) + cx + self.dx, self.scale * (y - cy) + cy + self.dy
+
+    def speed(self, width: int, height: int) -> float:
+        """How far the picture's fastest-moving point (a corner) moved, in pixels."""
+        grow = abs(self.scale - 1) * np.hypot(width, height) / 2
+        return float(np.hypot(self.dx, self.dy) + grow)
+
+
+STILL = Motion()
+
+
+class MotionEstimator:
+    """Feed it every frame's luma plane in order; it returns each frame's `Motion`."""
+
+    def __init__(self, width: int, height: int):
+        self.width, self.height = width, height
+        k = max(1, width // SMALL_WIDTH)
+        self.small = (max(16, width // k), max(16, height // k))
+        self.k = width / self.small[0]
+        self.prev: np.ndarray | None = None
+        self.prev_hist: np.ndarray | None = None
+
+    def next(self, luma: np.ndarray) -> Motion:
+        small = cv2.resize(luma, self.small, interpolation=cv2.INTER_AREA)
+        hist = cv2.calcHist([small], [0], None, [32], [0, 256])
+        cv2.normalize(hist, hist)
+        prev, prev_hist = self.prev, self.prev_hist
+        self.prev, self.prev_hist = small, hist
+        if prev is None:
+            return STILL
+        corners = cv2.goodFeaturesToTrack(prev, maxCorners=60, qualityLevel=0.01, minDistance=6, blockSize=5)
+        # Too flat to say (a dark or blank picture): no motion is known, and a cut only shows in
+        # the histogram.
+        unlike = cv2.compareHist(prev_hist, hist, cv2.HISTCMP_CORREL) < 0.5
+        if corners is None or len(corners) < 8:
+            return Motion(cut=unlike)
+        found, status, _ = cv2.calcOpticalFlowPyrLK(prev, small, corners, None, winSize=(13, 13), maxLevel=3)
+        ok = status.ravel() == 1
+        if ok.sum() < 6:
+            return Motion(cut=True)
+        fit, inliers = cv2.estimateAffinePartial2D(corners[ok], found[ok], method=cv2.RANSAC, ransacReprojThreshold=1.0)
+        # Most of the picture moves as one unless the picture is another one; where its
+        # brightness also changed, a weaker majority is enough to call it a cut.
+        share = 0.0 if inliers is None else float(inliers.sum()) / len(corners)
+        if fit is None or share < (0.5 if unlike else 0.25):
+            return Motion(cut=True)
+        a, b = float(fit[0, 0]), float(fit[1, 0])
+        scale = float(np.hypot(a, b))
+        cx, cy = self.small[0] / 2, self.small[1] / 2
+        # The fit is x' = A x + t in small pixels; about the centre: x' = s (x - c) + c + d.
+        dx = (float(fit[0, 2]) + (a - 1) * cx - b * cy) * self.k
+        dy = (float(fit[1, 2]) + b * cx + (a - 1) * cy) * self.k
+        return Motion(scale=scale, dx=dx, dy=dy)
+
+
+class CameraPath:
+    """The last frames' camera motion, to carry a box from one frame to another as the picture
+    moved.
+
+    Each frame's place is kept as a whole shift and scale from an arbitrary first frame
+    (x_f = scale_f * (x - c) + c + shift_f), so carrying a box across any number of frames costs
+    the same. Holds at most `frames` of them; a box is not moved from or to a frame it no longer
+    (or never) had. A cut moves nothing: the new shot has its own picture."""
+
+    def __init__(self, width: int, height: int, frames: int = 512):
+        self.c = np.array([width / 2, height / 2])
+        self.places: collections.OrderedDict[int, tuple[float, np.ndarray]] = collections.OrderedDict()
+        self.frames = frames
+
+    def add(self, idx: int, motion: Motion) -> None:
+        scale, shift = self.places.get(idx - 1, (1.0, np.zeros(2)))
+        if not motion.cut:
+            scale, shift = motion.scale * scale, motion.scale * shift + np.array([motion.dx, motion.dy])
+        self.places[idx] = (scale, shift)
+        while len(self.places) > self.frames:
+            self.places.popitem(last=False)
+
+    def carry(self, box, start: int, end: int) -> np.ndarray:
+        """`box` as it was on frame `start`, moved with the picture to frame `end` (either way in
+        time)."""
+        box = np.asarray(box, dtype=float)
+        a, b = self.places.get(start), self.places.get(end)
+        if a is None or b is None or start == end:
+            return box.copy()
+        k = b[0] / a[0]
+        c = np.concatenate([self.c, self.c])
+        return k * (box - c - np.concatenate([a[1], a[1]])) + c + np.concatenate([b[1], b[1]])
+
+    def scale(self, start: int, end: int) -> float:
+        """How much the picture grew from frame `start` to frame `end`."""
+        a, b = self.places.get(start), self.places.get(end)
+        return 1.0 if a is None or b is None else b[0] / a[0]
