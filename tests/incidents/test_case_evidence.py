@@ -66,7 +66,9 @@ def test_a_release_shows_its_state_and_deadline_and_is_not_asked_for_twice(clien
     html = _page(client, people.investigator, case)
 
     assert f'data-release="{release.pk}" data-state="requested"' in html
-    assert release.due_at.strftime("%Y-%m-%d") in html
+    from django.utils import timezone
+
+    assert timezone.localtime(release.due_at).strftime("%Y-%m-%d") in html, "the deadline in the city's time"
     assert reverse("releases:detail", args=[release.pk]) in html
     assert reverse("releases:request", args=[item.pk]) not in html
 
