@@ -1,10 +1,13 @@
 """Second, independent check of a rendered release copy: look again for faces left unhidden.
 
-It does not trust the pipeline's log: it decodes the release copy itself and runs the detector at
-the copy's full resolution in overlapping tiles (finer than the pipeline's own full-frame pass),
-plus a whole-frame pass for large faces, on every Nth frame.
+It does not trust the pipeline's log: it decodes the release copy itself, at its full resolution,
+and looks with two detector families. dlib's HOG detector, trained and built unlike CenterFace (the
+pipeline's detector), looks at every second frame, so a leak of two frames or more is seen, and a
+face CenterFace does not see is looked for by another method; CenterFace itself looks at every
+tenth frame in overlapping tiles (finer than the pipeline's own full-frame pass) for the small
+faces HOG's window is too large for. Findings are frames; `finding_ranges` groups them into runs.
 
-    python -m footage.redaction.check OUT.mp4 [--every 10] [--threshold 0.5] [--json]
+    python -m footage.redaction.check OUT.mp4 [--every 2] [--centerface-every 10] [--threshold 0.5] [--json]
 
 Exits 1 when it finds a face, 0 when it finds none.
 """
@@ -25,52 +28,71 @@ from . import media
 from .detector import Detection, FaceDetector, merge
 from .regions import TrackMark, spared_boxes
 
+Finding = tuple[int, tuple[float, float, float, float], float]
+
 
 def scan_for_unhidden_faces(
     video_path: str | os.PathLike,
     *,
-    every: int = 10,
+    every: int = 2,
+    centerface_every: int | None = 10,
     threshold: float = 0.5,
     tile: int = 640,
     min_size: float = 10.0,
     detector: FaceDetector | None = None,
+    second_family=None,
     progress: Callable[[float], None] | None = None,
-) -> list[tuple[int, tuple[float, float, float, float], float]]:
-    """Frames of `video_path` where a face still appears: (frame_index, box, score).
+) -> list[Finding]:
+    """Frames of `video_path` where a face still appears: (frame_index, box, score), in frame order.
 
-    Boxes are in the video's own pixels. Every `every`th frame is scanned, at full resolution.
-    `progress` is told the share of frames scanned after each.
+    Boxes are in the video's own pixels. The HOG family (`second_family`) looks at every
+    `every`th frame, CenterFace (`detector`) at every `centerface_every`th (None: never), both at
+    full resolution. `progress` is told the share of frames scanned after each.
     """
+    from .hog_detector import HogFaceDetector
+
     info = media.probe(video_path)
     w, h = info.width, info.height
-    detector = detector or FaceDetector(threads=1, fast=False)  # float32: not the render's arithmetic
+    every = max(1, int(every))
+    if centerface_every:
+        detector = detector or FaceDetector(threads=1, fast=False)  # float32: not the render's arithmetic
+    second_family = second_family or HogFaceDetector(threshold=threshold)
+    picked = f"not(mod(n\\,{every}))" + (f"+not(mod(n\\,{centerface_every}))" if centerface_every else "")
     cmd = [
         # -xerror: without it ffmpeg exits 0 on a file cut short, and the missing frames would
         # pass as scanned.
         "ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", os.fspath(video_path), "-map", "0:v:0",
-        "-vf", f"select='not(mod(n\\,{every}))'", "-fps_mode", "passthrough",
+        "-vf", f"select='{picked}'", "-fps_mode", "passthrough",
         "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
     ]
-    found = []
+    found: list[Finding] = []
     size = w * h * 3
+    k, n = 0, -1
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
         try:
-            k = 0
             while True:
                 buf = proc.stdout.read(size)
                 if len(buf) < size:
                     break
+                # The frame number of the k-th frame ffmpeg selected.
+                n += 1
+                while not (n % every == 0 or (centerface_every and n % centerface_every == 0)):
+                    n += 1
                 rgb = np.frombuffer(buf, np.uint8).reshape(h, w, 3)
-                dets: list[Detection] = detector.detect_tiled(rgb, tile, overlap=0.25, threshold=threshold)
-                if w > tile:
-                    dets = merge(dets + detector.detect_scaled(rgb, tile, threshold=threshold))
-                for d in dets:
+                dets: list[Detection] = []
+                if n % every == 0:
+                    dets += second_family.detect(rgb)
+                if centerface_every and n % centerface_every == 0:
+                    dets += detector.detect_tiled(rgb, tile, overlap=0.25, threshold=threshold)
+                    if w > tile:
+                        dets += detector.detect_scaled(rgb, tile, threshold=threshold)
+                for d in merge(dets):
                     if min(d.x2 - d.x1, d.y2 - d.y1) >= min_size:
-                        found.append((k * every, tuple(round(v, 1) for v in d.box), round(d.score, 3)))
+                        found.append((n, tuple(round(v, 1) for v in d.box), round(d.score, 3)))
                 k += 1
                 if progress and info.frames:
-                    progress(min(k * every / info.frames, 1.0))
+                    progress(min((n + 1) / info.frames, 1.0))
         except BaseException:
             proc.kill()
             proc.wait()
@@ -84,6 +106,35 @@ def scan_for_unhidden_faces(
                 f"{err.read()[-1000:].decode(errors='replace')}"
             )
     return found
+
+
+def _overlap(a, b) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def finding_ranges(findings: Iterable[Finding], *, gap: int = 10) -> list[dict]:
+    """Findings grouped into runs: one face left visible over frames `first`..`last`.
+
+    A finding joins a run when it overlaps the run's latest box and comes at most `gap` frames
+    after it (the check does not look at every frame). Each run: first, last, frames (how many
+    findings), box (covering all of them), score (the highest). In order of their first frame.
+    """
+    runs: list[dict] = []
+    open_runs: list[dict] = []
+    for frame, box, score in sorted(findings, key=lambda f: f[0]):
+        open_runs = [r for r in open_runs if frame - r["last"] <= gap]
+        run = next((r for r in open_runs if r["last"] < frame and _overlap(r["_box"], box)), None)
+        if run is None:
+            run = {"first": frame, "last": frame, "frames": 0, "box": list(box), "score": score}
+            runs.append(run)
+            open_runs.append(run)
+        run["last"], run["_box"] = frame, box
+        run["frames"] += 1
+        run["score"] = max(run["score"], score)
+        run["box"] = [min(run["box"][0], box[0]), min(run["box"][1], box[1]), max(run["box"][2], box[2]), max(run["box"][3], box[3])]
+    for run in runs:
+        del run["_box"]
+    return runs
 
 
 def split_spared_findings(findings, tracks, marks: Iterable[TrackMark]) -> tuple[list, list]:
@@ -120,16 +171,17 @@ def split_spared_findings(findings, tracks, marks: Iterable[TrackMark]) -> tuple
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m footage.redaction.check", description=__doc__.split("\n")[0])
     ap.add_argument("video")
-    ap.add_argument("--every", type=int, default=10, help="scan every Nth frame (default 10)")
+    ap.add_argument("--every", type=int, default=2, help="HOG looks at every Nth frame (default 2)")
+    ap.add_argument("--centerface-every", type=int, default=10, help="CenterFace looks at every Nth frame (default 10; 0: never)")
     ap.add_argument("--threshold", type=float, default=0.5, help="detector score that counts as a face")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
-    found = scan_for_unhidden_faces(a.video, every=a.every, threshold=a.threshold)
+    found = scan_for_unhidden_faces(a.video, every=a.every, centerface_every=a.centerface_every or None, threshold=a.threshold)
     if a.json:
         print(json.dumps([{"frame": f, "box": list(b), "score": s} for f, b, s in found]))
     else:
-        for f, b, s in found:
-            print(f"frame {f}: face at {b} score {s}")
+        for run in finding_ranges(found, gap=max(a.every, a.centerface_every or 0)):
+            print(f"frames {run['first']}-{run['last']} ({run['frames']} looked at): face at {run['box']} score {run['score']}")
         print(f"{len(found)} unhidden face(s) found" if found else "no unhidden faces found")
     return 1 if found else 0
 
