@@ -55,8 +55,8 @@ def face_runs(gt: dict, s: float, *, min_vis: float = 0.5) -> list[dict]:
             if g["vis"] < min_vis:
                 continue
             box = [v * s for v in g["box"]]
-            run = next((r for r in open_runs if r["src"] == g["src"] and overlaps(r["frames"][n - 1], box)
-                        and n not in r["frames"]), None)
+            run = next((r for r in open_runs if r["src"] == g["src"] and n - 1 in r["frames"]
+                        and overlaps(r["frames"][n - 1], box) and n not in r["frames"]), None)
             if run is None:
                 run = {"src": g["src"], "frames": {}, "px": {}}
                 runs.append(run)

@@ -5,17 +5,20 @@ and looks with two detector families. dlib's HOG detector, trained and built unl
 pipeline's detector), looks at every second frame, so a leak of two frames or more is seen, and a
 face CenterFace does not see is looked for by another method; CenterFace itself looks at every
 tenth frame in overlapping tiles (finer than the pipeline's own full-frame pass) for the small
-faces HOG's window is too large for. Findings are frames; `finding_ranges` groups them into runs.
+faces HOG's window is too large for. Two processes share the frames where there are two cores.
+Findings are frames; `finding_ranges` groups them into runs.
 
-    python -m footage.redaction.check OUT.mp4 [--every 2] [--centerface-every 10] [--threshold 0.5] [--json]
+    python -m footage.redaction.check OUT.mp4 [--every 2] [--centerface-every 10] [--threshold 0.5] [--workers N] [--json]
 
 Exits 1 when it finds a face, 0 when it finds none.
 """
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -30,34 +33,63 @@ from .regions import TrackMark, spared_boxes
 
 Finding = tuple[int, tuple[float, float, float, float], float]
 
+# Looked up in the parent: a child between fork and exec must not load libraries.
+try:
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # not Linux
+    _prctl = None
+
+
+def _die_with_parent() -> None:
+    # A render worker killed mid-check (time limit, OOM) must not leave its helper scanning.
+    if _prctl is not None:
+        _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
 
 def scan_for_unhidden_faces(
     video_path: str | os.PathLike,
     *,
-    every: int = 2,
+    every: int | None = 2,
     centerface_every: int | None = 10,
     threshold: float = 0.5,
     tile: int = 640,
     min_size: float = 10.0,
     detector: FaceDetector | None = None,
     second_family=None,
+    workers: int | None = None,
     progress: Callable[[float], None] | None = None,
+    part: tuple[int, int] = (0, 1),
 ) -> list[Finding]:
     """Frames of `video_path` where a face still appears: (frame_index, box, score), in frame order.
 
     Boxes are in the video's own pixels. The HOG family (`second_family`) looks at every
-    `every`th frame, CenterFace (`detector`) at every `centerface_every`th (None: never), both at
-    full resolution. `progress` is told the share of frames scanned after each.
+    `every`th frame, CenterFace (`detector`) at every `centerface_every`th (either None: never),
+    both at full resolution. `workers` (default: two where there are two cores) share the frames:
+    the others are this module's command line in processes of their own, since the detectors
+    hold Python's lock. `progress` is told the share of frames scanned after each. `part` (i, n):
+    look only at the i-th of every n frames looked at (what a worker does).
     """
+    workers = min(2, os.cpu_count() or 1) if workers is None else max(1, workers)
+    if workers > 1 and part == (0, 1):
+        return _scan_with_helpers(
+            video_path, workers, every=every, centerface_every=centerface_every, threshold=threshold, tile=tile,
+            min_size=min_size, detector=detector, second_family=second_family, progress=progress,
+        )
     from .hog_detector import HogFaceDetector
 
     info = media.probe(video_path)
     w, h = info.width, info.height
-    every = max(1, int(every))
+    if not every and not centerface_every:
+        raise ValueError("the check must look with at least one detector")
     if centerface_every:
         detector = detector or FaceDetector(threads=1, fast=False)  # float32: not the render's arithmetic
-    second_family = second_family or HogFaceDetector(threshold=threshold)
-    picked = f"not(mod(n\\,{every}))" + (f"+not(mod(n\\,{centerface_every}))" if centerface_every else "")
+    if every:
+        second_family = second_family or HogFaceDetector(threshold=threshold)
+
+    def looked_at(n: int) -> bool:
+        return bool((every and n % every == 0) or (centerface_every and n % centerface_every == 0))
+
+    picked = "+".join(f"not(mod(n\\,{k}))" for k in (every, centerface_every) if k)
     cmd = [
         # -xerror: without it ffmpeg exits 0 on a file cut short, and the missing frames would
         # pass as scanned.
@@ -67,7 +99,7 @@ def scan_for_unhidden_faces(
     ]
     found: list[Finding] = []
     size = w * h * 3
-    k, n = 0, -1
+    k, n, looked = 0, -1, -1
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
         try:
@@ -77,11 +109,14 @@ def scan_for_unhidden_faces(
                     break
                 # The frame number of the k-th frame ffmpeg selected.
                 n += 1
-                while not (n % every == 0 or (centerface_every and n % centerface_every == 0)):
+                while not looked_at(n):
                     n += 1
+                looked += 1
+                if looked % part[1] != part[0]:
+                    continue
                 rgb = np.frombuffer(buf, np.uint8).reshape(h, w, 3)
                 dets: list[Detection] = []
-                if n % every == 0:
+                if every and n % every == 0:
                     dets += second_family.detect(rgb)
                 if centerface_every and n % centerface_every == 0:
                     dets += detector.detect_tiled(rgb, tile, overlap=0.25, threshold=threshold)
@@ -106,6 +141,38 @@ def scan_for_unhidden_faces(
                 f"{err.read()[-1000:].decode(errors='replace')}"
             )
     return found
+
+
+def _scan_with_helpers(video_path, workers: int, *, every, centerface_every, threshold, **options) -> list[Finding]:
+    """`scan_for_unhidden_faces` with the frames shared among this process and `workers` - 1
+    helper processes."""
+    cmd = [sys.executable, "-m", "footage.redaction.check", os.path.abspath(video_path), "--json", "--workers", "1",
+           "--every", str(every or 0), "--centerface-every", str(centerface_every or 0), "--threshold", str(threshold)]
+    outputs, helpers = [], []
+    try:
+        for i in range(1, workers):
+            out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+            outputs.append((out, err))
+            helpers.append(subprocess.Popen(cmd + ["--part", f"{i}/{workers}"], stdin=subprocess.DEVNULL, stdout=out, stderr=err, preexec_fn=_die_with_parent,
+                                            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+        found = scan_for_unhidden_faces(video_path, every=every, centerface_every=centerface_every, threshold=threshold,
+                                        part=(0, workers), **options)
+        for proc, (out, err) in zip(helpers, outputs):
+            # A helper exits 0 whatever it found: anything else is a failure, never a clean scan.
+            if proc.wait() != 0:
+                err.seek(0)
+                raise media.MediaError(f"the check's helper process failed: {err.read()[-1000:].decode(errors='replace')}")
+            out.seek(0)
+            found += [(f["frame"], tuple(f["box"]), f["score"]) for f in json.loads(out.read() or b"[]")]
+    finally:
+        for proc in helpers:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        for out, err in outputs:
+            out.close()
+            err.close()
+    return sorted(found, key=lambda f: f[0])
 
 
 def _overlap(a, b) -> bool:
@@ -171,16 +238,22 @@ def split_spared_findings(findings, tracks, marks: Iterable[TrackMark]) -> tuple
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m footage.redaction.check", description=__doc__.split("\n")[0])
     ap.add_argument("video")
-    ap.add_argument("--every", type=int, default=2, help="HOG looks at every Nth frame (default 2)")
+    ap.add_argument("--every", type=int, default=2, help="HOG looks at every Nth frame (default 2; 0: never)")
     ap.add_argument("--centerface-every", type=int, default=10, help="CenterFace looks at every Nth frame (default 10; 0: never)")
     ap.add_argument("--threshold", type=float, default=0.5, help="detector score that counts as a face")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--workers", type=int, help="processes sharing the frames (default: two where there are two cores)")
+    ap.add_argument("--part", default="0/1", help=argparse.SUPPRESS)  # I/N: a helper's share of the frames
     a = ap.parse_args(argv)
-    found = scan_for_unhidden_faces(a.video, every=a.every, centerface_every=a.centerface_every or None, threshold=a.threshold)
+    i, n = (int(v) for v in a.part.split("/"))
+    found = scan_for_unhidden_faces(a.video, every=a.every or None, centerface_every=a.centerface_every or None,
+                                    threshold=a.threshold, workers=a.workers, part=(i, n))
     if a.json:
         print(json.dumps([{"frame": f, "box": list(b), "score": s} for f, b, s in found]))
+        if (i, n) != (0, 1):
+            return 0  # a helper: its findings are its output, and any failure an exception
     else:
-        for run in finding_ranges(found, gap=max(a.every, a.centerface_every or 0)):
+        for run in finding_ranges(found, gap=max(a.every or 0, a.centerface_every or 0)):
             print(f"frames {run['first']}-{run['last']} ({run['frames']} looked at): face at {run['box']} score {run['score']}")
         print(f"{len(found)} unhidden face(s) found" if found else "no unhidden faces found")
     return 1 if found else 0

@@ -132,3 +132,12 @@ def test_finding_ranges_group_one_face_over_frames_and_keep_two_faces_apart():
     runs = finding_ranges(face + other + later, gap=10)
     assert [(r["first"], r["last"], r["frames"]) for r in runs] == [(10, 18, 5), (12, 12, 1), (60, 60, 1)]
     assert runs[0]["box"] == [110.0, 50.0, 198.0, 150.0] and runs[0]["score"] == 0.8
+
+
+def test_two_processes_sharing_the_frames_find_what_one_finds(clip):
+    from footage.redaction import scan_for_unhidden_faces
+
+    alone = scan_for_unhidden_faces(clip.path, every=3, centerface_every=None, workers=1)
+    shared = scan_for_unhidden_faces(clip.path, every=3, centerface_every=None, workers=2)
+    assert alone and shared == alone
+    assert {f for f, _, _ in alone} <= set(range(0, clip.frames, 3))  # only the frames it was asked to look at
