@@ -57,6 +57,7 @@ def scan_for_unhidden_faces(
     detector: FaceDetector | None = None,
     second_family=None,
     workers: int | None = None,
+    hidden_tracks: Iterable[dict] = (),
     progress: Callable[[float], None] | None = None,
     part: tuple[int, int] = (0, 1),
 ) -> list[Finding]:
@@ -68,12 +69,18 @@ def scan_for_unhidden_faces(
     the others are this module's command line in processes of their own, since the detectors
     hold Python's lock. `progress` is told the share of frames scanned after each. `part` (i, n):
     look only at the i-th of every n frames looked at (what a worker does).
+
+    `hidden_tracks` (the render's regions log tracks) say where the render hid faces too small
+    for HOG: on every frame HOG looks at, CenterFace looks closer there, so a small face whose
+    region lagged or stopped is seen. A face the render never hid is left to the passes above.
     """
     workers = min(2, os.cpu_count() or 1) if workers is None else max(1, workers)
+    hidden_tracks = list(hidden_tracks)
     if workers > 1 and part == (0, 1):
         return _scan_with_helpers(
             video_path, workers, every=every, centerface_every=centerface_every, threshold=threshold, tile=tile,
-            min_size=min_size, detector=detector, second_family=second_family, progress=progress,
+            min_size=min_size, detector=detector, second_family=second_family, hidden_tracks=hidden_tracks,
+            progress=progress,
         )
     from .hog_detector import HogFaceDetector
 
@@ -81,7 +88,8 @@ def scan_for_unhidden_faces(
     w, h = info.width, info.height
     if not every and not centerface_every:
         raise ValueError("the check must look with at least one detector")
-    if centerface_every:
+    small = small_hidden_boxes(hidden_tracks) if every else {}
+    if centerface_every or small:
         detector = detector or FaceDetector(threads=1, fast=False)  # float32: not the render's arithmetic
     if every:
         second_family = second_family or HogFaceDetector(threshold=threshold)
@@ -118,6 +126,7 @@ def scan_for_unhidden_faces(
                 dets: list[Detection] = []
                 if every and n % every == 0:
                     dets += second_family.detect(rgb)
+                    dets += _closer_looks(rgb, small.get(n, ()), detector, threshold)
                 if centerface_every and n % centerface_every == 0:
                     dets += detector.detect_tiled(rgb, tile, overlap=0.25, threshold=threshold)
                     if w > tile:
@@ -143,20 +152,64 @@ def scan_for_unhidden_faces(
     return found
 
 
-def _scan_with_helpers(video_path, workers: int, *, every, centerface_every, threshold, **options) -> list[Finding]:
+# Faces under this height (release-copy pixels) are below HOG's window; a closer look takes at most
+# this many of them a frame, so a crowd cannot make the check's cost grow without bound.
+SMALL_FACE_PX = 64
+MAX_CLOSER_LOOKS = 24
+
+
+def small_hidden_boxes(tracks: Iterable[dict]) -> dict[int, list[tuple]]:
+    """Per frame, the boxes the render hid that are smaller than HOG can see, smallest first."""
+    by_frame: dict[int, list[tuple]] = defaultdict(list)
+    for track in tracks:
+        if track.get("suppressed"):
+            continue
+        for f, *box in track.get("frames", []):
+            if box[3] - box[1] < SMALL_FACE_PX:
+                by_frame[int(f)].append(tuple(box[:4]))
+    for boxes in by_frame.values():
+        boxes.sort(key=lambda b: b[3] - b[1])
+    return dict(by_frame)
+
+
+def _closer_looks(rgb: np.ndarray, boxes, detector: FaceDetector | None, threshold: float) -> list[Detection]:
+    """CenterFace on each small box's surroundings, enlarged twice."""
+    if not boxes or detector is None:
+        return []
+    h, w = rgb.shape[:2]
+    found = []
+    for x1, y1, x2, y2 in list(boxes)[:MAX_CLOSER_LOOKS]:
+        half = max(x2 - x1, y2 - y1, 16) * 1.5
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+        a, b = int(max(0, cx - half)), int(min(w, cx + half))
+        c, d = int(max(0, cy - half)), int(min(h, cy + half))
+        if b - a < 8 or d - c < 8:
+            continue
+        for det in detector.detect_scaled(rgb[c:d, a:b], 2 * (b - a), threshold=threshold):
+            found.append(Detection(det.x1 + a, det.y1 + c, det.x2 + a, det.y2 + c, det.score))
+    return found
+
+
+def _scan_with_helpers(video_path, workers: int, *, every, centerface_every, threshold, hidden_tracks, **options) -> list[Finding]:
     """`scan_for_unhidden_faces` with the frames shared among this process and `workers` - 1
     helper processes."""
     cmd = [sys.executable, "-m", "footage.redaction.check", os.path.abspath(video_path), "--json", "--workers", "1",
            "--every", str(every or 0), "--centerface-every", str(centerface_every or 0), "--threshold", str(threshold)]
     outputs, helpers = [], []
+    tracks_file = None
     try:
+        if hidden_tracks:
+            tracks_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+            json.dump(hidden_tracks, tracks_file)
+            tracks_file.close()
+            cmd += ["--hidden-tracks", tracks_file.name]
         for i in range(1, workers):
             out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
             outputs.append((out, err))
             helpers.append(subprocess.Popen(cmd + ["--part", f"{i}/{workers}"], stdin=subprocess.DEVNULL, stdout=out, stderr=err, preexec_fn=_die_with_parent,
                                             cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
         found = scan_for_unhidden_faces(video_path, every=every, centerface_every=centerface_every, threshold=threshold,
-                                        part=(0, workers), **options)
+                                        hidden_tracks=hidden_tracks, part=(0, workers), **options)
         for proc, (out, err) in zip(helpers, outputs):
             # A helper exits 0 whatever it found: anything else is a failure, never a clean scan.
             if proc.wait() != 0:
@@ -172,6 +225,8 @@ def _scan_with_helpers(video_path, workers: int, *, every, centerface_every, thr
         for out, err in outputs:
             out.close()
             err.close()
+        if tracks_file is not None:
+            os.unlink(tracks_file.name)
     return sorted(found, key=lambda f: f[0])
 
 
@@ -243,11 +298,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threshold", type=float, default=0.5, help="detector score that counts as a face")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--workers", type=int, help="processes sharing the frames (default: two where there are two cores)")
+    ap.add_argument("--hidden-tracks", help="the render's regions log (or its tracks) as JSON: look closer at its small faces")
     ap.add_argument("--part", default="0/1", help=argparse.SUPPRESS)  # I/N: a helper's share of the frames
     a = ap.parse_args(argv)
     i, n = (int(v) for v in a.part.split("/"))
+    tracks = []
+    if a.hidden_tracks:
+        with open(a.hidden_tracks) as f:
+            data = json.load(f)
+        tracks = data["tracks"] if isinstance(data, dict) else data
     found = scan_for_unhidden_faces(a.video, every=a.every or None, centerface_every=a.centerface_every or None,
-                                    threshold=a.threshold, workers=a.workers, part=(i, n))
+                                    threshold=a.threshold, workers=a.workers, hidden_tracks=tracks, part=(i, n))
     if a.json:
         print(json.dumps([{"frame": f, "box": list(b), "score": s} for f, b, s in found]))
         if (i, n) != (0, 1):

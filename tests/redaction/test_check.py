@@ -69,7 +69,8 @@ def _overlaps(a, b) -> bool:
 
 
 def test_a_planted_three_frame_leak_is_found_by_the_second_check_and_a_confirmed_do_not_redact_face_is_not(clip, blurred, tmp_path):
-    """Issue 23: the check looked at every 10th frame, so a leak of a few frames passed it."""
+    """Issue 23: the check looked at every 10th frame, so a leak of a few frames passed it; and a
+    small face's leak is found where the render had hidden it."""
     import json
 
     from footage.redaction import TrackMark, redact_video, scan_for_unhidden_faces
@@ -101,10 +102,18 @@ def test_a_planted_three_frame_leak_is_found_by_the_second_check_and_a_confirmed
     assert candidates, "the clip has no large face apart from the agent's on frames 31-33"
     x1, y1, x2, y2 = (int(v) for v in max(candidates, key=lambda b: b[3] - b[1]))
     w, h = x2 - x1, y2 - y1
+    # And a small face (about 38 px, below what HOG sees) on frames 101-103.
+    small_frames = range(101, 104)
+    small = union([g["box"] for f in small_frames for g in gt[f] if g["src"].startswith("Tom_Hanks")])
+    m = 0.1 * (small[3] - small[1])
+    sx1, sy1, sx2, sy2 = int(small[0] - m), int(small[1] - m), int(small[2] + m + 1), int(small[3] + m + 1)
+    assert sy2 - sy1 < 64
     planted = tmp_path / "planted.mp4"
     subprocess.run(
         ["ffmpeg", "-v", "error", "-y", "-i", str(reviewed), "-i", str(clip.path), "-filter_complex",
-         f"[1:v]crop={w}:{h}:{x1}:{y1}[face];[0:v][face]overlay={x1}:{y1}:enable='between(n,31,33)'",
+         f"[1:v]split[a][b];[a]crop={w}:{h}:{x1}:{y1}[face];[b]crop={sx2 - sx1}:{sy2 - sy1}:{sx1}:{sy1}[small];"
+         f"[0:v][face]overlay={x1}:{y1}:enable='between(n,31,33)'[v];"
+         f"[v][small]overlay={sx1}:{sy1}:enable='between(n,101,103)'",
          "-c:v", "libx264", "-threads", "1", "-preset", "ultrafast", "-qp", "18", str(planted)],
         check=True,
     )
@@ -112,9 +121,15 @@ def test_a_planted_three_frame_leak_is_found_by_the_second_check_and_a_confirmed
     def on_leak(findings):
         return [f for f in findings if f[0] in leak_frames and _overlaps(f[1], (x1, y1, x2, y2))]
 
-    assert not on_leak(scan_for_unhidden_faces(reviewed)), "the face was not hidden in the render itself"
-    found, spared = split_spared_findings(scan_for_unhidden_faces(planted), result.log["tracks"], [mark])
+    def on_small_leak(findings):
+        return [f for f in findings if f[0] in small_frames and _overlaps(f[1], (sx1, sy1, sx2, sy2))]
+
+    as_rendered = scan_for_unhidden_faces(reviewed, hidden_tracks=result.log["tracks"])
+    assert not on_leak(as_rendered) and not on_small_leak(as_rendered), "the faces were not hidden in the render itself"
+    found, spared = split_spared_findings(scan_for_unhidden_faces(planted, hidden_tracks=result.log["tracks"]),
+                                          result.log["tracks"], [mark])
     assert on_leak(found)
+    assert on_small_leak(found)
     leak_runs = [r for r in finding_ranges(found) if _overlaps(r["box"], (x1, y1, x2, y2)) and r["first"] in leak_frames]
     assert leak_runs and all(r["last"] in leak_frames for r in leak_runs)
     # The agent's face was seen and explained by the decision, not reported.
