@@ -211,7 +211,7 @@ def main() -> int:
         judged = [leak for leak, seen in zip(leaks, already) if not seen]
         hits = found_leaks(judged, after)
         print(f"clip: {src.name}, {len(gt['frames'])} frames, release copy {w}x{h}; {len(leaks)} leaks planted (seed {a.seed})")
-        recall = report("second check (HOG every 2nd frame, CenterFace closer at small hidden faces there, and every 10th)", judged, hits, len(leaks) - len(judged))
+        recall = report("second check (HOG every 2nd frame, CenterFace closer where the render hid faces there, and tiled every 10th)", judged, hits, len(leaks) - len(judged))
         for leak, hit in zip(judged, hits):
             if not hit:
                 first, last = min(leak["frames"]), max(leak["frames"])

@@ -5,7 +5,9 @@ and looks with two detector families. dlib's HOG detector, trained and built unl
 pipeline's detector), looks at every second frame, so a leak of two frames or more is seen, and a
 face CenterFace does not see is looked for by another method; CenterFace itself looks at every
 tenth frame in overlapping tiles (finer than the pipeline's own full-frame pass) for the small
-faces HOG's window is too large for. Two processes share the frames where there are two cores.
+faces HOG's window is too large for. Told where the render hid faces, CenterFace also looks
+closer there on every frame HOG looks at (a region that lagged or stopped leaves a face that HOG may
+not see: small, in profile, looking down). Two processes share the frames where there are two cores.
 Findings are frames; `finding_ranges` groups them into runs.
 
     python -m footage.redaction.check OUT.mp4 [--every 2] [--centerface-every 10] [--threshold 0.5] [--workers N] [--json]
@@ -70,9 +72,10 @@ def scan_for_unhidden_faces(
     hold Python's lock. `progress` is told the share of frames scanned after each. `part` (i, n):
     look only at the i-th of every n frames looked at (what a worker does).
 
-    `hidden_tracks` (the render's regions log tracks) say where the render hid faces too small
-    for HOG: on every frame HOG looks at, CenterFace looks closer there, so a small face whose
-    region lagged or stopped is seen. A face the render never hid is left to the passes above.
+    `hidden_tracks` (the render's regions log tracks) say where the render hid faces: on every
+    frame HOG looks at, CenterFace looks closer there too, so a face whose region lagged or
+    stopped is seen even where HOG cannot see it (too small, in profile, looking down, dark). A
+    face the render never hid is left to the passes above.
     """
     workers = min(2, os.cpu_count() or 1) if workers is None else max(1, workers)
     hidden_tracks = list(hidden_tracks)
@@ -88,8 +91,8 @@ def scan_for_unhidden_faces(
     w, h = info.width, info.height
     if not every and not centerface_every:
         raise ValueError("the check must look with at least one detector")
-    small = small_hidden_boxes(hidden_tracks) if every else {}
-    if centerface_every or small:
+    hidden = hidden_boxes(hidden_tracks) if every else {}
+    if centerface_every or hidden:
         detector = detector or FaceDetector(threads=1, fast=False)  # float32: not the render's arithmetic
     if every:
         second_family = second_family or HogFaceDetector(threshold=threshold)
@@ -126,7 +129,7 @@ def scan_for_unhidden_faces(
                 dets: list[Detection] = []
                 if every and n % every == 0:
                     dets += second_family.detect(rgb)
-                    dets += _closer_looks(rgb, small.get(n, ()), detector, threshold)
+                    dets += _closer_looks(rgb, hidden.get(n, ()), detector, threshold)
                 if centerface_every and n % centerface_every == 0:
                     dets += detector.detect_tiled(rgb, tile, overlap=0.25, threshold=threshold)
                     if w > tile:
@@ -152,28 +155,28 @@ def scan_for_unhidden_faces(
     return found
 
 
-# Faces under this height (release-copy pixels) are below HOG's window; a closer look takes at most
-# this many of them a frame, so a crowd cannot make the check's cost grow without bound.
-SMALL_FACE_PX = 64
+# A closer look takes at most this many hidden regions a frame, the smallest first (HOG sees the
+# large ones), so a crowd cannot make the check's cost grow without bound.
 MAX_CLOSER_LOOKS = 24
+CLOSER_LOOK_PX = 320  # the widest crop CenterFace is given
 
 
-def small_hidden_boxes(tracks: Iterable[dict]) -> dict[int, list[tuple]]:
-    """Per frame, the boxes the render hid that are smaller than HOG can see, smallest first."""
+def hidden_boxes(tracks: Iterable[dict]) -> dict[int, list[tuple]]:
+    """Per frame, the boxes the render hid, smallest first."""
     by_frame: dict[int, list[tuple]] = defaultdict(list)
     for track in tracks:
         if track.get("suppressed"):
             continue
         for f, *box in track.get("frames", []):
-            if box[3] - box[1] < SMALL_FACE_PX:
-                by_frame[int(f)].append(tuple(box[:4]))
+            by_frame[int(f)].append(tuple(box[:4]))
     for boxes in by_frame.values():
         boxes.sort(key=lambda b: b[3] - b[1])
     return dict(by_frame)
 
 
 def _closer_looks(rgb: np.ndarray, boxes, detector: FaceDetector | None, threshold: float) -> list[Detection]:
-    """CenterFace on each small box's surroundings, enlarged twice."""
+    """CenterFace on each box's surroundings: a small face enlarged twice, a large one reduced to
+    at most CLOSER_LOOK_PX across."""
     if not boxes or detector is None:
         return []
     h, w = rgb.shape[:2]
@@ -185,7 +188,7 @@ def _closer_looks(rgb: np.ndarray, boxes, detector: FaceDetector | None, thresho
         c, d = int(max(0, cy - half)), int(min(h, cy + half))
         if b - a < 8 or d - c < 8:
             continue
-        for det in detector.detect_scaled(rgb[c:d, a:b], 2 * (b - a), threshold=threshold):
+        for det in detector.detect_scaled(rgb[c:d, a:b], min(2 * (b - a), CLOSER_LOOK_PX), threshold=threshold):
             found.append(Detection(det.x1 + a, det.y1 + c, det.x2 + a, det.y2 + c, det.score))
     return found
 
@@ -298,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threshold", type=float, default=0.5, help="detector score that counts as a face")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--workers", type=int, help="processes sharing the frames (default: two where there are two cores)")
-    ap.add_argument("--hidden-tracks", help="the render's regions log (or its tracks) as JSON: look closer at its small faces")
+    ap.add_argument("--hidden-tracks", help="the render's regions log (or its tracks) as JSON: look closer where it hid faces")
     ap.add_argument("--part", default="0/1", help=argparse.SUPPRESS)  # I/N: a helper's share of the frames
     a = ap.parse_args(argv)
     i, n = (int(v) for v in a.part.split("/"))
