@@ -6,7 +6,7 @@
 Redacts a clip (the bench's generated clip, one of bench/redact_clips.py's drawn from a seed, or a
 clip with ground truth under shared/media such as realworld/rw01_party_pan), then plants leaks in
 the release copy: a face's region (its ground-truth box with a margin) restored from the original
-for 2-10 frames at a random place. The planted copy is encoded with the release encoder's settings
+for 2-10 frames at a random place where the render had hidden that face. The planted copy is encoded with the release encoder's settings
 and the check (footage.redaction.check) runs on it. A leak is
 found when a finding on one of its frames overlaps its region; a leak whose region the check
 already flagged on the copy as rendered (a face the pipeline left visible there) is not counted.
@@ -66,13 +66,38 @@ def face_runs(gt: dict, s: float, *, min_vis: float = 0.5) -> list[dict]:
     return runs
 
 
+def covered(face, boxes) -> float:
+    """The share of `face`'s area that the largest of `boxes` covers."""
+    area = max((face[2] - face[0]) * (face[3] - face[1]), 1e-6)
+    return max((max(0.0, min(face[2], b[2]) - max(face[0], b[0])) * max(0.0, min(face[3], b[3]) - max(face[1], b[1])) / area
+                for b in boxes), default=0.0)
+
+
 def plan_leaks(log: dict, gt: dict, n: int, rng: random.Random) -> list[dict]:
     """Up to `n` leaks: {"frames": {frame: region}, "face_px"}: a ground-truth face's region
-    (its box with a margin of a tenth, in release-copy pixels) on 2-10 consecutive frames, none
-    sharing a place and time with another (so each is judged alone)."""
+    (its box with a margin of a tenth, in release-copy pixels) on 2-10 consecutive frames where
+    the render hid it (a region covers most of it), none sharing a place and time with another
+    (so each is judged alone)."""
     s = log["output"]["width"] / gt["width"]
     w, h = log["output"]["width"], log["output"]["height"]
-    runs = [r for r in face_runs(gt, s) if len(r["frames"]) >= 2]
+    hidden = defaultdict(list)
+    for track in log["tracks"]:
+        if not track.get("suppressed"):
+            for f, *box in track["frames"]:
+                hidden[f].append(box[:4])
+    runs = []
+    for run in face_runs(gt, s):
+        # Split each face's frames into the stretches where the render hid it.
+        stretch: dict = {}
+        for f in sorted(run["frames"]):
+            if covered(run["frames"][f], hidden[f]) >= 0.5 and (not stretch or f - 1 in stretch):
+                stretch[f] = run["frames"][f]
+            else:
+                if len(stretch) >= 2:
+                    runs.append({"frames": stretch, "px": run["px"]})
+                stretch = {f: run["frames"][f]} if covered(run["frames"][f], hidden[f]) >= 0.5 else {}
+        if len(stretch) >= 2:
+            runs.append({"frames": stretch, "px": run["px"]})
     leaks: list[dict] = []
     for _ in range(n * 50):
         if len(leaks) >= n or not runs:
