@@ -158,7 +158,8 @@ def scan_for_unhidden_faces(
 # A closer look takes at most this many hidden regions a frame, the smallest first (HOG sees the
 # large ones), so a crowd cannot make the check's cost grow without bound.
 MAX_CLOSER_LOOKS = 24
-CLOSER_LOOK_PX = 320  # the widest crop CenterFace is given
+SMALL_FACE_PX = 64  # below HOG's window
+CLOSER_LOOK_PX = 160  # the widest crop CenterFace is given
 
 
 def hidden_boxes(tracks: Iterable[dict]) -> dict[int, list[tuple]]:
@@ -175,8 +176,8 @@ def hidden_boxes(tracks: Iterable[dict]) -> dict[int, list[tuple]]:
 
 
 def _closer_looks(rgb: np.ndarray, boxes, detector: FaceDetector | None, threshold: float) -> list[Detection]:
-    """CenterFace on each box's surroundings: a small face enlarged twice, a large one reduced to
-    at most CLOSER_LOOK_PX across."""
+    """CenterFace on each box's surroundings: a face smaller than HOG sees enlarged twice, a
+    larger one reduced to at most CLOSER_LOOK_PX across."""
     if not boxes or detector is None:
         return []
     h, w = rgb.shape[:2]
@@ -188,7 +189,8 @@ def _closer_looks(rgb: np.ndarray, boxes, detector: FaceDetector | None, thresho
         c, d = int(max(0, cy - half)), int(min(h, cy + half))
         if b - a < 8 or d - c < 8:
             continue
-        for det in detector.detect_scaled(rgb[c:d, a:b], min(2 * (b - a), CLOSER_LOOK_PX), threshold=threshold):
+        width = 2 * (b - a) if max(x2 - x1, y2 - y1) < SMALL_FACE_PX else min(b - a, CLOSER_LOOK_PX)
+        for det in detector.detect_scaled(rgb[c:d, a:b], width, threshold=threshold):
             found.append(Detection(det.x1 + a, det.y1 + c, det.x2 + a, det.y2 + c, det.score))
     return found
 
