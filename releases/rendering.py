@@ -149,7 +149,8 @@ def _render(job: RenderJob, release: Release, owned) -> None:
     report.frames_total = int(result.log.get("frames") or report.frames_total)
     report("checking", 0.0, force=True)
     fps = result.log["output"].get("fps") or 30
-    scanned = scan_for_unhidden_faces(out, detector=face_detector(fast=False), progress=lambda fraction: report("checking", fraction))
+    scanned = scan_for_unhidden_faces(out, detector=face_detector(fast=False), hidden_tracks=result.log.get("tracks", []),
+                                      progress=lambda fraction: report("checking", fraction))
     # A face two officers agreed to leave visible (an agent acting in public) is not a finding.
     confirmed = set(inputs["do_not_redact"])
     scanned, explained = split_spared_findings(

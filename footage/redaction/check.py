@@ -1,18 +1,26 @@
 """Second, independent check of a rendered release copy: look again for faces left unhidden.
 
-It does not trust the pipeline's log: it decodes the release copy itself and runs the detector at
-the copy's full resolution in overlapping tiles (finer than the pipeline's own full-frame pass),
-plus a whole-frame pass for large faces, on every Nth frame.
+It does not trust the pipeline's log: it decodes the release copy itself, at its full resolution,
+and looks with two detector families. dlib's HOG detector, trained and built unlike CenterFace (the
+pipeline's detector), looks at every second frame, so a leak of two frames or more is seen, and a
+face CenterFace does not see is looked for by another method; CenterFace itself looks at every
+tenth frame in overlapping tiles (finer than the pipeline's own full-frame pass) for the small
+faces HOG's window is too large for. Told where the render hid faces, CenterFace also looks
+closer there on every frame HOG looks at (a region that lagged or stopped leaves a face that HOG may
+not see: small, in profile, looking down). Two processes share the frames where there are two cores.
+Findings are frames; `finding_ranges` groups them into runs.
 
-    python -m footage.redaction.check OUT.mp4 [--every 10] [--threshold 0.5] [--json]
+    python -m footage.redaction.check OUT.mp4 [--every 2] [--centerface-every 10] [--threshold 0.5] [--workers N] [--json]
 
 Exits 1 when it finds a face, 0 when it finds none.
 """
 from __future__ import annotations
 
 import argparse
+import ctypes
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -25,52 +33,113 @@ from . import media
 from .detector import Detection, FaceDetector, merge
 from .regions import TrackMark, spared_boxes
 
+Finding = tuple[int, tuple[float, float, float, float], float]
+
+# Looked up in the parent: a child between fork and exec must not load libraries.
+try:
+    _prctl = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # not Linux
+    _prctl = None
+
+
+def _die_with_parent() -> None:
+    # A render worker killed mid-check (time limit, OOM) must not leave its helper scanning.
+    if _prctl is not None:
+        _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
 
 def scan_for_unhidden_faces(
     video_path: str | os.PathLike,
     *,
-    every: int = 10,
+    every: int | None = 2,
+    centerface_every: int | None = 10,
     threshold: float = 0.5,
     tile: int = 640,
     min_size: float = 10.0,
     detector: FaceDetector | None = None,
+    second_family=None,
+    workers: int | None = None,
+    hidden_tracks: Iterable[dict] = (),
     progress: Callable[[float], None] | None = None,
-) -> list[tuple[int, tuple[float, float, float, float], float]]:
-    """Frames of `video_path` where a face still appears: (frame_index, box, score).
+    part: tuple[int, int] = (0, 1),
+) -> list[Finding]:
+    """Frames of `video_path` where a face still appears: (frame_index, box, score), in frame order.
 
-    Boxes are in the video's own pixels. Every `every`th frame is scanned, at full resolution.
-    `progress` is told the share of frames scanned after each.
+    Boxes are in the video's own pixels. The HOG family (`second_family`) looks at every
+    `every`th frame, CenterFace (`detector`) at every `centerface_every`th (either None: never),
+    both at full resolution. `workers` (default: two where there are two cores) share the frames:
+    the others are this module's command line in processes of their own, since the detectors
+    hold Python's lock. `progress` is told the share of frames scanned after each. `part` (i, n):
+    look only at the i-th of every n frames looked at (what a worker does).
+
+    `hidden_tracks` (the render's regions log tracks) say where the render hid faces: on every
+    frame HOG looks at, CenterFace looks closer there too, so a face whose region lagged or
+    stopped is seen even where HOG cannot see it (too small, in profile, looking down, dark). A
+    face the render never hid is left to the passes above.
     """
+    workers = min(2, os.cpu_count() or 1) if workers is None else max(1, workers)
+    hidden_tracks = list(hidden_tracks)
+    if workers > 1 and part == (0, 1):
+        return _scan_with_helpers(
+            video_path, workers, every=every, centerface_every=centerface_every, threshold=threshold, tile=tile,
+            min_size=min_size, detector=detector, second_family=second_family, hidden_tracks=hidden_tracks,
+            progress=progress,
+        )
+    from .hog_detector import HogFaceDetector
+
     info = media.probe(video_path)
     w, h = info.width, info.height
-    detector = detector or FaceDetector(threads=1, fast=False)  # float32: not the render's arithmetic
+    if not every and not centerface_every:
+        raise ValueError("the check must look with at least one detector")
+    hidden = hidden_boxes(hidden_tracks) if every else {}
+    if centerface_every or hidden:
+        detector = detector or FaceDetector(threads=1, fast=False)  # float32: not the render's arithmetic
+    if every:
+        second_family = second_family or HogFaceDetector(threshold=threshold)
+
+    def looked_at(n: int) -> bool:
+        return bool((every and n % every == 0) or (centerface_every and n % centerface_every == 0))
+
+    picked = "+".join(f"not(mod(n\\,{k}))" for k in (every, centerface_every) if k)
     cmd = [
         # -xerror: without it ffmpeg exits 0 on a file cut short, and the missing frames would
         # pass as scanned.
         "ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", os.fspath(video_path), "-map", "0:v:0",
-        "-vf", f"select='not(mod(n\\,{every}))'", "-fps_mode", "passthrough",
+        "-vf", f"select='{picked}'", "-fps_mode", "passthrough",
         "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
     ]
-    found = []
+    found: list[Finding] = []
     size = w * h * 3
+    k, n, looked = 0, -1, -1
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
         try:
-            k = 0
             while True:
                 buf = proc.stdout.read(size)
                 if len(buf) < size:
                     break
+                # The frame number of the k-th frame ffmpeg selected.
+                n += 1
+                while not looked_at(n):
+                    n += 1
+                looked += 1
+                if looked % part[1] != part[0]:
+                    continue
                 rgb = np.frombuffer(buf, np.uint8).reshape(h, w, 3)
-                dets: list[Detection] = detector.detect_tiled(rgb, tile, overlap=0.25, threshold=threshold)
-                if w > tile:
-                    dets = merge(dets + detector.detect_scaled(rgb, tile, threshold=threshold))
-                for d in dets:
+                dets: list[Detection] = []
+                if every and n % every == 0:
+                    dets += second_family.detect(rgb)
+                    dets += _closer_looks(rgb, hidden.get(n, ()), detector, threshold)
+                if centerface_every and n % centerface_every == 0:
+                    dets += detector.detect_tiled(rgb, tile, overlap=0.25, threshold=threshold)
+                    if w > tile:
+                        dets += detector.detect_scaled(rgb, tile, threshold=threshold)
+                for d in merge(dets):
                     if min(d.x2 - d.x1, d.y2 - d.y1) >= min_size:
-                        found.append((k * every, tuple(round(v, 1) for v in d.box), round(d.score, 3)))
+                        found.append((n, tuple(round(v, 1) for v in d.box), round(d.score, 3)))
                 k += 1
                 if progress and info.frames:
-                    progress(min(k * every / info.frames, 1.0))
+                    progress(min((n + 1) / info.frames, 1.0))
         except BaseException:
             proc.kill()
             proc.wait()
@@ -84,6 +153,115 @@ def scan_for_unhidden_faces(
                 f"{err.read()[-1000:].decode(errors='replace')}"
             )
     return found
+
+
+# A closer look takes at most this many hidden regions a frame, the smallest first (HOG sees the
+# large ones), so a crowd cannot make the check's cost grow without bound.
+MAX_CLOSER_LOOKS = 24
+SMALL_FACE_PX = 64  # below HOG's window
+CLOSER_LOOK_PX = 160  # the widest crop CenterFace is given
+
+
+def hidden_boxes(tracks: Iterable[dict]) -> dict[int, list[tuple]]:
+    """Per frame, the boxes the render hid, smallest first."""
+    by_frame: dict[int, list[tuple]] = defaultdict(list)
+    for track in tracks:
+        if track.get("suppressed"):
+            continue
+        for f, *box in track.get("frames", []):
+            by_frame[int(f)].append(tuple(box[:4]))
+    for boxes in by_frame.values():
+        boxes.sort(key=lambda b: b[3] - b[1])
+    return dict(by_frame)
+
+
+def _closer_looks(rgb: np.ndarray, boxes, detector: FaceDetector | None, threshold: float) -> list[Detection]:
+    """CenterFace on each box's surroundings: a face smaller than HOG sees enlarged twice, a
+    larger one reduced to at most CLOSER_LOOK_PX across."""
+    if not boxes or detector is None:
+        return []
+    h, w = rgb.shape[:2]
+    found = []
+    for x1, y1, x2, y2 in list(boxes)[:MAX_CLOSER_LOOKS]:
+        half = max(x2 - x1, y2 - y1, 16) * 1.5
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+        a, b = int(max(0, cx - half)), int(min(w, cx + half))
+        c, d = int(max(0, cy - half)), int(min(h, cy + half))
+        if b - a < 8 or d - c < 8:
+            continue
+        width = 2 * (b - a) if max(x2 - x1, y2 - y1) < SMALL_FACE_PX else min(b - a, CLOSER_LOOK_PX)
+        for det in detector.detect_scaled(rgb[c:d, a:b], width, threshold=threshold):
+            found.append(Detection(det.x1 + a, det.y1 + c, det.x2 + a, det.y2 + c, det.score))
+    return found
+
+
+def _scan_with_helpers(video_path, workers: int, *, every, centerface_every, threshold, hidden_tracks, **options) -> list[Finding]:
+    """`scan_for_unhidden_faces` with the frames shared among this process and `workers` - 1
+    helper processes."""
+    cmd = [sys.executable, "-m", "footage.redaction.check", os.path.abspath(video_path), "--json", "--workers", "1",
+           "--every", str(every or 0), "--centerface-every", str(centerface_every or 0), "--threshold", str(threshold)]
+    outputs, helpers = [], []
+    tracks_file = None
+    try:
+        if hidden_tracks:
+            tracks_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+            json.dump(hidden_tracks, tracks_file)
+            tracks_file.close()
+            cmd += ["--hidden-tracks", tracks_file.name]
+        for i in range(1, workers):
+            out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+            outputs.append((out, err))
+            helpers.append(subprocess.Popen(cmd + ["--part", f"{i}/{workers}"], stdin=subprocess.DEVNULL, stdout=out, stderr=err, preexec_fn=_die_with_parent,
+                                            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+        found = scan_for_unhidden_faces(video_path, every=every, centerface_every=centerface_every, threshold=threshold,
+                                        hidden_tracks=hidden_tracks, part=(0, workers), **options)
+        for proc, (out, err) in zip(helpers, outputs):
+            # A helper exits 0 whatever it found: anything else is a failure, never a clean scan.
+            if proc.wait() != 0:
+                err.seek(0)
+                raise media.MediaError(f"the check's helper process failed: {err.read()[-1000:].decode(errors='replace')}")
+            out.seek(0)
+            found += [(f["frame"], tuple(f["box"]), f["score"]) for f in json.loads(out.read() or b"[]")]
+    finally:
+        for proc in helpers:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        for out, err in outputs:
+            out.close()
+            err.close()
+        if tracks_file is not None:
+            os.unlink(tracks_file.name)
+    return sorted(found, key=lambda f: f[0])
+
+
+def _overlap(a, b) -> bool:
+    return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
+
+
+def finding_ranges(findings: Iterable[Finding], *, gap: int = 10) -> list[dict]:
+    """Findings grouped into runs: one face left visible over frames `first`..`last`.
+
+    A finding joins a run when it overlaps the run's latest box and comes at most `gap` frames
+    after it (the check does not look at every frame). Each run: first, last, frames (how many
+    findings), box (covering all of them), score (the highest). In order of their first frame.
+    """
+    runs: list[dict] = []
+    open_runs: list[dict] = []
+    for frame, box, score in sorted(findings, key=lambda f: f[0]):
+        open_runs = [r for r in open_runs if frame - r["last"] <= gap]
+        run = next((r for r in open_runs if r["last"] < frame and _overlap(r["_box"], box)), None)
+        if run is None:
+            run = {"first": frame, "last": frame, "frames": 0, "box": list(box), "score": score}
+            runs.append(run)
+            open_runs.append(run)
+        run["last"], run["_box"] = frame, box
+        run["frames"] += 1
+        run["score"] = max(run["score"], score)
+        run["box"] = [min(run["box"][0], box[0]), min(run["box"][1], box[1]), max(run["box"][2], box[2]), max(run["box"][3], box[3])]
+    for run in runs:
+        del run["_box"]
+    return runs
 
 
 def split_spared_findings(findings, tracks, marks: Iterable[TrackMark]) -> tuple[list, list]:
@@ -120,16 +298,29 @@ def split_spared_findings(findings, tracks, marks: Iterable[TrackMark]) -> tuple
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m footage.redaction.check", description=__doc__.split("\n")[0])
     ap.add_argument("video")
-    ap.add_argument("--every", type=int, default=10, help="scan every Nth frame (default 10)")
+    ap.add_argument("--every", type=int, default=2, help="HOG looks at every Nth frame (default 2; 0: never)")
+    ap.add_argument("--centerface-every", type=int, default=10, help="CenterFace looks at every Nth frame (default 10; 0: never)")
     ap.add_argument("--threshold", type=float, default=0.5, help="detector score that counts as a face")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--workers", type=int, help="processes sharing the frames (default: two where there are two cores)")
+    ap.add_argument("--hidden-tracks", help="the render's regions log (or its tracks) as JSON: look closer where it hid faces")
+    ap.add_argument("--part", default="0/1", help=argparse.SUPPRESS)  # I/N: a helper's share of the frames
     a = ap.parse_args(argv)
-    found = scan_for_unhidden_faces(a.video, every=a.every, threshold=a.threshold)
+    i, n = (int(v) for v in a.part.split("/"))
+    tracks = []
+    if a.hidden_tracks:
+        with open(a.hidden_tracks) as f:
+            data = json.load(f)
+        tracks = data["tracks"] if isinstance(data, dict) else data
+    found = scan_for_unhidden_faces(a.video, every=a.every or None, centerface_every=a.centerface_every or None,
+                                    threshold=a.threshold, workers=a.workers, hidden_tracks=tracks, part=(i, n))
     if a.json:
         print(json.dumps([{"frame": f, "box": list(b), "score": s} for f, b, s in found]))
+        if (i, n) != (0, 1):
+            return 0  # a helper: its findings are its output, and any failure an exception
     else:
-        for f, b, s in found:
-            print(f"frame {f}: face at {b} score {s}")
+        for run in finding_ranges(found, gap=max(a.every or 0, a.centerface_every or 0)):
+            print(f"frames {run['first']}-{run['last']} ({run['frames']} looked at): face at {run['box']} score {run['score']}")
         print(f"{len(found)} unhidden face(s) found" if found else "no unhidden faces found")
     return 1 if found else 0
 
