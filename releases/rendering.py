@@ -32,7 +32,7 @@ from footage.media import sha256_file
 from portal import job_claims
 from footage.redaction import MediaError, RedactionError, TrackMark, redact_video, scan_for_unhidden_faces
 from footage.redaction.manual_tracking import track_regions
-from footage.redaction.check import split_spared_findings
+from footage.redaction.check import finding_ranges, split_spared_findings
 from portal.audit import record_event
 from portal.models import AuditOutcome
 
@@ -157,10 +157,7 @@ def _render(job: RenderJob, release: Release, owned) -> None:
         scanned, result.log.get("tracks", []),
         [TrackMark.from_frames(m["id"], m["frames"]) for m in inputs["suppressed"] if m["id"] in confirmed],
     )
-    findings = [
-        {"frame": frame, "seconds": round(frame / fps, 3), "box": list(box), "score": score}
-        for frame, box, score in scanned
-    ]
+    findings = reviewable_findings(scanned, fps)
     # The captions are drafted by a job of their own once the copy is recorded, from the copy as
     # released: these hidden ranges are silent in it, and are silenced again before it is heard.
     transcription_input = {
@@ -193,6 +190,16 @@ def _render(job: RenderJob, release: Release, owned) -> None:
         # The release left "redacting" meanwhile: the copy belongs to nothing.
         _remove_other_files(release.pk, keep=None, only=name)
         raise
+
+
+def reviewable_findings(scanned, fps: float) -> list[dict]:
+    """One finding per face left visible over a run of frames, not one per frame the check looked
+    at: the reviewer fixes or clears a leak once."""
+    return [
+        {"frame": run["first"], "last": run["last"], "frames": run["frames"], "seconds": round(run["first"] / fps, 3),
+         "until_seconds": round(run["last"] / fps, 3), "box": run["box"], "score": run["score"]}
+        for run in finding_ranges(scanned)
+    ]
 
 
 def _record_render(release, job, owned, *, name, sha256, size, log, findings, now, transcription_input) -> None:

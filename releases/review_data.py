@@ -51,7 +51,7 @@ def review_payload(release: Release, user) -> dict:
             for c in changes
         ],
         "findings": [
-            {**{k: f.get(k) for k in ("frame", "seconds", "box", "score", "cleared_by", "cleared_reason")},
+            {**{k: f.get(k) for k in ("frame", "last", "seconds", "until_seconds", "box", "score", "cleared_by", "cleared_reason")},
              "index": i, "clear_url": reverse("api-release-finding-clear", args=[release.pk, i])}
             for i, f in enumerate(release.check_findings or [])
         ],

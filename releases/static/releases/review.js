@@ -284,7 +284,8 @@
     var findings = document.getElementById("finding-list"); findings.textContent = "";
     data.findings.forEach(function (f) {
       var li = el("li");
-      li.appendChild(el("span", {}, "Frame " + f.frame + " (" + f.seconds + " s), score " + f.score + (f.cleared_by ? " — cleared by " + f.cleared_by + ": " + f.cleared_reason : "")));
+      var where = (f.last && f.last > f.frame) ? "Frames " + f.frame + " to " + f.last + " (" + f.seconds + " to " + f.until_seconds + " s)" : "Frame " + f.frame + " (" + f.seconds + " s)";
+      li.appendChild(el("span", {}, where + ", score " + f.score + (f.cleared_by ? " — cleared by " + f.cleared_by + ": " + f.cleared_reason : "")));
       var fix = button("Show frame", function () { step(0); goToFrame(f.frame); }, "usa-button--unstyled"); fix.disabled = false;
       li.appendChild(document.createTextNode(" ")); li.appendChild(fix);
       if (!f.cleared_by && editable) {

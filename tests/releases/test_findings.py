@@ -1,0 +1,23 @@
+"""What the second check hands the reviewer: one finding per face left visible over a run of
+frames, not one per frame it looked at."""
+
+from __future__ import annotations
+
+from releases.rendering import reviewable_findings
+
+
+def test_one_face_seen_on_many_frames_is_one_finding_with_its_first_and_last_frame():
+    box = (100, 100, 160, 170)
+    scanned = [(frame, box, 0.8) for frame in range(30, 61, 2)] + [(200, (500, 80, 540, 130), 0.6)]
+
+    findings = reviewable_findings(scanned, fps=30)
+
+    assert [(f["frame"], f["last"], f["frames"]) for f in findings] == [(30, 60, 16), (200, 200, 1)]
+    assert findings[0]["seconds"] == 1.0 and findings[0]["until_seconds"] == 2.0
+    assert findings[0]["score"] == 0.8 and findings[0]["box"] == list(box)
+
+
+def test_two_faces_on_the_same_frames_stay_two_findings():
+    scanned = [(f, (10, 10, 50, 60), 0.7) for f in (4, 6, 8)] + [(f, (400, 10, 440, 60), 0.9) for f in (4, 6, 8)]
+
+    assert len(reviewable_findings(scanned, fps=25)) == 2
