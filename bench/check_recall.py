@@ -7,7 +7,7 @@ Redacts a clip (the bench's generated clip, one of bench/redact_clips.py's drawn
 clip with ground truth under shared/media such as realworld/rw01_party_pan), then plants leaks in
 the release copy: a face's region (its ground-truth box with a margin) restored from the original
 for 2-10 frames at a random place where the render had hidden that face. The planted copy is encoded with the release encoder's settings
-and the check (footage.redaction.check) runs on it. A leak is
+and the check (redaction.check) runs on it. A leak is
 found when a finding on one of its frames overlaps its region; a leak whose region the check
 already flagged on the copy as rendered (a face the pipeline left visible there) is not counted.
 Prints recall overall, by face height (ground-truth pixels, score.py's bands) and by leak length,
@@ -171,7 +171,7 @@ def found_leaks(leaks: list[dict], findings) -> list[bool]:
 
 
 def timed_check(path: Path, **options) -> tuple[list, float]:
-    from footage.redaction.check import scan_for_unhidden_faces
+    from redaction.check import scan_for_unhidden_faces
 
     t0 = time.monotonic()
     findings = scan_for_unhidden_faces(path, **options)

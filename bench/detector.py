@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from redact import MEDIA  # noqa: E402
 
-from footage.redaction.detector import FaceDetector  # noqa: E402
+from redaction.detector import FaceDetector  # noqa: E402
 
 SHAPES = [(352, 640), (720, 1280), (160, 160), (192, 192), (224, 224), (256, 256), (288, 288), (320, 320)]
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from footage.media import make_proxy, make_test_clip, probe_media  # noqa: E402
-from footage.media.probe import input_url  # noqa: E402
-from footage.media.runner import FFMPEG, Limits, check, run_tool  # noqa: E402
+from media import make_proxy, make_test_clip, probe_media  # noqa: E402
+from media.probe import input_url  # noqa: E402
+from media.runner import FFMPEG, Limits, check, run_tool  # noqa: E402
 
 
 def children_cpu() -> float:

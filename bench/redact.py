@@ -3,7 +3,7 @@
     .venv/bin/python bench/redact.py [--seconds 60] [--mode blur] [--max-height 720] [--preset ultrafast] [--warm] [--rounds 3]
 
 Makes (or reuses, under ~/.cache/portal-bench/) a clip with shared/media/make_clip.py, redacts it
-with `python -m footage.redaction`, scores it from the pixels with shared/media/score.py and prints
+with `python -m redaction`, scores it from the pixels with shared/media/score.py and prints
 coverage by face height, over-redaction and speed against plain ffmpeg decode and transcode, and
 against the issue's reference transcode (veryfast, 1.3x real time on the machine the targets were
 set on), timed just before and just after the run so the host's drift can be taken out. With
@@ -148,7 +148,7 @@ def pipeline_options(ap: argparse.ArgumentParser) -> None:
 
 
 def redaction_command(src: Path, out: Path, log_path: Path, a: argparse.Namespace) -> list[str]:
-    return [sys.executable, "-m", "footage.redaction", str(src), str(out), "--log", str(log_path),
+    return [sys.executable, "-m", "redaction", str(src), str(out), "--log", str(log_path),
             "--mode", a.mode, "--max-height", str(a.max_height), "--preset", a.preset,
             "--detect-every", str(a.detect_every), "--quiet"] + (["--float32"] if a.float32 else [])
 
@@ -158,8 +158,8 @@ def redaction_command(src: Path, out: Path, log_path: Path, a: argparse.Namespac
 # same process first redacts a 2 s piece of the clip, then the whole clip is timed.
 WARM_RUN = r"""
 import json, resource, sys, time
-from footage.redaction.detector import FaceDetector
-from footage.redaction.pipeline import RedactionSettings, redact_video
+from redaction.detector import FaceDetector
+from redaction.pipeline import RedactionSettings, redact_video
 piece, src, out, options = sys.argv[1:5]
 options = json.loads(options)
 settings = RedactionSettings(max_height=options["max_height"], detect_every=options["detect_every"], preset=options["preset"])

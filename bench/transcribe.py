@@ -30,8 +30,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from footage.media import make_speech_audio, make_test_clip  # noqa: E402
-from footage.media.transcribe import SEARCH, default_workers, transcribe_media  # noqa: E402
+from media import make_speech_audio, make_test_clip  # noqa: E402
+from media.transcribe import SEARCH, default_workers, transcribe_media  # noqa: E402
 
 SCRIPTS = (
     "the officer walked to the car and opened the door. please stop the car now. the police are here. "

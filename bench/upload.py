@@ -44,7 +44,7 @@ def make_file(path: Path, size: int) -> None:
     """A playable clip, then one more `mdat` box of pseudo-random bytes up to `size`: the shape of a
     camera file (a huge mdat, a small moov), which players and ffprobe accept. '<' never appears in
     the padding, so no scan could mistake it for a hidden web page."""
-    from footage.media import make_test_clip
+    from media import make_test_clip
 
     clip = make_test_clip(path.with_suffix(".clip.mp4"), seconds=2, size=(320, 180))
     head = clip.read_bytes()

@@ -13,7 +13,7 @@ from portal.roles import Role
 
 from .access import can_upload_to
 from .ingest import ingest_file
-from .media import make_test_clip
+from media import make_test_clip
 from .models import FootageItem, FootageKind
 
 # (incident marker from incidents.demo, clips: filename, kind, seconds, size, device)

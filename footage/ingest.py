@@ -26,7 +26,7 @@ from portal.models import AuditOutcome
 from .access import can_upload_to
 from .custody import record_custody
 from .jobs import create_processing_jobs
-from .media import MediaInfo, probe_media, sha256_file
+from media import MediaInfo, probe_media, sha256_file
 from .models import CustodyAction, FootageItem, FootageKind, Upload, UploadState
 
 EXTENSIONS = {
@@ -69,7 +69,7 @@ def ingest_file(
 ) -> FootageItem:
     """Store `path` as a new original of `incident`. `sha256`/`info` are what the caller already
     verified (the upload path computed both); otherwise they are computed here. Raises
-    IngestRefused, IngestError, or footage.media.MediaRejected for an unacceptable file."""
+    IngestRefused, IngestError, or media.MediaRejected for an unacceptable file."""
     path = Path(path)
     if not can_upload_to(uploaded_by, incident):
         record_event(

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from portal import job_claims
 
-from .media import MediaError, make_poster, make_proxy, make_thumbnail_strip, probe_media, sha256_file
+from media import MediaError, make_poster, make_proxy, make_thumbnail_strip, probe_media, sha256_file
 from .models import CustodyAction, FootageItem, FootageStatus, JobKind, JobState, ProcessingJob
 
 log = logging.getLogger(__name__)

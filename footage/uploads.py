@@ -39,7 +39,7 @@ from portal.audit import record_event
 from portal.models import AuditOutcome
 
 from .access import can_upload_to
-from .media import IncrementalSha256, MediaRejected, ProcessingError, probe_media
+from media import IncrementalSha256, MediaRejected, ProcessingError, probe_media
 from .models import FootageKind, Upload, UploadState
 
 log = logging.getLogger(__name__)

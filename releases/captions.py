@@ -45,7 +45,7 @@ HIDE_REASONS = [
 
 
 def engine_model():
-    from footage.media.transcribe import model_from_folder
+    from media.transcribe import model_from_folder
 
     if settings.TRANSCRIPTION_MODEL_DIR:
         return model_from_folder(settings.TRANSCRIPTION_MODEL_DIR, language=settings.TRANSCRIPTION_LANGUAGE)
@@ -56,8 +56,8 @@ def transcribe_render(path, *, has_audio: bool, duration: float, hidden: list[tu
     """The draft of a rendered copy, as Transcript fields. Corrupt audio is a state, not a failure
     of the job: the reviewer sees it and must state whether anything is said. A tool that failed
     or ran out of time raises (ProcessingError), so the job tries again."""
-    from footage.media import MediaError, ProcessingError
-    from footage.media.transcribe import transcribe_media
+    from media import MediaError, ProcessingError
+    from media.transcribe import transcribe_media
 
     try:
         result = transcribe_media(path, has_audio=has_audio, model=engine_model(), silenced=hidden, duration=duration,
@@ -135,7 +135,7 @@ def _person_made_predecessor(release: Release, rendered_at) -> Transcript | None
 
 def changed_ranges(before: list, after: list) -> list[tuple[float, float]]:
     """Where the audio of two renders differs: ranges hidden in one render and not the other."""
-    from footage.media.transcribe import merge_ranges
+    from media.transcribe import merge_ranges
 
     a, b = merge_ranges(before or []), merge_ranges(after or [])
     points = sorted({p for r in a + b for p in r})

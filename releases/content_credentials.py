@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from footage.media.atomic import atomic_output
+from media.atomic import atomic_output
 
 CLAIM_GENERATOR = "incident-portal"
 # c2pa-rs accepts a signing certificate only with one of the EKUs of the C2PA trust model.

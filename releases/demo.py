@@ -58,7 +58,7 @@ def _demo_footage(incident: Incident, supervisor: User):
         return item
     # No footage demo ran for this case: bring a short synthetic clip in through the real ingest.
     from footage.ingest import ingest_file
-    from footage.media import make_test_clip
+    from media import make_test_clip
 
     with tempfile.TemporaryDirectory() as tmp:
         clip = make_test_clip(Path(tmp) / "demo-bodycam.mp4", 3, (640, 360))
@@ -73,7 +73,7 @@ SPEECH_FILENAME = "demo-bodycam-speech.mp4"
 def _speech_footage(incident: Incident, supervisor: User):
     """Footage with speech under a generated picture, so the demo has captions to show."""
     from footage.ingest import ingest_file
-    from footage.media import make_test_clip
+    from media import make_test_clip
     from footage.models import FootageItem
 
     item = FootageItem.objects.filter(incident=incident, original_filename=SPEECH_FILENAME).order_by("pk").first()

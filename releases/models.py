@@ -140,7 +140,7 @@ class RedactionChange(models.Model):
     note = models.CharField(max_length=500, blank=True)
     # Suppress / do not redact: the automatic track as the reviewer saw it. Its number belongs to
     # one render; its boxes ([[frame, x1, y1, x2, y2], ...] in release-copy pixels, from that
-    # render's log) are how later renders find the same face (footage.redaction.TrackMark).
+    # render's log) are how later renders find the same face (redaction.TrackMark).
     track_id = models.IntegerField(null=True, blank=True)
     track_frames = models.JSONField(default=list, blank=True)
     start_frame = models.IntegerField(null=True, blank=True)

@@ -28,11 +28,11 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from footage.media import sha256_file
+from media import sha256_file
 from portal import job_claims
-from footage.redaction import MediaError, RedactionError, TrackMark, redact_video, scan_for_unhidden_faces
-from footage.redaction.manual_tracking import track_regions
-from footage.redaction.check import finding_ranges, split_spared_findings
+from redaction import MediaError, RedactionError, TrackMark, redact_video, scan_for_unhidden_faces
+from redaction.manual_tracking import track_regions
+from redaction.check import finding_ranges, split_spared_findings
 from portal.audit import record_event
 from portal.models import AuditOutcome
 
@@ -53,7 +53,7 @@ def face_detector(fast: bool = True):
     """One detector of each kind per worker process: loading the model costs about a second, and
     the fast one keeps the input shapes it has compiled for the next render. The check on the
     release copy runs in float32 (`fast=False`), not in the render's bfloat16."""
-    from footage.redaction.detector import FaceDetector
+    from redaction.detector import FaceDetector
 
     return FaceDetector(threads=1, fast=fast)
 

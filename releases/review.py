@@ -211,10 +211,10 @@ def change_label(change: RedactionChange) -> str:
 
 def track_marks(changes) -> list:
     """The suppress and "do not redact" decisions among `changes`, as the pipeline recognises them
-    (`footage.redaction.TrackMark`)."""
-    # Imported here: importing footage.redaction loads OpenCV and NumPy, which web processes
+    (`redaction.TrackMark`)."""
+    # Imported here: importing redaction loads OpenCV and NumPy, which web processes
     # otherwise never need.
-    from footage.redaction.regions import TrackMark
+    from redaction.regions import TrackMark
 
     return [TrackMark.from_frames(change_label(c), c.track_frames) for c in changes if c.is_track_mark and c.track_frames]
 
@@ -224,7 +224,7 @@ def marks_by_track(release: Release, changes) -> dict[int, tuple[int, int]]:
     (the change's id, how many of the track's frames it leaves unhidden), the best-matching
     decision where several do. Decisions are matched by where their track was, not by number,
     so a decision made on an earlier render points at the same face in this one."""
-    from footage.redaction.regions import match_marks
+    from redaction.regions import match_marks
 
     changes = list(changes)
     by_mark = match_marks((release.redaction_log or {}).get("tracks", []), track_marks(changes))

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 
 from footage.ingest import ingest_file
 from footage.jobs import run_job
-from footage.media import make_test_clip
+from media import make_test_clip
 from footage.models import FootageItem, ProcessingJob
 
 _CLIPS: dict[tuple, Path] = {}

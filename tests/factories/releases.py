@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 
 from footage.ingest import ingest_file
 from footage.jobs import run_job
-from footage.media import make_test_clip
+from media import make_test_clip
 from footage.models import ProcessingJob
 from releases import review
 from releases.models import Release, RenderJob, RenderState, TranscriptionJob

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 
 from footage.custody import custody_log
-from footage.media import probe_media, sha256_file
+from media import probe_media, sha256_file
 from footage.models import CustodyAction, FootageStatus, JobState
 from tests.factories.footage import make_footage, clip_file
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from footage import jobs
-from footage.media import ProcessingError
+from media import ProcessingError
 from footage.models import FootageStatus, JobKind, JobState, ProcessingJob
 from tests.factories.footage import make_footage
 

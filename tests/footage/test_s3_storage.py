@@ -8,7 +8,7 @@ import hashlib
 import pytest
 
 from footage.models import FootageItem, FootageStatus
-from footage.media import sha256_file
+from media import sha256_file
 from tests.factories.footage import clip_file, make_footage
 from tests.s3 import BUCKET, s3_client, s3_endpoint, s3_storage  # noqa: F401 (fixture)
 

@@ -35,7 +35,7 @@ def server(tmp_path):
 @pytest.fixture
 def big_clip(tmp_path):
     """A real clip padded to ~1 MB with a trailing free box, so it takes a dozen chunks."""
-    from footage.media import make_test_clip
+    from media import make_test_clip
 
     clip = make_test_clip(tmp_path / "bodycam.mp4", seconds=2, size=(320, 180))
     padding = os.urandom(900 * 1024)

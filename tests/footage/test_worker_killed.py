@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection
 
 from footage.jobs import work_root
-from footage.media import make_test_clip
+from media import make_test_clip
 from footage.models import CustodyAction, FootageStatus, JobKind, JobState, ProcessingJob
 from portal.celery import app
 from tests.factories.footage import make_footage

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from footage.media import make_test_clip
+from media import make_test_clip
 
 TAGS = {
     "creation_time": "2024-05-01T12:34:56Z",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from footage.media.atomic import atomic_output
-from footage.media.transcode import sweep_partial_outputs
+from media.atomic import atomic_output
+from media.transcode import sweep_partial_outputs
 
 
 def test_the_new_file_replaces_the_old_only_when_the_write_finishes(tmp_path):

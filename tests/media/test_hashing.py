@@ -4,7 +4,7 @@ import hashlib
 import io
 import os
 
-from footage.media import IncrementalSha256, sha256_file
+from media import IncrementalSha256, sha256_file
 
 
 def test_it_hashes_a_path_and_a_file_object(tmp_path):

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PIL import Image
 
-from footage.media import MediaRejected, make_test_clip, parse_iso6709, probe_media
+from media import MediaRejected, make_test_clip, parse_iso6709, probe_media
 
 
 def test_it_reads_codecs_size_duration_and_frame_rate(tagged_clip):

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from footage.media import ProcessingError
-from footage.media.runner import FFMPEG, Limits, check, run_tool
+from media import ProcessingError
+from media.runner import FFMPEG, Limits, check, run_tool
 
-PACKAGE = Path(__file__).resolve().parents[2] / "footage" / "media"
+PACKAGE = Path(__file__).resolve().parents[2] / "media"
 
 
 def test_a_tool_over_its_cpu_limit_is_stopped():
@@ -41,5 +41,5 @@ def test_subprocesses_are_started_only_by_the_runner_and_never_through_a_shell()
 
 
 def test_the_media_package_imports_without_django():
-    code = "import sys, footage.media; assert not [m for m in sys.modules if m.split('.')[0] == 'django']"
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=PACKAGE.parents[1])
+    code = "import sys, media; assert not [m for m in sys.modules if m.split('.')[0] == 'django']"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=PACKAGE.parent)

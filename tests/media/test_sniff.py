@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from footage.media import MediaRejected, make_test_clip, sniff_file
+from media import MediaRejected, make_test_clip, sniff_file
 
 
 def rejected(path: Path, **kwargs) -> MediaRejected:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from footage.media import (
+from media import (
     ProcessingError,
     make_poster,
     make_proxy,
@@ -141,7 +141,7 @@ def test_a_killed_proxy_job_never_leaves_a_partial_proxy(long_clip, tmp_path):
     job = subprocess.Popen(
         [sys.executable, "-c",
          "import sys, pathlib\n"
-         "from footage.media import make_proxy\n"
+         "from media import make_proxy\n"
          "flag = pathlib.Path(sys.argv[3])\n"
          "make_proxy(sys.argv[1], sys.argv[2], progress=lambda f: f > 0.02 and flag.touch())\n",
          str(long_clip), str(dst), str(started)],

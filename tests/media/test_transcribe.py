@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from footage.media import MediaError, make_speech_audio
-from footage.media.transcribe import NO_AUDIO, NO_SPEECH, SPEECH, model_from_folder, packaged_model, transcribe_media
+from media import MediaError, make_speech_audio
+from media.transcribe import NO_AUDIO, NO_SPEECH, SPEECH, model_from_folder, packaged_model, transcribe_media
 
 SCRIPT = "the officer walked to the car and opened the door. please stop the car now. the police are here"
 LEAD, TAIL = 1.5, 1.5
@@ -138,7 +138,7 @@ def test_longer_audio_is_cut_between_words_and_decoded_in_parts_with_the_same_wo
 
 
 def test_the_cut_between_parts_falls_in_a_pause_not_inside_a_word(tmp_path):
-    from footage.media.transcribe import BYTES_PER_SECOND, _split
+    from media.transcribe import BYTES_PER_SECOND, _split
 
     _needs_espeak()
     spoken = make_speech_audio(tmp_path / "long.wav", f"{SCRIPT}. {SCRIPT}", lead=LEAD, tail=TAIL)
@@ -167,7 +167,7 @@ def test_a_muted_range_is_never_transcribed_when_decoded_in_parts(tmp_path):
 
 
 def test_a_stream_that_stops_mid_speech_on_a_frame_boundary_still_gives_its_words(speech):
-    from footage.media.transcribe import transcribe_pcm
+    from media.transcribe import transcribe_pcm
 
     pcm = speech.read_bytes()[44:]
     cut = int((LEAD + 2.0) * 16000) * 2 // 960 * 960  # inside the speech, a whole number of 30 ms frames

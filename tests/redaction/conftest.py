@@ -91,7 +91,7 @@ class Rendered:
 @pytest.fixture(scope="session")
 def blurred(clip: Clip, tmp_path_factory) -> Rendered:
     """The clip redacted in blur mode, with a mute range."""
-    from footage.redaction import redact_video
+    from redaction import redact_video
 
     d = tmp_path_factory.mktemp("blurred")
     out, log = d / "release.mp4", d / "regions.json"

@@ -8,7 +8,7 @@ from .conftest import ROOT
 
 
 def test_it_flags_faces_in_an_unredacted_clip(clip):
-    from footage.redaction import scan_for_unhidden_faces
+    from redaction import scan_for_unhidden_faces
 
     found = scan_for_unhidden_faces(clip.path, every=15)
     frames = {f for f, _, _ in found}
@@ -17,7 +17,7 @@ def test_it_flags_faces_in_an_unredacted_clip(clip):
 
 
 def test_it_finds_no_faces_in_the_redacted_clip(clip, blurred):
-    from footage.redaction import scan_for_unhidden_faces
+    from redaction import scan_for_unhidden_faces
 
     before = scan_for_unhidden_faces(clip.path, every=15)
     after = scan_for_unhidden_faces(blurred.path, every=15)
@@ -28,7 +28,7 @@ def test_a_copy_cut_short_is_an_error_not_a_clean_scan(blurred, tmp_path):
     """The frames after the cut were never looked at; they must not count as free of faces."""
     import pytest
 
-    from footage.redaction import MediaError, scan_for_unhidden_faces
+    from redaction import MediaError, scan_for_unhidden_faces
 
     data = blurred.path.read_bytes()
     cut = tmp_path / "cut.mp4"
@@ -39,7 +39,7 @@ def test_a_copy_cut_short_is_an_error_not_a_clean_scan(blurred, tmp_path):
 
 def test_its_command_line_exits_1_when_it_finds_faces(clip):
     proc = subprocess.run(
-        [sys.executable, "-m", "footage.redaction.check", str(clip.path), "--every", "60", "--json"],
+        [sys.executable, "-m", "redaction.check", str(clip.path), "--every", "60", "--json"],
         cwd=ROOT, capture_output=True, text=True,
     )
     assert proc.returncode == 1, proc.stderr
@@ -48,8 +48,8 @@ def test_its_command_line_exits_1_when_it_finds_faces(clip):
 
 def test_a_finding_on_a_face_two_officers_agreed_to_leave_visible_is_not_a_finding():
     """Issue 25: 52 frames of a confirmed agent's face had to be cleared one by one."""
-    from footage.redaction.check import split_spared_findings
-    from footage.redaction.regions import TrackMark
+    from redaction.check import split_spared_findings
+    from redaction.regions import TrackMark
 
     agent = [[f, 100.0, 50.0, 180.0, 150.0] for f in range(0, 30)]
     bystander = [[f, 400.0, 60.0, 460.0, 140.0] for f in range(0, 30)]
@@ -73,8 +73,8 @@ def test_a_planted_three_frame_leak_is_found_by_the_second_check_and_a_confirmed
     small face's leak is found where the render had hidden it."""
     import json
 
-    from footage.redaction import TrackMark, redact_video, scan_for_unhidden_faces
-    from footage.redaction.check import finding_ranges, split_spared_findings
+    from redaction import TrackMark, redact_video, scan_for_unhidden_faces
+    from redaction.check import finding_ranges, split_spared_findings
 
     # An official acting in public, whom two officers agreed to leave visible: the longest-lived large track.
     agent = max((t for t in blurred.log["tracks"] if t["frames"][0][4] - t["frames"][0][2] > 80), key=lambda t: len(t["frames"]))
@@ -139,7 +139,7 @@ def test_a_planted_three_frame_leak_is_found_by_the_second_check_and_a_confirmed
 
 
 def test_finding_ranges_group_one_face_over_frames_and_keep_two_faces_apart():
-    from footage.redaction.check import finding_ranges
+    from redaction.check import finding_ranges
 
     face = [(f, (100.0 + f, 50.0, 180.0 + f, 150.0), 0.8) for f in range(10, 20, 2)]
     other = [(12, (600.0, 50.0, 680.0, 150.0), 0.9)]
@@ -150,7 +150,7 @@ def test_finding_ranges_group_one_face_over_frames_and_keep_two_faces_apart():
 
 
 def test_two_processes_sharing_the_frames_find_what_one_finds(clip):
-    from footage.redaction import scan_for_unhidden_faces
+    from redaction import scan_for_unhidden_faces
 
     alone = scan_for_unhidden_faces(clip.path, every=3, centerface_every=None, workers=1)
     shared = scan_for_unhidden_faces(clip.path, every=3, centerface_every=None, workers=2)

@@ -1,4 +1,4 @@
-"""python -m footage.redaction runs on its own, with mute ranges and bleeps."""
+"""python -m redaction runs on its own, with mute ranges and bleeps."""
 from __future__ import annotations
 
 import json
@@ -12,7 +12,7 @@ from .test_pipeline import volume
 def test_the_command_line_renders_a_bleeped_and_muted_release_copy_and_its_log(clip, tmp_path):
     out, log = tmp_path / "out.mp4", tmp_path / "regions.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "footage.redaction", str(clip.path), str(out), "--log", str(log),
+        [sys.executable, "-m", "redaction", str(clip.path), str(out), "--log", str(log),
          "--mode", "fill", "--bleep-range", "0.5-1.5", "--mute", "2.5-3.0", "--max-height", "360", "--float32",
          "--quiet"],
         cwd=ROOT, capture_output=True, text=True,
@@ -43,7 +43,7 @@ def test_the_command_line_renders_a_bleeped_and_muted_release_copy_and_its_log(c
 
 def test_the_command_line_rejects_a_bad_mute_range(clip, tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "footage.redaction", str(clip.path), str(tmp_path / "o.mp4"), "--mute", "5-2"],
+        [sys.executable, "-m", "redaction", str(clip.path), str(tmp_path / "o.mp4"), "--mute", "5-2"],
         cwd=ROOT, capture_output=True, text=True,
     )
     assert proc.returncode == 2
@@ -56,7 +56,7 @@ def test_the_command_line_leaves_tracks_of_an_earlier_log_unhidden(clip, blurred
     earlier.write_text(json.dumps(blurred.log))
     track = blurred.log["tracks"][0]
     out, log = tmp_path / "out.mp4", tmp_path / "regions.json"
-    base = [sys.executable, "-m", "footage.redaction", str(clip.path), str(out), "--log", str(log), "--quiet"]
+    base = [sys.executable, "-m", "redaction", str(clip.path), str(out), "--log", str(log), "--quiet"]
 
     alone = subprocess.run(base + ["--suppress", str(track["id"])], cwd=ROOT, capture_output=True, text=True)
     assert alone.returncode == 2 and "--tracks-from" in alone.stderr

@@ -17,7 +17,7 @@ def test_its_model_is_read_from_the_installed_dlib_bin_package_with_no_network(m
 
     monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setattr(socket, "create_connection", no_network)
-    from footage.redaction.hog_detector import DISTRIBUTION, HogFaceDetector, installed_module_path
+    from redaction.hog_detector import DISTRIBUTION, HogFaceDetector, installed_module_path
 
     installed = {Path(str(importlib.metadata.distribution(DISTRIBUTION).locate_file(f))).resolve()
                  for f in importlib.metadata.distribution(DISTRIBUTION).files}
@@ -39,6 +39,6 @@ def test_its_model_is_read_from_the_installed_dlib_bin_package_with_no_network(m
 def test_it_finds_no_face_in_a_blank_frame():
     import numpy as np
 
-    from footage.redaction.hog_detector import HogFaceDetector
+    from redaction.hog_detector import HogFaceDetector
 
     assert HogFaceDetector().detect(np.full((360, 640, 3), 128, np.uint8)) == []

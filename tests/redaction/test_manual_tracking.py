@@ -7,8 +7,8 @@ import subprocess
 import numpy as np
 import pytest
 
-from footage.redaction import redact_video
-from footage.redaction.manual_tracking import track_regions
+from redaction import redact_video
+from redaction.manual_tracking import track_regions
 
 W, H, FPS = 320, 240, 30
 PATCH = 48

@@ -1,7 +1,7 @@
 """A reviewer's "leave this track unhidden" follows the face, not the track's number."""
 from __future__ import annotations
 
-from footage.redaction.regions import TrackMark, frame_ranges, match_marks, spared_boxes
+from redaction.regions import TrackMark, frame_ranges, match_marks, spared_boxes
 
 AGENT = [[f, 100.0 + f, 50.0, 180.0 + f, 150.0] for f in range(10)]
 BYSTANDER = [[f, 600.0 - f, 60.0, 660.0 - f, 140.0] for f in range(10)]

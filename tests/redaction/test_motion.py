@@ -85,7 +85,7 @@ def gray_frames(path: Path) -> list[np.ndarray]:
 
 
 def redact(src: Path, tmp_path: Path) -> tuple[list[np.ndarray], dict]:
-    from footage.redaction import redact_video
+    from redaction import redact_video
 
     out, log = tmp_path / "release.mp4", tmp_path / "regions.json"
     redact_video(src, out, mode="blur", log_path=log)
@@ -219,7 +219,7 @@ def test_a_profile_head_is_hidden_from_brow_to_ear_nose_and_lips_included(media,
 
 
 def test_the_picture_is_followed_through_a_pan_and_a_zoom_and_a_cut_is_told_apart():
-    from footage.redaction.motion import CameraPath, MotionEstimator
+    from redaction.motion import CameraPath, MotionEstimator
 
     bg = cv2.cvtColor(background(13), cv2.COLOR_BGR2GRAY)
     estimator, path = MotionEstimator(W, H), CameraPath(W, H)

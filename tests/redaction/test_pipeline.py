@@ -72,7 +72,7 @@ def test_it_hides_faces_in_nearly_every_frame(media_dir, clip, blurred):
 
 
 def test_a_1080p_source_gives_tiny_faces_their_closer_look_at_1080p(media_dir, clip, tmp_path):
-    from footage.redaction import redact_video
+    from redaction import redact_video
 
     result = redact_video(clip.source, tmp_path / "from1080.mp4", mode="blur")
     detector = result.log["detector"]
@@ -150,7 +150,7 @@ def test_its_log_names_the_model_version_and_tracks(blurred):
 
 
 def test_it_leaves_a_suppressed_track_visible_and_hides_a_manual_region(clip, blurred, tmp_path):
-    from footage.redaction import TrackMark, redact_video
+    from redaction import TrackMark, redact_video
 
     def centre(x1, y1, x2, y2):  # the patch compared below
         cx, cy, r = int((x1 + x2) / 2), int((y1 + y2) / 2), int((x2 - x1) / 6)
@@ -203,7 +203,7 @@ def test_it_leaves_a_suppressed_track_visible_and_hides_a_manual_region(clip, bl
 def test_a_killed_render_leaves_no_output(clip, tmp_path):
     out = tmp_path / "killed.mp4"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "footage.redaction", str(clip.path), str(out), "--log", str(tmp_path / "r.json"),
+        [sys.executable, "-m", "redaction", str(clip.path), str(out), "--log", str(tmp_path / "r.json"),
          "--quiet"],
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
@@ -222,7 +222,7 @@ def test_a_killed_render_leaves_no_output(clip, tmp_path):
 
 
 def test_it_rejects_a_file_that_is_not_a_video(tmp_path):
-    from footage.redaction import MediaError, redact_video
+    from redaction import MediaError, redact_video
 
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"not a video at all" * 100)

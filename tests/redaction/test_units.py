@@ -9,12 +9,12 @@ import cv2
 import numpy as np
 import pytest
 
-from footage.redaction.detector import _OUTPUTS, Bfloat16Shapes, FaceDetector, _load_model_bytes, model_path, nms
-from footage.redaction.onnx_graph import ModelFileError, message_field
-from footage.redaction.hiding import blur_sigma_for, hide, pad_box, planes
-from footage.redaction.regions import ManualRegion
-from footage.redaction.tracking import Tracker, TrackerConfig, follow_patch
-from footage.redaction.detector import Detection
+from redaction.detector import _OUTPUTS, Bfloat16Shapes, FaceDetector, _load_model_bytes, model_path, nms
+from redaction.onnx_graph import ModelFileError, message_field
+from redaction.hiding import blur_sigma_for, hide, pad_box, planes
+from redaction.regions import ManualRegion
+from redaction.tracking import Tracker, TrackerConfig, follow_patch
+from redaction.detector import Detection
 
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -157,7 +157,7 @@ def textured_patch_frames(seed):
 
 
 def test_a_missed_established_track_is_hidden_where_it_really_went_not_where_it_was_heading():
-    from footage.redaction.pipeline import RecentLuma
+    from redaction.pipeline import RecentLuma
 
     frame_at = textured_patch_frames(seed=2)
 
@@ -192,7 +192,7 @@ def test_a_lost_face_is_looked_for_where_it_went_then_given_up():
     """An established track that ends is not hidden any more, but its last known place, followed
     by template matching, gets closer looks for `relook_frames`, so a face the detector lost for
     a while is found again (and followed back over the gap)."""
-    from footage.redaction.pipeline import RecentLuma
+    from redaction.pipeline import RecentLuma
 
     frame_at = textured_patch_frames(seed=3)
 
@@ -264,7 +264,7 @@ def test_a_face_out_of_sight_is_looked_for_further_along_its_way():
 def test_a_look_ahead_keeps_only_what_can_be_the_face_looked_for():
     """Around a guessed place the crop often takes in part of another face; a weak piece of it
     must not be offered to the tracker, where it would pull that face's track off it."""
-    from footage.redaction.pipeline import found_ahead
+    from redaction.pipeline import found_ahead
 
     place = (200, 200, 220, 224)
     face = Detection(205, 198, 225, 222, 0.2)
@@ -293,7 +293,7 @@ class RecordingDetector:
 
 
 def test_the_keyframe_schedule_wide_every_keyframe_sweep_every_sixth_closer_looks_at_small_faces():
-    from footage.redaction.pipeline import KeyframeDetector, RedactionSettings
+    from redaction.pipeline import KeyframeDetector, RedactionSettings
 
     rec = RecordingDetector()
     kd = KeyframeDetector(rec, 1280, 720, RedactionSettings())
@@ -417,7 +417,7 @@ def test_a_broken_model_file_is_refused_with_a_clear_error(tmp_path):
 def test_loading_the_detector_does_not_import_the_onnx_package():
     # Importing `onnx` cost about 0.9 s of one core before the first frame of every render.
     code = (
-        "import sys; from footage.redaction.detector import FaceDetector; FaceDetector(); "
+        "import sys; from redaction.detector import FaceDetector; FaceDetector(); "
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('onnx', 'ml_dtypes')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
@@ -575,7 +575,7 @@ def test_nms_keeps_a_small_face_inside_a_large_ones_box():
 def test_merging_the_passes_hides_the_whole_face_a_tighter_stronger_box_was_kept_over():
     """A closer look often scores a tight box over a face's middle above the wide pass's box of
     the whole face; the box kept must cover both, or the face's edges stay visible."""
-    from footage.redaction.detector import merge_covering
+    from redaction.detector import merge_covering
 
     whole_face = Detection(313, 243, 380, 336, 0.75)
     middle = Detection(336, 249, 380, 312, 0.89)
@@ -589,7 +589,7 @@ def test_the_sweep_finds_a_face_as_tall_as_the_frame(media_dir):
     """On sweep keyframes the sweep runs instead of the wide pass, so it must find close faces too."""
     import cv2
 
-    from footage.redaction.pipeline import KeyframeDetector, RedactionSettings
+    from redaction.pipeline import KeyframeDetector, RedactionSettings
 
     photo = cv2.cvtColor(cv2.imread(str(media_dir / "faces" / "Tom_Hanks_54745.png")), cv2.COLOR_BGR2RGB)
     h, w = 720, 1280
@@ -604,7 +604,7 @@ def test_the_sweep_finds_a_face_as_tall_as_the_frame(media_dir):
 
 
 def test_the_decoder_takes_one_thread_up_to_1080p_and_two_above():
-    from footage.redaction.media import decoder_command
+    from redaction.media import decoder_command
 
     def threads(pixels):
         cmd = decoder_command("in.mp4", 1280, 720, source_pixels=pixels)
@@ -615,7 +615,7 @@ def test_the_decoder_takes_one_thread_up_to_1080p_and_two_above():
 
 
 def test_keyframes_come_at_source_resolution_only_where_it_is_sharper():
-    from footage.redaction.pipeline import RedactionSettings, detail_frame_size
+    from redaction.pipeline import RedactionSettings, detail_frame_size
 
     settings = RedactionSettings()
     assert detail_frame_size(1920, 1080, 720, settings) == (1920, 1080)
@@ -656,7 +656,7 @@ class BrightFinder(RecordingDetector):
     (500.0, 200.0, 570.0, 270.0),  # tall enough to need no enlarging: a 192 px crop at 1:1
 ])
 def test_closer_looks_are_squares_the_model_needs_no_padding_for_and_report_boxes_in_working_pixels(face):
-    from footage.redaction.pipeline import KeyframeDetector, RedactionSettings
+    from redaction.pipeline import KeyframeDetector, RedactionSettings
 
     finder = BrightFinder()
     keyframes = KeyframeDetector(finder, 1280, 720, RedactionSettings())
@@ -672,7 +672,7 @@ def test_closer_looks_are_squares_the_model_needs_no_padding_for_and_report_boxe
 
 
 def test_a_closer_look_at_source_resolution_reports_boxes_in_working_pixels():
-    from footage.redaction.pipeline import KeyframeDetector, RedactionSettings
+    from redaction.pipeline import KeyframeDetector, RedactionSettings
 
     keyframes = KeyframeDetector(CentreFinder(), 1280, 720, RedactionSettings())
     face = (600.0, 300.0, 616.0, 318.0)
@@ -687,8 +687,8 @@ def test_a_closer_look_at_source_resolution_reports_boxes_in_working_pixels():
 def test_a_piece_of_an_i420_picture_has_exactly_the_pixels_of_the_whole_converted_frame(dark):
     import cv2
 
-    from footage.redaction.detector import brighten_if_dark
-    from footage.redaction.pipeline import I420Picture
+    from redaction.detector import brighten_if_dark
+    from redaction.pipeline import I420Picture
 
     rng = np.random.default_rng(7)
     w, h = 640, 360
@@ -713,7 +713,7 @@ def test_frames_cross_pipes_with_a_megabyte_of_buffer():
     import fcntl
     import os
 
-    from footage.redaction.media import PIPE_BYTES, widen_pipe
+    from redaction.media import PIPE_BYTES, widen_pipe
 
     read, write = os.pipe()
     try:
@@ -725,7 +725,7 @@ def test_frames_cross_pipes_with_a_megabyte_of_buffer():
 
 
 def test_widening_a_file_that_is_not_a_pipe_is_left_alone(tmp_path):
-    from footage.redaction.media import widen_pipe
+    from redaction.media import widen_pipe
 
     with open(tmp_path / "not-a-pipe", "wb") as f:
         widen_pipe(f.fileno())  # no error: it works as it did

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from footage.media import make_speech_audio, make_test_clip
+from media import make_speech_audio, make_test_clip
 from releases import captions
 from releases.models import ChangeKind, Release, ReleaseState, Transcript, TranscriptStatus
 from releases.workflow import apply_release_transition
@@ -290,7 +290,7 @@ def test_the_api_reviews_captions_and_then_approval_goes_through(api_client, spo
 
 
 def test_audio_the_decoder_cannot_read_leaves_a_finished_render_whose_captions_a_person_must_settle(case, people, monkeypatch):
-    import footage.media.transcribe as engine
+    import media.transcribe as engine
     from releases.models import RenderJob, RenderState
 
     monkeypatch.setattr(engine, "FFMPEG", "false")  # the audio decoder exits with an error, as on a corrupt track

@@ -67,7 +67,7 @@ def test_a_render_killed_with_sigkill_is_swept_by_beat_and_completes_with_exactl
     assert release.state == ReleaseState.IN_REVIEW
     files = _files_under(release_folder / str(release.pk))
     assert [f.name for f in files] == [Path(release.release_file.name).name]
-    from footage.media import sha256_file
+    from media import sha256_file
 
     assert sha256_file(files[0]) == release.release_sha256
     assert _files_under(Path(settings.RELEASE_WORK_DIR)) == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from footage.media import make_test_clip
+from media import make_test_clip
 from releases import review
 from releases.errors import ReleaseRefused
 from tests.factories.releases import make_release_in_review, make_video_footage

@@ -137,7 +137,7 @@ def test_a_job_whose_worker_is_lost_on_every_attempt_leaves_captions_a_person_mu
 
 
 def test_corrupt_audio_finishes_the_job_with_a_clear_state_at_once(case, people, monkeypatch):
-    import footage.media.transcribe as engine
+    import media.transcribe as engine
 
     monkeypatch.setattr(engine, "FFMPEG", "false")  # the audio decoder fails, as on a corrupt track
     footage = make_video_footage(incident=case, uploaded_by=people.investigator, clip=speech_clip())

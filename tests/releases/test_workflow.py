@@ -295,7 +295,7 @@ def test_a_decision_follows_its_face_when_a_later_render_numbers_the_tracks_diff
     """Track numbers belong to one render; another pipeline version (or a CPU that rounds
     differently) may number the same faces otherwise, and a decision kept by number would then
     leave someone else's face unhidden."""
-    from footage.redaction.regions import TrackMark, match_marks
+    from redaction.regions import TrackMark, match_marks
     from releases import review
     from releases.review_data import review_payload
 

@@ -10,7 +10,7 @@ closer there on every frame HOG looks at (a region that lagged or stopped leaves
 not see: small, in profile, looking down). Two processes share the frames where there are two cores.
 Findings are frames; `finding_ranges` groups them into runs.
 
-    python -m footage.redaction.check OUT.mp4 [--every 2] [--centerface-every 10] [--threshold 0.5] [--workers N] [--json]
+    python -m redaction.check OUT.mp4 [--every 2] [--centerface-every 10] [--threshold 0.5] [--workers N] [--json]
 
 Exits 1 when it finds a face, 0 when it finds none.
 """
@@ -198,7 +198,7 @@ def _closer_looks(rgb: np.ndarray, boxes, detector: FaceDetector | None, thresho
 def _scan_with_helpers(video_path, workers: int, *, every, centerface_every, threshold, hidden_tracks, **options) -> list[Finding]:
     """`scan_for_unhidden_faces` with the frames shared among this process and `workers` - 1
     helper processes."""
-    cmd = [sys.executable, "-m", "footage.redaction.check", os.path.abspath(video_path), "--json", "--workers", "1",
+    cmd = [sys.executable, "-m", "redaction.check", os.path.abspath(video_path), "--json", "--workers", "1",
            "--every", str(every or 0), "--centerface-every", str(centerface_every or 0), "--threshold", str(threshold)]
     outputs, helpers = [], []
     tracks_file = None
@@ -296,7 +296,7 @@ def split_spared_findings(findings, tracks, marks: Iterable[TrackMark]) -> tuple
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m footage.redaction.check", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m redaction.check", description=__doc__.split("\n")[0])
     ap.add_argument("video")
     ap.add_argument("--every", type=int, default=2, help="HOG looks at every Nth frame (default 2; 0: never)")
     ap.add_argument("--centerface-every", type=int, default=10, help="CenterFace looks at every Nth frame (default 10; 0: never)")

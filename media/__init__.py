@@ -1,6 +1,6 @@
 """Media handling for evidence files, free of Django so it can be tested and run anywhere.
 
-This package and footage.redaction are the only code that starts subprocesses; see `runner`.
+This package and redaction are the only code that starts subprocesses; see `runner`.
 """
 
 from .clips import make_speech_audio, make_test_clip

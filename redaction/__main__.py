@@ -1,4 +1,4 @@
-"""python -m footage.redaction IN.mp4 OUT.mp4 --log regions.json [--mode blur|fill]
+"""python -m redaction IN.mp4 OUT.mp4 --log regions.json [--mode blur|fill]
        [--mute 12.5-14.0 ...] [--bleep-range 20-21.5 ...] [--bleep] [--max-height 720] [--detect-every 5]
        [--regions manual.json] [--suppress 3 7 --tracks-from earlier-regions.json] [--float32]"""
 from __future__ import annotations
@@ -32,7 +32,7 @@ def _read_json(ap: argparse.ArgumentParser, path: str, option: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m footage.redaction", description="Hide every face in a video.")
+    ap = argparse.ArgumentParser(prog="python -m redaction", description="Hide every face in a video.")
     ap.add_argument("input")
     ap.add_argument("output")
     ap.add_argument("--log", help="write the regions log (JSON) here")

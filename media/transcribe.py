@@ -8,7 +8,7 @@ a folder with another (acoustic model, language model, dictionary) is named.
 
 The recogniser is single-threaded (and holds the GIL), so longer audio is written once to a
 scratch file, cut at its quietest moments into one part per core, and each part decoded by a
-process of its own (`python -m footage.media.transcribe`'s part mode); a cut in a silence splits
+process of its own (`python -m media.transcribe`'s part mode); a cut in a silence splits
 no word, and the words come back with times in the whole file.
 """
 
@@ -298,7 +298,7 @@ def _split(pcm: Path, total: int, parts: int) -> list[tuple[int, int]]:
     return list(zip(cuts, cuts[1:]))
 
 
-_PART_BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from footage.media.transcribe import part_main; part_main(sys.argv[2:])"
+_PART_BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from media.transcribe import part_main; part_main(sys.argv[2:])"
 
 
 def _decode_parts(pcm: Path, parts: list[tuple[int, int]], *, model: Model, search: dict, limits: Limits,
