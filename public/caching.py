@@ -22,7 +22,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.http import parse_http_date_safe
 from django.views.decorators.http import condition
 
-from .data_version import current_public_version
+from .data_version import read_public_version
 
 MAX_AGE = 300
 # No longer than the CDN may keep the page anyway, in case a writer forgot the data version.
@@ -80,11 +80,12 @@ class _RecentPages:
 recent_pages = _RecentPages(LOCAL_PAGES)
 
 
-def _version(request) -> tuple[str, object]:
-    """The data version and the hour, read once per request: the release clock moves with time
-    alone (footage becomes overdue), so the hour is part of every public version."""
+def _version(request, *also: str) -> tuple[str, object]:
+    """The data version and the hour, read once per request (with the cache keys `also`, kept on
+    the request as `_public_found`): the release clock moves with time alone (footage becomes
+    overdue), so the hour is part of every public version."""
     if not hasattr(request, "_public_version"):
-        token, changed_at = current_public_version()
+        (token, changed_at), request._public_found = read_public_version(*also)
         request._public_version = (f"{token}|{timezone.now():%Y-%m-%dT%H}", changed_at)
     return request._public_version
 
@@ -133,15 +134,14 @@ def public_cache(view):
 
 
 def _page_key(request) -> str | None:
-    """What a shared-cache page depends on: the code, the data version and hour, and the URL and
-    Accept-Language (a request with a cookie never gets here)."""
+    """What a shared-cache page depends on besides the data version (stored with the page): the
+    code, the URL and Accept-Language (a request with a cookie never gets here)."""
     try:
         host = request.get_host()
     except Exception:  # DisallowedHost: the normal stack answers it
         return None
-    version, _ = _version(request)
     asked = f"{request.scheme}://{host}{request.get_full_path()}|{request.headers.get('Accept-Language', '')}"
-    return f"public-page:{CODE_VERSION}:{version}:{hashlib.sha256(asked.encode()).hexdigest()}"
+    return f"public-page:{CODE_VERSION}:{hashlib.sha256(asked.encode()).hexdigest()}"
 
 
 class PublicPageCacheMiddleware:
@@ -150,27 +150,27 @@ class PublicPageCacheMiddleware:
 
     Only what `public_cache` marked as shareable is stored (a 200 with `Cache-Control: public`,
     no cookie set, not varying on Cookie), and only requests without the session or language
-    cookie are looked up, so no staff or private variant is ever stored or served."""
+    cookie are looked up, so no staff or private variant is ever stored or served. A page is
+    stored with the data version it was rendered under and served only under that version; the
+    version and the page come in one round trip to the shared cache."""
 
     def __init__(self, get_response):
         self.get_response = get_response
         self.skipped = (settings.STATIC_URL or "/static/", "/staff/", "/admin/", "/accounts/", "/share/")
 
     def __call__(self, request):
-        key = None
-        if self.may_look_up(request):
-            key = _page_key(request)
+        key = _page_key(request) if self.may_look_up(request) else None
         if key is not None:
-            stored = recent_pages.get(key)
-            if stored is None:
-                stored = cache.get(key)
-                if stored is not None:
+            local = recent_pages.get(key)
+            version, _ = _version(request, *([] if local else [key]))
+            stored = local or request._public_found.get(key)
+            if stored is not None and stored[0] == version:
+                if local is None:
                     recent_pages.put(key, stored)
-            if stored is not None:
                 return self.answer(request, stored)
         response = self.get_response(request)
         if key is not None and self.shareable(response):
-            stored = (response.content, list(response.items()))
+            stored = (_version(request)[0], response.content, list(response.items()))
             cache.set(key, stored, SERVER_CACHE_SECONDS)
             recent_pages.put(key, stored)
         return response
@@ -188,7 +188,7 @@ class PublicPageCacheMiddleware:
 
     @staticmethod
     def answer(request, stored):
-        content, headers = stored
+        _, content, headers = stored
         response = HttpResponse(content)
         for name, value in headers:
             response[name] = value

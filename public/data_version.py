@@ -22,13 +22,19 @@ def _new_version() -> tuple[str, datetime]:
 
 
 def current_public_version() -> tuple[str, datetime]:
-    """(token, when it last changed). A cache that lost the key starts a new version, which
-    only costs every page one fresh render."""
-    version = cache.get(KEY)
+    return read_public_version()[0]
+
+
+def read_public_version(*also: str) -> tuple[tuple[str, datetime], dict]:
+    """(token, when it last changed), and the values of the cache keys `also`, read in the same
+    round trip. A cache that lost the version starts a new one, which only costs every page one
+    fresh render."""
+    found = cache.get_many([KEY, *also])
+    version = found.pop(KEY, None)
     if version is None:
         cache.add(KEY, _new_version(), timeout=None)
         version = cache.get(KEY) or _new_version()
-    return version
+    return version, found
 
 
 def public_data_changed() -> None:

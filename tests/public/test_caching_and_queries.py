@@ -133,19 +133,26 @@ def test_an_incident_page_costs_no_more_queries_with_many_incidents_published(cl
 def test_a_page_asked_for_again_is_answered_from_memory_without_the_shared_cache(client, staff, monkeypatch):
     from django.core.cache import cache
 
-    from public import caching
+    from public import caching, data_version
 
     caching.recent_pages.clear()
     incident = make_canary_incident(staff, tag="k3", publish=True)
     url = f"/incidents/{incident.reference}/"
     first = client.get(url)
-    read = []
-    real_get = cache.get
-    monkeypatch.setattr(caching, "cache", type("Spy", (), {"get": lambda self, key, *a, **k: read.append(key) or real_get(key, *a, **k),
-                                                           "set": lambda self, *a, **k: None})())
+    asked = []
+
+    class Spy:
+        def __getattr__(self, name):
+            def call(*args, **kwargs):
+                asked.extend(args[0] if name == "get_many" else args[:1])
+                return getattr(cache, name)(*args, **kwargs)
+            return call
+
+    monkeypatch.setattr(data_version, "cache", Spy())
+    monkeypatch.setattr(caching, "cache", Spy())
     again = client.get(url)
     assert again.content == first.content and again["ETag"] == first["ETag"]
-    assert not [key for key in read if key.startswith("public-page:")]
+    assert asked and not [key for key in asked if key.startswith("public-page:")]
 
 
 def test_an_incident_page_costs_a_fixed_number_of_queries(client, staff, django_assert_max_num_queries):
