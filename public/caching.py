@@ -72,12 +72,19 @@ class _RecentPages:
             while len(self.pages) > self.size:
                 self.pages.popitem(last=False)
 
+    def forget(self, key) -> None:
+        with self.lock:
+            self.pages.pop(key, None)
+
     def clear(self) -> None:
         with self.lock:
             self.pages.clear()
 
 
 recent_pages = _RecentPages(LOCAL_PAGES)
+# URLs whose last answer could not be shared (robots.txt, a file, a 404) go straight to the stack,
+# without a round trip to the shared cache; an answer that can be shared takes them off the list.
+never_shared = _RecentPages(LOCAL_PAGES)
 
 
 def _version(request, *also: str) -> tuple[str, object]:
@@ -160,7 +167,7 @@ class PublicPageCacheMiddleware:
 
     def __call__(self, request):
         key = _page_key(request) if self.may_look_up(request) else None
-        if key is not None:
+        if key is not None and not never_shared.get(key):
             local = recent_pages.get(key)
             version, _ = _version(request, *([] if local else [key]))
             stored = local or request._public_found.get(key)
@@ -173,6 +180,9 @@ class PublicPageCacheMiddleware:
             stored = (_version(request)[0], response.content, list(response.items()))
             cache.set(key, stored, SERVER_CACHE_SECONDS)
             recent_pages.put(key, stored)
+            never_shared.forget(key)
+        elif key is not None and response.status_code != 304:
+            never_shared.put(key, True)
         return response
 
     def may_look_up(self, request) -> bool:

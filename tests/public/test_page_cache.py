@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from incidents.workflow import unpublish_incident
-from public.caching import recent_pages
+from public.caching import never_shared, recent_pages
 from releases.workflow import apply_release_transition
 from tests.personas import sign_in_verified
 from tests.public.conftest import make_canary_incident
@@ -24,6 +24,7 @@ PAGES = ["/incidents/", "/api/public/incidents/", "/"]
 def empty_page_cache():
     cache.clear()
     recent_pages.clear()
+    never_shared.clear()
 
 
 def pages(client, *urls):
@@ -108,3 +109,26 @@ def test_each_language_is_kept_apart(client, staff):
     for _ in range(2):
         assert "Incidentes publicados" in client.get("/incidents/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
         assert "Incidentes publicados" not in client.get("/incidents/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_an_answer_that_cannot_be_shared_is_not_looked_up_in_the_cache_again(client, monkeypatch):
+    from public import data_version
+
+    assert client.get("/robots.txt").status_code == 200
+    read = []
+    real_get_many = cache.get_many
+    monkeypatch.setattr(data_version.cache, "get_many", lambda keys, *a, **k: read.extend(keys) or real_get_many(keys, *a, **k))
+    for _ in range(2):
+        assert "Disallow: /staff/" in client.get("/robots.txt").content.decode()
+    assert read == []
+
+
+def test_a_page_that_could_not_be_shared_before_is_kept_once_it_can(client, staff):
+    incident = make_canary_incident(staff, tag="p9", publish=False, summary="Agents stopped a car near the park.")
+    url = f"/incidents/{incident.reference}/"
+    assert client.get(url).status_code == 404
+    from incidents.workflow import publish_incident
+
+    publish_incident(incident, actor=staff.release_officer)
+    assert client.get(url).status_code == 200
+    assert [key for key in recent_pages.pages if not never_shared.get(key)]
