@@ -156,7 +156,7 @@ class PublicPageCacheMiddleware:
     whole stack gave it, and served again without sessions, locale, CSRF or sign-in checks.
 
     Only what `public_cache` marked as shareable is stored (a 200 with `Cache-Control: public`,
-    no cookie set, not varying on Cookie), and only requests without the session or language
+    no cookie set, varying on nothing but Accept-Language), and only requests without the session or language
     cookie are looked up, so no staff or private variant is ever stored or served. A page is
     stored with the data version it was rendered under and served only under that version; the
     version and the page come in one round trip to the shared cache."""
@@ -192,9 +192,10 @@ class PublicPageCacheMiddleware:
 
     @staticmethod
     def shareable(response) -> bool:
+        # The key holds the URL and Accept-Language only, so nothing else may choose the answer.
+        varies = {name.strip().lower() for name in response.get("Vary", "").split(",") if name.strip()}
         return (getattr(response, "public_page", False) and response.status_code == 200 and not response.streaming
-                and not response.cookies and "cookie" not in response.get("Vary", "").lower()
-                and "public" in response.get("Cache-Control", ""))
+                and not response.cookies and varies <= {"accept-language"} and "public" in response.get("Cache-Control", ""))
 
     @staticmethod
     def answer(request, stored):
