@@ -146,7 +146,7 @@ class Incident(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["state", "state_changed_at"]), models.Index(fields=["published_at"]),
-                   # The public data version (public.selectors.public_fingerprint) reads only this index.
+                   # Read by an earlier public data version (now public.data_version); kept, as dropping it needs a migration.
                    models.Index(fields=["published_at", "updated_at"], name="incident_public_version_idx")]
 
     def __str__(self) -> str:

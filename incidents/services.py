@@ -18,6 +18,7 @@ from django.utils import timezone
 from portal.audit import record_event
 from portal.models import AuditOutcome
 from portal.refusals import audit_refusal
+from public.data_version import public_data_changed
 
 from . import access
 from .models import CaseNote, Incident, Person, ReferenceSequence
@@ -173,6 +174,7 @@ def update_incident(
                 if missing:
                     raise ValidationError(missing)
             locked.save()
+            public_data_changed()
             if person_rows is not None:
                 locked.people.all().delete()
                 for person in person_rows:
@@ -207,6 +209,7 @@ def set_public_summary(incident: Incident, *, actor: User, text: str, request: H
         locked.public_summary = text or ""
         locked.full_clean(exclude=[f.name for f in Incident._meta.fields if f.name != "public_summary"])
         locked.save(update_fields=["public_summary", "updated_at"])
+        public_data_changed()
         record_event(actor=actor, action="incident.public_summary_changed", target=locked, from_state=locked.state,
                      to_state=locked.state, request=request)
     return locked

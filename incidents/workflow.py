@@ -21,6 +21,7 @@ from django.utils import timezone
 from portal.audit import record_event
 from portal.refusals import Refused, audit_refusal
 from portal.roles import Role, has_role
+from public.data_version import public_data_changed
 
 from . import access
 from .models import Finding, FindingStatus, Incident, IncidentState, Outcome
@@ -183,6 +184,7 @@ def apply_transition(
             elif from_state == S.CLOSED:
                 locked.closed_at, locked.outcome = None, ""
             locked.save(update_fields=["state", "state_changed_at", "submitted_at", "closed_at", "outcome", "updated_at"])
+            public_data_changed()
             record_event(
                 actor=actor,
                 action=f"incident.{action}",
@@ -288,6 +290,7 @@ def publish_incident(incident: Incident, *, actor: User, precision: str = "block
             locked.public_latitude, locked.public_longitude = public_coordinates(locked, precision)
             locked.published_at = locked.published_at or timezone.now()
             locked.save(update_fields=["public_location_precision", "public_latitude", "public_longitude", "published_at", "updated_at"])
+            public_data_changed()
             record_event(
                 actor=actor,
                 action="incident.published",
@@ -317,6 +320,7 @@ def unpublish_incident(incident: Incident, *, actor: User, reason: str = "", req
             locked.published_at = None
             locked.public_latitude = locked.public_longitude = None
             locked.save(update_fields=["published_at", "public_latitude", "public_longitude", "updated_at"])
+            public_data_changed()
             record_event(actor=actor, action="incident.unpublished", target=locked, reason=reason[:2000], request=request)
     except TransitionRefused as refusal:
         audit_refusal(refusal, actor=actor, action="incident.unpublished", target=incident, from_state=incident.state,

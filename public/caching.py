@@ -1,7 +1,8 @@
-"""HTTP caching for public responses: validators from what is public, and shared-cache headers.
+"""HTTP caching for public responses: validators from the public data version, shared-cache
+headers, and a server-side copy of each public page served before the rest of the middleware.
 
-The ETag covers everything public (see `public_fingerprint`), the language and the exact URL, so
-a changed filter, a new release or a withdrawn incident always gives a new one."""
+The ETag covers the public data version (see `public.data_version`), the hour, the language and
+the exact URL, so a changed filter, a new release or a withdrawn incident always gives a new one."""
 
 from __future__ import annotations
 
@@ -16,14 +17,16 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
 from django.http import HttpResponse
-from django.utils import translation
-from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils import timezone, translation
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import parse_http_date_safe
 from django.views.decorators.http import condition
 
-from .selectors import public_fingerprint
+from .data_version import read_public_version
 
 MAX_AGE = 300
-SERVER_CACHE_SECONDS = 600
+# No longer than the CDN may keep the page anyway, in case a writer forgot the data version.
+SERVER_CACHE_SECONDS = MAX_AGE
 
 
 def _code_version() -> str:
@@ -46,9 +49,8 @@ def _code_version() -> str:
 CODE_FOLDERS = ("public", "templates", "locale", "incidents", "releases", "portal")
 CODE_SUFFIXES = {".py", ".html", ".mo", ".txt", ".xml"}
 CODE_VERSION = _code_version()
-KEPT_HEADERS = {"content-language", "content-disposition", "vary", "allow"}
 # The pages most asked for also stay in this process's memory (a shared-cache round trip costs
-# as much as the rest of a cached answer); keyed by ETag like the shared cache, so never stale.
+# as much as the rest of a cached answer); keyed by data version like the shared cache, so never stale.
 LOCAL_PAGES = 256
 
 
@@ -70,62 +72,39 @@ class _RecentPages:
             while len(self.pages) > self.size:
                 self.pages.popitem(last=False)
 
+    def forget(self, key) -> None:
+        with self.lock:
+            self.pages.pop(key, None)
+
     def clear(self) -> None:
         with self.lock:
             self.pages.clear()
 
 
 recent_pages = _RecentPages(LOCAL_PAGES)
+# URLs whose last answer could not be shared (robots.txt, a file, a 404) go straight to the stack,
+# without a round trip to the shared cache; an answer that can be shared takes them off the list.
+never_shared = _RecentPages(LOCAL_PAGES)
 
 
-def _fingerprint(request):
-    if not hasattr(request, "_public_fingerprint"):
-        request._public_fingerprint = public_fingerprint()
-    return request._public_fingerprint
+def _version(request, *also: str) -> tuple[str, object]:
+    """The data version and the hour, read once per request (with the cache keys `also`, kept on
+    the request as `_public_found`): the release clock moves with time alone (footage becomes
+    overdue), so the hour is part of every public version."""
+    if not hasattr(request, "_public_version"):
+        (token, changed_at), request._public_found = read_public_version(*also)
+        request._public_version = (f"{token}|{timezone.now():%Y-%m-%dT%H}", changed_at)
+    return request._public_version
 
 
 def _etag(request, *args, **kwargs):
-    digest, _ = _fingerprint(request)
-    key = f"{digest}|{translation.get_language()}|{request.scheme}://{request.get_host()}{request.get_full_path()}"
+    version, _ = _version(request)
+    key = f"{version}|{translation.get_language()}|{request.scheme}://{request.get_host()}{request.get_full_path()}"
     return hashlib.sha256(key.encode()).hexdigest()[:40]
 
 
 def _last_modified(request, *args, **kwargs):
-    return _fingerprint(request)[1]
-
-
-def _rendered_once(view):
-    """Keep each rendered page in the cache under its ETag. The ETag changes with anything public,
-    so an entry is never stale, only unused. Visitors with a session (staff who also browse the
-    public site) are always rendered afresh, so nothing of theirs (a flash message) is stored."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.method != "GET" or settings.SESSION_COOKIE_NAME in request.COOKIES:
-            return view(request, *args, **kwargs)
-        key = f"public-page:{CODE_VERSION}:{_etag(request)}"
-        stored = recent_pages.get(key)
-        if stored is None:
-            stored = cache.get(key)
-            if stored is not None:
-                recent_pages.put(key, stored)
-        if stored is not None:
-            content, content_type, headers = stored
-            response = HttpResponse(content, content_type=content_type)
-            for name, value in headers:
-                response[name] = value
-            return response
-        response = view(request, *args, **kwargs)
-        if getattr(response, "render", None) and not getattr(response, "is_rendered", True):
-            response.render()
-        if response.status_code == 200 and not response.streaming and not response.cookies:
-            headers = [(k, v) for k, v in response.items() if k.lower() in KEPT_HEADERS]
-            stored = (response.content, response["Content-Type"], headers)
-            cache.set(key, stored, SERVER_CACHE_SECONDS)
-            recent_pages.put(key, stored)
-        return response
-
-    return wrapper
+    return _version(request)[1]
 
 
 def _shared_cache_may_store(request) -> bool:
@@ -144,7 +123,7 @@ def public_cache(view):
     because the language picker's cookie is not in Vary: a page it kept would otherwise stay in
     the old language after the visitor picked another (the ETag includes the language). What is
     cached for everyone needs no sign-in."""
-    conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(_rendered_once(view))
+    conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(view)
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -152,9 +131,79 @@ def public_cache(view):
         if response.status_code in (200, 304):
             if _shared_cache_may_store(request):
                 patch_cache_control(response, public=True, max_age=0, s_maxage=MAX_AGE)
+                response.public_page = True
             else:
                 patch_cache_control(response, private=True, max_age=0)
             patch_vary_headers(response, ("Accept-Language",))
         return response
 
     return login_not_required(wrapper)
+
+
+def _page_key(request) -> str | None:
+    """What a shared-cache page depends on besides the data version (stored with the page): the
+    code, the URL and Accept-Language (a request with a cookie never gets here)."""
+    try:
+        host = request.get_host()
+    except Exception:  # DisallowedHost: the normal stack answers it
+        return None
+    asked = f"{request.scheme}://{host}{request.get_full_path()}|{request.headers.get('Accept-Language', '')}"
+    return f"public-page:{CODE_VERSION}:{hashlib.sha256(asked.encode()).hexdigest()}"
+
+
+class PublicPageCacheMiddleware:
+    """First in the stack: a public page a CDN could keep is kept here too, with the headers the
+    whole stack gave it, and served again without sessions, locale, CSRF or sign-in checks.
+
+    Only what `public_cache` marked as shareable is stored (a 200 with `Cache-Control: public`,
+    no cookie set, varying on nothing but Accept-Language), and only requests without the session or language
+    cookie are looked up, so no staff or private variant is ever stored or served. A page is
+    stored with the data version it was rendered under and served only under that version; the
+    version and the page come in one round trip to the shared cache."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.skipped = (settings.STATIC_URL or "/static/", "/staff/", "/admin/", "/accounts/", "/share/")
+
+    def __call__(self, request):
+        key = _page_key(request) if self.may_look_up(request) else None
+        if key is not None and not never_shared.get(key):
+            local = recent_pages.get(key)
+            version, _ = _version(request, *([] if local else [key]))
+            stored = local or request._public_found.get(key)
+            if stored is not None and stored[0] == version:
+                if local is None:
+                    recent_pages.put(key, stored)
+                return self.answer(request, stored)
+        response = self.get_response(request)
+        if key is not None and self.shareable(response):
+            stored = (_version(request)[0], response.content, list(response.items()))
+            cache.set(key, stored, SERVER_CACHE_SECONDS)
+            recent_pages.put(key, stored)
+            never_shared.forget(key)
+        elif key is not None and response.status_code != 304:
+            never_shared.put(key, True)
+        return response
+
+    def may_look_up(self, request) -> bool:
+        path = request.path
+        return (request.method == "GET" and _shared_cache_may_store(request) and "Authorization" not in request.headers
+                and not path.startswith(self.skipped) and (not path.startswith("/api/") or path.startswith("/api/public/")))
+
+    @staticmethod
+    def shareable(response) -> bool:
+        # The key holds the URL and Accept-Language only, so nothing else may choose the answer.
+        varies = {name.strip().lower() for name in response.get("Vary", "").split(",") if name.strip()}
+        return (getattr(response, "public_page", False) and response.status_code == 200 and not response.streaming
+                and not response.cookies and varies <= {"accept-language"} and "public" in response.get("Cache-Control", ""))
+
+    @staticmethod
+    def answer(request, stored):
+        _, content, headers = stored
+        response = HttpResponse(content)
+        for name, value in headers:
+            response[name] = value
+        return get_conditional_response(
+            request, etag=response.get("ETag"), last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
+            response=response,
+        )

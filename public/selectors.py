@@ -10,13 +10,12 @@ blacklist). Files come only from `releases.selectors.published_releases()`.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -521,24 +520,3 @@ SORTS = {
     "published": ("-published_at", "-id"),
     "neighbourhood": ("neighbourhood", "-occurred_start", "-id"),
 }
-
-
-def public_fingerprint() -> tuple[str, datetime | None]:
-    """A value that changes whenever anything public changes (an incident published, edited or
-    withdrawn, a file released or withheld, footage asked for), for ETag and Last-Modified. Every
-    public request pays for it, even one answered from the cache: two aggregates, the first read
-    from an index alone."""
-    from releases.models import Release
-
-    incidents = Incident.objects.filter(published_at__isnull=False).aggregate(
-        n=Count("id"), updated=Max("updated_at"), published=Max("published_at")
-    )
-    # Every release counts, whatever its state or incident: a withholding decision or a new
-    # request is public too (the withheld list, the release clock), and the table is small.
-    files = Release.objects.aggregate(n=Count("id"), published=Max("published_at"), changed=Max("state_changed_at"))
-    stamps = [t for t in (incidents["updated"], incidents["published"], files["published"], files["changed"]) if t]
-    # The release clock moves with time alone (footage becomes overdue), so the hour is part of it.
-    hour = timezone.now().strftime("%Y-%m-%dT%H")
-    raw = (f"{incidents['n']}|{incidents['updated']}|{incidents['published']}|{files['n']}|{files['published']}|"
-           f"{files['changed']}|{hour}")
-    return hashlib.sha256(raw.encode()).hexdigest()[:32], max(stamps) if stamps else None

@@ -27,6 +27,7 @@ from django.utils import timezone
 from portal.audit import record_event
 from portal.refusals import audit_refusal
 from portal.roles import Role, has_role
+from public.data_version import public_data_changed
 
 from . import access, signoff
 from .errors import ReleaseError, ReleaseForbidden, ReleaseRefused
@@ -175,6 +176,7 @@ def _apply(release, action, *, actor, reason, ground, review_on, request, fields
     if target != before or action != "approve":  # a first sign-off changes no state
         locked.state_changed_at = now
     locked.save()
+    public_data_changed()
 
     if action == "publish":
         from footage.custody import record_custody
@@ -263,6 +265,7 @@ def _request(footage, *, actor, mode, reason, request) -> Release:
     try:
         with transaction.atomic():
             release.save()
+            public_data_changed()
     except IntegrityError:
         raise ReleaseRefused("A release of this footage is already under way.", code="already_requested") from None
     job = RenderJob.objects.create(release=release, requested_by=actor)

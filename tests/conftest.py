@@ -87,6 +87,17 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _a_public_data_version_of_its_own():
+    """The database is rolled back between tests, the shared cache is not: a page the public
+    site kept in one test must never be served in the next."""
+    from django.core.cache import cache
+
+    from public.data_version import KEY
+
+    cache.delete(KEY)
+
+
 @pytest.fixture(scope="session")
 def _audit_checkpoint_base(tmp_path_factory):
     return tmp_path_factory.mktemp("audit-checkpoints")
