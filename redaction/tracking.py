@@ -28,7 +28,7 @@ import numpy as np
 
 from .detector import Detection
 from .motion import CameraPath
-from .regions import iou
+from .regions import iou, iou_matrix
 
 Box = tuple[float, float, float, float]
 
@@ -156,9 +156,18 @@ class Tracker:
         missed = t.frame < t.looked and t.hits >= cfg.established_hits
         return min(n, 2) if t.hits < 3 or missed else n
 
-    def due(self, key: int, most: int) -> list[Track]:
-        """The tracks that want a detection on frame `key`: that long since they were last looked for."""
-        return [t for t in self.tracks if key - max(t.frame, t.looked) >= self.detect_interval(t, most, key)]
+    def due(self, key: int, most: int, limit: int | None = None) -> list[Track]:
+        """The tracks that want a detection on frame `key`: that long since they were last looked
+        for; the most overdue (for their interval) first, smaller faces first among equals, at
+        most `limit` of them. The rest stay due and come first on the next frames: in a crowd,
+        looks between keyframes cost a fixed amount per frame, however many faces want one."""
+        wanting = []
+        for t in self.tracks:
+            waited, interval = key - max(t.frame, t.looked), self.detect_interval(t, most, key)
+            if waited >= interval:
+                wanting.append((-waited / interval, float(t.box[3] - t.box[1]), t.id, t))
+        wanting.sort(key=lambda w: w[:3])
+        return [w[3] for w in wanting[:limit]]
 
     def update(self, key: int, detections: list[Detection], looked=None) -> dict[int, list[tuple[int, Box]]]:
         """Take a keyframe's detections; return boxes per frame for frames up to `key`.
@@ -334,23 +343,24 @@ class Tracker:
         A face seen once has no velocity yet: it may have moved up to about its own width a frame
         since (a person walking past close to the camera), so it is matched that far away."""
         cfg = self.config
-        pairs = []
-        for ti, t in enumerate(tracks):
-            pred = self.predict(t, key)
-            pw, ph = pred[2] - pred[0], pred[3] - pred[1]
-            size = max(pw, ph, 1.0)
-            pc = (pred[:2] + pred[2:]) / 2
-            reach = 0.8 + (min(key - t.frame, 2) if t.hits == 1 else 0)
-            for di, d in enumerate(dets):
-                ov = iou(tuple(pred), d.box)
-                dc = np.array([(d.x1 + d.x2) / 2, (d.y1 + d.y2) / 2])
-                dist_px = float(np.hypot(*(dc - pc)))
-                dist = dist_px / size
-                ratio = max(d.y2 - d.y1, 1.0) / max(ph, 1.0)
-                near = dist < reach or dist_px < cfg.match_px * (self.width or 1280) / 1280
-                if ov >= cfg.min_iou or (near and 0.5 < ratio < 2.0):
-                    pairs.append((ov - 0.1 * dist, ti, di))
-        return pairs
+        if not tracks or not dets:
+            return []
+        # Every track against every detection at once: on a crowd, hundreds of each.
+        pred = np.array([self.predict(t, key) for t in tracks], dtype=float)
+        boxes = np.array([d.box for d in dets], dtype=float)
+        ph = pred[:, 3] - pred[:, 1]
+        size = np.maximum(np.maximum(pred[:, 2] - pred[:, 0], ph), 1.0)
+        pc = (pred[:, :2] + pred[:, 2:]) / 2
+        reach = np.array([0.8 + (min(key - t.frame, 2) if t.hits == 1 else 0) for t in tracks])
+        ov = iou_matrix(pred, boxes)
+        dc = (boxes[:, :2] + boxes[:, 2:]) / 2
+        dist_px = np.hypot(dc[None, :, 0] - pc[:, None, 0], dc[None, :, 1] - pc[:, None, 1])
+        dist = dist_px / size[:, None]
+        ratio = np.maximum(boxes[:, 3] - boxes[:, 1], 1.0)[None, :] / np.maximum(ph, 1.0)[:, None]
+        near = (dist < reach[:, None]) | (dist_px < cfg.match_px * (self.width or 1280) / 1280)
+        ok = (ov >= cfg.min_iou) | (near & (ratio > 0.5) & (ratio < 2.0))
+        goodness = ov - 0.1 * dist
+        return [(float(goodness[ti, di]), int(ti), int(di)) for ti, di in zip(*np.nonzero(ok))]
 
     def _coasting(self, t: Track, f: int, pad_after: int) -> bool:
         """Whether the track still has a box on frame `f`: for `pad_after` frames after its last
