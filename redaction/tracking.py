@@ -57,6 +57,9 @@ class Track:
     looked: int = -1  # the last keyframe that looked for it
     history: list = field(default_factory=list)  # (frame, box) of its last few detections
     found_by: str = "detector"  # what started it: a sure detection, or a weak one seen again
+    # Keyframes since its last detection that looked everywhere while its face would have been
+    # at least half in the frame, and found nothing there.
+    unseen: int = 0
 
     def last_known(self) -> tuple[int, np.ndarray]:
         if self.seen_box is not None and self.seen_frame > self.frame:
@@ -99,6 +102,9 @@ class TrackerConfig:
     # A coasting box that is leaving the frame goes on at the face's speed until it is out, for up
     # to this many frames since the face was last detected, however long coasting lasts otherwise.
     leave_frames: int = 90
+    # ... unless the face is confirmed gone: this many keyframes that looked everywhere found
+    # nothing where it would have been while it was still at least half in the frame.
+    gone_after: int = 3
     # A box's sides move out by this share of the face's speed per frame since it was last
     # confirmed: its speed may have changed since, by about this much.
     speed_margin: float = 0.25
@@ -223,6 +229,7 @@ class Tracker:
             t.history = (t.history + [(key, new)])[-8:]
             t.box, t.frame = new, key
             t.hits += 1
+            t.unseen = 0
             if t.hits == 2 and t.first is not None and np.any(t.velocity):
                 self._entered(t, emit)
             t.best_score = max(t.best_score, d.score)
@@ -238,6 +245,8 @@ class Tracker:
                 continue
             established = t.hits >= cfg.established_hits
             pad_after = cfg.pad_after_established if established else cfg.pad_after
+            if looked is None and self.width and self._share_inside(self._face_at(t, key)) >= 0.5:
+                t.unseen += 1
             for f in range(max(t.emitted, t.frame) + 1, key + 1):
                 if self._coasting(t, f, pad_after):
                     emit(f, t, self._coast(t, f), "coasting")
@@ -371,7 +380,21 @@ class Tracker:
             return True
         if since > self.config.leave_frames or not self.width or not np.any(t.velocity):
             return False
-        return self._leaving(self.carry(t.box, t.frame, f) + _centre_moved(t.velocity, since))
+        if t.unseen >= self.config.gone_after:
+            return False
+        return self._leaving(self._face_at(t, f))
+
+    def _face_at(self, t: Track, f: int) -> np.ndarray:
+        """Where the track's face (its box without margins) would be on frame `f` had it kept
+        moving as it was when last detected."""
+        return self.carry(t.box, t.frame, f) + _centre_moved(t.velocity, f - t.frame)
+
+    def _share_inside(self, box: np.ndarray) -> float:
+        """The share of `box` inside the frame."""
+        x1, y1, x2, y2 = box
+        area = max(x2 - x1, 1e-6) * max(y2 - y1, 1e-6)
+        inside = max(0.0, min(x2, self.width) - max(x1, 0.0)) * max(0.0, min(y2, self.height) - max(y1, 0.0))
+        return float(inside / area)
 
     def _leaving(self, box: np.ndarray) -> bool:
         """Whether a face's box (not its margins) lies across the frame's edge."""

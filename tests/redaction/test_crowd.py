@@ -90,3 +90,13 @@ def test_the_overlap_of_every_box_with_every_other_is_the_pairwise_one(seed):
     b.append((10.0, 10.0, 10.0, 20.0))  # empty
     assert iou_matrix(a, b) == pytest.approx(np.array([[iou(x, y) for y in b] for x in a]))
 
+
+def test_a_box_continued_off_the_edge_stops_once_the_face_is_confirmed_gone():
+    config = TrackerConfig(pad_after_established=45, leave_frames=90)
+    tr = Tracker(config, 1000, 600)
+    for n, f in enumerate(range(0, 20, 5)):  # walking right at 1 px a frame, up to the edge
+        tr.update(f, [Detection(925 + 5 * n, 300, 985 + 5 * n, 370, 0.9)])
+    out = {}
+    for f in range(20, 95, 5):  # then never seen again, though still half in view for a while
+        out.update(tr.update(f, []))
+    assert out and max(out) == 15 + config.pad_after_established  # coasted; not continued for leave_frames
