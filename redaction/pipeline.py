@@ -847,6 +847,8 @@ def redact_video(
             "name": MODEL_NAME,
             "runtime": detector.runtime,
             "model_sha256": detector.model_sha256,
+            # Every detector family the first pass ran, each with the package its model came from.
+            "families": [detector.family],
             "software": {**detector.software, "ffmpeg": media.ffmpeg_version()},
             "detect_every": K,
             "detect_width": keyframes.small_size[0],
