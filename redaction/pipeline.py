@@ -47,11 +47,14 @@ class RedactionSettings:
     detect_every: int = 5  # run the detector on at least every Kth frame, track in between
     detect_width: int = 640  # the wide pass: the whole frame at this width (large and medium faces)
     detect_threshold: float = 0.1  # lowest score kept from the wide passes
-    # The sweep: every Nth keyframe, the whole frame at full working resolution (at most
-    # sweep_width wide) instead of the wide pass, so small faces are found. One inference over the
-    # frame costs about 40% less than the overlapping tiles that would cover it.
+    # The sweep: every Nth keyframe, the whole frame enlarged by sweep_scale (at most sweep_width
+    # wide) instead of the wide pass, so small faces are found. One inference over the frame
+    # costs about 40% less than the overlapping tiles that would cover it. Enlarged, a small or
+    # low-contrast face the model scores too low at its own size is found: the model was
+    # trained on faces larger than these.
     sweep_every: int = 6
-    sweep_width: int = 1280
+    sweep_scale: float = 1.5
+    sweep_width: int = 1920
     refine_below_px: float = 120.0  # tracked faces (and candidates) smaller than this get a closer look
     refine_min_px: float = 6.0  # ... and at least this wide and tall (working pixels)
     refine_face_px: float = 64.0  # ... enlarged so the face is about this tall
@@ -215,7 +218,7 @@ class KeyframeDetector:
         # The model pads its input to multiples of 32, and padding costs as much as picture: the
         # wide pass squeezes or stretches the frame by up to 3% of its height instead.
         self.small_size = (dw, _snap32(height * dw / width))
-        sw = min(settings.sweep_width, width) // 2 * 2
+        sw = min(settings.sweep_width, round(width * settings.sweep_scale)) // 2 * 2
         self.sweep_size = (sw, max(2, round(height * sw / width / 2) * 2))
         self.sweeps = settings.sweep_every > 0 and sw > dw * 1.2
         self.detail_size: tuple[int, int] | None = None  # set when the decoder also delivers detail frames
@@ -226,9 +229,10 @@ class KeyframeDetector:
         y, u, v = planes(frame, self.width, self.height)
         if size is not None and size != (self.width, self.height):
             w, h = size
-            y = cv2.resize(y, (w, h), interpolation=cv2.INTER_AREA)
-            u = cv2.resize(u, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-            v = cv2.resize(v, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+            how = cv2.INTER_AREA if w < self.width else cv2.INTER_LINEAR
+            y = cv2.resize(y, (w, h), interpolation=how)
+            u = cv2.resize(u, (w // 2, h // 2), interpolation=how)
+            v = cv2.resize(v, (w // 2, h // 2), interpolation=how)
         return _rgb(y, u, v)
 
     def _whole(self, frame: np.ndarray, size: tuple[int, int], threshold: float) -> list[Detection]:

@@ -303,13 +303,13 @@ def test_the_keyframe_schedule_wide_every_keyframe_sweep_every_sixth_closer_look
         rec.sizes.clear()
         kd.whole(frame)
         assert len(rec.sizes) == 1  # one whole-frame pass per keyframe
-        if rec.sizes[0] == (1280, 720):
+        if rec.sizes[0] == (1920, 1080):  # the sweep, enlarged 1.5x
             sweeps.append(k)
         else:
             assert rec.sizes[0] == (640, 352)  # squeezed 2% to a multiple of 32, not padded to 384
     assert sweeps == [0, 6, 12]  # the sweep, instead of the wide pass
     # Both passes' sizes and every closer-look square are announced, to be compiled on first use.
-    assert rec.expected == [(640, 352), (1280, 720)] + [(s, s) for s in range(160, 321, 32)]
+    assert rec.expected == [(640, 352), (1920, 1080)] + [(s, s) for s in range(160, 321, 32)]
 
     rec.sizes.clear()
     small, large = (100, 100, 120, 124), (300, 100, 500, 340)
