@@ -38,7 +38,7 @@ from .motion import CameraPath, MotionEstimator
 from .regions import ManualRegion, TrackMark, frame_ranges, iou, iou_matrix, spared_boxes
 from .tracking import Tracker, TrackerConfig, follow_patch
 
-PIPELINE_VERSION = "redaction 1.15"
+PIPELINE_VERSION = "redaction 1.16"
 
 
 @dataclass(frozen=True)
