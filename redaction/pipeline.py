@@ -253,21 +253,23 @@ class KeyframeDetector:
         cfg = self.settings
         self.keyframes[kind] += 1
         if kind != "every_kth":
-            if kind == "cut" and self.sweeps:
-                self.passes["sweep"] += 1
-                return self._whole(frame, self.sweep_size, cfg.detect_threshold)
-            self.passes["wide"] += 1
-            return self._whole(frame, self.small_size, cfg.detect_threshold)
-        # The sweep sees everything the wide pass would, at twice its resolution (faces as tall as
-        # the frame included), so on its keyframes it runs instead.
+            return self._sweep(frame) if kind == "cut" and self.sweeps else self._wide(frame)
         if self.sweeps and self.calls % cfg.sweep_every == 0:
-            dets = self._whole(frame, self.sweep_size, cfg.detect_threshold)
-            self.passes["sweep"] += 1
+            dets = self._sweep(frame)
         else:
-            dets = self._whole(frame, self.small_size, cfg.detect_threshold)
-            self.passes["wide"] += 1
+            dets = self._wide(frame)
         self.calls += 1
         return dets
+
+    def _wide(self, frame: np.ndarray) -> list[Detection]:
+        self.passes["wide"] += 1
+        return self._whole(frame, self.small_size, self.settings.detect_threshold)
+
+    def _sweep(self, frame: np.ndarray) -> list[Detection]:
+        """The enlarged sweep, and the wide pass beside it: enlarged, a face as tall as the frame
+        is too large for the model, and the wide pass costs a tenth of the sweep."""
+        self.passes["sweep"] += 1
+        return self._whole(frame, self.sweep_size, self.settings.detect_threshold) + self._wide(frame)
 
     def none(self, kind: str) -> list[Detection]:
         """A keyframe with no whole-frame pass: closer looks only."""
