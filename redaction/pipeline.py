@@ -35,10 +35,10 @@ from . import media
 from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, dark_lut, merge_covering
 from .hiding import BLUR_SIGMA_SHARE, MODES, head_box, hide, planes
 from .motion import CameraPath, MotionEstimator
-from .regions import ManualRegion, TrackMark, frame_ranges, iou, spared_boxes
+from .regions import ManualRegion, TrackMark, frame_ranges, iou, iou_matrix, spared_boxes
 from .tracking import Tracker, TrackerConfig, follow_patch
 
-PIPELINE_VERSION = "redaction 1.15"
+PIPELINE_VERSION = "redaction 1.16"
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,14 @@ class RedactionSettings:
     detect_every: int = 5  # run the detector on at least every Kth frame, track in between
     detect_width: int = 640  # the wide pass: the whole frame at this width (large and medium faces)
     detect_threshold: float = 0.1  # lowest score kept from the wide passes
-    # The sweep: every Nth keyframe, the whole frame at full working resolution (at most
-    # sweep_width wide) instead of the wide pass, so small faces are found. One inference over the
-    # frame costs about 40% less than the overlapping tiles that would cover it.
+    # The sweep: every Nth keyframe, the whole frame enlarged by sweep_scale (at most sweep_width
+    # wide) instead of the wide pass, so small faces are found. One inference over the frame
+    # costs about 40% less than the overlapping tiles that would cover it. Enlarged, a small or
+    # low-contrast face the model scores too low at its own size is found: the model was
+    # trained on faces larger than these.
     sweep_every: int = 6
-    sweep_width: int = 1280
+    sweep_scale: float = 1.5
+    sweep_width: int = 1920
     refine_below_px: float = 120.0  # tracked faces (and candidates) smaller than this get a closer look
     refine_min_px: float = 6.0  # ... and at least this wide and tall (working pixels)
     refine_face_px: float = 64.0  # ... enlarged so the face is about this tall
@@ -60,6 +63,10 @@ class RedactionSettings:
     refine_max_input: int = 320  # crops are enlarged to at most this side
     refine_threshold: float = 0.05
     refine_max: int = 8
+    # Between the Kth-frame keyframes, faces that are new, missed or fast are looked at on their
+    # own, at most this many a frame, most overdue first: a crowd's hundreds of new faces would
+    # otherwise take `refine_max` looks on every frame.
+    refine_between: int = 2
     # Weak sightings looked at again per keyframe, likeliest first. A hard face competes with
     # shadows and patterns for these places: with 3, a grey face on a busy background was left
     # a candidate for seconds on some clips.
@@ -211,7 +218,7 @@ class KeyframeDetector:
         # The model pads its input to multiples of 32, and padding costs as much as picture: the
         # wide pass squeezes or stretches the frame by up to 3% of its height instead.
         self.small_size = (dw, _snap32(height * dw / width))
-        sw = min(settings.sweep_width, width) // 2 * 2
+        sw = min(settings.sweep_width, round(width * settings.sweep_scale)) // 2 * 2
         self.sweep_size = (sw, max(2, round(height * sw / width / 2) * 2))
         self.sweeps = settings.sweep_every > 0 and sw > dw * 1.2
         self.detail_size: tuple[int, int] | None = None  # set when the decoder also delivers detail frames
@@ -222,9 +229,10 @@ class KeyframeDetector:
         y, u, v = planes(frame, self.width, self.height)
         if size is not None and size != (self.width, self.height):
             w, h = size
-            y = cv2.resize(y, (w, h), interpolation=cv2.INTER_AREA)
-            u = cv2.resize(u, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
-            v = cv2.resize(v, (w // 2, h // 2), interpolation=cv2.INTER_AREA)
+            how = cv2.INTER_AREA if w < self.width else cv2.INTER_LINEAR
+            y = cv2.resize(y, (w, h), interpolation=how)
+            u = cv2.resize(u, (w // 2, h // 2), interpolation=how)
+            v = cv2.resize(v, (w // 2, h // 2), interpolation=how)
         return _rgb(y, u, v)
 
     def _whole(self, frame: np.ndarray, size: tuple[int, int], threshold: float) -> list[Detection]:
@@ -245,21 +253,23 @@ class KeyframeDetector:
         cfg = self.settings
         self.keyframes[kind] += 1
         if kind != "every_kth":
-            if kind == "cut" and self.sweeps:
-                self.passes["sweep"] += 1
-                return self._whole(frame, self.sweep_size, cfg.detect_threshold)
-            self.passes["wide"] += 1
-            return self._whole(frame, self.small_size, cfg.detect_threshold)
-        # The sweep sees everything the wide pass would, at twice its resolution (faces as tall as
-        # the frame included), so on its keyframes it runs instead.
+            return self._sweep(frame) if kind == "cut" and self.sweeps else self._wide(frame)
         if self.sweeps and self.calls % cfg.sweep_every == 0:
-            dets = self._whole(frame, self.sweep_size, cfg.detect_threshold)
-            self.passes["sweep"] += 1
+            dets = self._sweep(frame)
         else:
-            dets = self._whole(frame, self.small_size, cfg.detect_threshold)
-            self.passes["wide"] += 1
+            dets = self._wide(frame)
         self.calls += 1
         return dets
+
+    def _wide(self, frame: np.ndarray) -> list[Detection]:
+        self.passes["wide"] += 1
+        return self._whole(frame, self.small_size, self.settings.detect_threshold)
+
+    def _sweep(self, frame: np.ndarray) -> list[Detection]:
+        """The enlarged sweep, and the wide pass beside it: enlarged, a face as tall as the frame
+        is too large for the model, and the wide pass costs a tenth of the sweep."""
+        self.passes["sweep"] += 1
+        return self._whole(frame, self.sweep_size, self.settings.detect_threshold) + self._wide(frame)
 
     def none(self, kind: str) -> list[Detection]:
         """A keyframe with no whole-frame pass: closer looks only."""
@@ -278,14 +288,14 @@ class KeyframeDetector:
         # Tracked faces first, smallest first; then lost faces not found again; then the
         # likeliest few candidates, at least `refine_candidates_kept` of them however many faces
         # are tracked.
+        tracked, lost = list(tracked), list(lost)
+        found = self._found_surely(tracked, dets)
         look = sorted(
-            (b for b in tracked if self._worth_a_look(b) and not self._found_surely(b, dets)),
+            (b for b, sure in zip(tracked, found) if self._worth_a_look(b) and not sure),
             key=lambda b: b[3] - b[1],
         )
-        look += [
-            b for b in lost
-            if self._worth_a_look(b) and not any(iou(tuple(b), tuple(t)) > 0.1 for t in tracked)
-        ]
+        near_tracked = (iou_matrix(lost, tracked) > 0.1).any(axis=1) if lost and tracked else [False] * len(lost)
+        look += [b for b, near in zip(lost, near_tracked) if self._worth_a_look(b) and not near]
         weak = [b for b in candidates if self._worth_a_look(b)][: cfg.refine_candidates]
         kept = min(len(weak), max(cfg.refine_max - len(look), cfg.refine_candidates_kept))
         wanted = len(look) + len(weak)
@@ -323,13 +333,14 @@ class KeyframeDetector:
         cfg = self.settings
         return min(box[2] - box[0], box[3] - box[1]) >= cfg.refine_min_px and box[3] - box[1] < cfg.refine_below_px
 
-    def _found_surely(self, box, dets: list[Detection]) -> bool:
+    def _found_surely(self, boxes, dets: list[Detection]) -> list[bool]:
+        """For each of `boxes`: whether a detection found the face there surely and large
+        enough to need no closer look."""
         cfg = self.settings
-        return any(
-            d.score >= cfg.refine_skip_score and d.y2 - d.y1 >= cfg.refine_skip_px
-            and iou(tuple(box), d.box) >= 0.3
-            for d in dets
-        )
+        sure = [d.box for d in dets if d.score >= cfg.refine_skip_score and d.y2 - d.y1 >= cfg.refine_skip_px]
+        if not boxes or not sure:
+            return [False] * len(boxes)
+        return list((iou_matrix(boxes, sure) >= 0.3).any(axis=1))
 
     def _refine(self, image: np.ndarray, box, scale: float = 1.0) -> list[Detection]:
         """Detect in a crop around a tracked face, enlarged so the face is a comfortable size.
@@ -460,6 +471,10 @@ class RecentLuma:
         """Make `box` (clipped to the frame) the one box of `track_id` on frame `f` in `boxes`."""
         clipped = (max(0.0, box[0]), max(0.0, box[1]), min(float(self.width), box[2]), min(float(self.height), box[3]))
         boxes[f] = [(tid, old) for tid, old in boxes.get(f, []) if tid != track_id] + [(track_id, clipped)]
+
+
+def _height(box) -> float:
+    return float(box[3] - box[1])
 
 
 def _scaled(box, scale: float):
@@ -669,12 +684,20 @@ def redact_video(
             dets = cues = None
             t0 = time.monotonic()
             # Between keyframes, faces that are new, missed or moving fast are looked for on
-            # their own: closer looks where they are expected, and the wide pass where one is too
-            # large for those or seen once only (with no velocity yet, it may be anywhere near).
+            # their own: closer looks where they are expected (at most `refine_between` faces a
+            # frame, the most overdue first), and the wide pass where one is too large for those
+            # or seen once only (with no velocity yet, it may be anywhere near).
             due = tracker.due(idx, K) if whole is None else []
-            expected = [tuple(tracker.predict(t, idx)) for t in due]
+            expected = []
             if due:
-                wide = any(b[3] - b[1] >= settings.refine_below_px or t.hits == 1 for t, b in zip(due, expected))
+                # The wide pass sees every face too large for a closer look, and every face seen
+                # once, however many; closer looks are budgeted.
+                large = [t for t in due if _height(tracker.predict(t, idx)) >= settings.refine_below_px]
+                small = [t for t in due if all(t is not b for b in large)]
+                close = small[: settings.refine_between]
+                expected = [tuple(tracker.predict(t, idx)) for t in close]
+                wide = bool(large) or any(t.hits == 1 for t in small)
+                due = close + large + [t for t in small[settings.refine_between:] if wide and t.hits == 1]
                 whole = keyframes.whole(frame, "tracks") if wide else keyframes.none("tracks")
             if whole is not None:
                 if due:
@@ -830,6 +853,8 @@ def redact_video(
             "name": MODEL_NAME,
             "runtime": detector.runtime,
             "model_sha256": detector.model_sha256,
+            # Every detector family the first pass ran, each with the package its model came from.
+            "families": [detector.family],
             "software": {**detector.software, "ffmpeg": media.ffmpeg_version()},
             "detect_every": K,
             "detect_width": keyframes.small_size[0],

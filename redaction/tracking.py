@@ -28,7 +28,7 @@ import numpy as np
 
 from .detector import Detection
 from .motion import CameraPath
-from .regions import iou
+from .regions import iou, iou_matrix
 
 Box = tuple[float, float, float, float]
 
@@ -57,6 +57,9 @@ class Track:
     looked: int = -1  # the last keyframe that looked for it
     history: list = field(default_factory=list)  # (frame, box) of its last few detections
     found_by: str = "detector"  # what started it: a sure detection, or a weak one seen again
+    # Keyframes since its last detection that looked everywhere while its face would have been
+    # at least half in the frame, and found nothing there.
+    unseen: int = 0
 
     def last_known(self) -> tuple[int, np.ndarray]:
         if self.seen_box is not None and self.seen_frame > self.frame:
@@ -99,6 +102,9 @@ class TrackerConfig:
     # A coasting box that is leaving the frame goes on at the face's speed until it is out, for up
     # to this many frames since the face was last detected, however long coasting lasts otherwise.
     leave_frames: int = 90
+    # ... unless the face is confirmed gone: this many keyframes that looked everywhere found
+    # nothing where it would have been while it was still at least half in the frame.
+    gone_after: int = 3
     # A box's sides move out by this share of the face's speed per frame since it was last
     # confirmed: its speed may have changed since, by about this much.
     speed_margin: float = 0.25
@@ -156,9 +162,18 @@ class Tracker:
         missed = t.frame < t.looked and t.hits >= cfg.established_hits
         return min(n, 2) if t.hits < 3 or missed else n
 
-    def due(self, key: int, most: int) -> list[Track]:
-        """The tracks that want a detection on frame `key`: that long since they were last looked for."""
-        return [t for t in self.tracks if key - max(t.frame, t.looked) >= self.detect_interval(t, most, key)]
+    def due(self, key: int, most: int, limit: int | None = None) -> list[Track]:
+        """The tracks that want a detection on frame `key`: that long since they were last looked
+        for; the most overdue (for their interval) first, smaller faces first among equals, at
+        most `limit` of them. The rest stay due and come first on the next frames: in a crowd,
+        looks between keyframes cost a fixed amount per frame, however many faces want one."""
+        wanting = []
+        for t in self.tracks:
+            waited, interval = key - max(t.frame, t.looked), self.detect_interval(t, most, key)
+            if waited >= interval:
+                wanting.append((-waited / interval, float(t.box[3] - t.box[1]), t.id, t))
+        wanting.sort(key=lambda w: w[:3])
+        return [w[3] for w in wanting[:limit]]
 
     def update(self, key: int, detections: list[Detection], looked=None) -> dict[int, list[tuple[int, Box]]]:
         """Take a keyframe's detections; return boxes per frame for frames up to `key`.
@@ -214,6 +229,7 @@ class Tracker:
             t.history = (t.history + [(key, new)])[-8:]
             t.box, t.frame = new, key
             t.hits += 1
+            t.unseen = 0
             if t.hits == 2 and t.first is not None and np.any(t.velocity):
                 self._entered(t, emit)
             t.best_score = max(t.best_score, d.score)
@@ -229,6 +245,8 @@ class Tracker:
                 continue
             established = t.hits >= cfg.established_hits
             pad_after = cfg.pad_after_established if established else cfg.pad_after
+            if looked is None and self.width and self._share_inside(self._face_at(t, key)) >= 0.5:
+                t.unseen += 1
             for f in range(max(t.emitted, t.frame) + 1, key + 1):
                 if self._coasting(t, f, pad_after):
                     emit(f, t, self._coast(t, f), "coasting")
@@ -334,23 +352,24 @@ class Tracker:
         A face seen once has no velocity yet: it may have moved up to about its own width a frame
         since (a person walking past close to the camera), so it is matched that far away."""
         cfg = self.config
-        pairs = []
-        for ti, t in enumerate(tracks):
-            pred = self.predict(t, key)
-            pw, ph = pred[2] - pred[0], pred[3] - pred[1]
-            size = max(pw, ph, 1.0)
-            pc = (pred[:2] + pred[2:]) / 2
-            reach = 0.8 + (min(key - t.frame, 2) if t.hits == 1 else 0)
-            for di, d in enumerate(dets):
-                ov = iou(tuple(pred), d.box)
-                dc = np.array([(d.x1 + d.x2) / 2, (d.y1 + d.y2) / 2])
-                dist_px = float(np.hypot(*(dc - pc)))
-                dist = dist_px / size
-                ratio = max(d.y2 - d.y1, 1.0) / max(ph, 1.0)
-                near = dist < reach or dist_px < cfg.match_px * (self.width or 1280) / 1280
-                if ov >= cfg.min_iou or (near and 0.5 < ratio < 2.0):
-                    pairs.append((ov - 0.1 * dist, ti, di))
-        return pairs
+        if not tracks or not dets:
+            return []
+        # Every track against every detection at once: on a crowd, hundreds of each.
+        pred = np.array([self.predict(t, key) for t in tracks], dtype=float)
+        boxes = np.array([d.box for d in dets], dtype=float)
+        ph = pred[:, 3] - pred[:, 1]
+        size = np.maximum(np.maximum(pred[:, 2] - pred[:, 0], ph), 1.0)
+        pc = (pred[:, :2] + pred[:, 2:]) / 2
+        reach = np.array([0.8 + (min(key - t.frame, 2) if t.hits == 1 else 0) for t in tracks])
+        ov = iou_matrix(pred, boxes)
+        dc = (boxes[:, :2] + boxes[:, 2:]) / 2
+        dist_px = np.hypot(dc[None, :, 0] - pc[:, None, 0], dc[None, :, 1] - pc[:, None, 1])
+        dist = dist_px / size[:, None]
+        ratio = np.maximum(boxes[:, 3] - boxes[:, 1], 1.0)[None, :] / np.maximum(ph, 1.0)[:, None]
+        near = (dist < reach[:, None]) | (dist_px < cfg.match_px * (self.width or 1280) / 1280)
+        ok = (ov >= cfg.min_iou) | (near & (ratio > 0.5) & (ratio < 2.0))
+        goodness = ov - 0.1 * dist
+        return [(float(goodness[ti, di]), int(ti), int(di)) for ti, di in zip(*np.nonzero(ok))]
 
     def _coasting(self, t: Track, f: int, pad_after: int) -> bool:
         """Whether the track still has a box on frame `f`: for `pad_after` frames after its last
@@ -361,7 +380,21 @@ class Tracker:
             return True
         if since > self.config.leave_frames or not self.width or not np.any(t.velocity):
             return False
-        return self._leaving(self.carry(t.box, t.frame, f) + _centre_moved(t.velocity, since))
+        if t.unseen >= self.config.gone_after:
+            return False
+        return self._leaving(self._face_at(t, f))
+
+    def _face_at(self, t: Track, f: int) -> np.ndarray:
+        """Where the track's face (its box without margins) would be on frame `f` had it kept
+        moving as it was when last detected."""
+        return self.carry(t.box, t.frame, f) + _centre_moved(t.velocity, f - t.frame)
+
+    def _share_inside(self, box: np.ndarray) -> float:
+        """The share of `box` inside the frame."""
+        x1, y1, x2, y2 = box
+        area = max(x2 - x1, 1e-6) * max(y2 - y1, 1e-6)
+        inside = max(0.0, min(x2, self.width) - max(x1, 0.0)) * max(0.0, min(y2, self.height) - max(y1, 0.0))
+        return float(inside / area)
 
     def _leaving(self, box: np.ndarray) -> bool:
         """Whether a face's box (not its margins) lies across the frame's edge."""

