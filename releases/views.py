@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,9 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from footage.access import get_visible_footage
 from footage.downloads import proxy_response
+from media import MediaError
 from portal.byte_ranges import ranged_file_response
 
-from . import access, captions, signoff, workflow
+from . import access, captions, signoff, thumbnails, workflow
 from .errors import ReleaseError
 from .models import RedactionMode, RedactionReason, ReleaseState, RenderJob, RenderState, WithholdGround
 from .review_data import review_payload
@@ -164,6 +165,20 @@ def review_page(request: HttpRequest, pk: int) -> HttpResponse:
 def review_data(request: HttpRequest, pk: int) -> JsonResponse:
     release = _reviewable(request, pk)
     return JsonResponse(review_payload(release, request.user))
+
+
+@login_required
+@require_GET
+def region_thumbnail(request: HttpRequest, pk: int, track_id: int) -> HttpResponse:
+    release = _reviewable(request, pk)
+    try:
+        name = thumbnails.region_thumbnail(release, track_id, actor=request.user, request=request)
+    except MediaError:
+        return JsonResponse({"detail": "The picture of this region could not be made right now.", "code": "unavailable"}, status=503)
+    if name is None:
+        raise Http404("This render has no such region.")
+    return FileResponse(thumbnails.release_storage().open(name, "rb"), content_type="image/jpeg",
+                        headers={"Cache-Control": "private, max-age=86400"})
 
 
 @login_required
