@@ -202,7 +202,7 @@ def release_changes(request: Request, pk: int) -> Response:
     return Response({"id": change.pk, "kind": change.kind, "reason": change.reason}, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["releases"], request=BulkMarkSerializer, responses={201: BulkResultSerializer, **REFUSALS})
+@extend_schema(tags=["releases"], operation_id="releases_changes_bulk_mark", request=BulkMarkSerializer, responses={201: BulkResultSerializer, **REFUSALS})
 @api_view(["POST"])
 def mark_tracks(request: Request, pk: int) -> Response:
     release = access.get_visible_release(request.user, pk)
@@ -210,7 +210,7 @@ def mark_tracks(request: Request, pk: int) -> Response:
     return Response({"ids": [c.pk for c in made]}, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(tags=["releases"], request=BulkWithdrawSerializer, responses={200: BulkResultSerializer, **REFUSALS})
+@extend_schema(tags=["releases"], operation_id="releases_changes_bulk_withdraw", request=BulkWithdrawSerializer, responses={200: BulkResultSerializer, **REFUSALS})
 @api_view(["POST"])
 def withdraw_changes(request: Request, pk: int) -> Response:
     release = access.get_visible_release(request.user, pk)
