@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -172,13 +172,12 @@ def review_data(request: HttpRequest, pk: int) -> JsonResponse:
 def region_thumbnail(request: HttpRequest, pk: int, track_id: int) -> HttpResponse:
     release = _reviewable(request, pk)
     try:
-        name = thumbnails.region_thumbnail(release, track_id, actor=request.user, request=request)
+        picture = thumbnails.region_thumbnail(release, track_id, actor=request.user, request=request)
     except MediaError:
         return JsonResponse({"detail": "The picture of this region could not be made right now.", "code": "unavailable"}, status=503)
-    if name is None:
+    if picture is None:
         raise Http404("This render has no such region.")
-    return FileResponse(thumbnails.release_storage().open(name, "rb"), content_type="image/jpeg",
-                        headers={"Cache-Control": "private, max-age=86400"})
+    return HttpResponse(picture, content_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
 @login_required
