@@ -244,7 +244,7 @@
       pick.appendChild(box); tr.appendChild(pick);
       tr.appendChild(el("th", { scope: "row" }, "#" + t.id));
       // Made on first request by the server, so the page never waits for it.
-      var pic = el("td"); pic.appendChild(el("img", { src: t.thumbnail_url, alt: "Region #" + t.id + " around frame " + t.frames[Math.floor(t.frames.length / 2)][0], loading: "lazy", "class": "region-thumb" }));
+      var pic = el("td"); pic.appendChild(el("img", { src: t.thumbnail_url, alt: "Region #" + t.id + (t.frames.length ? " around frame " + t.frames[Math.floor(t.frames.length / 2)][0] : ""), loading: "lazy", "class": "region-thumb" }));
       tr.appendChild(pic);
       var td = el("td"); td.appendChild(button(first + "–" + last, function () { goToFrame(first); }, "usa-button--unstyled")); td.lastChild.disabled = false;
       tr.appendChild(td);
