@@ -103,6 +103,12 @@ class BulkWithdrawSerializer(serializers.Serializer):
     end_frame = serializers.IntegerField(required=False)
 
 
+class BulkConfirmSerializer(serializers.Serializer):
+    change_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    start_frame = serializers.IntegerField(required=False, help_text="With end_frame: every decision awaiting you that touches this range.")
+    end_frame = serializers.IntegerField(required=False)
+
+
 class BulkResultSerializer(serializers.Serializer):
     ids = serializers.ListField(child=serializers.IntegerField(), help_text="The changes made or withdrawn.")
 
@@ -216,6 +222,15 @@ def withdraw_changes(request: Request, pk: int) -> Response:
     release = access.get_visible_release(request.user, pk)
     withdrawn = review.withdraw_changes(release, _data(request), actor=request.user, request=request._request)
     return Response({"ids": [c.pk for c in withdrawn]})
+
+
+@extend_schema(tags=["releases"], operation_id="releases_changes_bulk_confirm", request=BulkConfirmSerializer,
+               responses={200: BulkResultSerializer, **REFUSALS})
+@api_view(["POST"])
+def confirm_changes(request: Request, pk: int) -> Response:
+    release = access.get_visible_release(request.user, pk)
+    confirmed = review.confirm_many(release, _data(request), actor=request.user, request=request._request)
+    return Response({"ids": [c.pk for c in confirmed]})
 
 
 def _change(release, change_pk) -> RedactionChange:

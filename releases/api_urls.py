@@ -11,6 +11,7 @@ urlpatterns = [
     path("releases/<int:pk>/changes/", api.release_changes, name="api-release-changes"),
     path("releases/<int:pk>/changes/bulk/", api.mark_tracks, name="api-release-changes-bulk"),
     path("releases/<int:pk>/changes/withdraw/", api.withdraw_changes, name="api-release-changes-withdraw"),
+    path("releases/<int:pk>/changes/confirm/", api.confirm_changes, name="api-release-changes-confirm"),
     path("releases/<int:pk>/changes/<int:change_pk>/confirm/", api.confirm_change, name="api-release-change-confirm"),
     path("releases/<int:pk>/changes/<int:change_pk>/withdraw/", api.withdraw_change, name="api-release-change-withdraw"),
     path("releases/<int:pk>/findings/<int:index>/clear/", api.clear_finding, name="api-release-finding-clear"),

@@ -292,6 +292,37 @@ def withdraw_changes(release: Release, data: dict[str, Any], *, actor: User, req
     return chosen
 
 
+@_audited("release.change_confirm")
+def confirm_many(release: Release, data: dict[str, Any], *, actor: User, request: HttpRequest | None = None) -> list[RedactionChange]:
+    """A second officer agrees, at once, with every "do not redact" decision named in
+    `change_ids`, or with every one awaiting them that touches [`start_frame`, `end_frame`], or
+    with all of them awaiting them when neither is given. Each is confirmed and audited as if alone,
+    and never by the officer who made it."""
+    locked = _lock_for_review(release, actor)
+    data = data if isinstance(data, dict) else {}
+    change_ids, frames = _id_list(data, "change_ids"), _frame_range(locked, data)
+    awaiting = (RedactionChange.objects.select_for_update()
+                .filter(release=locked, kind=ChangeKind.DO_NOT_REDACT, withdrawn_at=None, confirmed_by=None).order_by("pk"))
+    if change_ids is not None:
+        awaiting = awaiting.filter(pk__in=change_ids)
+    chosen = [c for c in awaiting if frames is None or _touches(c, frames)]
+    if change_ids is not None and len(chosen) != len(change_ids):
+        raise ReleaseRefused("Some of those are not 'do not redact' decisions awaiting confirmation.", code="wrong_state", field="change_ids")
+    if any(c.created_by_id == actor.pk for c in chosen):
+        if change_ids is not None:
+            raise ReleaseForbidden("A second release officer must confirm your own 'do not redact' decision.", code="two_person_rule")
+        chosen = [c for c in chosen if c.created_by_id != actor.pk]
+    if not chosen:
+        raise ReleaseRefused("No 'do not redact' decision awaits your confirmation there.", code="wrong_state", field="change_ids")
+    now = timezone.now()
+    for change in chosen:
+        change.confirmed_by, change.confirmed_at = actor, now
+        change.save(update_fields=["confirmed_by", "confirmed_at"])
+        record_event(actor=actor, action="release.change_confirm", target=locked, request=request,
+                     detail={"change": change.pk, "bulk": True})
+    return chosen
+
+
 def _touches(change: RedactionChange, frames: tuple[int, int]) -> bool:
     if change.kind == ChangeKind.MANUAL:
         return change.start_frame <= frames[1] and frames[0] <= change.end_frame

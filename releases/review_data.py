@@ -62,6 +62,7 @@ def review_payload(release: Release, user) -> dict:
             "changes": reverse("api-release-changes", args=[release.pk]),
             "bulk": reverse("api-release-changes-bulk", args=[release.pk]),
             "withdraw": reverse("api-release-changes-withdraw", args=[release.pk]),
+            "confirm": reverse("api-release-changes-confirm", args=[release.pk]),
             "transition": reverse("api-release-transition", args=[release.pk]),
         },
     }

@@ -111,3 +111,26 @@ def test_each_region_has_a_thumbnail_made_once_and_shown_only_to_release_officer
     (made,) = CustodyEvent.objects.filter(action=CustodyAction.DERIVED, detail__region=track)
     assert made.actor == people.officer
     assert client.get(f"/staff/releases/{in_review.pk}/regions/999.jpg").status_code == 404
+
+
+def test_a_second_officer_confirms_every_decision_awaiting_them_at_once_each_audited(face_media, in_review, people, api_client):
+    made = review.mark_tracks(in_review, {"kind": "do_not_redact", "track_ids": [t["id"] for t in _tracks(in_review)],
+                                          "reason": "official_in_public"}, actor=people.officer)
+    response = api_client(people.second_officer).post(
+        f"/api/releases/{in_review.pk}/changes/confirm/", {"change_ids": [c.pk for c in made]}, format="json")
+    assert response.status_code == 200
+    assert response.json() == {"ids": [c.pk for c in made]}
+    assert all(c.confirmed_by == people.second_officer and c.takes_effect
+               for c in RedactionChange.objects.filter(pk__in=[c.pk for c in made]))
+    events = AuditEvent.objects.filter(action="release.change_confirm", outcome="success")
+    assert sorted(e.detail["change"] for e in events) == sorted(c.pk for c in made)
+
+
+def test_the_officer_who_made_the_decisions_cannot_confirm_them_in_bulk(face_media, in_review, people, api_client):
+    made = review.mark_tracks(in_review, {"kind": "do_not_redact", "track_ids": [t["id"] for t in _tracks(in_review)],
+                                          "reason": "official_in_public"}, actor=people.officer)
+    response = api_client(people.officer).post(
+        f"/api/releases/{in_review.pk}/changes/confirm/", {"change_ids": [c.pk for c in made]}, format="json")
+    assert response.status_code == 403 and response.json()["code"] == "two_person_rule"
+    assert not RedactionChange.objects.exclude(confirmed_by=None).exists()
+    assert AuditEvent.objects.filter(action="release.change_confirm", outcome="refused").exists()

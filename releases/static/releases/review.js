@@ -286,6 +286,14 @@
       list.appendChild(li);
     });
     if (!data.changes.length) list.appendChild(el("li", {}, "No changes yet."));
+    var awaiting = data.changes.filter(function (c) { return c.kind === "do_not_redact" && !c.confirmed_by && !c.withdrawn && !c.mine; });
+    if (awaiting.length > 1) {  // one face is often several regions: confirm exactly the ones listed, at once
+      var all = el("li");
+      all.appendChild(button("Confirm all " + awaiting.length + " 'do not redact' decisions awaiting you", function () {
+        act(post(data.urls.confirm, { change_ids: awaiting.map(function (c) { return c.id; }) }), "Confirmed " + awaiting.length + " decisions.");
+      }));
+      list.insertBefore(all, list.firstChild);
+    }
 
     var findings = document.getElementById("finding-list"); findings.textContent = "";
     data.findings.forEach(function (f) {
