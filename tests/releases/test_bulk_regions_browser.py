@@ -10,6 +10,8 @@ from releases.models import ChangeKind, RedactionChange
 from tests.browser import assert_accessible, sign_in
 from tests.factories.releases import face_clip, make_release_in_review, make_video_footage
 
+WAIT_MS = 60_000  # for each answer of a server shared with other test runs
+
 
 @pytest.fixture
 def release_with_proxy(case, people):
@@ -25,26 +27,27 @@ def test_an_officer_sees_each_regions_picture_and_removes_then_restores_them_all
     sign_in(page, live_server.url, people.officer.username)
     page.goto(f"{live_server.url}/staff/releases/{release.pk}/review/")
     pictures = page.locator("#track-rows img.region-thumb")
-    expect(pictures).to_have_count(len(tracks))
+    expect(pictures).to_have_count(len(tracks), timeout=WAIT_MS)
     pictures.first.scroll_into_view_if_needed()
     page.wait_for_function(
-        "() => [...document.querySelectorAll('#track-rows img.region-thumb')].some(i => i.complete && i.naturalWidth > 0)")
+        "() => [...document.querySelectorAll('#track-rows img.region-thumb')].some(i => i.complete && i.naturalWidth > 0)",
+        timeout=WAIT_MS)
     assert_accessible(page)
 
     choices = page.get_by_role("checkbox", name="Choose region")
-    expect(choices).to_have_count(len(tracks))
+    expect(choices).to_have_count(len(tracks), timeout=WAIT_MS)
     for track in tracks:
         page.get_by_role("checkbox", name=f"Choose region #{track}", exact=True).check()
     page.get_by_role("button", name="Remove the chosen regions (not faces)").click()
-    expect(page.locator("#review-message")).to_contain_text("will be removed at the next render")
-    expect(page.get_by_role("button", name="Remove (not a face)")).to_have_count(0)
-    expect(page.locator("#track-rows")).to_contain_text("Removed false region")
+    expect(page.locator("#review-message")).to_contain_text("will be removed at the next render", timeout=WAIT_MS)
+    expect(page.get_by_role("button", name="Remove (not a face)")).to_have_count(0, timeout=WAIT_MS)
+    expect(page.locator("#track-rows")).to_contain_text("Removed false region", timeout=WAIT_MS)
     assert sorted(RedactionChange.objects.filter(release=release, kind=ChangeKind.SUPPRESS, withdrawn_at=None)
                   .values_list("track_id", flat=True)) == sorted(tracks)
 
     page.get_by_label("From frame").fill("0")
     page.get_by_label("To frame").fill(str(last))
     page.get_by_role("button", name="Withdraw the changes in this range").click()
-    expect(page.locator("#review-message")).to_contain_text("withdrawn")
-    expect(page.get_by_role("button", name="Remove (not a face)")).to_have_count(len(tracks))
+    expect(page.locator("#review-message")).to_contain_text("withdrawn", timeout=WAIT_MS)
+    expect(page.get_by_role("button", name="Remove (not a face)")).to_have_count(len(tracks), timeout=WAIT_MS)
     assert not RedactionChange.objects.filter(release=release, withdrawn_at=None).exists()

@@ -16,6 +16,7 @@ from tests.personas import PASSWORD, otp_code
 
 DEMO_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 RENDER_TIMEOUT_MS = 240_000  # a render runs inside the request on this busy 2-core machine
+WAIT_MS = 60_000  # for each page or answer of a server shared with other test runs
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def signed_in(browser, live_server, username: str):
 
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     page = context.new_page()
-    page.set_default_timeout(20_000)
+    page.set_default_timeout(WAIT_MS)
     violations = watch_csp_violations(page)
     try:
         page.goto(f"{live_server.url}/accounts/login/")
@@ -67,7 +68,7 @@ def signed_in(browser, live_server, username: str):
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_label("Code from your authenticator app").fill(otp_code(User.objects.get(username=username)))
         page.get_by_role("button", name="Sign in").click()
-        expect(page).not_to_have_url(re.compile(r"/accounts/"))
+        expect(page).not_to_have_url(re.compile(r"/accounts/"), timeout=WAIT_MS)
         yield page
     finally:
         context.close()
@@ -89,25 +90,25 @@ def test_the_demo_accounts_carry_a_confirmed_do_not_redact_face_to_publication_w
         page.goto(review_url)
         for track in tracks:
             row = page.locator("#track-rows tr", has=page.get_by_role("rowheader", name=f"#{track}"))
-            expect(row).to_have_count(1)
+            expect(row).to_have_count(1, timeout=WAIT_MS)
             mark = row.get_by_role("button", name="Do not redact (official in public)")
             if mark.count():  # a decision on an overlapping region may already cover this one
                 mark.click()
-            expect(row).to_contain_text("Do not redact (needs a second officer)")
-            expect(row.get_by_role("button", name="Do not redact (official in public)")).to_have_count(0)
-        expect(page.locator("#change-list")).to_contain_text("awaiting a second officer")
+            expect(row).to_contain_text("Do not redact (needs a second officer)", timeout=WAIT_MS)
+            expect(row.get_by_role("button", name="Do not redact (official in public)")).to_have_count(0, timeout=WAIT_MS)
+        expect(page.locator("#change-list")).to_contain_text("awaiting a second officer", timeout=WAIT_MS)
 
     with signed_in(browser, live_server, "release2") as page:
         page.goto(review_url)
         confirm = page.locator("#change-list").get_by_role("button", name="Confirm: do not redact")
-        expect(confirm.first).to_be_visible()
+        expect(confirm.first).to_be_visible(timeout=WAIT_MS)
         for left in range(confirm.count() - 1, -1, -1):
             confirm.first.click()
-            expect(confirm).to_have_count(left)
-        expect(page.locator("#change-list")).to_contain_text("confirmed by release2")
-        expect(page.locator("#change-list")).not_to_contain_text("awaiting a second officer")
+            expect(confirm).to_have_count(left, timeout=WAIT_MS)
+        expect(page.locator("#change-list")).to_contain_text("confirmed by release2", timeout=WAIT_MS)
+        expect(page.locator("#change-list")).not_to_contain_text("awaiting a second officer", timeout=WAIT_MS)
         with page.expect_navigation(url=re.compile(rf"/staff/releases/{release.pk}/$"), timeout=RENDER_TIMEOUT_MS):
-            page.get_by_role("button", name="Re-render with these changes").click()
+            page.get_by_role("button", name="Re-render with these changes").click(timeout=RENDER_TIMEOUT_MS)
 
     release.refresh_from_db()
     assert release.state == ReleaseState.IN_REVIEW
@@ -117,22 +118,22 @@ def test_the_demo_accounts_carry_a_confirmed_do_not_redact_face_to_publication_w
 
     with signed_in(browser, live_server, "release") as page:
         page.goto(review_url)
-        expect(page.locator("#finding-list")).to_contain_text("The second check found no visible face.")
-        expect(page.locator("#track-rows")).to_contain_text("Do not redact")
-        expect(page.locator("#captions-status")).not_to_contain_text("Loading")
+        expect(page.locator("#finding-list")).to_contain_text("The second check found no visible face.", timeout=WAIT_MS)
+        expect(page.locator("#track-rows")).to_contain_text("Do not redact", timeout=WAIT_MS)
+        expect(page.locator("#captions-status")).not_to_contain_text("Loading", timeout=WAIT_MS)
         page.goto(detail_url)
-        expect(page.locator("#who-may-sign")).to_contain_text("release3")
+        expect(page.locator("#who-may-sign")).to_contain_text("release3", timeout=WAIT_MS)
         page.get_by_role("button", name="Sign off (1 of 2)").click()
-        expect(page.locator("#signoff-list")).to_contain_text("(release)")
+        expect(page.locator("#signoff-list")).to_contain_text("(release)", timeout=WAIT_MS)
         assert_accessible(page)
 
     with signed_in(browser, live_server, "release3") as page:
         page.goto(detail_url)
-        expect(page.locator("#signoff-list")).to_contain_text("made or confirmed redactions")
+        expect(page.locator("#signoff-list")).to_contain_text("made or confirmed redactions", timeout=WAIT_MS)
         page.get_by_role("button", name="Sign off and approve for release (2 of 2)").click()
-        expect(page.locator("#release-state")).to_have_text("Approved")
+        expect(page.locator("#release-state")).to_have_text("Approved", timeout=WAIT_MS)
         page.get_by_role("button", name="Publish and sign").click()
-        expect(page.locator("#release-state")).to_have_text("Published")
+        expect(page.locator("#release-state")).to_have_text("Published", timeout=WAIT_MS)
 
     release.refresh_from_db()
     assert release.state == ReleaseState.PUBLISHED
