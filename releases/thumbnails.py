@@ -15,7 +15,6 @@ from footage.models import CustodyAction
 from media import make_region_thumbnail
 
 from .models import Release
-from .rendering import _local_original
 from .review import source_geometry
 
 KEEP_SECONDS = 6 * 3600
@@ -43,6 +42,9 @@ def region_thumbnail(release: Release, track_id: int, *, actor, request=None) ->
     # Automatic boxes are logged in the release copy's pixels.
     width, height = out.get("width") or geo["width"] or 1, out.get("height") or geo["height"] or 1
     fractions = (box[0] / width, box[1] / height, box[2] / width, box[3] / height)
+    # Imported here: the render module loads OpenCV and NumPy, which web processes otherwise never need.
+    from .rendering import _local_original
+
     with tempfile.TemporaryDirectory(prefix="region-thumb-") as work:
         with _local_original(release.footage, Path(work)) as source:
             made = make_region_thumbnail(source, Path(work) / "thumb.jpg", (frame + 0.5) / (geo["fps"] or 30), fractions)
