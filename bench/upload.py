@@ -1,7 +1,9 @@
 """How fast is a resumable upload? Sends one large file through the tus endpoint of a real server
 process on loopback with the tuspy client, and compares with `openssl dgst -sha256` on the same
 file (the floor: the server must at least hash every byte, and does so twice, once as bytes arrive
-and once re-reading the assembled file, then probes it before storing).
+and once re-reading the assembled file, then probes it before storing), and with `dd ... conv=fsync`
+copying the same file on the same disk (the other floor: the server must write every byte and
+fsync it before acknowledging a chunk).
 
     .venv/bin/python bench/upload.py [--size-mb 2048] [--chunk-mb 64] [--workers 2]
 
@@ -197,6 +199,11 @@ def main() -> None:
         openssl_seconds = time.perf_counter() - started
         expected = digest.stdout.split()[0]
 
+        started = time.perf_counter()
+        subprocess.run(["dd", f"if={source}", f"of={work / 'copy.bin'}", "bs=8M", "conv=fsync", "status=none"], check=True)
+        dd_seconds = time.perf_counter() - started
+        (work / "copy.bin").unlink()
+
         check = subprocess.run(
             [sys.executable, "manage.py", "shell", "-c",
              "from footage.models import FootageItem; i = FootageItem.objects.get(); print(i.sha256, i.size)"],
@@ -210,7 +217,7 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
 
     mb = size / 1e6
-    upload_rate, openssl_rate = mb / upload_seconds, mb / openssl_seconds
+    upload_rate, openssl_rate, dd_rate = mb / upload_seconds, mb / openssl_seconds, mb / dd_seconds
     peak = max(watcher.peaks.values())
     print()
     print(f"file:                 {size / MIB:.0f} MiB ({size} bytes)")
@@ -218,6 +225,7 @@ def main() -> None:
     print(f"tus upload:           {upload_seconds:.2f} s = {upload_rate:.1f} MB/s (incl. final verify, probe, store)")
     print(f"openssl dgst -sha256: {openssl_seconds:.2f} s = {openssl_rate:.1f} MB/s")
     print(f"upload / openssl:     {upload_rate / openssl_rate:.2f}")
+    print(f"dd conv=fsync copy:   {dd_seconds:.2f} s = {dd_rate:.1f} MB/s; upload / dd: {upload_rate / dd_rate:.2f}")
     middle = sorted(chunk_seconds[:-1])[len(chunk_seconds[:-1]) // 2] if len(chunk_seconds) > 1 else chunk_seconds[0]
     print(f"per chunk:            median {middle:.2f} s ({args.chunk_mb * MIB / 1e6 / middle:.0f} MB/s), "
           f"last (with verify, probe, store) {chunk_seconds[-1]:.2f} s, {len(chunk_seconds)} PATCHes")

@@ -9,7 +9,7 @@ from .hashing import IncrementalSha256, sha256_file
 from .probe import MediaInfo, parse_iso6709, probe_media
 from .sniff import Sniffed, sniff_file
 from .transcode import (
-    ImageResult, ProxyResult, StripResult, make_poster, make_proxy, make_thumbnail_strip,
+    ImageResult, ProxyResult, StripResult, make_poster, make_proxy, make_region_thumbnail, make_thumbnail_strip,
     sweep_partial_outputs,
 )
 
@@ -25,6 +25,7 @@ __all__ = [
     "StripResult",
     "make_poster",
     "make_proxy",
+    "make_region_thumbnail",
     "make_speech_audio",
     "make_test_clip",
     "make_thumbnail_strip",

@@ -153,6 +153,41 @@ def make_poster(
     return ImageResult(dst, width, height)
 
 
+def make_region_thumbnail(
+    src: str | os.PathLike[str],
+    dst_jpg: str | os.PathLike[str],
+    at_seconds: float,
+    box: tuple[float, float, float, float],
+    *,
+    side: int = 96,
+    margin: float = 0.25,
+    timeout: float = 30,
+    memory_bytes: int = 2 * GIB,
+) -> Path:
+    """A small JPEG of one region of the frame at `at_seconds`: `box` is (x1, y1, x2, y2) as
+    fractions of the upright picture's width and height, widened by `margin` of its size on each
+    side for context, and scaled to fit `side` pixels."""
+    x1, y1, x2, y2 = (min(1.0, max(0.0, float(v))) for v in box)
+    if x2 <= x1 or y2 <= y1:
+        raise ProcessingError("bad_region", "the region has no area")
+    dx, dy = (x2 - x1) * margin, (y2 - y1) * margin
+    x1, y1, x2, y2 = max(0.0, x1 - dx), max(0.0, y1 - dy), min(1.0, x2 + dx), min(1.0, y2 + dy)
+    crop = f"crop=max(2\\,iw*{x2 - x1:.5f}):max(2\\,ih*{y2 - y1:.5f}):iw*{x1:.5f}:ih*{y1:.5f}"
+    fit = f"scale={side}:{side}:force_original_aspect_ratio=decrease:flags=bicubic,setsar=1"
+    dst = Path(dst_jpg)
+    limits = Limits(timeout=timeout, memory_bytes=memory_bytes, cpu_seconds=int(timeout * 2))
+    with atomic_output(dst) as tmp:
+        result = run_tool(
+            [FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-protocol_whitelist", "file",
+             "-ss", f"{max(0.0, at_seconds):.3f}", "-i", input_url(src), "-map", "0:v:0", "-frames:v", "1",
+             "-vf", f"{crop},{fit}", "-q:v", "4", "-f", "image2", "-c:v", "mjpeg", str(tmp)],
+            limits,
+        )
+        check(result, limits, "making a region thumbnail")
+        _require_output(tmp, f"no picture at {at_seconds:.2f} s")
+    return dst
+
+
 def make_thumbnail_strip(
     src: str | os.PathLike[str],
     dst_jpg: str | os.PathLike[str],

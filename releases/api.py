@@ -87,6 +87,32 @@ class ChangeSerializer(serializers.Serializer):
     end_seconds = serializers.FloatField(required=False)
 
 
+class BulkMarkSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["suppress", "do_not_redact"])
+    reason = serializers.CharField()
+    note = serializers.CharField(required=False, allow_blank=True)
+    track_ids = serializers.ListField(child=serializers.IntegerField(), required=False,
+                                      help_text="The automatic regions to mark, whole unless a frame range is given too.")
+    start_frame = serializers.IntegerField(required=False, help_text="With end_frame: every region seen in this range, only its frames in it.")
+    end_frame = serializers.IntegerField(required=False)
+
+
+class BulkWithdrawSerializer(serializers.Serializer):
+    change_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    start_frame = serializers.IntegerField(required=False, help_text="With end_frame: every standing region change touching this range.")
+    end_frame = serializers.IntegerField(required=False)
+
+
+class BulkConfirmSerializer(serializers.Serializer):
+    change_ids = serializers.ListField(child=serializers.IntegerField(), required=False)
+    start_frame = serializers.IntegerField(required=False, help_text="With end_frame: every decision awaiting you that touches this range.")
+    end_frame = serializers.IntegerField(required=False)
+
+
+class BulkResultSerializer(serializers.Serializer):
+    ids = serializers.ListField(child=serializers.IntegerField(), help_text="The changes made or withdrawn.")
+
+
 class ClearFindingSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
@@ -180,6 +206,31 @@ def release_changes(request: Request, pk: int) -> Response:
     release = access.get_visible_release(request.user, pk)
     change = review.add_change(release, _data(request), actor=request.user, request=request._request)
     return Response({"id": change.pk, "kind": change.kind, "reason": change.reason}, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["releases"], operation_id="releases_changes_bulk_mark", request=BulkMarkSerializer, responses={201: BulkResultSerializer, **REFUSALS})
+@api_view(["POST"])
+def mark_tracks(request: Request, pk: int) -> Response:
+    release = access.get_visible_release(request.user, pk)
+    made = review.mark_tracks(release, _data(request), actor=request.user, request=request._request)
+    return Response({"ids": [c.pk for c in made]}, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["releases"], operation_id="releases_changes_bulk_withdraw", request=BulkWithdrawSerializer, responses={200: BulkResultSerializer, **REFUSALS})
+@api_view(["POST"])
+def withdraw_changes(request: Request, pk: int) -> Response:
+    release = access.get_visible_release(request.user, pk)
+    withdrawn = review.withdraw_changes(release, _data(request), actor=request.user, request=request._request)
+    return Response({"ids": [c.pk for c in withdrawn]})
+
+
+@extend_schema(tags=["releases"], operation_id="releases_changes_bulk_confirm", request=BulkConfirmSerializer,
+               responses={200: BulkResultSerializer, **REFUSALS})
+@api_view(["POST"])
+def confirm_changes(request: Request, pk: int) -> Response:
+    release = access.get_visible_release(request.user, pk)
+    confirmed = review.confirm_many(release, _data(request), actor=request.user, request=request._request)
+    return Response({"ids": [c.pk for c in confirmed]})
 
 
 def _change(release, change_pk) -> RedactionChange:

@@ -203,6 +203,134 @@ def add_change(release: Release, data: dict[str, Any], *, actor: User, request: 
     return change
 
 
+MAX_BULK = 500
+
+
+def _frame_range(release: Release, data: dict[str, Any]) -> tuple[int, int] | None:
+    """The optional [start_frame, end_frame] a bulk action is limited to."""
+    if data.get("start_frame") in (None, "") and data.get("end_frame") in (None, ""):
+        return None
+    last = max(int(source_geometry(release)["frames"]) - 1, 0)
+    start = _number(data.get("start_frame"), "start_frame", integer=True, minimum=0, maximum=last)
+    end = _number(data.get("end_frame"), "end_frame", integer=True, minimum=0, maximum=last)
+    if end < start:
+        raise ReleaseRefused("The range must end after it starts.", code="invalid", field="end_frame")
+    return start, end
+
+
+def _id_list(data: dict[str, Any], field: str) -> list[int] | None:
+    raw = data.get(field)
+    if raw is None:
+        return None
+    if not isinstance(raw, list) or not raw or len(raw) > MAX_BULK:
+        raise ReleaseRefused(f"Give a list of 1 to {MAX_BULK} numbers.", code="invalid", field=field)
+    return sorted({_number(v, field, integer=True, minimum=0) for v in raw})
+
+
+@_audited("release.change_add")
+def mark_tracks(release: Release, data: dict[str, Any], *, actor: User, request: HttpRequest | None = None) -> list[RedactionChange]:
+    """Remove ("suppress") or leave unhidden ("do_not_redact") many automatic regions at once: the
+    tracks named in `track_ids`, or every track seen in [`start_frame`, `end_frame`], or the named
+    tracks within that range (only their frames in it). One change per track, as if each was marked
+    alone; tracks a standing decision already covers whole are left as they are."""
+    locked = _lock_for_review(release, actor)
+    data = data if isinstance(data, dict) else {}
+    kind = data.get("kind")
+    if kind not in (ChangeKind.SUPPRESS, ChangeKind.DO_NOT_REDACT):
+        raise ReleaseRefused("Choose to remove the regions or to leave them unhidden.", code="invalid", field="kind")
+    track_ids, frames = _id_list(data, "track_ids"), _frame_range(locked, data)
+    if track_ids is None and frames is None:
+        raise ReleaseRefused("Choose the regions: by number, by a range of frames, or both.", code="invalid", field="track_ids")
+    tracks = {t.get("id"): t for t in (locked.redaction_log or {}).get("tracks", []) if t.get("frames")}
+    unknown = [t for t in track_ids or () if t not in tracks]
+    if unknown:
+        raise ReleaseRefused(f"There is no automatic region #{unknown[0]}.", code="invalid", field="track_ids")
+    marked = marks_by_track(locked, RedactionChange.objects.filter(release=locked, withdrawn_at=None))
+    made = []
+    for track_id in track_ids if track_ids is not None else sorted(tracks):
+        track_frames = [f for f in tracks[track_id]["frames"] if frames is None or frames[0] <= f[0] <= frames[1]]
+        if not track_frames or marked.get(track_id, (None, 0))[1] >= len(tracks[track_id]["frames"]):
+            continue
+        clean = _clean_change(locked, {**data, "kind": kind, "track_id": track_id})
+        clean["track_frames"] = track_frames
+        change = RedactionChange.objects.create(release=locked, created_by=actor, **clean)
+        record_event(
+            actor=actor, action="release.change_add", target=locked, reason=clean["reason"], request=request,
+            detail={"change": change.pk, "kind": change.kind, "note": clean["note"], "bulk": True,
+                    "frames": [track_frames[0][0], track_frames[-1][0]]},
+        )
+        made.append(change)
+    if not made:
+        raise ReleaseRefused("Every region chosen is already removed or marked.", code="duplicate", field="track_ids")
+    return made
+
+
+@_audited("release.change_withdraw")
+def withdraw_changes(release: Release, data: dict[str, Any], *, actor: User, request: HttpRequest | None = None) -> list[RedactionChange]:
+    """Restore what many changes took away at once: the changes named in `change_ids`, or every
+    standing region change (added box, removal, "do not redact") that touches [`start_frame`,
+    `end_frame`]. Each is withdrawn whole and audited, as if withdrawn alone."""
+    locked = _lock_for_review(release, actor)
+    data = data if isinstance(data, dict) else {}
+    change_ids, frames = _id_list(data, "change_ids"), _frame_range(locked, data)
+    if change_ids is None and frames is None:
+        raise ReleaseRefused("Choose the changes: by number or by a range of frames.", code="invalid", field="change_ids")
+    standing = RedactionChange.objects.select_for_update().filter(release=locked, withdrawn_at=None).order_by("pk")
+    if change_ids is not None:
+        standing = standing.filter(pk__in=change_ids)
+    chosen = [c for c in standing if frames is None or _touches(c, frames)]
+    if change_ids is not None and len(chosen) != len(change_ids):
+        raise ReleaseRefused("Some of those changes do not exist or were already withdrawn.", code="wrong_state", field="change_ids")
+    if not chosen:
+        raise ReleaseRefused("No standing region change touches those frames.", code="invalid", field="start_frame")
+    now = timezone.now()
+    for change in chosen:
+        change.withdrawn_by, change.withdrawn_at = actor, now
+        change.save(update_fields=["withdrawn_by", "withdrawn_at"])
+        record_event(actor=actor, action="release.change_withdraw", target=locked, request=request,
+                     detail={"change": change.pk, "bulk": True})
+    return chosen
+
+
+@_audited("release.change_confirm")
+def confirm_many(release: Release, data: dict[str, Any], *, actor: User, request: HttpRequest | None = None) -> list[RedactionChange]:
+    """A second officer agrees, at once, with every "do not redact" decision named in
+    `change_ids`, or with every one awaiting them that touches [`start_frame`, `end_frame`], or
+    with all of them awaiting them when neither is given. Each is confirmed and audited as if alone,
+    and never by the officer who made it."""
+    locked = _lock_for_review(release, actor)
+    data = data if isinstance(data, dict) else {}
+    change_ids, frames = _id_list(data, "change_ids"), _frame_range(locked, data)
+    awaiting = (RedactionChange.objects.select_for_update()
+                .filter(release=locked, kind=ChangeKind.DO_NOT_REDACT, withdrawn_at=None, confirmed_by=None).order_by("pk"))
+    if change_ids is not None:
+        awaiting = awaiting.filter(pk__in=change_ids)
+    chosen = [c for c in awaiting if frames is None or _touches(c, frames)]
+    if change_ids is not None and len(chosen) != len(change_ids):
+        raise ReleaseRefused("Some of those are not 'do not redact' decisions awaiting confirmation.", code="wrong_state", field="change_ids")
+    if any(c.created_by_id == actor.pk for c in chosen):
+        if change_ids is not None:
+            raise ReleaseForbidden("A second release officer must confirm your own 'do not redact' decision.", code="two_person_rule")
+        chosen = [c for c in chosen if c.created_by_id != actor.pk]
+    if not chosen:
+        raise ReleaseRefused("No 'do not redact' decision awaits your confirmation there.", code="wrong_state", field="change_ids")
+    now = timezone.now()
+    for change in chosen:
+        change.confirmed_by, change.confirmed_at = actor, now
+        change.save(update_fields=["confirmed_by", "confirmed_at"])
+        record_event(actor=actor, action="release.change_confirm", target=locked, request=request,
+                     detail={"change": change.pk, "bulk": True})
+    return chosen
+
+
+def _touches(change: RedactionChange, frames: tuple[int, int]) -> bool:
+    if change.kind == ChangeKind.MANUAL:
+        return change.start_frame <= frames[1] and frames[0] <= change.end_frame
+    if change.is_track_mark:
+        return any(frames[0] <= f[0] <= frames[1] for f in change.track_frames or ())
+    return False  # audio ranges are in seconds and have their own controls
+
+
 def change_label(change: RedactionChange) -> str:
     """How the pipeline and its regions log name a reviewer's change (a manual region, a decision
     to leave a track unhidden)."""

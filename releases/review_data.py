@@ -31,6 +31,7 @@ def review_payload(release: Release, user) -> dict:
                 "id": t["id"], "suppressed": t.get("suppressed", False), "frames": t.get("frames", []),
                 "spared": t.get("spared", []),  # [[first, last], ...] frames this render left unhidden
                 "mark": marked.get(t["id"], (None, 0))[0], "marked_frames": marked.get(t["id"], (None, 0))[1],
+                "thumbnail_url": reverse("releases:region-thumbnail", args=[release.pk, t["id"]]),
             }
             for t in log.get("tracks", [])
         ],
@@ -59,6 +60,9 @@ def review_payload(release: Release, user) -> dict:
         "kinds": ChangeKind.choices,
         "urls": {
             "changes": reverse("api-release-changes", args=[release.pk]),
+            "bulk": reverse("api-release-changes-bulk", args=[release.pk]),
+            "withdraw": reverse("api-release-changes-withdraw", args=[release.pk]),
+            "confirm": reverse("api-release-changes-confirm", args=[release.pk]),
             "transition": reverse("api-release-transition", args=[release.pk]),
         },
     }

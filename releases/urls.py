@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:pk>/progress/", views.render_progress, name="progress"),
     path("<int:pk>/review/", views.review_page, name="review"),
     path("<int:pk>/review/data.json", views.review_data, name="review-data"),
+    path("<int:pk>/regions/<int:track_id>.jpg", views.region_thumbnail, name="region-thumbnail"),
     path("<int:pk>/proxy.mp4", views.proxy_video, name="proxy"),
     path("<int:pk>/redacted.mp4", views.redacted_video, name="redacted"),
     path("<int:pk>/captions/data.json", caption_views.captions_data, name="captions-data"),

@@ -21,9 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from footage.access import get_visible_footage
 from footage.downloads import proxy_response
+from media import MediaError
 from portal.byte_ranges import ranged_file_response
 
-from . import access, captions, signoff, workflow
+from . import access, captions, signoff, thumbnails, workflow
 from .errors import ReleaseError
 from .models import RedactionMode, RedactionReason, ReleaseState, RenderJob, RenderState, WithholdGround
 from .review_data import review_payload
@@ -164,6 +165,19 @@ def review_page(request: HttpRequest, pk: int) -> HttpResponse:
 def review_data(request: HttpRequest, pk: int) -> JsonResponse:
     release = _reviewable(request, pk)
     return JsonResponse(review_payload(release, request.user))
+
+
+@login_required
+@require_GET
+def region_thumbnail(request: HttpRequest, pk: int, track_id: int) -> HttpResponse:
+    release = _reviewable(request, pk)
+    try:
+        picture = thumbnails.region_thumbnail(release, track_id, actor=request.user, request=request)
+    except MediaError:
+        return JsonResponse({"detail": "The picture of this region could not be made right now.", "code": "unavailable"}, status=503)
+    if picture is None:
+        raise Http404("This render has no such region.")
+    return HttpResponse(picture, content_type="image/jpeg", headers={"Cache-Control": "private, no-store"})
 
 
 @login_required

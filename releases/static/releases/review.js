@@ -238,8 +238,14 @@
     data.tracks.forEach(function (t) { if (t.mark && changeById[t.mark]) removed[t.id] = changeById[t.mark]; });
     data.tracks.forEach(function (t) {
       var tr = el("tr");
-      tr.appendChild(el("th", { scope: "row" }, "#" + t.id));
       var first = t.frames.length ? t.frames[0][0] : 0, last = t.frames.length ? t.frames[t.frames.length - 1][0] : 0;
+      var pick = el("td"), box = el("input", { type: "checkbox", "class": "region-choice", value: String(t.id), "aria-label": "Choose region #" + t.id });
+      if (!editable) box.disabled = true;
+      pick.appendChild(box); tr.appendChild(pick);
+      tr.appendChild(el("th", { scope: "row" }, "#" + t.id));
+      // Made on first request by the server, so the page never waits for it.
+      var pic = el("td"); pic.appendChild(el("img", { src: t.thumbnail_url, alt: "Region #" + t.id + (t.frames.length ? " around frame " + t.frames[Math.floor(t.frames.length / 2)][0] : ""), loading: "lazy", "class": "region-thumb" }));
+      tr.appendChild(pic);
       var td = el("td"); td.appendChild(button(first + "–" + last, function () { goToFrame(first); }, "usa-button--unstyled")); td.lastChild.disabled = false;
       tr.appendChild(td);
       var actions = el("td");
@@ -257,7 +263,7 @@
       }
       tr.appendChild(actions); rows.appendChild(tr);
     });
-    if (!data.tracks.length) { var tr0 = el("tr"); var td0 = el("td", { colspan: "3" }, "No automatic regions."); tr0.appendChild(td0); rows.appendChild(tr0); }
+    if (!data.tracks.length) { var tr0 = el("tr"); var td0 = el("td", { colspan: "5" }, "No automatic regions."); tr0.appendChild(td0); rows.appendChild(tr0); }
 
     var list = document.getElementById("change-list"); list.textContent = "";
     data.changes.forEach(function (c) {
@@ -280,6 +286,14 @@
       list.appendChild(li);
     });
     if (!data.changes.length) list.appendChild(el("li", {}, "No changes yet."));
+    var awaiting = data.changes.filter(function (c) { return c.kind === "do_not_redact" && !c.confirmed_by && !c.withdrawn && !c.mine; });
+    if (awaiting.length > 1) {  // one face is often several regions: confirm exactly the ones listed, at once
+      var all = el("li");
+      all.appendChild(button("Confirm all " + awaiting.length + " 'do not redact' decisions awaiting you", function () {
+        act(post(data.urls.confirm, { change_ids: awaiting.map(function (c) { return c.id; }) }), "Confirmed " + awaiting.length + " decisions.");
+      }));
+      list.insertBefore(all, list.firstChild);
+    }
 
     var findings = document.getElementById("finding-list"); findings.textContent = "";
     data.findings.forEach(function (f) {
@@ -344,6 +358,31 @@
     }),
       "Region saved; it is hidden at the next render.");
   });
+  /* ---- several regions at once: the ticked ones, those in a range of frames, or both ---- */
+  function bulkChoice() {
+    var body = {};
+    var ids = Array.prototype.map.call(document.querySelectorAll(".region-choice:checked"), function (b) { return parseInt(b.value, 10); });
+    if (ids.length) body.track_ids = ids;
+    var start = document.getElementById("bulk-start").value.trim(), end = document.getElementById("bulk-end").value.trim();
+    if (start || end) { body.start_frame = start; body.end_frame = end; }
+    return body;
+  }
+  function bulkMark(kind, reason, done) {
+    var body = bulkChoice();
+    if (!body.track_ids && body.start_frame === undefined) { say("Choose regions in the table or give a range of frames first.", true); return; }
+    body.kind = kind; body.reason = reason;
+    act(post(data.urls.bulk, body).then(function (r) { return r.ids.length; }), done);
+  }
+  var bulkSuppress = document.getElementById("bulk-suppress");  // absent once the release left review
+  if (bulkSuppress) {
+    bulkSuppress.addEventListener("click", function () { bulkMark("suppress", "false_detection", "The chosen regions will be removed at the next render."); });
+    document.getElementById("bulk-keep").addEventListener("click", function () { bulkMark("do_not_redact", "official_in_public", "The chosen regions are marked; a second release officer must confirm each."); });
+    document.getElementById("bulk-withdraw").addEventListener("click", function () {
+      var body = bulkChoice(); delete body.track_ids;
+      if (body.start_frame === undefined) { say("Give the range of frames whose changes to withdraw.", true); return; }
+      act(post(data.urls.withdraw, body), "The changes in that range are withdrawn.");
+    });
+  }
   var audioForm = document.getElementById("audio-form");  // absent when the file has no sound
   if (audioForm) {
     audioForm.addEventListener("submit", function (ev) {
