@@ -212,7 +212,7 @@ def _scan_with_helpers(video_path, workers: int, *, every, centerface_every, thr
             out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
             outputs.append((out, err))
             helpers.append(subprocess.Popen(cmd + ["--part", f"{i}/{workers}"], stdin=subprocess.DEVNULL, stdout=out, stderr=err, preexec_fn=_die_with_parent,
-                                            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+                                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
         found = scan_for_unhidden_faces(video_path, every=every, centerface_every=centerface_every, threshold=threshold,
                                         hidden_tracks=hidden_tracks, part=(0, workers), **options)
         for proc, (out, err) in zip(helpers, outputs):
