@@ -304,7 +304,7 @@ _PART_BOOTSTRAP = "import sys; sys.path.insert(0, sys.argv[1]); from media.trans
 def _decode_parts(pcm: Path, parts: list[tuple[int, int]], *, model: Model, search: dict, limits: Limits,
                   progress: Callable[[float], None] | None) -> list[Word]:
     """Decode each byte range in a process of its own and join their words in time order."""
-    root = str(Path(__file__).resolve().parents[2])
+    root = str(Path(__file__).resolve().parents[1])
     runs = [
         StreamingRun([sys.executable, "-c", _PART_BOOTSTRAP, root, str(pcm), str(a), str(b), model.hmm, model.lm, model.dict,
                       json.dumps(search)], limits)
