@@ -27,8 +27,11 @@ system-test:
 run: system-run venv
 	$(PY) scripts/rundev.py
 
+# In parallel: each pytest-xdist worker has its own database, Redis databases and files
+# (tests/worker_isolation.py); tests sharing one costly session fixture stay on one worker.
+TEST_WORKERS ?= auto
 test: system-test venv
-	$(PY) scripts/testenv.py -- $(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) scripts/testenv.py -- $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The Django-free and unit tests: no browser, no live server, no database (see tests/conftest.py).
 test-fast: system-test venv
