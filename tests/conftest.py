@@ -45,14 +45,15 @@ SHARED_ON_ONE_WORKER = {"clip": "redaction-clip", "blurred": "redaction-clip"}
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Marked by what they use, whatever their module says: a test that drives Chromium is a
-    browser test, one that serves the portal on a live port or renders the shared clip with the real
-    detector (tests/redaction's `clip`, `blurred`) is slow, one that reads or writes the
-    database a database test (`make test-fast` runs the others: the Django-free and unit tests)."""
+    browser test, one that serves the portal on a live port or renders with the real detector
+    (tests/redaction's `clip`, `blurred`; a release rendered into review) is slow, one that reads
+    or writes the database a database test (`make test-fast` runs the others: the Django-free and
+    unit tests)."""
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         if used & {"browser", "page", "phone_page"}:
             item.add_marker(pytest.mark.browser)
-        if used & {"live_server", "clip", "blurred"} or item.nodeid.startswith(SLOW):
+        if used & {"live_server", "clip", "blurred", "in_review", "face_media"} or item.nodeid.startswith(SLOW):
             item.add_marker(pytest.mark.slow)
         if used & {"db", "transactional_db"} or item.get_closest_marker("django_db"):
             item.add_marker(pytest.mark.database)
