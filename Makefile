@@ -26,7 +26,7 @@ run: system-run venv
 	$(PY) scripts/rundev.py
 
 # In parallel: each pytest-xdist worker has its own database, Redis databases and files
-# (tests/worker_isolation.py); tests sharing one costly session fixture stay on one worker.
+# (tests/worker_isolation.py); tests sharing one costly session fixture are marked for one worker.
 TEST_WORKERS ?= auto
 test: system-test venv
 	$(PY) scripts/testenv.py -- $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)

@@ -37,8 +37,8 @@ SLOW = ("tests/media/test_transcode.py", "tests/media/test_transcribe.py", "test
         "tests/media/test_runner.py::test_a_tool_over_its_cpu_limit_is_stopped")
 
 
-# Session fixtures too costly to make once per pytest-xdist worker: the tests using one run on the
-# same worker (`--dist loadgroup`).
+# Session fixtures too costly to make once per pytest-xdist worker: the tests using one are marked to
+# run on the same worker (`--dist loadgroup`; pytest-xdist 3.8 does not yet apply it under pytest 9.2).
 SHARED_ON_ONE_WORKER = {"clip": "redaction-clip", "blurred": "redaction-clip"}
 
 
