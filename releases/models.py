@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from portal.job_claims import JobRow, JobState
+
 
 class ReleaseState(models.TextChoices):
     REQUESTED = "requested", "Requested"
@@ -177,14 +179,10 @@ class RedactionChange(models.Model):
         return self.kind != ChangeKind.DO_NOT_REDACT or self.confirmed_by_id is not None
 
 
-class RenderState(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+RenderState = JobState
 
 
-class RenderJob(models.Model):
+class RenderJob(JobRow):
     """One render of a release copy (plus its second-pass check). Claimed with a conditional
     UPDATE so two workers never run the same job; a killed worker's job goes stale and the
     sweeper queues it again."""
@@ -192,18 +190,11 @@ class RenderJob(models.Model):
     release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="render_jobs")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    state = models.CharField(max_length=10, choices=RenderState.choices, default=RenderState.QUEUED)
-    attempts = models.PositiveIntegerField(default=0)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    progress = models.FloatField(default=0.0)
     # Written about once a second while the render runs, for the progress shown on the pages.
     frames_done = models.PositiveIntegerField(default=0)
     frames_total = models.PositiveIntegerField(default=0)
     seconds_left = models.PositiveIntegerField(null=True, blank=True)
     stage = models.CharField(max_length=30, blank=True)
-    last_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -221,7 +212,7 @@ class RenderJob(models.Model):
         return int(min(max(self.progress, 0.0), 1.0) * 100)
 
 
-class TranscriptionJob(models.Model):
+class TranscriptionJob(JobRow):
     """Drafting the captions of one render: its own job, claimed like render jobs
     (portal/job_claims.py), queued when the render is recorded. One per render, so sending it
     twice drafts once; a killed worker's job goes stale and the sweeper queues it again."""
@@ -237,14 +228,7 @@ class TranscriptionJob(models.Model):
     duration = models.FloatField(default=0.0)
     has_audio = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    state = models.CharField(max_length=10, choices=RenderState.choices, default=RenderState.QUEUED)
-    attempts = models.PositiveIntegerField(default=0)
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    progress = models.FloatField(default=0.0)
     stage = models.CharField(max_length=30, blank=True)
-    last_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

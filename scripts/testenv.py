@@ -84,7 +84,7 @@ def main(argv: list[str]) -> int:
         pg_started = True
         subprocess.run([pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(pg_port), "-U", "postgres", "portal"], check=True)
         redis = subprocess.Popen(
-            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp)],
+            ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--databases", "64", "--dir", str(tmp)],
             stdout=subprocess.DEVNULL,
         )
         wait_for_port(redis_port)

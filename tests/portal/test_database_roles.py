@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 
-import psycopg2
+import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -30,17 +30,15 @@ def app_role():
 
 def _connect_as(role):
     db = connection.settings_dict
-    conn = psycopg2.connect(dbname=db["NAME"], host=db["HOST"] or None, port=db["PORT"] or None, user=role)
-    conn.autocommit = True
-    return conn
+    return psycopg.connect(dbname=db["NAME"], host=db["HOST"] or None, port=db["PORT"] or None, user=role, autocommit=True)
 
 
 def _refused(conn, sql):
     with conn.cursor() as cursor:
         try:
             cursor.execute(sql)
-        except psycopg2.Error as exc:
-            return exc.pgcode
+        except psycopg.Error as exc:
+            return exc.sqlstate
     return None
 
 

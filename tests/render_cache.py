@@ -1,0 +1,100 @@
+"""The release render's two costly calls (the redaction pipeline and the second check), each made
+once per distinct input in a test run and copied after that.
+
+A render job in a test still claims its job, redacts, checks, signs, hashes and stores through
+releases.rendering; only a call whose input file (by SHA-256) and arguments were already seen in
+this run gets the earlier call's output bytes and result instead of running the detector again.
+The key holds the pipeline's version, so the engine's own tests (tests/redaction, which call the
+engine directly) and any render with new inputs always run for real. The folder is shared by the
+pytest-xdist workers of one run; entries are written whole or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy
+
+from media import sha256_file
+
+# Arguments that say how the call runs, not what it makes.
+_HOW = ("progress", "detector", "workers")
+
+
+def _key(kind: str, path, kwargs: dict) -> str:
+    from redaction import PIPELINE_VERSION
+
+    args = {name: value for name, value in sorted(kwargs.items()) if name not in _HOW}
+    detector = kwargs.get("detector")
+    with numpy.printoptions(threshold=sys.maxsize):  # every element of an array, not an ellipsis
+        described = repr((kind, PIPELINE_VERSION, sha256_file(Path(path)), args, getattr(detector, "fast", None)))
+    return hashlib.sha256(described.encode()).hexdigest()
+
+
+def _write_whole(target: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".partial-")
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _moved(value, old: dict[str, str]):
+    """`value` with the earlier call's file paths replaced by this call's."""
+    if isinstance(value, str):
+        for before, after in old.items():
+            value = value.replace(before, after)
+        return value
+    if isinstance(value, dict):
+        return {k: _moved(v, old) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_moved(v, old) for v in value)
+    return value
+
+
+def caching(redact_video, scan_for_unhidden_faces, folder: Path):
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def cached_redact_video(input_path, output_path, **kwargs):
+        key = _key("render", input_path, kwargs)
+        copy, saved = folder / f"{key}.mp4", folder / f"{key}.render.pickle"
+        if not saved.exists():
+            result = redact_video(input_path, output_path, **kwargs)
+            _write_whole(copy, lambda tmp: shutil.copyfile(output_path, tmp))
+            _write_whole(saved, lambda tmp: tmp.write_bytes(pickle.dumps((str(input_path), str(output_path), result))))
+            return result
+        earlier_input, earlier_output, result = pickle.loads(saved.read_bytes())
+        shutil.copyfile(copy, output_path)
+        paths = {earlier_input: str(input_path), earlier_output: str(output_path)}
+        result.log = _moved(result.log, paths)
+        result.output_path = Path(output_path)
+        log_path = kwargs.get("log_path")
+        result.log_path = Path(log_path) if log_path else None
+        if log_path:
+            Path(log_path).write_text(json.dumps(result.log, indent=1))
+        if kwargs.get("progress"):
+            kwargs["progress"](1.0)
+        return result
+
+    def cached_scan(video_path, **kwargs):
+        key = _key("check", video_path, kwargs)
+        saved = folder / f"{key}.check.pickle"
+        if not saved.exists():
+            found = scan_for_unhidden_faces(video_path, **kwargs)
+            _write_whole(saved, lambda tmp: tmp.write_bytes(pickle.dumps(found)))
+            return found
+        if kwargs.get("progress"):
+            kwargs["progress"](1.0)
+        return pickle.loads(saved.read_bytes())
+
+    return cached_redact_video, cached_scan
