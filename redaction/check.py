@@ -17,11 +17,8 @@ Exits 1 when it finds a face, 0 when it finds none.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 from collections import defaultdict
@@ -35,17 +32,8 @@ from .regions import TrackMark, spared_boxes
 
 Finding = tuple[int, tuple[float, float, float, float], float]
 
-# Looked up in the parent: a child between fork and exec must not load libraries.
-try:
-    _prctl = ctypes.CDLL(None, use_errno=True).prctl
-except (OSError, AttributeError):  # not Linux
-    _prctl = None
-
-
-def _die_with_parent() -> None:
-    # A render worker killed mid-check (time limit, OOM) must not leave its helper scanning.
-    if _prctl is not None:
-        _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+# The helpers run this module from the directory that holds the package.
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def scan_for_unhidden_faces(
@@ -104,53 +92,48 @@ def scan_for_unhidden_faces(
     cmd = [
         # -xerror: without it ffmpeg exits 0 on a file cut short, and the missing frames would
         # pass as scanned.
-        "ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", os.fspath(video_path), "-map", "0:v:0",
+        media.FFMPEG, "-nostdin", "-v", "error", "-xerror", "-i", os.fspath(video_path), "-map", "0:v:0",
         "-vf", f"select='{picked}'", "-fps_mode", "passthrough",
         "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
     ]
     found: list[Finding] = []
     size = w * h * 3
     k, n, looked = 0, -1, -1
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
-        try:
-            while True:
-                buf = proc.stdout.read(size)
-                if len(buf) < size:
-                    break
-                # The frame number of the k-th frame ffmpeg selected.
+    with tempfile.TemporaryFile() as err, media.StreamingRun(cmd, media.limits_for(info.duration), stderr=err) as proc:
+        while True:
+            buf = proc.stdout.read(size)
+            if len(buf) < size:
+                break
+            # The frame number of the k-th frame ffmpeg selected.
+            n += 1
+            while not looked_at(n):
                 n += 1
-                while not looked_at(n):
-                    n += 1
-                looked += 1
-                if looked % part[1] != part[0]:
-                    continue
-                rgb = np.frombuffer(buf, np.uint8).reshape(h, w, 3)
-                dets: list[Detection] = []
-                if every and n % every == 0:
-                    dets += second_family.detect(rgb)
-                    dets += _closer_looks(rgb, hidden.get(n, ()), detector, threshold)
-                if centerface_every and n % centerface_every == 0:
-                    dets += detector.detect_tiled(rgb, tile, overlap=0.25, threshold=threshold)
-                    if w > tile:
-                        dets += detector.detect_scaled(rgb, tile, threshold=threshold)
-                for d in merge(dets):
-                    if min(d.x2 - d.x1, d.y2 - d.y1) >= min_size:
-                        found.append((n, tuple(round(v, 1) for v in d.box), round(d.score, 3)))
-                k += 1
-                if progress and info.frames:
-                    progress(min((n + 1) / info.frames, 1.0))
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
+            looked += 1
+            if looked % part[1] != part[0]:
+                continue
+            rgb = np.frombuffer(buf, np.uint8).reshape(h, w, 3)
+            dets: list[Detection] = []
+            if every and n % every == 0:
+                dets += second_family.detect(rgb)
+                dets += _closer_looks(rgb, hidden.get(n, ()), detector, threshold)
+            if centerface_every and n % centerface_every == 0:
+                dets += detector.detect_tiled(rgb, tile, overlap=0.25, threshold=threshold)
+                if w > tile:
+                    dets += detector.detect_scaled(rgb, tile, threshold=threshold)
+            for d in merge(dets):
+                if min(d.x2 - d.x1, d.y2 - d.y1) >= min_size:
+                    found.append((n, tuple(round(v, 1) for v in d.box), round(d.score, 3)))
+            k += 1
+            if progress and info.frames:
+                progress(min((n + 1) / info.frames, 1.0))
         # The pipe reached its end; ffmpeg is exiting. A failure part-way must not pass as a clean
         # scan: the frames never decoded would read as "no face found".
-        if proc.wait(timeout=60) != 0:
+        if proc.wait().returncode != 0:
             err.seek(0)
-            raise media.MediaError(
+            raise media.ProcessingError(
+                "tool_failed",
                 f"could not decode {video_path} to the end (scanned {k} frames): "
-                f"{err.read()[-1000:].decode(errors='replace')}"
+                f"{err.read()[-1000:].decode(errors='replace')}",
             )
     return found
 
@@ -200,6 +183,7 @@ def _scan_with_helpers(video_path, workers: int, *, every, centerface_every, thr
     helper processes."""
     cmd = [sys.executable, "-m", "redaction.check", os.path.abspath(video_path), "--json", "--workers", "1",
            "--every", str(every or 0), "--centerface-every", str(centerface_every or 0), "--threshold", str(threshold)]
+    limits = media.limits_for(media.probe(video_path).duration)
     outputs, helpers = [], []
     tracks_file = None
     try:
@@ -211,22 +195,21 @@ def _scan_with_helpers(video_path, workers: int, *, every, centerface_every, thr
         for i in range(1, workers):
             out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
             outputs.append((out, err))
-            helpers.append(subprocess.Popen(cmd + ["--part", f"{i}/{workers}"], stdin=subprocess.DEVNULL, stdout=out, stderr=err, preexec_fn=_die_with_parent,
-                                            cwd=os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+            helpers.append(media.StreamingRun(cmd + ["--part", f"{i}/{workers}"], limits, stdout=out, stderr=err, cwd=PROJECT_ROOT))
         found = scan_for_unhidden_faces(video_path, every=every, centerface_every=centerface_every, threshold=threshold,
                                         hidden_tracks=hidden_tracks, part=(0, workers), **options)
         for proc, (out, err) in zip(helpers, outputs):
             # A helper exits 0 whatever it found: anything else is a failure, never a clean scan.
-            if proc.wait() != 0:
+            if proc.wait().returncode != 0:
                 err.seek(0)
-                raise media.MediaError(f"the check's helper process failed: {err.read()[-1000:].decode(errors='replace')}")
+                raise media.ProcessingError(
+                    "tool_failed", f"the check's helper process failed: {err.read()[-1000:].decode(errors='replace')}"
+                )
             out.seek(0)
             found += [(f["frame"], tuple(f["box"]), f["score"]) for f in json.loads(out.read() or b"[]")]
     finally:
         for proc in helpers:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            proc.close()
         for out, err in outputs:
             out.close()
             err.close()
