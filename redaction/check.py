@@ -27,7 +27,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from . import media
-from .detector import Detection, FaceDetector, merge
+from .detector import MODEL_NAME, Detection, FaceDetector, merge
 from .regions import TrackMark, spared_boxes
 
 Finding = tuple[int, tuple[float, float, float, float], float]
@@ -216,6 +216,27 @@ def _scan_with_helpers(video_path, workers: int, *, every, centerface_every, thr
         if tracks_file is not None:
             os.unlink(tracks_file.name)
     return sorted(found, key=lambda f: f[0])
+
+
+def check_report(
+    *, every: int | None = 2, centerface_every: int | None = 10, threshold: float = 0.5,
+    detector: FaceDetector | None = None, second_family=None,
+) -> dict:
+    """What the check looked with, for the render's log: how often each family looked, each
+    model's SHA-256 and the versions of the libraries that decide what it finds (another build can
+    find another borderline face, so a check is only repeatable with the same)."""
+    from .hog_detector import MODEL_NAME as HOG_MODEL_NAME, HogFaceDetector
+
+    detector = detector or FaceDetector(threads=1, fast=False)
+    hog = second_family or HogFaceDetector(threshold=threshold)
+    return {
+        "every": every, "centerface_every": centerface_every, "threshold": threshold,
+        "detectors": {
+            "hog": {"name": HOG_MODEL_NAME, "model_sha256": hog.model_sha256, "software": dict(hog.software)},
+            "centerface": {"name": MODEL_NAME, "model_sha256": detector.model_sha256, "runtime": detector.runtime,
+                           "software": dict(detector.software)},
+        },
+    }
 
 
 def _overlap(a, b) -> bool:

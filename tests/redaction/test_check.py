@@ -156,3 +156,20 @@ def test_two_processes_sharing_the_frames_find_what_one_finds(clip):
     shared = scan_for_unhidden_faces(clip.path, every=3, centerface_every=None, workers=2)
     assert alone and shared == alone
     assert {f for f, _, _ in alone} <= set(range(0, clip.frames, 3))  # only the frames it was asked to look at
+
+
+def test_its_report_names_each_detector_with_its_version_and_the_sha256_of_its_model():
+    import hashlib
+
+    import dlib
+
+    from redaction.check import check_report
+    from redaction.detector import model_path
+
+    report = check_report()
+
+    hog = report["detectors"]["hog"]
+    assert hog["software"]["dlib"] == dlib.__version__
+    assert hog["model_sha256"] == check_report()["detectors"]["hog"]["model_sha256"]  # the same filters each time
+    with open(model_path(), "rb") as model:
+        assert report["detectors"]["centerface"]["model_sha256"] == hashlib.file_digest(model, "sha256").hexdigest()
