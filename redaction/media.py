@@ -20,7 +20,9 @@ from media.errors import MediaError, ProcessingError
 from media.probe import probe_video
 from media.runner import FFMPEG, GIB, Limits, StreamingRun, check, run_tool
 
-__all__ = ["MediaError", "ProcessingError", "StreamingRun", "VideoInfo", "limits_for", "probe"]
+# The runner and error types are re-exported: the pipeline and the check start processes through
+# this module, and callers that caught redaction's own MediaError now catch media's.
+__all__ = ["FFMPEG", "MediaError", "ProcessingError", "StreamingRun", "VideoInfo", "limits_for", "probe", "run_tool"]
 
 
 @dataclass(frozen=True)
