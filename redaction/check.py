@@ -141,9 +141,10 @@ def scan_for_unhidden_faces(
 # A closer look takes at most this many hidden regions a frame, the smallest first (HOG sees the
 # large ones), so a crowd cannot make the check's cost grow without bound.
 MAX_CLOSER_LOOKS = 24
-# Each hidden region is shown to CenterFace at this size, whatever its size in the copy: its score
-# for one face swings with the scale it is shown at, and at this one a face left visible stood
-# clear of a hidden one for every size, while a fixed enlargement left small faces under threshold.
+SMALL_FACE_PX = 64  # below HOG's window
+CLOSER_LOOK_PX = 160  # the widest crop CenterFace is given at its own scale
+# ... and every region also shown at this size: CenterFace's score for one face swings with the
+# scale it is shown at, and each of the two scales found faces left visible that the other missed.
 CLOSER_LOOK_BOX_PX = 64
 
 
@@ -161,8 +162,9 @@ def hidden_boxes(tracks: Iterable[dict]) -> dict[int, list[tuple]]:
 
 
 def _closer_looks(rgb: np.ndarray, boxes, detector: FaceDetector | None, threshold: float) -> list[Detection]:
-    """CenterFace on each box's surroundings (twice its size: room for a face its region lagged),
-    scaled so that the box is CLOSER_LOOK_BOX_PX across."""
+    """CenterFace twice on each box's surroundings: three times its size, a face smaller than HOG
+    sees enlarged twice and a larger one reduced to at most CLOSER_LOOK_PX across; and twice its
+    size, scaled so that the box is CLOSER_LOOK_BOX_PX across."""
     if not boxes or detector is None:
         return []
     h, w = rgb.shape[:2]
@@ -170,13 +172,17 @@ def _closer_looks(rgb: np.ndarray, boxes, detector: FaceDetector | None, thresho
     for x1, y1, x2, y2 in list(boxes)[:MAX_CLOSER_LOOKS]:
         side = max(x2 - x1, y2 - y1, 16)
         cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-        a, b = int(max(0, cx - side)), int(min(w, cx + side))
-        c, d = int(max(0, cy - side)), int(min(h, cy + side))
-        if b - a < 8 or d - c < 8:
-            continue
-        width = max(32, int((b - a) * CLOSER_LOOK_BOX_PX / side))
-        for det in detector.detect_scaled(rgb[c:d, a:b], width, threshold=threshold):
-            found.append(Detection(det.x1 + a, det.y1 + c, det.x2 + a, det.y2 + c, det.score))
+        for context in (1.5, 1.0):
+            a, b = int(max(0, cx - context * side)), int(min(w, cx + context * side))
+            c, d = int(max(0, cy - context * side)), int(min(h, cy + context * side))
+            if b - a < 8 or d - c < 8:
+                continue
+            if context == 1.0:
+                width = max(32, int((b - a) * CLOSER_LOOK_BOX_PX / side))
+            else:
+                width = 2 * (b - a) if max(x2 - x1, y2 - y1) < SMALL_FACE_PX else min(b - a, CLOSER_LOOK_PX)
+            for det in detector.detect_scaled(rgb[c:d, a:b], width, threshold=threshold):
+                found.append(Detection(det.x1 + a, det.y1 + c, det.x2 + a, det.y2 + c, det.score))
     return found
 
 
