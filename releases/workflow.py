@@ -246,7 +246,7 @@ def _request(footage, *, actor, mode, reason, request) -> Release:
         raise ReleaseForbidden("Only a supervisor or the investigator assigned to the case may ask for a release.")
     if mode not in RedactionMode.values:
         raise ReleaseRefused("Choose heavy blur or solid fill.", code="bad_mode", field="mode")
-    if media_type != "video":
+    if footage.media_type != "video":
         raise ReleaseRefused("Only video footage goes through redaction and release.", code="not_video")
     if not getattr(footage, "sha256", ""):
         raise ReleaseRefused("This footage has not finished ingest yet.", code="not_ingested")
