@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -206,6 +207,7 @@ def main() -> int:
     ap.add_argument("--leaks", type=int, default=40)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--compare-old", action="store_true", help="also time and score the check of before issue 23")
+    ap.add_argument("--keep", type=Path, metavar="DIR", help="keep the copies, the regions log, the leaks and the findings there")
     pipeline_options(ap)
     a = ap.parse_args()
     if a.clip:
@@ -232,6 +234,12 @@ def main() -> int:
         before, t_before = timed_check(out, hidden_tracks=log["tracks"])
         after, t_check = timed_check(planted, hidden_tracks=log["tracks"])
         t_plain.append(timed(plain, "plain"))
+        if a.keep:
+            a.keep.mkdir(parents=True, exist_ok=True)
+            for f in (out, log_path, planted):
+                shutil.copy(f, a.keep / f.name)
+            json.dump({"leaks": [{"frames": {str(k): v for k, v in leak["frames"].items()}, "face_px": leak["face_px"]}
+                                  for leak in leaks], "before": before, "after": after}, open(a.keep / "leaks.json", "w"))
         already = found_leaks(leaks, before)
         judged = [leak for leak, seen in zip(leaks, already) if not seen]
         hits = found_leaks(judged, after)

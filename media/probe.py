@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,9 @@ class MediaInfo:
     make: str | None = None
     model: str | None = None
     warnings: tuple[str, ...] = field(default=())  # non-fatal complaints from ffprobe
+    rate: Fraction | None = None  # fps exactly, as an encoder must be told it
+    frames: int | None = None  # as the container says, else estimated from duration and rate
+    audio_rate: int | None = None  # samples per second
 
     @property
     def has_audio(self) -> bool:
@@ -85,6 +89,25 @@ def probe_media(
             ) from exc
         raise
     return info
+
+
+def probe_video(
+    path: str | os.PathLike[str],
+    *,
+    timeout: float = DEFAULT_PROBE_TIMEOUT,
+    memory_bytes: int = 2 * GIB,
+    cpu_seconds: int = 60,
+) -> MediaInfo:
+    """ffprobe alone, for video this system accepted or made itself (a render's input, a release
+    copy): intake's sniffing and decode of the end would only read the file again. Raises
+    MediaRejected when it is not a readable video, ProcessingError if ffprobe fails."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise MediaRejected("unreadable", f"The file could not be opened: {exc.strerror}.") from exc
+    sniffed = Sniffed(kind="video", format="video", mime="video/*", size=size)
+    return _probe_video(path, sniffed, Limits(timeout=timeout, memory_bytes=memory_bytes, cpu_seconds=cpu_seconds))
 
 
 def input_url(path: str | os.PathLike[str]) -> str:
@@ -167,7 +190,25 @@ def _probe_video(path: Path, sniffed: Sniffed, limits: Limits) -> MediaInfo:
         make=_first(tags, "com.apple.quicktime.make", "make", "com.android.manufacturer", "manufacturer"),
         model=_first(tags, "com.apple.quicktime.model", "model", "com.android.model", "device"),
         warnings=tuple(_clean(e) for e in errors[:20]),
+        rate=_exact_rate(video),
+        frames=_int(video.get("nb_frames")) or _frame_estimate(_duration(fmt, video), _exact_rate(video)),
+        audio_rate=_int(audio.get("sample_rate")) if audio else None,
     )
+
+
+def _exact_rate(video: dict[str, Any]) -> Fraction | None:
+    for key in ("avg_frame_rate", "r_frame_rate"):
+        try:
+            rate = Fraction(video.get(key) or "0/1")
+        except (ValueError, ZeroDivisionError):
+            continue
+        if rate > 0:
+            return rate
+    return None
+
+
+def _frame_estimate(duration: float | None, rate: Fraction | None) -> int | None:
+    return int(round(duration * rate)) if duration and rate else None
 
 
 def _verify_end(path: Path, info: MediaInfo, limits: Limits) -> None:

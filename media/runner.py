@@ -14,6 +14,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from typing import IO
 from dataclasses import dataclass
 
 from .errors import ProcessingError
@@ -121,31 +122,52 @@ def check(result: ToolResult, limits: Limits, what: str) -> ToolResult:
 
 
 class StreamingRun:
-    """A long ffmpeg run whose stdout is read line by line (for `-progress pipe:1`).
+    """A long run whose output is read as it comes: lines (`-progress pipe:1`), blocks of raw
+    frames, or nothing; `stdin=True` gives a pipe to write raw frames into (an encoder).
 
-    stderr goes to a pipe drained by a thread so a chatty tool can never block on it; a timer
-    kills the child at the deadline. Use as a context manager: leaving it kills the child if it is
-    still running, which is how a cancelled or failed caller stops an encode.
+    stderr goes to `stderr` (a file) or to a pipe drained by a thread, so a chatty tool can never
+    block on it; a timer kills the child at the deadline. `pass_fds` are further descriptors the
+    child inherits (a second output of one decode). `buffered=False` gives raw pipes, whose reads
+    may return less than asked. Use as a context manager (or call `close`): leaving it kills the
+    child if it is still running, which is how a cancelled or failed caller stops it.
     """
 
-    def __init__(self, args: Sequence[str], limits: Limits) -> None:
+    def __init__(
+        self,
+        args: Sequence[str],
+        limits: Limits,
+        *,
+        stdin: bool = False,
+        stdout: bool | IO[bytes] = True,
+        stderr: IO[bytes] | None = None,
+        pass_fds: Sequence[int] = (),
+        buffered: bool = True,
+        cwd: str | os.PathLike[str] | None = None,
+    ) -> None:
         self.args = [str(a) for a in args]
         self.limits = limits
         self.timed_out = False
         self._stderr_chunks: list[bytes] = []
+        if isinstance(stdout, bool):
+            stdout = subprocess.PIPE if stdout else subprocess.DEVNULL
         try:
             self.proc = subprocess.Popen(
                 self.args,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
+                stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
+                stdout=stdout,
+                stderr=stderr if stderr is not None else subprocess.PIPE,
+                bufsize=-1 if buffered else 0,
                 preexec_fn=_child_setup(limits.memory_bytes, limits.cpu_seconds),
                 env=_child_env(),
                 close_fds=True,
+                pass_fds=tuple(pass_fds),
+                cwd=cwd,
                 start_new_session=True,
             )
         except FileNotFoundError as exc:
             raise ProcessingError("tool_failed", f"{self.args[0]} is not installed") from exc
+        self.stdin = self.proc.stdin
+        self.stdout = self.proc.stdout
         self._drain = threading.Thread(target=self._drain_stderr, daemon=True)
         self._drain.start()
         self._timer = threading.Timer(limits.timeout, self._on_timeout)
@@ -153,7 +175,8 @@ class StreamingRun:
         self._timer.start()
 
     def _drain_stderr(self) -> None:
-        assert self.proc.stderr is not None
+        if self.proc.stderr is None:  # the caller's file holds it
+            return
         kept = 0
         for chunk in iter(lambda: self.proc.stderr.read(8192), b""):
             if kept < 1024 * 1024:  # keep the first MiB; the rest is noise
@@ -163,6 +186,13 @@ class StreamingRun:
     def _on_timeout(self) -> None:
         self.timed_out = True
         self.kill()
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def poll(self) -> int | None:
+        return self.proc.poll()
 
     def kill(self) -> None:
         if self.proc.poll() is None:
@@ -200,11 +230,19 @@ class StreamingRun:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the child if it still runs and release its pipes; safe to call twice."""
         self._timer.cancel()
         self.kill()
         self.proc.wait()
-        if self.proc.stdout:
-            self.proc.stdout.close()
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe:
+                try:
+                    pipe.close()
+                except BrokenPipeError:  # unflushed input for a child that is gone
+                    pass
         self._drain.join(timeout=5)
         if self.proc.stderr:
             self.proc.stderr.close()

@@ -17,11 +17,8 @@ Exits 1 when it finds a face, 0 when it finds none.
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 from collections import defaultdict
@@ -30,22 +27,13 @@ from typing import Callable, Iterable
 import numpy as np
 
 from . import media
-from .detector import Detection, FaceDetector, merge
+from .detector import MODEL_NAME, Detection, FaceDetector, merge
 from .regions import TrackMark, spared_boxes
 
 Finding = tuple[int, tuple[float, float, float, float], float]
 
-# Looked up in the parent: a child between fork and exec must not load libraries.
-try:
-    _prctl = ctypes.CDLL(None, use_errno=True).prctl
-except (OSError, AttributeError):  # not Linux
-    _prctl = None
-
-
-def _die_with_parent() -> None:
-    # A render worker killed mid-check (time limit, OOM) must not leave its helper scanning.
-    if _prctl is not None:
-        _prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+# The helpers run this module from the directory that holds the package.
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def scan_for_unhidden_faces(
@@ -104,53 +92,48 @@ def scan_for_unhidden_faces(
     cmd = [
         # -xerror: without it ffmpeg exits 0 on a file cut short, and the missing frames would
         # pass as scanned.
-        "ffmpeg", "-nostdin", "-v", "error", "-xerror", "-i", os.fspath(video_path), "-map", "0:v:0",
+        media.FFMPEG, "-nostdin", "-v", "error", "-xerror", "-i", os.fspath(video_path), "-map", "0:v:0",
         "-vf", f"select='{picked}'", "-fps_mode", "passthrough",
         "-f", "rawvideo", "-pix_fmt", "rgb24", "pipe:1",
     ]
     found: list[Finding] = []
     size = w * h * 3
     k, n, looked = 0, -1, -1
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
-        try:
-            while True:
-                buf = proc.stdout.read(size)
-                if len(buf) < size:
-                    break
-                # The frame number of the k-th frame ffmpeg selected.
+    with tempfile.TemporaryFile() as err, media.StreamingRun(cmd, media.limits_for(info.duration), stderr=err) as proc:
+        while True:
+            buf = proc.stdout.read(size)
+            if len(buf) < size:
+                break
+            # The frame number of the k-th frame ffmpeg selected.
+            n += 1
+            while not looked_at(n):
                 n += 1
-                while not looked_at(n):
-                    n += 1
-                looked += 1
-                if looked % part[1] != part[0]:
-                    continue
-                rgb = np.frombuffer(buf, np.uint8).reshape(h, w, 3)
-                dets: list[Detection] = []
-                if every and n % every == 0:
-                    dets += second_family.detect(rgb)
-                    dets += _closer_looks(rgb, hidden.get(n, ()), detector, threshold)
-                if centerface_every and n % centerface_every == 0:
-                    dets += detector.detect_tiled(rgb, tile, overlap=0.25, threshold=threshold)
-                    if w > tile:
-                        dets += detector.detect_scaled(rgb, tile, threshold=threshold)
-                for d in merge(dets):
-                    if min(d.x2 - d.x1, d.y2 - d.y1) >= min_size:
-                        found.append((n, tuple(round(v, 1) for v in d.box), round(d.score, 3)))
-                k += 1
-                if progress and info.frames:
-                    progress(min((n + 1) / info.frames, 1.0))
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
+            looked += 1
+            if looked % part[1] != part[0]:
+                continue
+            rgb = np.frombuffer(buf, np.uint8).reshape(h, w, 3)
+            dets: list[Detection] = []
+            if every and n % every == 0:
+                dets += second_family.detect(rgb)
+                dets += _closer_looks(rgb, hidden.get(n, ()), detector, threshold)
+            if centerface_every and n % centerface_every == 0:
+                dets += detector.detect_tiled(rgb, tile, overlap=0.25, threshold=threshold)
+                if w > tile:
+                    dets += detector.detect_scaled(rgb, tile, threshold=threshold)
+            for d in merge(dets):
+                if min(d.x2 - d.x1, d.y2 - d.y1) >= min_size:
+                    found.append((n, tuple(round(v, 1) for v in d.box), round(d.score, 3)))
+            k += 1
+            if progress and info.frames:
+                progress(min((n + 1) / info.frames, 1.0))
         # The pipe reached its end; ffmpeg is exiting. A failure part-way must not pass as a clean
         # scan: the frames never decoded would read as "no face found".
-        if proc.wait(timeout=60) != 0:
+        if proc.wait().returncode != 0:
             err.seek(0)
-            raise media.MediaError(
+            raise media.ProcessingError(
+                "tool_failed",
                 f"could not decode {video_path} to the end (scanned {k} frames): "
-                f"{err.read()[-1000:].decode(errors='replace')}"
+                f"{err.read()[-1000:].decode(errors='replace')}",
             )
     return found
 
@@ -159,7 +142,10 @@ def scan_for_unhidden_faces(
 # large ones), so a crowd cannot make the check's cost grow without bound.
 MAX_CLOSER_LOOKS = 24
 SMALL_FACE_PX = 64  # below HOG's window
-CLOSER_LOOK_PX = 160  # the widest crop CenterFace is given
+CLOSER_LOOK_PX = 160  # the widest crop CenterFace is given at its own scale
+# ... and every region also shown at this size: CenterFace's score for one face swings with the
+# scale it is shown at, and each of the two scales found faces left visible that the other missed.
+CLOSER_LOOK_BOX_PX = 64
 
 
 def hidden_boxes(tracks: Iterable[dict]) -> dict[int, list[tuple]]:
@@ -176,22 +162,27 @@ def hidden_boxes(tracks: Iterable[dict]) -> dict[int, list[tuple]]:
 
 
 def _closer_looks(rgb: np.ndarray, boxes, detector: FaceDetector | None, threshold: float) -> list[Detection]:
-    """CenterFace on each box's surroundings: a face smaller than HOG sees enlarged twice, a
-    larger one reduced to at most CLOSER_LOOK_PX across."""
+    """CenterFace twice on each box's surroundings: three times its size, a face smaller than HOG
+    sees enlarged twice and a larger one reduced to at most CLOSER_LOOK_PX across; and twice its
+    size, scaled so that the box is CLOSER_LOOK_BOX_PX across."""
     if not boxes or detector is None:
         return []
     h, w = rgb.shape[:2]
     found = []
     for x1, y1, x2, y2 in list(boxes)[:MAX_CLOSER_LOOKS]:
-        half = max(x2 - x1, y2 - y1, 16) * 1.5
+        side = max(x2 - x1, y2 - y1, 16)
         cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-        a, b = int(max(0, cx - half)), int(min(w, cx + half))
-        c, d = int(max(0, cy - half)), int(min(h, cy + half))
-        if b - a < 8 or d - c < 8:
-            continue
-        width = 2 * (b - a) if max(x2 - x1, y2 - y1) < SMALL_FACE_PX else min(b - a, CLOSER_LOOK_PX)
-        for det in detector.detect_scaled(rgb[c:d, a:b], width, threshold=threshold):
-            found.append(Detection(det.x1 + a, det.y1 + c, det.x2 + a, det.y2 + c, det.score))
+        for context in (1.5, 1.0):
+            a, b = int(max(0, cx - context * side)), int(min(w, cx + context * side))
+            c, d = int(max(0, cy - context * side)), int(min(h, cy + context * side))
+            if b - a < 8 or d - c < 8:
+                continue
+            if context == 1.0:
+                width = max(32, int((b - a) * CLOSER_LOOK_BOX_PX / side))
+            else:
+                width = 2 * (b - a) if max(x2 - x1, y2 - y1) < SMALL_FACE_PX else min(b - a, CLOSER_LOOK_PX)
+            for det in detector.detect_scaled(rgb[c:d, a:b], width, threshold=threshold):
+                found.append(Detection(det.x1 + a, det.y1 + c, det.x2 + a, det.y2 + c, det.score))
     return found
 
 
@@ -200,6 +191,7 @@ def _scan_with_helpers(video_path, workers: int, *, every, centerface_every, thr
     helper processes."""
     cmd = [sys.executable, "-m", "redaction.check", os.path.abspath(video_path), "--json", "--workers", "1",
            "--every", str(every or 0), "--centerface-every", str(centerface_every or 0), "--threshold", str(threshold)]
+    limits = media.limits_for(media.probe(video_path).duration)
     outputs, helpers = [], []
     tracks_file = None
     try:
@@ -211,28 +203,48 @@ def _scan_with_helpers(video_path, workers: int, *, every, centerface_every, thr
         for i in range(1, workers):
             out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
             outputs.append((out, err))
-            helpers.append(subprocess.Popen(cmd + ["--part", f"{i}/{workers}"], stdin=subprocess.DEVNULL, stdout=out, stderr=err, preexec_fn=_die_with_parent,
-                                            cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+            helpers.append(media.StreamingRun(cmd + ["--part", f"{i}/{workers}"], limits, stdout=out, stderr=err, cwd=PROJECT_ROOT))
         found = scan_for_unhidden_faces(video_path, every=every, centerface_every=centerface_every, threshold=threshold,
                                         hidden_tracks=hidden_tracks, part=(0, workers), **options)
         for proc, (out, err) in zip(helpers, outputs):
             # A helper exits 0 whatever it found: anything else is a failure, never a clean scan.
-            if proc.wait() != 0:
+            if proc.wait().returncode != 0:
                 err.seek(0)
-                raise media.MediaError(f"the check's helper process failed: {err.read()[-1000:].decode(errors='replace')}")
+                raise media.ProcessingError(
+                    "tool_failed", f"the check's helper process failed: {err.read()[-1000:].decode(errors='replace')}"
+                )
             out.seek(0)
             found += [(f["frame"], tuple(f["box"]), f["score"]) for f in json.loads(out.read() or b"[]")]
     finally:
         for proc in helpers:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            proc.close()
         for out, err in outputs:
             out.close()
             err.close()
         if tracks_file is not None:
             os.unlink(tracks_file.name)
     return sorted(found, key=lambda f: f[0])
+
+
+def check_report(
+    *, every: int | None = 2, centerface_every: int | None = 10, threshold: float = 0.5,
+    detector: FaceDetector | None = None, second_family=None,
+) -> dict:
+    """What the check looked with, for the render's log: how often each family looked, each
+    model's SHA-256 and the versions of the libraries that decide what it finds (another build can
+    find another borderline face, so a check is only repeatable with the same)."""
+    from .hog_detector import MODEL_NAME as HOG_MODEL_NAME, HogFaceDetector
+
+    detector = detector or FaceDetector(threads=1, fast=False)
+    hog = second_family or HogFaceDetector(threshold=threshold)
+    return {
+        "every": every, "centerface_every": centerface_every, "threshold": threshold,
+        "detectors": {
+            "hog": {"name": HOG_MODEL_NAME, "model_sha256": hog.model_sha256, "software": dict(hog.software)},
+            "centerface": {"name": MODEL_NAME, "model_sha256": detector.model_sha256, "runtime": detector.runtime,
+                           "software": dict(detector.software)},
+        },
+    }
 
 
 def _overlap(a, b) -> bool:

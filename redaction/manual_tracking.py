@@ -12,7 +12,6 @@ samples from a process-wide random state, so the same keyframes gave other boxes
 from __future__ import annotations
 
 import os
-import subprocess
 import tempfile
 from dataclasses import replace
 
@@ -33,14 +32,15 @@ FRAME_BUDGET = 256 * 1024 * 1024
 MARGIN = 0.1
 
 
-def _frames(path: str | os.PathLike, width: int, height: int, first: int, last: int, source_pixels: int) -> list[np.ndarray]:
+def _frames(path: str | os.PathLike, width: int, height: int, first: int, last: int, source_pixels: int,
+            duration: float = 0.0) -> list[np.ndarray]:
     """The luma of frames first..last at width x height, through the pipeline's decoder."""
     frame_bytes = width * height * 3 // 2
     out: list[np.ndarray] = []
     with tempfile.TemporaryFile() as err:
-        decoder = subprocess.Popen(
+        decoder = media.StreamingRun(
             media.decoder_command(path, width, height, source_pixels=source_pixels),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err, bufsize=0,
+            media.limits_for(duration), stderr=err, buffered=False,
         )
         try:
             for idx in range(last + 1):
@@ -55,8 +55,7 @@ def _frames(path: str | os.PathLike, width: int, height: int, first: int, last: 
                 if idx >= first:
                     out.append(np.frombuffer(buf, np.uint8, count=width * height).reshape(height, width))
         finally:
-            decoder.kill()
-            decoder.wait()
+            decoder.close()
     return out
 
 
@@ -86,7 +85,7 @@ def track_region(path: str | os.PathLike, region: ManualRegion, info: media.Vide
     scale = max(scale, min(1.0, MIN_TRACK_WIDTH / info.width))
     width, height = media.output_size(info.width, info.height, int(round(info.height * scale)))
     sx, sy = width / info.width, height / info.height
-    frames = _frames(path, width, height, first, last, info.width * info.height)
+    frames = _frames(path, width, height, first, last, info.width * info.height, info.duration)
     if not frames:
         return region
     last = first + len(frames) - 1

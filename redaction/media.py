@@ -1,7 +1,8 @@
 """ffprobe/ffmpeg for the redaction pipeline: probing, the raw-frame decoder and the release encoder.
 
-Commands are argument lists, never shell strings. Frames travel as raw planar YUV 4:2:0 over pipes,
-so neither side ever holds more than a frame or two.
+Commands are argument lists, never shell strings, and every process starts through media's runner,
+under its time, memory and CPU limits and killed with its parent. Frames travel as raw planar YUV
+4:2:0 over pipes, so neither side ever holds more than a frame or two.
 """
 from __future__ import annotations
 
@@ -9,16 +10,19 @@ import fcntl
 import functools
 import json
 import os
-import subprocess
 import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+from media.errors import MediaError, ProcessingError
+from media.probe import probe_video
+from media.runner import FFMPEG, GIB, Limits, StreamingRun, check, run_tool
 
-class MediaError(Exception):
-    """The input is not a video ffmpeg can read, or ffmpeg failed."""
+# The runner and error types are re-exported: the pipeline and the check start processes through
+# this module, and callers that caught redaction's own MediaError now catch media's.
+__all__ = ["FFMPEG", "MediaError", "ProcessingError", "StreamingRun", "VideoInfo", "limits_for", "probe", "run_tool"]
 
 
 @dataclass(frozen=True)
@@ -52,49 +56,34 @@ def widen_pipe(fd: int, size: int = PIPE_BYTES) -> None:
         pass
 
 
+def limits_for(duration: float, *, memory_bytes: int = 4 * GIB) -> Limits:
+    """Limits for one process that reads or writes a whole video of `duration` seconds: its work
+    grows with the video, so a fixed deadline would stop long footage that is merely long."""
+    return Limits(timeout=300 + 20 * duration, memory_bytes=memory_bytes, cpu_seconds=int(300 + 40 * duration))
+
+
 @functools.cache
 def ffmpeg_version() -> str:
     """The version of the ffmpeg build that decodes, scales and encodes, for the redaction log."""
-    try:
-        proc = subprocess.run(["ffmpeg", "-version"], capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise MediaError(f"ffmpeg could not be run: {exc}") from exc
-    first = (proc.stdout.splitlines() or [""])[0]  # "ffmpeg version 5.1.6-0+deb12u1 Copyright ..."
-    words = first.split()
+    limits = Limits(timeout=30, cpu_seconds=30)
+    first = (check(run_tool([FFMPEG, "-version"], limits), limits, "ffmpeg -version").stdout.decode(errors="replace").splitlines() or [""])[0]
+    words = first.split()  # "ffmpeg version 5.1.6-0+deb12u1 Copyright ..."
     return words[2] if len(words) > 2 and words[:2] == ["ffmpeg", "version"] else first.strip() or "unknown"
 
 
 def probe(path: str | os.PathLike) -> VideoInfo:
-    cmd = ["ffprobe", "-v", "error", "-print_format", "json", "-show_format", "-show_streams", os.fspath(path)]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise MediaError(f"ffprobe could not read {path}: {proc.stderr.strip()[-500:]}")
-    data = json.loads(proc.stdout)
-    video = next((s for s in data.get("streams", []) if s.get("codec_type") == "video"), None)
-    if video is None:
-        raise MediaError(f"{path} has no video stream")
-    audio = next((s for s in data.get("streams", []) if s.get("codec_type") == "audio"), None)
-    w, h = int(video["width"]), int(video["height"])
-    rotation = 0
-    for side in video.get("side_data_list", []):
-        if "rotation" in side:
-            rotation = int(side["rotation"])
-    rotation = int(video.get("tags", {}).get("rotate", rotation))
-    if rotation % 180:
-        w, h = h, w
-    rate = Fraction(video.get("avg_frame_rate") or "0/1")
-    if rate <= 0:
-        rate = Fraction(video.get("r_frame_rate") or "30/1")
-    duration = float(video.get("duration") or data.get("format", {}).get("duration") or 0)
-    frames = int(video.get("nb_frames") or 0) or int(round(duration * rate))
+    """What the pipeline needs to know of a video, from media's one probe."""
+    info = probe_video(path)
+    rate = info.rate or Fraction(30)
+    duration = info.duration or 0.0
     return VideoInfo(
-        width=w,
-        height=h,
+        width=info.width or 0,
+        height=info.height or 0,
         rate=rate,
-        frames=frames,
+        frames=info.frames or int(round(duration * rate)),
         duration=duration,
-        has_audio=audio is not None,
-        audio_rate=int(audio.get("sample_rate") or 48000) if audio else 0,
+        has_audio=info.has_audio,
+        audio_rate=(info.audio_rate or 48000) if info.has_audio else 0,
     )
 
 
@@ -118,7 +107,7 @@ def decoder_command(
     # Area scaling is the right filter for shrinking and costs half of bicubic (measured on
     # 1080p: 0.10 vs 0.21 core-s per second of video).
     threads = "1" if source_pixels <= 1920 * 1088 else "2"
-    cmd = ["ffmpeg", "-nostdin", "-v", "error", "-threads", threads, "-filter_threads", "1", "-i", os.fspath(path)]
+    cmd = [FFMPEG, "-nostdin", "-v", "error", "-threads", threads, "-filter_threads", "1", "-i", os.fspath(path)]
     raw = ["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "yuv420p"]
     if detail is None:
         return cmd + [
@@ -179,7 +168,7 @@ def encoder_command(
     """Release encoder: raw I420 frames on stdin, audio from the source; H.264/AAC MP4, faststart,
     with every metadata tag, chapter and encoder identification stripped."""
     cmd = [
-        "ffmpeg", "-nostdin", "-v", "error", "-y",
+        FFMPEG, "-nostdin", "-v", "error", "-y",
         "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}",
         "-framerate", f"{rate.numerator}/{rate.denominator}", "-i", "pipe:0",
     ]
@@ -214,7 +203,7 @@ def remux_command(encoded: str | os.PathLike, output: str | os.PathLike) -> list
     a stream copy does not, so this pass also leaves no encoder tag behind.
     """
     return [
-        "ffmpeg", "-nostdin", "-v", "error", "-y", "-i", os.fspath(encoded),
+        FFMPEG, "-nostdin", "-v", "error", "-y", "-i", os.fspath(encoded),
         "-map", "0", "-c", "copy",
         "-map_metadata", "-1", "-map_metadata:s:v", "-1", "-map_metadata:s:a", "-1", "-map_chapters", "-1",
         "-fflags", "+bitexact", "-movflags", "+faststart",

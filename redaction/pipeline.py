@@ -20,7 +20,6 @@ from __future__ import annotations
 import collections
 import os
 import queue
-import subprocess
 import tempfile
 import threading
 import time
@@ -582,12 +581,12 @@ def redact_video(
     if detail_pipe:
         media.widen_pipe(detail_pipe[1])
     try:
-        decoder = subprocess.Popen(
+        decoder = media.StreamingRun(
             media.decoder_command(
                 input_path, width, height, source_pixels=info.width * info.height,
                 detail=(*detail_size, K, detail_pipe[1]) if detail_size else None,
             ),
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=dec_err, bufsize=0,
+            media.limits_for(info.duration), stderr=dec_err, buffered=False,
             pass_fds=(detail_pipe[1],) if detail_pipe else (),
         )
     except BaseException:
@@ -738,14 +737,14 @@ def redact_video(
         with media.atomic_output(output_path, ".mp4") as tmp_out, media.temporary_beside(
             output_path, ".enc.mp4"
         ) as encoded:
-            encoder = subprocess.Popen(
+            encoder = media.StreamingRun(
                 media.encoder_command(
                     encoded, source=input_path, width=width, height=height, rate=info.rate,
                     has_audio=info.has_audio, audio_rate=info.audio_rate, mute_ranges=mute_ranges,
                     bleep_ranges=bleep_ranges, preset=settings.preset, qp=settings.qp,
                     threads=encoder_threads(width, height),
                 ),
-                stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=enc_err, bufsize=0,
+                media.limits_for(info.duration), stdin=True, stdout=False, stderr=enc_err, buffered=False,
             )
             media.widen_pipe(encoder.stdin.fileno())
             for t in threads:
@@ -818,15 +817,15 @@ def redact_video(
                 raise errors[0]
             encoder.stdin.close()
             t0 = time.monotonic()
-            if encoder.wait() != 0:
+            if encoder.wait().returncode != 0:
                 raise RedactionError(f"ffmpeg encoder failed: {_tail(enc_err)}")
             timings["encoder_drain_s"] += time.monotonic() - t0
             t0 = time.monotonic()
-            remux = subprocess.run(media.remux_command(encoded, tmp_out), capture_output=True)
+            remux = media.run_tool(media.remux_command(encoded, tmp_out), media.limits_for(info.duration))
             if remux.returncode != 0:
-                raise RedactionError(f"ffmpeg remux failed: {remux.stderr[-2000:].decode(errors='replace')}")
+                raise RedactionError(f"ffmpeg remux failed: {remux.stderr[-2000:]}")
             timings["remux_s"] += time.monotonic() - t0
-            if decoder.wait() != 0:
+            if decoder.wait().returncode != 0:
                 raise RedactionError(f"ffmpeg decoder failed: {_tail(dec_err)}")
             if written == 0:
                 raise RedactionError(f"no frames decoded from {input_path}: {_tail(dec_err)}")
@@ -835,9 +834,8 @@ def redact_video(
     finally:
         stop.set()
         for proc in (decoder, encoder):
-            if proc is not None and proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            if proc is not None:
+                proc.close()
         for t in threads:
             if t.ident is not None:
                 t.join(timeout=5)

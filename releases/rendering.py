@@ -32,7 +32,7 @@ from media import sha256_file
 from portal import job_claims
 from redaction import MediaError, RedactionError, TrackMark, redact_video, scan_for_unhidden_faces
 from redaction.manual_tracking import track_regions
-from redaction.check import finding_ranges, split_spared_findings
+from redaction.check import check_report, finding_ranges, split_spared_findings
 from portal.audit import record_event
 from portal.models import AuditOutcome
 
@@ -180,6 +180,7 @@ def _render(job: RenderJob, release: Release, owned) -> None:
     redaction_log["check_left_unhidden_by_decision"] = [
         {"frame": frame, "box": list(box), "score": score, "decision": mark} for (frame, box, score), mark in explained
     ]
+    redaction_log["check"] = check_report(detector=face_detector(fast=False))
     redaction_log["render_job"] = job.pk
     redaction_log["captions"] = {"drafted_by": "the transcription job, from this copy"}
     now = timezone.now()

@@ -156,3 +156,56 @@ def test_two_processes_sharing_the_frames_find_what_one_finds(clip):
     shared = scan_for_unhidden_faces(clip.path, every=3, centerface_every=None, workers=2)
     assert alone and shared == alone
     assert {f for f, _, _ in alone} <= set(range(0, clip.frames, 3))  # only the frames it was asked to look at
+
+
+def test_its_report_names_each_detector_with_its_version_and_the_sha256_of_its_model():
+    import hashlib
+
+    import dlib
+
+    from redaction.check import check_report
+    from redaction.detector import model_path
+
+    report = check_report()
+
+    hog = report["detectors"]["hog"]
+    assert hog["software"]["dlib"] == dlib.__version__
+    assert hog["model_sha256"] == check_report()["detectors"]["hog"]["model_sha256"]  # the same filters each time
+    with open(model_path(), "rb") as model:
+        assert report["detectors"]["centerface"]["model_sha256"] == hashlib.file_digest(model, "sha256").hexdigest()
+
+
+def test_a_small_face_left_visible_where_the_render_hid_it_is_found_in_the_open_and_at_the_frame_edge(media_dir, tmp_path):
+    """Below HOG's window only the closer look sees a face; it missed some of these at 20-28 px."""
+    import numpy as np
+
+    from redaction import scan_for_unhidden_faces
+    from redaction.hiding import head_box
+
+    from .test_motion import background, face_picture, paste
+
+    street = background()[:720, :1280]
+    faces, tracks = [], []
+    for name in ("obama.jpg", "biden.jpg", "Tom_Hanks_54745.png", "astronaut.png", "t1.jpg", "obama2.jpg"):
+        picture, face = face_picture(media_dir, name)
+        for height in (20, 28, 36, 48):
+            for cx in (0.45 * height, 400):  # half out of the frame, and in the open
+                frame = np.ascontiguousarray(street.copy())
+                box = paste(frame, picture, face, height, cx, 300)
+                tracks.append({"id": len(faces), "frames": [[len(faces), *head_box(box, 1280, 720)]]})
+                faces.append((frame, box))
+    video = tmp_path / "leaks.mp4"
+    encoder = subprocess.Popen(
+        ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", "1280x720", "-r", "25", "-i", "pipe:0",
+         "-c:v", "libx264", "-preset", "ultrafast", "-qp", "12", "-pix_fmt", "yuv420p", str(video)],
+        stdin=subprocess.PIPE,
+    )
+    for frame, _ in faces:
+        encoder.stdin.write(frame.tobytes())
+    encoder.stdin.close()
+    assert encoder.wait() == 0
+
+    found = scan_for_unhidden_faces(video, every=1, centerface_every=None, hidden_tracks=tracks, workers=1)
+
+    missed = [(n, box) for n, (_, box) in enumerate(faces) if not any(f == n and _overlaps(b, box) for f, b, _ in found)]
+    assert not missed

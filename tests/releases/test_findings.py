@@ -3,6 +3,8 @@ frames, not one per frame it looked at."""
 
 from __future__ import annotations
 
+import hashlib
+
 from releases.rendering import reviewable_findings
 
 
@@ -21,3 +23,18 @@ def test_two_faces_on_the_same_frames_stay_two_findings():
     scanned = [(f, (10, 10, 50, 60), 0.7) for f in (4, 6, 8)] + [(f, (400, 10, 440, 60), 0.9) for f in (4, 6, 8)]
 
     assert len(reviewable_findings(scanned, fps=25)) == 2
+
+
+def test_the_render_log_names_what_the_check_looked_with(in_review):
+    """Another dlib or another model file can find other faces: a check is repeatable only with the same."""
+    import dlib
+
+    from redaction.detector import model_path
+
+    check = in_review.redaction_log["check"]
+
+    hog, centerface = check["detectors"]["hog"], check["detectors"]["centerface"]
+    assert hog["software"]["dlib"] == dlib.__version__
+    assert len(hog["model_sha256"]) == 64
+    with open(model_path(), "rb") as model:
+        assert centerface["model_sha256"] == hashlib.file_digest(model, "sha256").hexdigest()
