@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import User
+from django.db.models import QuerySet
 from django.http import Http404, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -13,13 +14,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.audit import record_event
-from portal.refusals import audit_refusal
-from portal.models import AuditEvent
 
 from . import access, exports, services, workflow
 from . import vocabulary as v
-from .audit_trail import filter_events
-from .forms import AuditFilterForm, IncidentFilterForm
+from .forms import IncidentFilterForm
 from .models import NARRATIVE_MAX, TEXT_MAX, CaseNote, Finding, Incident, IncidentState, Outcome, Person
 from .search import filter_incidents
 from .workflow import TRANSITIONS, TransitionRefused
@@ -153,14 +151,6 @@ class FindingSerializer(serializers.ModelSerializer):
 
 class PublishRequestSerializer(serializers.Serializer):
     precision = serializers.ChoiceField(choices=v.PUBLIC_LOCATION_PRECISIONS, default="block")
-
-
-class AuditEventSerializer(serializers.ModelSerializer):
-    outcome = serializers.CharField(read_only=True, help_text="success, refused or failed")
-    class Meta:
-        model = AuditEvent
-        fields = ["id", "occurred_at", "actor_username", "action", "object_type", "object_id", "outcome", "from_state",
-                  "to_state", "reason", "ip_address", "detail", "prev_hash", "hash"]
 
 
 # The services' refusals (`TransitionRefused`) reach `portal.api.exception_handler`, which answers
@@ -383,28 +373,3 @@ class IncidentExportView(APIView):
         response = StreamingHttpResponse(exports.incident_rows(incidents), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="incidents.csv"'
         return response
-
-
-class AuditEventListView(GenericAPIView):
-    serializer_class = AuditEventSerializer
-
-    @extend_schema(
-        parameters=[OpenApiParameter(name, OpenApiTypes.STR) for name in AuditFilterForm.base_fields],
-        responses=AuditEventSerializer(many=True),
-        tags=["audit"],
-    )
-    def get(self, request):
-        """The audit trail, newest first (auditors only)."""
-        if not access.can_read_audit_trail(request.user):
-            refusal = TransitionRefused("Only auditors read the audit trail.", status=403)
-            audit_refusal(refusal, actor=request.user, action="audit.viewed", object_type="portal.auditevent", reason="",
-                          request=request._request, via="api")
-            raise refusal
-        form = AuditFilterForm(request.query_params or None)
-        if form.is_bound and not form.is_valid():
-            raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
-        criteria = form.cleaned_data if form.is_bound else {}
-        record_event(actor=request.user, action="audit.viewed", object_type="portal.auditevent", request=request._request,
-                     detail={"via": "api", "filters": {k: str(val) for k, val in criteria.items() if val}})
-        page = self.paginate_queryset(filter_events(criteria))
-        return self.get_paginated_response(AuditEventSerializer(page, many=True).data)

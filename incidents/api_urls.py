@@ -13,5 +13,4 @@ urlpatterns = [
     path("incidents/<int:pk>/notes/", api.NotesView.as_view(), name="api-incident-notes"),
     path("incidents/<int:pk>/findings/", api.FindingsView.as_view(), name="api-incident-findings"),
     path("incidents/<int:pk>/publication/", api.PublishView.as_view(), name="api-incident-publication"),
-    path("audit/events/", api.AuditEventListView.as_view(), name="api-audit-events"),
 ]

@@ -1,17 +1,16 @@
-"""CSV exports, streamed row by row: the cases a user may see, and the audit trail.
+"""The CSV export of the cases a user may see, streamed row by row.
 
-Neither export carries people involved, narratives or notes. Every cell is neutralised against
+It carries no people involved, narratives or notes. Every cell is neutralised (portal.csv_export) against
 spreadsheet formula injection, since the content was typed by people we do not control.
 """
 
 from __future__ import annotations
 
-import csv
-from typing import Iterable, Iterator
+from typing import Iterator
 
 from django.db.models import QuerySet
 
-from portal.models import AuditEvent
+from portal.csv_export import stream_csv
 
 from .models import Incident
 
@@ -44,41 +43,9 @@ INCIDENT_COLUMNS = [
     ("public_summary", lambda i: i.public_summary),
 ]
 
-AUDIT_COLUMNS = [
-    "id", "occurred_at", "actor_username", "action", "object_type", "object_id", "outcome",
-    "from_state", "to_state", "reason", "ip_address", "prev_hash", "hash",
-]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def safe_cell(value) -> str:
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
-def _stream(header: list[str], rows: Iterable[list]) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(header)
-    for row in rows:
-        yield writer.writerow([safe_cell(cell) for cell in row])
-
-
 def incident_rows(queryset: QuerySet[Incident]) -> Iterator[str]:
     queryset = queryset.select_related("reporter", "assigned_investigator").order_by("id")
-    return _stream(
+    return stream_csv(
         [name for name, _ in INCIDENT_COLUMNS],
         ([get(incident) for _, get in INCIDENT_COLUMNS] for incident in queryset.iterator(chunk_size=500)),
-    )
-
-
-def audit_rows(queryset: QuerySet[AuditEvent]) -> Iterator[str]:
-    return _stream(
-        AUDIT_COLUMNS,
-        ([getattr(event, name) for name in AUDIT_COLUMNS] for event in queryset.order_by("id").iterator(chunk_size=1000)),
     )

@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from portal.event_words import OBJECT_WORDS, action_choices
+from portal.forms import uswds_widgets
 from portal.roles import Role
 
 from . import vocabulary as v
@@ -14,29 +14,6 @@ from .models import FUTURE_GRACE, NARRATIVE_MAX, REQUIRED_TO_SUBMIT, TEXT_MAX, I
 from .services import EDITABLE_FIELDS, MAX_PEOPLE
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local", "class": "usa-input"}, format="%Y-%m-%dT%H:%M")
-
-
-def _uswds(form: forms.BaseForm) -> None:
-    """Give every widget the USWDS class for its kind and describe its errors to screen readers."""
-    for name, field in form.fields.items():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxSelectMultiple | forms.RadioSelect):
-            continue
-        if isinstance(widget, forms.CheckboxInput):
-            widget.attrs.setdefault("class", "usa-checkbox__input")
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "usa-select")
-        elif isinstance(widget, forms.Textarea):
-            widget.attrs.setdefault("class", "usa-textarea")
-        else:
-            widget.attrs.setdefault("class", "usa-input")
-        if form.is_bound and name in form.errors:
-            widget.attrs["class"] += " usa-input--error"
-            widget.attrs["aria-invalid"] = "true"
-            described_by = [f"{form.add_prefix(name)}-error"]
-            if field.help_text:
-                described_by.append(f"id_{form.add_prefix(name)}_helptext")
-            widget.attrs["aria-describedby"] = " ".join(described_by)
 
 
 class IncidentForm(forms.ModelForm):
@@ -80,7 +57,7 @@ class IncidentForm(forms.ModelForm):
             self.fields[name].required_to_submit = True
             if not isinstance(self.fields[name].widget, forms.CheckboxSelectMultiple):
                 self.fields[name].widget.attrs["aria-required"] = "true"
-        _uswds(self)
+        uswds_widgets(self)
 
     def data_for_service(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in EDITABLE_FIELDS}
@@ -95,7 +72,7 @@ class PersonForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _uswds(self)
+        uswds_widgets(self)
 
     def clean(self):
         data = super().clean()
@@ -129,7 +106,7 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["investigator"].queryset = User.objects.filter(groups__name=Role.INVESTIGATOR.value, is_active=True).order_by("username")
         self.fields["investigator"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
-        _uswds(self)
+        uswds_widgets(self)
 
 
 class NoteForm(forms.Form):
@@ -138,7 +115,7 @@ class NoteForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _uswds(self)
+        uswds_widgets(self)
 
 
 class FindingForm(forms.Form):
@@ -148,7 +125,7 @@ class FindingForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _uswds(self)
+        uswds_widgets(self)
 
 
 class PublicSummaryForm(forms.Form):
@@ -158,7 +135,7 @@ class PublicSummaryForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _uswds(self)
+        uswds_widgets(self)
 
 
 class PublishForm(forms.Form):
@@ -167,7 +144,7 @@ class PublishForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        _uswds(self)
+        uswds_widgets(self)
 
 
 class IncidentFilterForm(forms.Form):
@@ -184,25 +161,4 @@ class IncidentFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = User.objects.filter(groups__name=Role.INVESTIGATOR.value).order_by("username")
         self.fields["assignee"].label_from_instance = lambda u: u.get_full_name() or u.get_username()
-        _uswds(self)
-
-
-class AuditFilterForm(forms.Form):
-    actor = forms.CharField(label="Actor (username)", required=False, max_length=150)
-    action = forms.ChoiceField(label="What happened", required=False, choices=[
-        ("", "Anything"),
-        ("Every event about", [("incident.", "Incidents"), ("footage.", "Footage"), ("release.", "Releases"),
-                               ("auth.", "Signing in"), ("user.", "Accounts"), ("audit.", "The audit trail")]),
-        ("One kind of event", action_choices()),
-    ])
-    object_type = forms.ChoiceField(label="About", required=False,
-                                    choices=[("", "Anything"), *[(code, words) for code, (words, _) in OBJECT_WORDS.items()]])
-    object_id = forms.CharField(label="Object id", required=False, max_length=64)
-    outcome = forms.ChoiceField(choices=[("", "Any outcome"), ("success", "Succeeded"), ("refused", "Refused"), ("failed", "Failed")],
-                                required=False)
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _uswds(self)
+        uswds_widgets(self)

@@ -1,6 +1,7 @@
 """Staff pages for incidents (mounted at /staff/incidents/)."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from . import views
 
@@ -9,9 +10,10 @@ urlpatterns = [
     path("", views.incident_list, name="list"),
     path("new/", views.incident_new, name="new"),
     path("export.csv", views.incident_export, name="export"),
-    path("audit/", views.audit_trail, name="audit"),
-    path("audit/export.csv", views.audit_export, name="audit-export"),
-    path("audit/verify/", views.audit_verify, name="audit-verify"),
+    # The audit trail moved to /staff/audit/ (portal, beside the audit model); old links still arrive.
+    path("audit/", RedirectView.as_view(pattern_name="audit", query_string=True, permanent=True)),
+    path("audit/export.csv", RedirectView.as_view(pattern_name="audit-export", query_string=True, permanent=True)),
+    path("audit/verify/", RedirectView.as_view(pattern_name="audit-verify", query_string=True, permanent=True)),
     path("<int:pk>/", views.incident_detail, name="detail"),
     path("<int:pk>/edit/", views.incident_edit, name="edit"),
     path("<int:pk>/transition/", views.incident_transition, name="transition"),

@@ -15,18 +15,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.audit import record_event
-from portal.refusals import audit_refusal
-from portal.models import AuditOutcome
-from portal.event_words import action_words, object_ref
-from portal.trail_verification import verify_trails
+from portal.paging import page_number, querystring_without_page
 
 from . import access, exports, services, workflow
 from .evidence import evidence_for
 from .timeline import case_timeline
-from .audit_trail import filter_events
 from .forms import (
     AssignForm,
-    AuditFilterForm,
     FindingForm,
     IncidentFilterForm,
     IncidentForm,
@@ -45,19 +40,6 @@ from .workflow import TransitionRefused
 PAGE_SIZE = 25
 
 
-def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
-
-
-def _querystring_without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 @login_required
 @require_GET
 def incident_list(request: HttpRequest) -> HttpResponse:
@@ -65,11 +47,11 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     incidents = access.visible_incidents(request.user).select_related("assigned_investigator", "reporter")
     if form.is_bound and form.is_valid():
         incidents = filter_incidents(incidents, form.cleaned_data, include_private=access.may_search_private_text(request.user))
-    page = Paginator(incidents.order_by("-created_at", "-id"), PAGE_SIZE).get_page(_page_number(request))
+    page = Paginator(incidents.order_by("-created_at", "-id"), PAGE_SIZE).get_page(page_number(request))
     return render(
         request,
         "incidents/list.html",
-        {"form": form, "page": page, "querystring": _querystring_without_page(request), "can_file": access.can_file(request.user)},
+        {"form": form, "page": page, "querystring": querystring_without_page(request), "can_file": access.can_file(request.user)},
     )
 
 
@@ -332,58 +314,4 @@ def incident_export(request: HttpRequest) -> StreamingHttpResponse:
                  detail={"count": incidents.count(), "filters": {k: str(v) for k, v in request.GET.items()}})
     response = StreamingHttpResponse(exports.incident_rows(incidents), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="incidents.csv"'
-    return response
-
-
-def _require_auditor(request: HttpRequest, action: str) -> None:
-    if not access.can_read_audit_trail(request.user):
-        refusal = TransitionRefused("Only auditors read the audit trail.", status=403)
-        audit_refusal(refusal, actor=request.user, action=action, object_type="portal.auditevent", reason="", request=request)
-        raise refusal
-
-
-@login_required
-@require_GET
-def audit_trail(request: HttpRequest) -> HttpResponse:
-    _require_auditor(request, "audit.viewed")
-    form = AuditFilterForm(request.GET or None)
-    criteria = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    page = Paginator(filter_events(criteria), 50).get_page(_page_number(request))
-    for event in page.object_list:
-        event.words = action_words(event.action)
-        event.object_ref = object_ref(event.object_type, event.object_id)
-    record_event(actor=request.user, action="audit.viewed", object_type="portal.auditevent", request=request,
-                 detail={"filters": {k: str(v) for k, v in criteria.items() if v}})
-    return render(request, "incidents/audit.html", {"form": form, "page": page, "querystring": _querystring_without_page(request)},
-                  status=200 if not form.is_bound or form.is_valid() else 400)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def audit_verify(request: HttpRequest) -> HttpResponse:
-    """The auditor runs the chain verification from the interface and reads its result."""
-    _require_auditor(request, "audit.verified")
-    result = None
-    if request.method == "POST":
-        result = verify_trails()
-        record_event(actor=request.user, action="audit.verified", object_type="portal.auditevent", request=request,
-                     outcome=AuditOutcome.SUCCESS if result.ok else AuditOutcome.FAILED,
-                     detail={"ok": result.ok, "chains": {c.table: {"checked": c.checked, "breaks": len(c.breaks)} for c in result.chains}})
-    return render(request, "incidents/audit_verify.html", {"result": result})
-
-
-@login_required
-@require_GET
-def audit_export(request: HttpRequest) -> HttpResponse:
-    _require_auditor(request, "audit.exported")
-    form = AuditFilterForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
-        return render(request, "incidents/audit.html", {"form": form, "page": None, "querystring": ""}, status=400)
-    criteria = form.cleaned_data if form.is_bound else {}
-    events = filter_events(criteria)
-    # The export is itself on the trail, written before the rows are read so it is included.
-    record_event(actor=request.user, action="audit.exported", object_type="portal.auditevent", request=request,
-                 detail={"filters": {k: str(v) for k, v in criteria.items() if v}})
-    response = StreamingHttpResponse(exports.audit_rows(events), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
     return response

@@ -3,7 +3,8 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from portal.api import ObtainTokenView
-from portal.views import auth, checkpoints, home
+from portal.audit_api import AuditEventListView
+from portal.views import audit, auth, checkpoints, home
 from public import views as public_site
 from releases.public_views import content_credentials_root
 
@@ -22,6 +23,10 @@ urlpatterns = [
     path("staff/", home.staff_home, name="staff-home"),
     path("staff/worker-check/", home.check_worker, name="worker-check"),
     path("staff/accounts/", include("portal.account_urls")),
+    path("staff/audit/", audit.audit_trail, name="audit"),
+    path("staff/audit/export.csv", audit.audit_export, name="audit-export"),
+    path("staff/audit/verify/", audit.audit_verify, name="audit-verify"),
+    path("api/audit/events/", AuditEventListView.as_view(), name="api-audit-events"),
     path("api/auth/token/", ObtainTokenView.as_view(), name="api-token"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's init script from its own URL: no inline script (CSP).

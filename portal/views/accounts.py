@@ -18,19 +18,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from portal import accounts, mfa
 from portal.audit import record_event
 from portal.models import AuditOutcome, RoleGrantRequest
+from portal.forms import uswds_widgets
 from portal.roles import ROLE_DESCRIPTIONS, Role, has_role
 
 ROLE_CHOICES = [(r.value, r.label) for r in Role]
-
-
-def _uswds(form: forms.Form) -> forms.Form:
-    for name, field in form.fields.items():
-        if not isinstance(field.widget, forms.CheckboxSelectMultiple):
-            field.widget.attrs.setdefault("class", "usa-textarea" if isinstance(field.widget, forms.Textarea) else "usa-input")
-            if form.is_bound and name in form.errors:
-                field.widget.attrs["class"] += " usa-input--error"
-                field.widget.attrs["aria-describedby"] = f"{form.add_prefix(name)}-error"
-    return form
 
 
 class NewAccountForm(forms.Form):
@@ -88,7 +79,7 @@ def _list_context(request: HttpRequest, **overrides) -> dict:
     context = {
         "accounts": people,
         "pending": accounts.pending_grants(),
-        "new_form": _uswds(NewAccountForm()),
+        "new_form": uswds_widgets(NewAccountForm()),
         "role_labels": dict(ROLE_CHOICES),
     }
     context.update(overrides)
@@ -128,7 +119,7 @@ def account_new(request: HttpRequest) -> HttpResponse:
             waiting = f"; {len(grants)} role{'s' if len(grants) != 1 else ''} wait for a second administrator" if grants else ""
             messages.success(request, f"Account {user.username} created{waiting}.")
             return redirect("accounts:detail", pk=user.pk)
-    return render(request, "staff/accounts/list.html", _list_context(request, new_form=_uswds(form)), status=status)
+    return render(request, "staff/accounts/list.html", _list_context(request, new_form=uswds_widgets(form)), status=status)
 
 
 def _detail_context(request: HttpRequest, account: User, **overrides) -> dict:
@@ -136,7 +127,7 @@ def _detail_context(request: HttpRequest, account: User, **overrides) -> dict:
     context = {
         "account": account,
         "role_labels_held": _role_labels(account),
-        "roles_form": _uswds(RolesForm(initial={"roles": held}, prefix="roles")),
+        "roles_form": uswds_widgets(RolesForm(initial={"roles": held}, prefix="roles")),
         "roles_help": [(r.value, r.label, ROLE_DESCRIPTIONS[r]) for r in Role],
         "pending": accounts.pending_grants().filter(user=account),
         "history": RoleGrantRequest.objects.filter(user=account).exclude(state="pending")
@@ -168,7 +159,7 @@ def account_roles(request: HttpRequest, pk: int) -> HttpResponse:
     form = RolesForm(request.POST, prefix="roles")
     if not form.is_valid():
         return render(request, "staff/accounts/detail.html",
-                      _detail_context(request, account, roles_form=_uswds(form), error="Choose roles from the list."), status=400)
+                      _detail_context(request, account, roles_form=uswds_widgets(form), error="Choose roles from the list."), status=400)
     try:
         grants = accounts.set_roles(user=account, roles=form.cleaned_data["roles"], acting_user=request.user,
                                     reason=form.cleaned_data["reason"], request=request)

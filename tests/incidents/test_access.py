@@ -157,8 +157,8 @@ def test_filters_and_full_text_search_narrow_the_list(people, cases, client):
 def test_only_auditors_read_the_audit_trail(people, client, api_client, role):
     user = getattr(people, role)
     sign_in_verified(client, user)
-    assert client.get(reverse("incidents:audit")).status_code == 403
-    assert client.get(reverse("incidents:audit-export")).status_code == 403
+    assert client.get(reverse("audit")).status_code == 403
+    assert client.get(reverse("audit-export")).status_code == 403
     assert api_client(user).get("/api/audit/events/").status_code == 403
     assert AuditEvent.objects.filter(actor_username=user.username, action__startswith="audit.", outcome="refused").count() == 3
 

@@ -24,9 +24,9 @@ def case(people):
 
 def test_the_auditor_verifies_the_chain_from_the_interface_and_reads_intact(client, people, case):
     sign_in_verified(client, people.auditor)
-    assert client.get(reverse("incidents:audit-verify")).status_code == 200
+    assert client.get(reverse("audit-verify")).status_code == 200
 
-    response = client.post(reverse("incidents:audit-verify"))
+    response = client.post(reverse("audit-verify"))
 
     assert response.status_code == 200 and response.context["result"].ok
     assert 'data-ok="true"' in response.content.decode()
@@ -41,7 +41,7 @@ def test_the_verification_page_names_the_first_altered_event(client, people, cas
         cursor.execute("UPDATE portal_auditevent SET reason = 'rewritten' WHERE id = %s", [forged.id])
     sign_in_verified(client, people.auditor)
 
-    response = client.post(reverse("incidents:audit-verify"))
+    response = client.post(reverse("audit-verify"))
 
     assert not response.context["result"].ok
     assert f"event {forged.id}:" in response.content.decode()
@@ -50,15 +50,15 @@ def test_the_verification_page_names_the_first_altered_event(client, people, cas
 def test_only_auditors_verify(client, people):
     for user in (people.supervisor, people.admin):
         sign_in_verified(client, user)
-        assert client.post(reverse("incidents:audit-verify")).status_code == 403
+        assert client.post(reverse("audit-verify")).status_code == 403
 
 
 def test_the_trail_is_filtered_and_shown_in_words_with_objects_as_links(client, people, case):
     sign_in_verified(client, people.auditor)
-    form = client.get(reverse("incidents:audit")).content.decode()
+    form = client.get(reverse("audit")).content.decode()
     assert "Started triage" in form and ">Incidents<" in form
 
-    page = client.get(reverse("incidents:audit"), {"action": "incident.start_triage"})
+    page = client.get(reverse("audit"), {"action": "incident.start_triage"})
 
     html = page.content.decode()
     assert page.status_code == 200 and page.context["page"].paginator.count == 1
@@ -85,7 +85,7 @@ def test_the_auditor_verifies_the_chain_in_the_browser(page, live_server, people
     from tests.browser import assert_accessible, sign_in
 
     sign_in(page, live_server.url, "aaron")
-    page.goto(f"{live_server.url}/staff/incidents/audit/?action=incident.")
+    page.goto(f"{live_server.url}/staff/audit/?action=incident.")
     assert_accessible(page)
     page.get_by_role("link", name="Verify the chain").click()
     page.get_by_role("button", name="Verify now").click()
@@ -93,3 +93,14 @@ def test_the_auditor_verifies_the_chain_in_the_browser(page, live_server, people
 
     assert page.locator("#verification-result").get_attribute("data-ok") == "true"
     assert_accessible(page)
+
+
+def test_the_audit_trail_lives_at_staff_audit_and_its_old_address_leads_there_with_its_filters(client, people):
+    sign_in_verified(client, people.auditor)
+    assert reverse("audit") == "/staff/audit/"
+
+    response = client.get("/staff/incidents/audit/", {"action": "incident.", "actor": "rob"})
+
+    assert response.status_code == 301
+    assert response["Location"] == "/staff/audit/?action=incident.&actor=rob"
+    assert client.get(response["Location"]).status_code == 200

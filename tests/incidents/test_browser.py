@@ -100,7 +100,7 @@ def test_an_incident_goes_from_a_phone_report_to_closure(browser, phone_page, li
     # The auditor reads the whole story in the trail.
     context, page = _as(browser, live_server, "aaron")
     assert_accessible(page)
-    page.goto(f"{live_server.url}/staff/incidents/audit/?object_id={incident.pk}")
+    page.goto(f"{live_server.url}/staff/audit/?object_id={incident.pk}")
     assert_accessible(page)
     assert page.locator('tr[data-action="incident.approve_findings"]').count() == 1
     context.close()

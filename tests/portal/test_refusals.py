@@ -86,7 +86,7 @@ def test_reading_the_audit_trail_without_the_role_is_refused_and_audited_like_an
     response = api_client(people.reporter).get("/api/audit/events/")
     assert response.status_code == 403 and response.json()["code"] == "forbidden"
     sign_in_verified(client, people.reporter)
-    assert client.get(reverse("incidents:audit")).status_code == 403
+    assert client.get(reverse("audit")).status_code == 403
     events = AuditEvent.objects.filter(action="audit.viewed", outcome="refused").order_by("id")
     assert [(e.detail["code"], e.detail["status"], e.detail.get("via")) for e in events] == [
         ("forbidden", 403, "api"), ("forbidden", 403, None)]
