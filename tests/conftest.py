@@ -114,6 +114,18 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _the_site_language_at_the_start():
+    """A request through LocaleMiddleware leaves its language active in the thread afterwards, so
+    a test that reads translated labels directly would depend on which test ran before it on its
+    worker (under pytest-xdist the order changes from run to run)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    with translation.override(settings.LANGUAGE_CODE):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def _a_public_data_version_of_its_own():
     """The database is rolled back between tests, the shared cache is not: a page the public
     site kept in one test must never be served in the next."""
