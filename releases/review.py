@@ -195,12 +195,28 @@ def add_change(release: Release, data: dict[str, Any], *, actor: User, request: 
         marked = marks_by_track(locked, RedactionChange.objects.filter(release=locked, withdrawn_at=None))
         if marked.get(clean["track_id"], (None, 0))[1] >= len(clean["track_frames"]):
             raise ReleaseRefused("That automatic region is already removed or marked.", code="duplicate", field="track_id")
+    return _record_change(locked, clean, actor=actor, request=request)
+
+
+# The one place each region change is made and put on the trail; the writers above and below
+# check and lock first (one change or many in one transaction).
+def _record_change(locked: Release, clean: dict[str, Any], *, actor: User, request, **detail) -> RedactionChange:
     change = RedactionChange.objects.create(release=locked, created_by=actor, **clean)
-    record_event(
-        actor=actor, action="release.change_add", target=locked, reason=clean["reason"], request=request,
-        detail={"change": change.pk, "kind": change.kind, "note": clean["note"]},
-    )
+    record_event(actor=actor, action="release.change_add", target=locked, reason=clean["reason"], request=request,
+                 detail={"change": change.pk, "kind": change.kind, "note": clean["note"], **detail})
     return change
+
+
+def _withdraw(change: RedactionChange, release: Release, *, actor: User, request, **detail) -> None:
+    change.withdrawn_by, change.withdrawn_at = actor, timezone.now()
+    change.save(update_fields=["withdrawn_by", "withdrawn_at"])
+    record_event(actor=actor, action="release.change_withdraw", target=release, request=request, detail={"change": change.pk, **detail})
+
+
+def _confirm(change: RedactionChange, release: Release, *, actor: User, request, **detail) -> None:
+    change.confirmed_by, change.confirmed_at = actor, timezone.now()
+    change.save(update_fields=["confirmed_by", "confirmed_at"])
+    record_event(actor=actor, action="release.change_confirm", target=release, request=request, detail={"change": change.pk, **detail})
 
 
 MAX_BULK = 500
@@ -253,13 +269,8 @@ def mark_tracks(release: Release, data: dict[str, Any], *, actor: User, request:
             continue
         clean = _clean_change(locked, {**data, "kind": kind, "track_id": track_id})
         clean["track_frames"] = track_frames
-        change = RedactionChange.objects.create(release=locked, created_by=actor, **clean)
-        record_event(
-            actor=actor, action="release.change_add", target=locked, reason=clean["reason"], request=request,
-            detail={"change": change.pk, "kind": change.kind, "note": clean["note"], "bulk": True,
-                    "frames": [track_frames[0][0], track_frames[-1][0]]},
-        )
-        made.append(change)
+        made.append(_record_change(locked, clean, actor=actor, request=request, bulk=True,
+                                   frames=[track_frames[0][0], track_frames[-1][0]]))
     if not made:
         raise ReleaseRefused("Every region chosen is already removed or marked.", code="duplicate", field="track_ids")
     return made
@@ -283,12 +294,8 @@ def withdraw_changes(release: Release, data: dict[str, Any], *, actor: User, req
         raise ReleaseRefused("Some of those changes do not exist or were already withdrawn.", code="wrong_state", field="change_ids")
     if not chosen:
         raise ReleaseRefused("No standing region change touches those frames.", code="invalid", field="start_frame")
-    now = timezone.now()
     for change in chosen:
-        change.withdrawn_by, change.withdrawn_at = actor, now
-        change.save(update_fields=["withdrawn_by", "withdrawn_at"])
-        record_event(actor=actor, action="release.change_withdraw", target=locked, request=request,
-                     detail={"change": change.pk, "bulk": True})
+        _withdraw(change, locked, actor=actor, request=request, bulk=True)
     return chosen
 
 
@@ -314,12 +321,8 @@ def confirm_many(release: Release, data: dict[str, Any], *, actor: User, request
         chosen = [c for c in chosen if c.created_by_id != actor.pk]
     if not chosen:
         raise ReleaseRefused("No 'do not redact' decision awaits your confirmation there.", code="wrong_state", field="change_ids")
-    now = timezone.now()
     for change in chosen:
-        change.confirmed_by, change.confirmed_at = actor, now
-        change.save(update_fields=["confirmed_by", "confirmed_at"])
-        record_event(actor=actor, action="release.change_confirm", target=locked, request=request,
-                     detail={"change": change.pk, "bulk": True})
+        _confirm(change, locked, actor=actor, request=request, bulk=True)
     return chosen
 
 
@@ -374,9 +377,7 @@ def withdraw_change(change: RedactionChange, *, actor: User, request: HttpReques
     locked = _lock_change(change, actor)
     if locked.withdrawn_at:
         raise ReleaseRefused("This change was already withdrawn.", code="wrong_state")
-    locked.withdrawn_by, locked.withdrawn_at = actor, timezone.now()
-    locked.save(update_fields=["withdrawn_by", "withdrawn_at"])
-    record_event(actor=actor, action="release.change_withdraw", target=locked.release, request=request, detail={"change": locked.pk})
+    _withdraw(locked, locked.release, actor=actor, request=request)
     return locked
 
 
@@ -390,9 +391,7 @@ def confirm_do_not_redact(change: RedactionChange, *, actor: User, request: Http
         raise ReleaseRefused("This decision is already confirmed or withdrawn.", code="wrong_state")
     if locked.created_by_id == actor.pk:
         raise ReleaseForbidden("A second release officer must confirm your own 'do not redact' decision.", code="two_person_rule")
-    locked.confirmed_by, locked.confirmed_at = actor, timezone.now()
-    locked.save(update_fields=["confirmed_by", "confirmed_at"])
-    record_event(actor=actor, action="release.change_confirm", target=locked.release, request=request, detail={"change": locked.pk})
+    _confirm(locked, locked.release, actor=actor, request=request)
     return locked
 
 
