@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from redact import MEDIA, ROOT, clip, pipeline_options, redaction_command, timed  # noqa: E402
 from redact_clips import generated_clip  # noqa: E402
+from redaction.regions_log import RegionsLog  # noqa: E402
 
 BANDS = [(0, 24, "<24"), (24, 48, "24-47"), (48, 96, "48-95"), (96, 1 << 30, ">=96")]
 
@@ -231,8 +232,9 @@ def main() -> int:
         leaks = plan_leaks(log, gt, a.leaks, rng)
         plant(out, src, leaks, planted, log)
         t_plain = [timed(plain, "plain")]
-        before, t_before = timed_check(out, hidden_tracks=log["tracks"])
-        after, t_check = timed_check(planted, hidden_tracks=log["tracks"])
+        hidden_tracks = RegionsLog.from_dict(log).tracks
+        before, t_before = timed_check(out, hidden_tracks=hidden_tracks)
+        after, t_check = timed_check(planted, hidden_tracks=hidden_tracks)
         t_plain.append(timed(plain, "plain"))
         if a.keep:
             a.keep.mkdir(parents=True, exist_ok=True)

@@ -29,3 +29,15 @@ def atomic_output(dst: str | os.PathLike[str], *, suffix: str = "") -> Iterator[
             os.close(dir_fd)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def scratch_beside(dst: str | os.PathLike[str], *, suffix: str = "") -> Iterator[Path]:
+    """A scratch path in `dst`'s folder (the same file system, so a later rename is atomic),
+    removed when the block ends; named like `atomic_output`'s so a killed process's is swept."""
+    dst = Path(dst)
+    tmp = dst.with_name(f".{dst.name}.{uuid.uuid4().hex[:12]}.part{suffix}")
+    try:
+        yield tmp
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -10,6 +10,7 @@ blacklist). Files come only from `releases.selectors.published_releases()`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from incidents.models import Incident
 from incidents.vocabulary import AGENCIES, CATEGORIES, NEIGHBOURHOOD_CHOICES, OUTCOMES, WARRANT_TYPES
 from releases.publication import public_file_name
+from redaction.regions_log import RegionsLog
 from releases.selectors import published_releases
 
 from .search import list_holds, search_matches
@@ -277,58 +279,21 @@ def describe_redactions(manifest: dict | None, seconds: dict | None = None, *, h
     return tuple(lines)
 
 
-def redaction_seconds(log: dict | None) -> dict:
-    """How long things stayed hidden, from the render log: seconds of the video during which any
-    face was blurred automatically, and per reviewer reason. Each is the union over time (two
-    faces blurred in the same second count one second), never a sum over regions. Only frame
+def redaction_seconds(log: Mapping | None) -> dict:
+    """How long things stayed hidden, from the stored render log: seconds of the video during
+    which any face was blurred automatically, and per reviewer reason. Each is the union over time
+    (two faces blurred in the same second count one second), never a sum over regions. Only frame
     numbers and reasons are read; never boxes or names."""
-    if not isinstance(log, dict):
+    regions = RegionsLog.from_dict(log)
+    if regions.fps <= 0:
         return {}
-    try:
-        fps = float((log.get("output") or {}).get("fps") or 0)
-    except (TypeError, ValueError):
-        return {}
-    if fps <= 0:
-        return {}
-    face_frames: set[int] = set()
-    for track in log.get("tracks") or ():
-        if isinstance(track, dict) and not track.get("suppressed"):
-            spared = _frames_in_ranges(track.get("spared"))
-            face_frames |= _listed_frames(track.get("frames")) - spared
     by_reason: dict[str, set[int]] = {}
-    for region in log.get("manual_regions") or ():
-        if not isinstance(region, dict):
-            continue
-        frames = _listed_frames(region.get("frames"))
-        if not frames:
-            try:
-                frames = set(range(int(region["start_frame"]), int(region["end_frame"]) + 1))
-            except (KeyError, TypeError, ValueError):
-                continue
-        by_reason.setdefault(str(region.get("reason") or "other"), set()).update(frames)
-    return {"faces": len(face_frames) / fps, "by_reason": {r: len(f) / fps for r, f in by_reason.items() if f}}
-
-
-def _listed_frames(entries) -> set[int]:
-    """Frame numbers of a log's per-frame entries ([frame, x1, y1, x2, y2] or a bare number)."""
-    frames = set()
-    for entry in entries or ():
-        value = entry[0] if isinstance(entry, (list, tuple)) and entry else entry
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            frames.add(value)
-    return frames
-
-
-def _frames_in_ranges(ranges) -> set[int]:
-    """Frames of a log's [[first, last], ...] ranges (tracks' `spared`)."""
-    frames = set()
-    for pair in ranges or ():
-        try:
-            first, last = int(pair[0]), int(pair[1])
-        except (IndexError, TypeError, ValueError):
-            continue
-        frames.update(range(first, last + 1))
-    return frames
+    for region in regions.manual_regions:
+        by_reason.setdefault(region.reason, set()).update(region.hidden_frames())
+    return {
+        "faces": len(regions.face_hidden_frames()) / regions.fps,
+        "by_reason": {r: len(f) / regions.fps for r, f in by_reason.items() if f},
+    }
 
 
 def _duration_sentence(value: float, sentence: str, under_a_second: str) -> str:

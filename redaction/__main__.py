@@ -10,6 +10,7 @@ import sys
 from .detector import FaceDetector
 from .pipeline import RedactionSettings, redact_video
 from .regions import TrackMark
+from .regions_log import RegionsLog
 
 
 def _range(text: str) -> tuple[float, float]:
@@ -59,14 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     if a.suppress:
         if not a.tracks_from:
             ap.error("--suppress needs --tracks-from: track numbers belong to one run's log")
-        try:
-            tracks = {t["id"]: t for t in _read_json(ap, a.tracks_from, "--tracks-from")["tracks"]}
-            unknown = sorted(set(a.suppress) - set(tracks))
-            if unknown:
-                ap.error(f"no track {', '.join(map(str, unknown))} in {a.tracks_from}")
-            marks = [TrackMark.from_frames(f"track {n}", tracks[n]["frames"]) for n in a.suppress]
-        except (KeyError, TypeError, ValueError, IndexError):
+        log = RegionsLog.from_dict(_read_json(ap, a.tracks_from, "--tracks-from"))
+        if not log.tracks and not log.pipeline_version:
             ap.error(f"{a.tracks_from} is not a regions log")
+        tracks = {t.id: t for t in log.tracks}
+        unknown = sorted(set(a.suppress) - set(tracks))
+        if unknown:
+            ap.error(f"no track {', '.join(map(str, unknown))} in {a.tracks_from}")
+        marks = [TrackMark.from_frames(f"track {n}", tracks[n].frames) for n in a.suppress]
 
     def progress(frac: float) -> None:
         if not a.quiet:
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         print(file=sys.stderr)
         t = result.timings
         print(
-            f"{result.frames} frames {result.width}x{result.height}, {len(result.log['tracks'])} tracks,"
+            f"{result.frames} frames {result.width}x{result.height}, {len(result.log.tracks)} tracks,"
             f" {t['total_s']:.1f} s",
             file=sys.stderr,
         )

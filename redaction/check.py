@@ -29,6 +29,7 @@ import numpy as np
 from . import media
 from .detector import MODEL_NAME, Detection, FaceDetector, merge
 from .regions import TrackMark, spared_boxes
+from .regions_log import RegionsLog, TrackRecord
 
 Finding = tuple[int, tuple[float, float, float, float], float]
 
@@ -47,7 +48,7 @@ def scan_for_unhidden_faces(
     detector: FaceDetector | None = None,
     second_family=None,
     workers: int | None = None,
-    hidden_tracks: Iterable[dict] = (),
+    hidden_tracks: Iterable[TrackRecord] = (),
     progress: Callable[[float], None] | None = None,
     part: tuple[int, int] = (0, 1),
 ) -> list[Finding]:
@@ -148,13 +149,13 @@ CLOSER_LOOK_PX = 160  # the widest crop CenterFace is given at its own scale
 CLOSER_LOOK_BOX_PX = 64
 
 
-def hidden_boxes(tracks: Iterable[dict]) -> dict[int, list[tuple]]:
+def hidden_boxes(tracks: Iterable[TrackRecord]) -> dict[int, list[tuple]]:
     """Per frame, the boxes the render hid, smallest first."""
     by_frame: dict[int, list[tuple]] = defaultdict(list)
     for track in tracks:
-        if track.get("suppressed"):
+        if track.suppressed:
             continue
-        for f, *box in track.get("frames", []):
+        for f, *box in track.frames:
             by_frame[int(f)].append(tuple(box[:4]))
     for boxes in by_frame.values():
         boxes.sort(key=lambda b: b[3] - b[1])
@@ -197,7 +198,7 @@ def _scan_with_helpers(video_path, workers: int, *, every, centerface_every, thr
     try:
         if hidden_tracks:
             tracks_file = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
-            json.dump(hidden_tracks, tracks_file)
+            json.dump({"tracks": [t.as_dict() for t in hidden_tracks]}, tracks_file)
             tracks_file.close()
             cmd += ["--hidden-tracks", tracks_file.name]
         for i in range(1, workers):
@@ -276,7 +277,7 @@ def finding_ranges(findings: Iterable[Finding], *, gap: int = 10) -> list[dict]:
     return runs
 
 
-def split_spared_findings(findings, tracks, marks: Iterable[TrackMark]) -> tuple[list, list]:
+def split_spared_findings(findings, tracks: Iterable[TrackRecord], marks: Iterable[TrackMark]) -> tuple[list, list]:
     """Separate the findings a reviewer's decision explains from the rest.
 
     `findings` are (frame, box, score) from `scan_for_unhidden_faces`; `tracks` the render's
@@ -288,8 +289,8 @@ def split_spared_findings(findings, tracks, marks: Iterable[TrackMark]) -> tuple
     marks = list(marks)
     by_frame: dict[int, dict[int, tuple]] = defaultdict(dict)
     for track in tracks:
-        for f, *box in track.get("frames", []):
-            by_frame[int(f)][track["id"]] = tuple(box[:4])
+        for f, *box in track.frames:
+            by_frame[f][track.id] = tuple(box[:4])
     keep, spared = [], []
     for finding in findings:
         frame, box = int(finding[0]), finding[1]
@@ -323,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.hidden_tracks:
         with open(a.hidden_tracks) as f:
             data = json.load(f)
-        tracks = data["tracks"] if isinstance(data, dict) else data
+        tracks = RegionsLog.from_dict(data if isinstance(data, dict) else {"tracks": data}).tracks
     found = scan_for_unhidden_faces(a.video, every=a.every or None, centerface_every=a.centerface_every or None,
                                     threshold=a.threshold, workers=a.workers, hidden_tracks=tracks, part=(i, n))
     if a.json:

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import fcntl
 import functools
-import json
 import os
-import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
-from pathlib import Path
 
 from media.errors import MediaError, ProcessingError
 from media.probe import probe_video
@@ -209,67 +205,3 @@ def remux_command(encoded: str | os.PathLike, output: str | os.PathLike) -> list
         "-fflags", "+bitexact", "-movflags", "+faststart",
         "-f", "mp4", os.fspath(output),
     ]
-
-
-def fsync_file(path: str | os.PathLike) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def fsync_dir(path: str | os.PathLike) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@contextmanager
-def atomic_output(path: str | os.PathLike, suffix: str = ""):
-    """Yield a temporary path beside `path`; on success fsync it and rename it into place.
-
-    A process killed before the rename leaves only the temporary file, never a partial `path`.
-    """
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".partial{suffix}", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        fsync_file(tmp)
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
-@contextmanager
-def temporary_beside(path: str | os.PathLike, suffix: str):
-    """A scratch file in `path`'s directory (same file system), removed afterwards."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".partial{suffix}", dir=path.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-    finally:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-
-
-def write_json_atomic(path: str | os.PathLike, data) -> None:
-    with atomic_output(path, ".json") as tmp:
-        with open(tmp, "w") as f:
-            json.dump(data, f, separators=(",", ":"))
-            f.flush()
-            os.fsync(f.fileno())

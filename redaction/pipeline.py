@@ -30,11 +30,14 @@ from typing import Callable, Iterable, Sequence
 import cv2
 import numpy as np
 
+from media.atomic import atomic_output, scratch_beside
+
 from . import media
 from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, dark_lut, merge_covering
 from .hiding import BLUR_SIGMA_SHARE, MODES, head_box, hide, planes
 from .motion import CameraPath, MotionEstimator
 from .regions import ManualRegion, TrackMark, frame_ranges, iou, iou_matrix, spared_boxes
+from .regions_log import ManualRecord, RegionsLog, TrackRecord
 from .tracking import Tracker, TrackerConfig, follow_patch
 
 PIPELINE_VERSION = "redaction 1.16"
@@ -108,7 +111,7 @@ class RedactionSettings:
 class RedactionResult:
     output_path: Path
     log_path: Path | None
-    log: dict
+    log: RegionsLog
     frames: int
     width: int
     height: int
@@ -734,9 +737,7 @@ def redact_video(
     written = 0
     encoder = None
     try:
-        with media.atomic_output(output_path, ".mp4") as tmp_out, media.temporary_beside(
-            output_path, ".enc.mp4"
-        ) as encoded:
+        with atomic_output(output_path, suffix=".mp4") as tmp_out, scratch_beside(output_path, suffix=".enc.mp4") as encoded:
             encoder = media.StreamingRun(
                 media.encoder_command(
                     encoded, source=input_path, width=width, height=height, rate=info.rate,
@@ -845,9 +846,11 @@ def redact_video(
             detail_in.close()
 
     scores = tracker.best_scores
-    log = {
-        "pipeline_version": PIPELINE_VERSION,
-        "detector": {
+    timings["total_s"] = time.monotonic() - t_start
+    timings = {k: round(v, 3) for k, v in timings.items()}
+    log = RegionsLog(
+        pipeline_version=PIPELINE_VERSION,
+        detector={
             "name": MODEL_NAME,
             "runtime": detector.runtime,
             "model_sha256": detector.model_sha256,
@@ -869,44 +872,41 @@ def redact_video(
             "score_threshold": settings.tracker.new_track_score,
             "keep_threshold": settings.tracker.keep_track_score,
         },
-        "input": {"name": input_path.name, "width": info.width, "height": info.height},
-        "output": {"width": width, "height": height, "fps": info.fps, "frames": written},
-        "coordinates": "output pixels, boxes as hidden (the head around each face)",
-        "mode": mode,
-        "encoder": {"codec": "libx264", "preset": settings.preset, "qp": settings.qp},
-        "blur_sigma": f"{BLUR_SIGMA_SHARE} x the larger side of each hidden box",
-        "mute_ranges": mute_ranges,  # silenced
-        "bleep_ranges": bleep_ranges,  # silenced, with a tone
-        "tracks": [
-            {
-                "id": tid,
-                "kind": "auto",
-                # Left unhidden on every frame by a reviewer's mark; `spared` lists the frames
-                # a mark left unhidden (the rest of a track its mark no longer matched is hidden).
-                "suppressed": len(spared_frames.get(tid, ())) == len(frames),
-                "spared": frame_ranges(spared_frames.get(tid, ())),
-                "best_score": round(scores[tid], 3) if tid in scores else None,
-                # What found the face, and what placed its boxes (frames per cue).
-                "found_by": f"{MODEL_NAME}: {tracker.found_by.get(tid, 'detector')}",
-                "cues": dict(track_cues.get(tid, {})),
-                "frames": frames,
-            }
+        input={"name": input_path.name, "width": info.width, "height": info.height},
+        width=width, height=height, fps=info.fps, frames=written,
+        mode=mode,
+        encoder={"codec": "libx264", "preset": settings.preset, "qp": settings.qp},
+        mute_ranges=mute_ranges,
+        bleep_ranges=bleep_ranges,
+        tracks=[
+            TrackRecord(
+                id=tid,
+                suppressed=len(spared_frames.get(tid, ())) == len(frames),
+                spared=frame_ranges(spared_frames.get(tid, ())),
+                best_score=round(scores[tid], 3) if tid in scores else None,
+                found_by=f"{MODEL_NAME}: {tracker.found_by.get(tid, 'detector')}",
+                cues=dict(track_cues.get(tid, {})),
+                frames=frames,
+            )
             for tid, frames in sorted(track_frames.items())
         ],
-        "manual_regions": [
-            {**r.as_dict(), "frames": manual_frames.get(r.id, [])} for r in manual
+        manual_regions=[
+            ManualRecord(id=r.id, reason=r.reason, start_frame=r.start_frame, end_frame=r.end_frame,
+                         keyframes=[list(k) for k in r.keyframes], frames=manual_frames.get(r.id, []))
+            for r in manual
         ],
-        "marks": [
+        marks=[
             {"id": m.id, "frames": len(m.boxes), "spared": {str(t): n for t, n in sorted(mark_spared[m.id].items())}}
             for m in marks
         ],
-        "frames": written,
-    }
-    timings["total_s"] = time.monotonic() - t_start
-    timings = {k: round(v, 3) for k, v in timings.items()}
-    log["timings"] = timings
+        timings=timings,
+        extra={
+            "coordinates": "output pixels, boxes as hidden (the head around each face)",
+            "blur_sigma": f"{BLUR_SIGMA_SHARE} x the larger side of each hidden box",
+        },
+    )
     if log_path is not None:
-        media.write_json_atomic(log_path, log)
+        log.write(log_path)
     if progress:
         progress(1.0)
     return RedactionResult(

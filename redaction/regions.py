@@ -6,9 +6,10 @@ from __future__ import annotations
 import bisect
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import TYPE_CHECKING, Iterable, Mapping
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 Box = tuple[float, float, float, float]
 
@@ -80,6 +81,7 @@ def iou(a: Box, b: Box) -> float:
 def iou_matrix(a, b) -> np.ndarray:
     """`iou` of every box of `a` (N x 4) with every box of `b` (M x 4), as an N x M array: one
     pass over a crowd's hundreds of faces instead of a Python call per pair."""
+    import numpy as np  # here, not at the top: the web image reads regions without numpy
     a = np.asarray(a, dtype=float).reshape(-1, 4)
     b = np.asarray(b, dtype=float).reshape(-1, 4)
     ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0.0, None)
@@ -132,13 +134,14 @@ def spared_boxes(boxes: Mapping[int, Box], marks: Iterable[TrackMark], frame: in
     return spared
 
 
-def match_marks(tracks: Iterable[Mapping], marks: Iterable[TrackMark]) -> dict[int, Counter]:
-    """For the tracks of a regions log: per track id, how many of its frames each mark spares."""
+def match_marks(tracks: Iterable, marks: Iterable[TrackMark]) -> dict[int, Counter]:
+    """For the tracks of a regions log (`TrackRecord`s): per track id, how many of its frames
+    each mark spares."""
     marks = list(marks)
     by_frame: dict[int, dict[int, Box]] = defaultdict(dict)
     for track in tracks:
-        for f, *box in track.get("frames", []):
-            by_frame[int(f)][track["id"]] = tuple(box[:4])
+        for f, *box in track.frames:
+            by_frame[f][track.id] = tuple(box[:4])
     spared: dict[int, Counter] = defaultdict(Counter)
     if marks:
         for f, boxes in by_frame.items():

@@ -9,6 +9,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core import checks
 
+from redaction.regions_log import RegionsLog
+
 from . import content_credentials as cc
 
 
@@ -74,10 +76,9 @@ def public_incident_url(reference: str) -> str:
     return reverse("public:incident-detail", args=[reference])
 
 
-def embed(release, source: Path, dest: Path, *, log: dict, inputs: dict) -> None:
+def embed(release, source: Path, dest: Path, *, log: RegionsLog, inputs: dict) -> None:
     """Write `source` with the release's Content Credentials to `dest`."""
     creds = load_credentials(create=True)
-    tracks = log.get("tracks") or []
     by_reason: dict[str, int] = {}
     for region in inputs.get("extra_regions") or []:
         reason = region.get("reason") or "other"
@@ -87,11 +88,11 @@ def embed(release, source: Path, dest: Path, *, log: dict, inputs: dict) -> None
     definition = cc.build_manifest_definition(
         title=f"{reference}-release-{release.pk}.mp4",
         original_sha256=release.original_sha256,
-        faces_hidden=sum(1 for t in tracks if not t.get("suppressed")),
+        faces_hidden=len(log.hidden_tracks()),
         regions_by_reason=by_reason,
         regions_left_unhidden=len(inputs.get("suppressed") or []),
         audio_ranges_muted=audio,
-        pipeline_version=str(log.get("pipeline_version", "")),
+        pipeline_version=log.pipeline_version,
         release={
             "issuer": settings.CITY_NAME,
             "release_id": release.pk,

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
+
+from redaction.regions_log import RegionsLog
 
 MANIFEST_FORMAT = "incident-portal-release-manifest/1"
 
@@ -17,36 +20,28 @@ def canonical_bytes(manifest: dict[str, Any]) -> bytes:
     return json.dumps(manifest, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
-def redaction_summary(changes: list[dict[str, Any]], log: dict[str, Any]) -> dict[str, Any]:
+def redaction_summary(changes: list[dict[str, Any]], log: Mapping[str, Any] | None) -> dict[str, Any]:
     """What was hidden and why, without any position or personal detail.
 
-    `changes` are the reviewer's changes as {"kind", "reason"}; `log` is the pipeline's log.
+    `changes` are the reviewer's changes as {"kind", "reason"}; `log` is the stored regions log.
     """
-    tracks = log.get("tracks") or []
-    auto_hidden = sum(1 for t in tracks if not t.get("suppressed"))
+    regions = RegionsLog.from_dict(log)
     by_reason = Counter(c["reason"] for c in changes if c.get("kind") in ("manual", "mute", "bleep") and c.get("reason"))
     not_redacted = Counter(c["reason"] or "other" for c in changes if c.get("kind") == "suppress")
     return {
-        "automatic_faces_hidden": auto_hidden,
+        "automatic_faces_hidden": len(regions.hidden_tracks()),
         "automatic_regions_removed": sum(not_redacted.values()),
         "manual_changes_by_reason": dict(sorted(by_reason.items())),
         "audio_ranges": sorted(
             (
                 {"start_seconds": round(float(a), 3), "end_seconds": round(float(b), 3), "treatment": treatment}
-                for treatment, ranges in _audio_ranges(log).items()
+                for treatment, ranges in regions.audio_ranges().items()
                 for a, b in ranges
             ),
             key=lambda r: (r["start_seconds"], r["end_seconds"]),
         ),
-        "mode": log.get("mode", ""),
+        "mode": regions.mode,
     }
-
-
-def _audio_ranges(log: dict[str, Any]) -> dict[str, list]:
-    # Logs of pipeline 1.1 and before had one switch for all ranges: "bleep": true.
-    if "bleep_ranges" not in log:
-        return {"bleep" if log.get("bleep") else "mute": log.get("mute_ranges") or []}
-    return {"mute": log.get("mute_ranges") or [], "bleep": log.get("bleep_ranges") or []}
 
 
 APPROVAL_STATEMENT = "signed off by two release officers, at least one of whom made none of its redactions (two-person rule)"

@@ -19,6 +19,7 @@ import threading
 import time
 import uuid
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from footage.jobs import local_original
 from media import sha256_file
 from portal import job_claims
 from redaction import MediaError, RedactionError, TrackMark, redact_video, scan_for_unhidden_faces
@@ -139,22 +141,23 @@ def _render(job: RenderJob, release: Release, owned) -> None:
     out = work / "release.mp4"
     report = ProgressWriter(owned, int(source_geometry(release)["frames"] or 0))
 
-    with _local_original(release.footage, work) as source:
+    with local_original(release.footage) as source:
         result = redact_video(
             source, out, mode=release.mode, extra_regions=track_regions(source, inputs["extra_regions"]),
             suppressed=[TrackMark.from_frames(m["id"], m["frames"]) for m in inputs["suppressed"]], mute_ranges=inputs["mute_ranges"],
             bleep_ranges=inputs["bleep_ranges"],
             progress=lambda fraction: report("redacting", fraction), detector=face_detector(),
         )
-    report.frames_total = int(result.log.get("frames") or report.frames_total)
+    log = result.log
+    report.frames_total = log.frames or report.frames_total
     report("checking", 0.0, force=True)
-    fps = result.log["output"].get("fps") or 30
-    scanned = scan_for_unhidden_faces(out, detector=face_detector(fast=False), hidden_tracks=result.log.get("tracks", []),
+    fps = log.fps or 30
+    scanned = scan_for_unhidden_faces(out, detector=face_detector(fast=False), hidden_tracks=log.tracks,
                                       progress=lambda fraction: report("checking", fraction))
     # A face two officers agreed to leave visible (an agent acting in public) is not a finding.
     confirmed = set(inputs["do_not_redact"])
     scanned, explained = split_spared_findings(
-        scanned, result.log.get("tracks", []),
+        scanned, log.tracks,
         [TrackMark.from_frames(m["id"], m["frames"]) for m in inputs["suppressed"] if m["id"] in confirmed],
     )
     findings = reviewable_findings(scanned, fps)
@@ -162,27 +165,34 @@ def _render(job: RenderJob, release: Release, owned) -> None:
     # released: these hidden ranges are silent in it, and are silenced again before it is heard.
     transcription_input = {
         "hidden": sorted(inputs["mute_ranges"] + inputs["bleep_ranges"]), "has_audio": bool(release.footage.audio_codec),
-        "duration": float(result.log.get("output", {}).get("duration") or release.footage.duration or 0),
+        "duration": float(release.footage.duration or (log.frames / log.fps if log.fps else 0)),
     }
     # Credentials go in before hashing: the public SHA-256 is of the file people download. The
     # rendered copy stays as it was, so a retry signs the same bytes again.
     signed = work / "release-signed.mp4"
-    credentials.embed(release, out, signed, log=result.log, inputs=inputs)
+    credentials.embed(release, out, signed, log=log, inputs=inputs)
     out = signed
     sha256 = sha256_file(out)
     size = out.stat().st_size
     report("storing", 0.0, force=True)
     name = _store(release, job, out, sha256)
 
-    redaction_log = {k: v for k, v in result.log.items() if k not in ("input", "timings")}
-    redaction_log["input"] = {k: v for k, v in result.log.get("input", {}).items() if k != "path"}
-    redaction_log["review_change_ids"] = inputs["change_ids"]
-    redaction_log["check_left_unhidden_by_decision"] = [
-        {"frame": frame, "box": list(box), "score": score, "decision": mark} for (frame, box, score), mark in explained
-    ]
-    redaction_log["check"] = check_report(detector=face_detector(fast=False))
-    redaction_log["render_job"] = job.pk
-    redaction_log["captions"] = {"drafted_by": "the transcription job, from this copy"}
+    # The release keeps the log without the worker's timings and paths, with what the release adds.
+    redaction_log = replace(
+        log,
+        input={k: v for k, v in log.input.items() if k != "path"},
+        timings={},
+        extra={
+            **log.extra,
+            "review_change_ids": inputs["change_ids"],
+            "check_left_unhidden_by_decision": [
+                {"frame": frame, "box": list(box), "score": score, "decision": mark} for (frame, box, score), mark in explained
+            ],
+            "check": check_report(detector=face_detector(fast=False)),
+            "render_job": job.pk,
+            "captions": {"drafted_by": "the transcription job, from this copy"},
+        },
+    ).as_dict()
     now = timezone.now()
     try:
         _record_render(release, job, owned, name=name, sha256=sha256, size=size, log=redaction_log, findings=findings, now=now,
@@ -257,24 +267,6 @@ class ProgressWriter:
             progress=round(overall, 3), stage=stage, frames_done=round(fraction * self.frames_total),
             frames_total=self.frames_total, seconds_left=left, heartbeat_at=timezone.now(),
         )
-
-
-@contextmanager
-def _local_original(footage, work: Path):
-    """A local path to the original: the evidence file itself on disk storage, else a copy."""
-    storage = footage.original.storage
-    try:
-        on_disk = storage.path(footage.original.name)
-    except NotImplementedError:
-        on_disk = None
-    if on_disk is not None:
-        yield on_disk
-        return
-    suffix = Path(footage.original.name).suffix or ".bin"
-    local = work / f"original{suffix}"
-    with storage.open(footage.original.name, "rb") as src, open(local, "wb") as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
-    yield str(local)
 
 
 def _store(release: Release, job: RenderJob, rendered: Path, sha256: str) -> str:

@@ -18,6 +18,8 @@ from django.utils import timezone
 from portal.audit import record_event
 from portal.refusals import audit_refusal
 from portal.roles import Role, has_role
+from redaction.regions import TrackMark, match_marks
+from redaction.regions_log import RegionsLog
 
 from . import access
 from .errors import ReleaseError, ReleaseForbidden, ReleaseRefused
@@ -85,12 +87,13 @@ def _number(value: Any, field: str, *, integer: bool = False, minimum: float | N
 def source_geometry(release: Release) -> dict[str, float]:
     """Frame count, size and duration of the footage, from the render log (what the reviewer saw)
     or, before the first render, from the footage's probe."""
-    log = release.redaction_log or {}
+    log = RegionsLog.from_dict(release.redaction_log)
     footage = release.footage
-    width = (log.get("input") or {}).get("width") or footage.width or 0
-    height = (log.get("input") or {}).get("height") or footage.height or 0
-    fps = (log.get("output") or {}).get("fps") or footage.fps or 30
-    frames = log.get("frames") or (round((footage.duration or 0) * fps) if footage.duration else 0)
+    logged_width, logged_height = log.source_size
+    width = logged_width or footage.width or 0
+    height = logged_height or footage.height or 0
+    fps = log.fps or footage.fps or 30
+    frames = log.frames or (round((footage.duration or 0) * fps) if footage.duration else 0)
     duration = footage.duration or (frames / fps if frames else 0)
     return {"width": width, "height": height, "fps": fps, "frames": frames, "duration": duration}
 
@@ -113,11 +116,11 @@ def _clean_change(release: Release, data: dict[str, Any]) -> dict[str, Any]:
 
     if kind in (ChangeKind.SUPPRESS, ChangeKind.DO_NOT_REDACT):
         track_id = _number(data.get("track_id"), "track_id", integer=True, minimum=0)
-        track = next((t for t in (release.redaction_log or {}).get("tracks", []) if t.get("id") == track_id), None)
-        if track is None or not track.get("frames"):
+        track = RegionsLog.from_dict(release.redaction_log).track(track_id)
+        if track is None or not track.frames:
             raise ReleaseRefused("There is no automatic region with that number.", code="invalid", field="track_id")
         clean["track_id"] = track_id
-        clean["track_frames"] = track["frames"]
+        clean["track_frames"] = track.frames
     elif kind == ChangeKind.MANUAL:
         raw = data.get("keyframes")
         if not isinstance(raw, list) or not raw:
@@ -257,15 +260,15 @@ def mark_tracks(release: Release, data: dict[str, Any], *, actor: User, request:
     track_ids, frames = _id_list(data, "track_ids"), _frame_range(locked, data)
     if track_ids is None and frames is None:
         raise ReleaseRefused("Choose the regions: by number, by a range of frames, or both.", code="invalid", field="track_ids")
-    tracks = {t.get("id"): t for t in (locked.redaction_log or {}).get("tracks", []) if t.get("frames")}
+    tracks = {t.id: t for t in RegionsLog.from_dict(locked.redaction_log).tracks if t.frames and t.id is not None}
     unknown = [t for t in track_ids or () if t not in tracks]
     if unknown:
         raise ReleaseRefused(f"There is no automatic region #{unknown[0]}.", code="invalid", field="track_ids")
     marked = marks_by_track(locked, RedactionChange.objects.filter(release=locked, withdrawn_at=None))
     made = []
     for track_id in track_ids if track_ids is not None else sorted(tracks):
-        track_frames = [f for f in tracks[track_id]["frames"] if frames is None or frames[0] <= f[0] <= frames[1]]
-        if not track_frames or marked.get(track_id, (None, 0))[1] >= len(tracks[track_id]["frames"]):
+        track_frames = [f for f in tracks[track_id].frames if frames is None or frames[0] <= f[0] <= frames[1]]
+        if not track_frames or marked.get(track_id, (None, 0))[1] >= len(tracks[track_id].frames):
             continue
         clean = _clean_change(locked, {**data, "kind": kind, "track_id": track_id})
         clean["track_frames"] = track_frames
@@ -343,10 +346,6 @@ def change_label(change: RedactionChange) -> str:
 def track_marks(changes) -> list:
     """The suppress and "do not redact" decisions among `changes`, as the pipeline recognises them
     (`redaction.TrackMark`)."""
-    # Imported here: importing redaction loads OpenCV and NumPy, which web processes
-    # otherwise never need.
-    from redaction.regions import TrackMark
-
     return [TrackMark.from_frames(change_label(c), c.track_frames) for c in changes if c.is_track_mark and c.track_frames]
 
 
@@ -355,10 +354,8 @@ def marks_by_track(release: Release, changes) -> dict[int, tuple[int, int]]:
     (the change's id, how many of the track's frames it leaves unhidden), the best-matching
     decision where several do. Decisions are matched by where their track was, not by number,
     so a decision made on an earlier render points at the same face in this one."""
-    from redaction.regions import match_marks
-
     changes = list(changes)
-    by_mark = match_marks((release.redaction_log or {}).get("tracks", []), track_marks(changes))
+    by_mark = match_marks(RegionsLog.from_dict(release.redaction_log).tracks, track_marks(changes))
     change_of = {change_label(c): c.pk for c in changes}
     return {
         track_id: (change_of[mark], frames)

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 from django.urls import reverse
 
+from redaction.regions_log import RegionsLog
+
 from .models import ChangeKind, RedactionChange, RedactionReason, Release, UnredactReason
 from .review import REASONS_BY_KIND, change_label, marks_by_track, source_geometry
 
 
 def review_payload(release: Release, user) -> dict:
-    log = release.redaction_log or {}
+    log = RegionsLog.from_dict(release.redaction_log)
     geo = source_geometry(release)
-    out = log.get("output") or {}
     labels = dict(RedactionReason.choices) | dict(UnredactReason.choices)
     changes = list(RedactionChange.objects.filter(release=release).select_related("created_by", "confirmed_by"))
     # Which current track each standing decision points at, found by where its track was.
     marked = marks_by_track(release, [c for c in changes if c.is_active])
     # Where the last render followed each box added by hand, frame by frame (release-copy pixels).
-    followed = {r.get("id"): r.get("frames") or [] for r in log.get("manual_regions") or () if isinstance(r, dict)}
+    followed = {r.id: r.frames for r in log.manual_regions}
     return {
         "release": release.pk,
         "state": release.state,
@@ -25,15 +26,15 @@ def review_payload(release: Release, user) -> dict:
         "frames": geo["frames"],
         "source": {"width": geo["width"], "height": geo["height"]},
         # Automatic boxes are logged in the release copy's pixels; manual ones are in the source's.
-        "rendered": {"width": out.get("width") or geo["width"], "height": out.get("height") or geo["height"]},
+        "rendered": {"width": log.width or geo["width"], "height": log.height or geo["height"]},
         "tracks": [
             {
-                "id": t["id"], "suppressed": t.get("suppressed", False), "frames": t.get("frames", []),
-                "spared": t.get("spared", []),  # [[first, last], ...] frames this render left unhidden
-                "mark": marked.get(t["id"], (None, 0))[0], "marked_frames": marked.get(t["id"], (None, 0))[1],
-                "thumbnail_url": reverse("releases:region-thumbnail", args=[release.pk, t["id"]]),
+                "id": t.id, "suppressed": t.suppressed, "frames": t.frames,
+                "spared": t.spared,  # [[first, last], ...] frames this render left unhidden
+                "mark": marked.get(t.id, (None, 0))[0], "marked_frames": marked.get(t.id, (None, 0))[1],
+                "thumbnail_url": reverse("releases:region-thumbnail", args=[release.pk, t.id]),
             }
-            for t in log.get("tracks", [])
+            for t in log.tracks if t.id is not None
         ],
         "changes": [
             {

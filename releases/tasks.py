@@ -5,7 +5,10 @@ from __future__ import annotations
 from celery import shared_task
 from django.conf import settings
 
-from . import rendering, transcription
+from . import transcription
+
+# Rendering is imported by its tasks, not here: the web image sends them without the detection
+# libraries rendering needs, which only the worker image carries.
 
 
 @shared_task(
@@ -17,6 +20,8 @@ from . import rendering, transcription
     soft_time_limit=settings.RELEASE_RENDER_TIME_LIMIT - 60,
 )
 def render_release(self, job_id: int) -> None:
+    from . import rendering
+
     try:
         rendering.run_render_job(job_id)
     except rendering.RenderRetry as exc:
@@ -25,6 +30,8 @@ def render_release(self, job_id: int) -> None:
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
 def sweep_stale_render_jobs() -> list[int]:
+    from . import rendering
+
     return rendering.requeue_stale_jobs()
 
 

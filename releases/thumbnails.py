@@ -11,8 +11,10 @@ from pathlib import Path
 from django.core.cache import cache
 
 from footage.custody import record_custody
+from footage.jobs import local_original
 from footage.models import CustodyAction
 from media import make_region_thumbnail
+from redaction.regions_log import RegionsLog
 
 from .models import Release
 from .review import source_geometry
@@ -29,24 +31,21 @@ def _cache_key(release: Release, track_id: int) -> str:
 def region_thumbnail(release: Release, track_id: int, *, actor, request=None) -> bytes | None:
     """The JPEG of region `track_id` of the current render, made if not cached; None if the render
     has no such region. Raises media.MediaError if it cannot be made."""
-    track = next((t for t in (release.redaction_log or {}).get("tracks", []) if t.get("id") == track_id and t.get("frames")), None)
-    if track is None:
+    log = RegionsLog.from_dict(release.redaction_log)
+    track = log.track(track_id)
+    if track is None or not track.frames:
         return None
     key = _cache_key(release, track_id)
     picture = cache.get(key)
     if picture is not None:
         return picture
-    frame, *box = track["frames"][len(track["frames"]) // 2]
+    frame, *box = track.frames[len(track.frames) // 2]
     geo = source_geometry(release)
-    out = (release.redaction_log or {}).get("output") or {}
     # Automatic boxes are logged in the release copy's pixels.
-    width, height = out.get("width") or geo["width"] or 1, out.get("height") or geo["height"] or 1
+    width, height = log.width or geo["width"] or 1, log.height or geo["height"] or 1
     fractions = (box[0] / width, box[1] / height, box[2] / width, box[3] / height)
-    # Imported here: the render module loads OpenCV and NumPy, which web processes otherwise never need.
-    from .rendering import _local_original
-
     with tempfile.TemporaryDirectory(prefix="region-thumb-") as work:
-        with _local_original(release.footage, Path(work)) as source:
+        with local_original(release.footage) as source:
             made = make_region_thumbnail(source, Path(work) / "thumb.jpg", (frame + 0.5) / (geo["fps"] or 30), fractions)
         picture = made.read_bytes()
     record_custody(release.footage, CustodyAction.DERIVED, actor=actor, request=request,

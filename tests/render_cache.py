@@ -12,7 +12,6 @@ pytest-xdist workers of one run; entries are written whole or not at all.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import pickle
 import shutil
@@ -76,12 +75,12 @@ def caching(redact_video, scan_for_unhidden_faces, folder: Path):
         earlier_input, earlier_output, result = pickle.loads(saved.read_bytes())
         shutil.copyfile(copy, output_path)
         paths = {earlier_input: str(input_path), earlier_output: str(output_path)}
-        result.log = _moved(result.log, paths)
+        result.log = type(result.log).from_dict(_moved(result.log.as_dict(), paths))
         result.output_path = Path(output_path)
         log_path = kwargs.get("log_path")
         result.log_path = Path(log_path) if log_path else None
         if log_path:
-            Path(log_path).write_text(json.dumps(result.log, indent=1))
+            result.log.write(log_path)
         if kwargs.get("progress"):
             kwargs["progress"](1.0)
         return result

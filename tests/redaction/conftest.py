@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from redaction.regions_log import RegionsLog
 from tests.shared_media import ROOT, shared_media
 
 SECONDS = 4
@@ -84,7 +85,7 @@ def clip(media_dir: Path, tmp_path_factory) -> Clip:
 @dataclass
 class Rendered:
     path: Path
-    log: dict
+    log: RegionsLog  # as read back from the file written beside the copy
     result: object
 
 
@@ -96,7 +97,7 @@ def blurred(clip: Clip, tmp_path_factory) -> Rendered:
     d = tmp_path_factory.mktemp("blurred")
     out, log = d / "release.mp4", d / "regions.json"
     result = redact_video(clip.path, out, mode="blur", log_path=log, mute_ranges=[MUTE])
-    return Rendered(out, json.loads(log.read_text()), result)
+    return Rendered(out, RegionsLog.read(log), result)
 
 
 def score(media_dir: Path, clip: Clip, redacted: Path) -> dict:

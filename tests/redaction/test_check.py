@@ -4,6 +4,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from redaction.regions_log import TrackRecord
+
 from .conftest import ROOT
 
 
@@ -53,7 +55,7 @@ def test_a_finding_on_a_face_two_officers_agreed_to_leave_visible_is_not_a_findi
 
     agent = [[f, 100.0, 50.0, 180.0, 150.0] for f in range(0, 30)]
     bystander = [[f, 400.0, 60.0, 460.0, 140.0] for f in range(0, 30)]
-    tracks = [{"id": 3, "frames": agent}, {"id": 4, "frames": bystander}]  # as this render numbered them
+    tracks = [TrackRecord(id=3, frames=agent), TrackRecord(id=4, frames=bystander)]  # as this render numbered them
     decision = TrackMark.from_frames("c9", [[f, x1 + 4, y1, x2 + 4, y2] for f, x1, y1, x2, y2 in agent])  # an earlier render
     on_agent = (10, (120.0, 70.0, 160.0, 120.0), 0.9)
     on_bystander = (10, (410.0, 70.0, 450.0, 130.0), 0.8)  # hidden, yet the scan saw a face: still a finding
@@ -77,8 +79,8 @@ def test_a_planted_three_frame_leak_is_found_by_the_second_check_and_a_confirmed
     from redaction.check import finding_ranges, split_spared_findings
 
     # An official acting in public, whom two officers agreed to leave visible: the longest-lived large track.
-    agent = max((t for t in blurred.log["tracks"] if t["frames"][0][4] - t["frames"][0][2] > 80), key=lambda t: len(t["frames"]))
-    mark = TrackMark.from_frames("c1", agent["frames"])
+    agent = max((t for t in blurred.log.tracks if t.frames[0][4] - t.frames[0][2] > 80), key=lambda t: len(t.frames))
+    mark = TrackMark.from_frames("c1", agent.frames)
     reviewed = tmp_path / "reviewed.mp4"
     result = redact_video(clip.path, reviewed, mode="blur", suppressed=[mark])
 
@@ -124,10 +126,10 @@ def test_a_planted_three_frame_leak_is_found_by_the_second_check_and_a_confirmed
     def on_small_leak(findings):
         return [f for f in findings if f[0] in small_frames and _overlaps(f[1], (sx1, sy1, sx2, sy2))]
 
-    as_rendered = scan_for_unhidden_faces(reviewed, hidden_tracks=result.log["tracks"])
+    as_rendered = scan_for_unhidden_faces(reviewed, hidden_tracks=result.log.tracks)
     assert not on_leak(as_rendered) and not on_small_leak(as_rendered), "the faces were not hidden in the render itself"
-    found, spared = split_spared_findings(scan_for_unhidden_faces(planted, hidden_tracks=result.log["tracks"]),
-                                          result.log["tracks"], [mark])
+    found, spared = split_spared_findings(scan_for_unhidden_faces(planted, hidden_tracks=result.log.tracks),
+                                          result.log.tracks, [mark])
     assert on_leak(found)
     assert on_small_leak(found)
     leak_runs = [r for r in finding_ranges(found) if _overlaps(r["box"], (x1, y1, x2, y2)) and r["first"] in leak_frames]
@@ -192,7 +194,7 @@ def test_a_small_face_left_visible_where_the_render_hid_it_is_found_in_the_open_
             for cx in (0.45 * height, 400):  # half out of the frame, and in the open
                 frame = np.ascontiguousarray(street.copy())
                 box = paste(frame, picture, face, height, cx, 300)
-                tracks.append({"id": len(faces), "frames": [[len(faces), *head_box(box, 1280, 720)]]})
+                tracks.append(TrackRecord(id=len(faces), frames=[[len(faces), *head_box(box, 1280, 720)]]))
                 faces.append((frame, box))
     video = tmp_path / "leaks.mp4"
     encoder = subprocess.Popen(

@@ -53,8 +53,8 @@ def test_the_command_line_rejects_a_bad_mute_range(clip, tmp_path):
 
 def test_the_command_line_leaves_tracks_of_an_earlier_log_unhidden(clip, blurred, tmp_path):
     earlier = tmp_path / "earlier.json"
-    earlier.write_text(json.dumps(blurred.log))
-    track = blurred.log["tracks"][0]
+    blurred.log.write(earlier)
+    track = blurred.log.as_dict()["tracks"][0]
     out, log = tmp_path / "out.mp4", tmp_path / "regions.json"
     base = [sys.executable, "-m", "redaction", str(clip.path), str(out), "--log", str(log), "--quiet"]
 

@@ -70,5 +70,5 @@ def test_a_box_drawn_on_one_keyframe_is_tracked_over_its_range_and_hidden_on_eve
     x = int(round(patch_x(80)))
     assert np.abs(released[80, 96:96 + PATCH, x:x + PATCH] - source[80, 96:96 + PATCH, x:x + PATCH]).mean() < 10
     # The regions log lists every frame of the range, so the public page's duration is true.
-    [logged] = result.log["manual_regions"]
-    assert [f[0] for f in logged["frames"]] == list(range(15, 71))
+    [logged] = result.log.manual_regions
+    assert [f[0] for f in logged.frames] == list(range(15, 71))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from redaction.regions import TrackMark, frame_ranges, match_marks, spared_boxes
+from redaction.regions_log import TrackRecord
 
 AGENT = [[f, 100.0 + f, 50.0, 180.0 + f, 150.0] for f in range(10)]
 BYSTANDER = [[f, 600.0 - f, 60.0, 660.0 - f, 140.0] for f in range(10)]
@@ -10,7 +11,7 @@ BYSTANDER = [[f, 600.0 - f, 60.0, 660.0 - f, 140.0] for f in range(10)]
 def log_tracks(agent_id, bystander_id, *, shift=0.0):
     """A regions log's tracks: the same two faces, numbered as a given render numbered them."""
     moved = [[f, x1 + shift, y1, x2 + shift, y2] for f, x1, y1, x2, y2 in AGENT]
-    return [{"id": agent_id, "frames": moved}, {"id": bystander_id, "frames": BYSTANDER}]
+    return [TrackRecord(id=agent_id, frames=moved), TrackRecord(id=bystander_id, frames=BYSTANDER)]
 
 
 def test_a_mark_spares_the_same_face_under_another_number_and_nothing_else():

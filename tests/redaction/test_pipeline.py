@@ -75,7 +75,7 @@ def test_a_1080p_source_gives_tiny_faces_their_closer_look_at_1080p(media_dir, c
     from redaction import redact_video
 
     result = redact_video(clip.source, tmp_path / "from1080.mp4", mode="blur")
-    detector = result.log["detector"]
+    detector = result.log.detector
     assert detector["detail_frames"] == {"width": 1920, "height": 1080, "below_px": 24.0}
     assert detector["passes"]["refine_detail"] > 0
     assert (result.width, result.height, result.frames) == (1280, 720, clip.frames)
@@ -87,7 +87,7 @@ def test_a_1080p_source_gives_tiny_faces_their_closer_look_at_1080p(media_dir, c
 
 
 def test_it_keeps_every_frame_at_720p(clip, blurred):
-    assert blurred.log["frames"] == clip.frames
+    assert blurred.log.frames == clip.frames
     video = next(s for s in probe(blurred.path)["streams"] if s["codec_type"] == "video")
     assert (video["width"], video["height"]) == (1280, 720)
     assert int(video["nb_frames"]) == clip.frames
@@ -132,7 +132,7 @@ def test_it_silences_the_mute_range_and_keeps_other_audio(blurred):
 
 
 def test_its_log_names_the_model_version_and_tracks(blurred):
-    log = blurred.log
+    log = blurred.log.as_dict()  # as written beside the copy and kept by the release
     assert len(log["detector"]["model_sha256"]) == 64
     assert log["pipeline_version"]
     # The builds whose arithmetic decided what was found, so the render can be repeated exactly.
@@ -171,12 +171,12 @@ def test_it_leaves_a_suppressed_track_visible_and_hides_a_manual_region(clip, bl
         """A frame in the second half of `track` where no other track's hidden box covers its
         face's centre (a region another track hides stays hidden, whatever the mark says)."""
         others = collections.defaultdict(list)  # frame -> boxes of the other tracks
-        for t in blurred.log["tracks"]:
-            if t["id"] != track["id"]:
-                for f, *box in t["frames"]:
+        for t in blurred.log.tracks:
+            if t.id != track.id:
+                for f, *box in t.frames:
                     others[f].append(box)
         return next(
-            ((f, *b) for f, *b in track["frames"][len(track["frames"]) // 2:]
+            ((f, *b) for f, *b in track.frames[len(track.frames) // 2:]
              if not any(overlaps(centre(*b), o) for o in others[f])),
             None,
         )
@@ -184,20 +184,20 @@ def test_it_leaves_a_suppressed_track_visible_and_hides_a_manual_region(clip, bl
     # A face a reviewer decided is an agent acting in public: the longest-lived large track with
     # such a frame (a weak false box inside a large face can follow it for seconds).
     large = sorted(
-        (t for t in blurred.log["tracks"] if t["frames"][0][4] - t["frames"][0][2] > 60),
-        key=lambda t: -len(t["frames"]),
+        (t for t in blurred.log.tracks if t.frames[0][4] - t.frames[0][2] > 60),
+        key=lambda t: -len(t.frames),
     )
     track, (frame, *box) = next((t, found) for t in large if (found := unshared_frame(t)) is not None)
     manual = {"start_frame": 10, "end_frame": 60, "keyframes": [(10, 40, 40, 160, 160), (60, 80, 40, 200, 160)]}
     out = tmp_path / "reviewed.mp4"
     # The reviewer's decision is the track as they saw it in the first render: its boxes.
-    mark = TrackMark.from_frames("c1", track["frames"])
+    mark = TrackMark.from_frames("c1", track.frames)
     result = redact_video(clip.path, out, mode="fill", suppressed=[mark], extra_regions=[manual])
 
-    assert [t["id"] for t in result.log["tracks"]] == [t["id"] for t in blurred.log["tracks"]]
-    spared = [t for t in result.log["tracks"] if t["spared"]]
-    assert [t["id"] for t in spared] == [track["id"]] and spared[0]["suppressed"]
-    assert result.log["marks"] == [{"id": "c1", "frames": len(track["frames"]), "spared": {str(track["id"]): len(track["frames"])}}]
+    assert [t.id for t in result.log.tracks] == [t.id for t in blurred.log.tracks]
+    spared = [t for t in result.log.tracks if t.spared]
+    assert [t.id for t in spared] == [track.id] and spared[0].suppressed
+    assert result.log.marks == [{"id": "c1", "frames": len(track.frames), "spared": {str(track.id): len(track.frames)}}]
     orig, red = frame_gray(clip.path, frame), frame_gray(out, frame)
     x1, y1, x2, y2 = centre(*box)
     assert np.abs(orig[y1:y2, x1:x2] - red[y1:y2, x1:x2]).mean() < 10
@@ -217,7 +217,7 @@ def test_a_killed_render_leaves_no_output(clip, tmp_path):
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
-        partial = [p for p in tmp_path.iterdir() if ".partial" in p.name and p.stat().st_size > 0]
+        partial = [p for p in tmp_path.iterdir() if ".part" in p.name and p.stat().st_size > 0]
         if partial:
             break
         time.sleep(0.05)

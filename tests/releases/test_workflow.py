@@ -296,6 +296,7 @@ def test_a_decision_follows_its_face_when_a_later_render_numbers_the_tracks_diff
     differently) may number the same faces otherwise, and a decision kept by number would then
     leave someone else's face unhidden."""
     from redaction.regions import TrackMark, match_marks
+    from redaction.regions_log import TrackRecord
     from releases import review
     from releases.review_data import review_payload
 
@@ -308,7 +309,7 @@ def test_a_decision_follows_its_face_when_a_later_render_numbers_the_tracks_diff
     # The next render also finds a face elsewhere in the picture, first, and gives it the number
     # the reviewer saw; the removed face gets a new one.
     elsewhere = [[f, x1 + 200, y1, x2 + 200, y2] for f, x1, y1, x2, y2 in seen["frames"]]
-    assert not match_marks([{"id": 0, "frames": elsewhere}], [TrackMark.from_frames("x", seen["frames"])])
+    assert not match_marks([TrackRecord(id=0, frames=elsewhere)], [TrackMark.from_frames("x", seen["frames"])])
     new_number = max(t["id"] for t in tracks) + 1
     in_review.redaction_log = {
         **in_review.redaction_log,
