@@ -3,7 +3,7 @@
 This package and redaction are the only code that starts subprocesses; see `runner`.
 """
 
-from .clips import make_speech_audio, make_test_clip
+from .clips import Passerby, make_speech_audio, make_test_clip, passers_by
 from .errors import MediaError, MediaRejected, ProcessingError
 from .hashing import IncrementalSha256, sha256_file
 from .probe import MediaInfo, parse_iso6709, probe_media
@@ -28,6 +28,8 @@ __all__ = [
     "make_region_thumbnail",
     "make_speech_audio",
     "make_test_clip",
+    "passers_by",
+    "Passerby",
     "make_thumbnail_strip",
     "parse_iso6709",
     "probe_media",

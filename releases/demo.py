@@ -58,10 +58,10 @@ def _demo_footage(incident: Incident, supervisor: User):
         return item
     # No footage demo ran for this case: bring a short synthetic clip in through the real ingest.
     from footage.ingest import ingest_file
-    from media import make_test_clip
+    from media import make_test_clip, passers_by
 
     with tempfile.TemporaryDirectory() as tmp:
-        clip = make_test_clip(Path(tmp) / "demo-bodycam.mp4", 3, (640, 360))
+        clip = make_test_clip(Path(tmp) / "demo-bodycam.mp4", 3, (640, 360), people=passers_by((640, 360)))
         return ingest_file(clip, incident=incident, uploaded_by=supervisor, kind="body_worn",
                            original_filename="demo-bodycam.mp4")
 
@@ -71,16 +71,17 @@ SPEECH_FILENAME = "demo-bodycam-speech.mp4"
 
 
 def _speech_footage(incident: Incident, supervisor: User):
-    """Footage with speech under a generated picture, so the demo has captions to show."""
+    """Footage with speech and passers-by, so the demo has captions and hidden faces to show."""
     from footage.ingest import ingest_file
-    from media import make_test_clip
+    from media import make_test_clip, passers_by
     from footage.models import FootageItem
 
     item = FootageItem.objects.filter(incident=incident, original_filename=SPEECH_FILENAME).order_by("pk").first()
     if item is not None:
         return item
     with tempfile.TemporaryDirectory() as tmp:
-        clip = make_test_clip(Path(tmp) / SPEECH_FILENAME, 10, (640, 360), audio_file=DEMO_SPEECH)
+        clip = make_test_clip(Path(tmp) / SPEECH_FILENAME, 10, (640, 360), audio_file=DEMO_SPEECH,
+                              people=passers_by((640, 360)))
         return ingest_file(clip, incident=incident, uploaded_by=supervisor, kind="body_worn", original_filename=SPEECH_FILENAME)
 
 

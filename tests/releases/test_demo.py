@@ -1,5 +1,6 @@
 import pytest
 
+from redaction.regions_log import RegionsLog
 from releases.models import Release, ReleaseState
 from releases.selectors import overdue_releases, published_releases
 
@@ -23,6 +24,9 @@ def test_the_demo_publishes_releases_through_the_two_person_rule_and_leaves_one_
     assert all(sorted(r.signoffs.values_list("signed_by__username", flat=True)) == ["release", "release2"] for r in published)
     assert all(r.requested_by.username == "supervisor" for r in made)
     assert published_releases().count() == len(published)
+    # The demo's footage has people in it, so a newcomer sees faces hidden on the review page and
+    # in what was published.
+    assert all(RegionsLog.from_dict(r.redaction_log).face_hidden_frames() for r in made)
     # The one in review is rendered and signed off by nobody; its incident is months old, so it
     # shows on the overdue lists.
     (review,) = waiting
