@@ -246,7 +246,7 @@ class PublicPageFront:
 
     def __call__(self, environ, start_response):
         if environ.get("REQUEST_METHOD") == "GET":
-            request = WSGIRequest(environ)
+            request = WSGIRequest(environ.copy())  # it rewrites PATH_INFO, which Django's own request reads again
             try:
                 _, stored = _lookup(request)
             except Exception:  # the cache is down: Django's handler meets it again and answers as it answers errors

@@ -154,6 +154,8 @@ def front():
 
 
 def wsgi_get(application, url, **headers):
+    from urllib.parse import unquote_to_bytes, urlsplit
+
     from django.test import RequestFactory
 
     answer = {}
@@ -161,7 +163,9 @@ def wsgi_get(application, url, **headers):
     def start_response(status, response_headers, exc_info=None):
         answer.update(status=status, headers=response_headers)
 
-    body = application(RequestFactory().get(url, **headers).environ, start_response)
+    environ = RequestFactory().get(url, **headers).environ
+    environ["PATH_INFO"] = unquote_to_bytes(urlsplit(url).path).decode("iso-8859-1")  # as a WSGI server gives it
+    body = application(environ, start_response)
     try:
         answer["content"] = b"".join(body)
     finally:
@@ -244,3 +248,7 @@ def test_a_page_the_front_did_not_find_costs_one_read_of_the_shared_cache(front,
     reads.clear()
     assert wsgi_get(front, "/incidents/")["status"] == "200 OK"
     assert len(reads) == 1
+
+
+def test_the_front_passes_a_path_beyond_latin_1_on_to_django_intact(front):
+    assert wsgi_get(front, "/incidents/%E6%97%A5%E6%9C%AC/")["status"].startswith("404")
