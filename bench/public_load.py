@@ -17,8 +17,8 @@ incidents (it must not grow with rows).
 The load is closed-loop: `--concurrency` keep-alive connections, each sending its next request
 when the previous answer has arrived, p95 over every request. The client is wrk (Debian's package,
 which the bench installs with apt-get when it is missing and it runs as root): one C thread costs
-a few percent of a core where bench/http_load.py (asyncio, `--client python`, the fallback) costs
-10-25%, on the same two cores as the server. The client's CPU share is reported either way. `--warm` asks
+3-6% of a core where bench/http_load.py (asyncio, `--client python`, the fallback) costs 7-25%,
+on the same two cores as the server. The client's CPU share is reported either way. `--warm` asks
 for every URL once first, as readers before the rush would have. The machine may be shared, so
 the numbers say as much about the neighbours as about the code: the load average is printed.
 """
