@@ -41,7 +41,7 @@ ENV TMPDIR=/var/lib/portal/tmp
 
 EXPOSE 8000
 
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "2", "--threads", "8", "--timeout", "300", "--access-logfile", "-"]
+CMD ["gunicorn", "portal.wsgi:application", "--config", "docker/gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--worker-class", "gthread", "--workers", "2", "--threads", "8", "--timeout", "300", "--access-logfile", "-"]
 
 # The Celery workers: the web image plus the detection libraries (the worker extra).
 FROM web AS worker

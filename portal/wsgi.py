@@ -3,4 +3,8 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from public.caching import PublicPageFront  # noqa: E402  (needs the settings that get_wsgi_application set up)
+
+application = PublicPageFront(django_application)

@@ -1,5 +1,6 @@
 """HTTP caching for public responses: validators from the public data version, shared-cache
-headers, and a server-side copy of each public page served before the rest of the middleware.
+headers, and a server-side copy of each public page, served before Django's handler (`PublicPageFront`)
+or, where no front stands, before the rest of the middleware.
 
 The ETag covers the public data version (see `public.data_version`), the hour, the language and
 the exact URL, so a changed filter, a new release or a withdrawn incident always gives a new one."""
@@ -16,6 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.core.cache import cache
+from django.core.handlers.wsgi import WSGIRequest
 from django.http import HttpResponse
 from django.utils import timezone, translation
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
@@ -147,8 +149,51 @@ def _page_key(request) -> str | None:
         host = request.get_host()
     except Exception:  # DisallowedHost: the normal stack answers it
         return None
-    asked = f"{request.scheme}://{host}{request.get_full_path()}|{request.headers.get('Accept-Language', '')}"
+    asked = f"{request.scheme}://{host}{request.get_full_path()}|{request.META.get('HTTP_ACCEPT_LANGUAGE', '')}"
     return f"public-page:{CODE_VERSION}:{hashlib.sha256(asked.encode()).hexdigest()}"
+
+
+SKIPPED_PATHS = ("/staff/", "/admin/", "/accounts/", "/share/")
+# Set by PublicPageFront on a request it looked up and passes on: what it read from the shared cache.
+LOOKED_UP = "public.page_cache.looked_up"
+
+
+def _lookup(request) -> tuple[str | None, tuple | None]:
+    """The page key of a request that may be answered from the kept pages (None for any other),
+    and the page kept for it under the current data version, if there is one. The version and
+    the page come in one round trip to the shared cache; a page asked for again, from memory."""
+    key = _page_key(request) if _may_look_up(request) else None
+    if key is None or never_shared.get(key):
+        return key, None
+    if LOOKED_UP in request.META:  # the front found no page: the version it read is the one to store under
+        request._public_version, request._public_found = request.META[LOOKED_UP]
+        return key, None
+    local = recent_pages.get(key)
+    version, _ = _version(request, *([] if local else [key]))
+    stored = local or request._public_found.get(key)
+    if stored is None or stored[0] != version:
+        return key, None
+    if local is None:
+        recent_pages.put(key, stored)
+    return key, stored
+
+
+def _may_look_up(request) -> bool:
+    path = request.path
+    return (request.method == "GET" and _shared_cache_may_store(request) and "HTTP_AUTHORIZATION" not in request.META
+            and not path.startswith((settings.STATIC_URL or "/static/", *SKIPPED_PATHS))
+            and (not path.startswith("/api/") or path.startswith("/api/public/")))
+
+
+def _answer(request, stored) -> HttpResponse:
+    _, content, headers = stored
+    response = HttpResponse(content)
+    for name, value in headers:
+        response[name] = value
+    return get_conditional_response(
+        request, etag=response.get("ETag"), last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
+        response=response,
+    )
 
 
 class PublicPageCacheMiddleware:
@@ -158,23 +203,17 @@ class PublicPageCacheMiddleware:
     Only what `public_cache` marked as shareable is stored (a 200 with `Cache-Control: public`,
     no cookie set, varying on nothing but Accept-Language), and only requests without the session or language
     cookie are looked up, so no staff or private variant is ever stored or served. A page is
-    stored with the data version it was rendered under and served only under that version; the
-    version and the page come in one round trip to the shared cache."""
+    stored with the data version it was rendered under and served only under that version.
+    Behind the WSGI server, `PublicPageFront` answers the kept pages before Django's handler; this
+    answers them where no front stands (the test client) and stores every page for both."""
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.skipped = (settings.STATIC_URL or "/static/", "/staff/", "/admin/", "/accounts/", "/share/")
 
     def __call__(self, request):
-        key = _page_key(request) if self.may_look_up(request) else None
-        if key is not None and not never_shared.get(key):
-            local = recent_pages.get(key)
-            version, _ = _version(request, *([] if local else [key]))
-            stored = local or request._public_found.get(key)
-            if stored is not None and stored[0] == version:
-                if local is None:
-                    recent_pages.put(key, stored)
-                return self.answer(request, stored)
+        key, stored = _lookup(request)
+        if stored is not None:
+            return _answer(request, stored)
         response = self.get_response(request)
         if key is not None and self.shareable(response):
             stored = (_version(request)[0], response.content, list(response.items()))
@@ -185,11 +224,6 @@ class PublicPageCacheMiddleware:
             never_shared.put(key, True)
         return response
 
-    def may_look_up(self, request) -> bool:
-        path = request.path
-        return (request.method == "GET" and _shared_cache_may_store(request) and "Authorization" not in request.headers
-                and not path.startswith(self.skipped) and (not path.startswith("/api/") or path.startswith("/api/public/")))
-
     @staticmethod
     def shareable(response) -> bool:
         # The key holds the URL and Accept-Language only, so nothing else may choose the answer.
@@ -197,13 +231,33 @@ class PublicPageCacheMiddleware:
         return (getattr(response, "public_page", False) and response.status_code == 200 and not response.streaming
                 and not response.cookies and varies <= {"accept-language"} and "public" in response.get("Cache-Control", ""))
 
-    @staticmethod
-    def answer(request, stored):
-        _, content, headers = stored
-        response = HttpResponse(content)
-        for name, value in headers:
-            response[name] = value
-        return get_conditional_response(
-            request, etag=response.get("ETag"), last_modified=parse_http_date_safe(response.get("Last-Modified", "")),
-            response=response,
-        )
+
+CONDITIONS = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MODIFIED_SINCE", "HTTP_IF_MATCH", "HTTP_IF_UNMODIFIED_SINCE")
+
+
+class PublicPageFront:
+    """The WSGI application in front of Django's (portal/wsgi.py): a kept page is answered before
+    Django's handler, so a reader of a page already read costs no request signals (database
+    connection checks), no middleware and no response object; anything else goes on to Django
+    unchanged, with what was read from the shared cache, so a page not kept costs one round trip."""
+
+    def __init__(self, application):
+        self.application = application
+
+    def __call__(self, environ, start_response):
+        if environ.get("REQUEST_METHOD") == "GET":
+            request = WSGIRequest(environ.copy())  # it rewrites PATH_INFO, which Django's own request reads again
+            try:
+                _, stored = _lookup(request)
+            except Exception:  # the cache is down: Django's handler meets it again and answers as it answers errors
+                return self.application(environ, start_response)
+            if stored is not None:
+                if any(name in environ for name in CONDITIONS):
+                    response = _answer(request, stored)
+                    start_response(f"{response.status_code} {response.reason_phrase}", list(response.items()))
+                    return [response.content]
+                start_response("200 OK", list(stored[2]))
+                return [stored[1]]
+            if hasattr(request, "_public_version"):
+                environ[LOOKED_UP] = (request._public_version, request._public_found)
+        return self.application(environ, start_response)

@@ -233,6 +233,14 @@ def test_dockerfile(compose):
     assert users and users[-1].split(":")[0] not in ("root", "0"), "the image must run as a non-root user"
 
 
+
+def test_the_web_command_loads_its_gunicorn_hooks(services):
+    command = services["web"]["command"]
+    assert "--config" in command and (ROOT / command[command.index("--config") + 1]).is_file()
+    check = subprocess.run([str(Path(sys.executable).with_name("gunicorn")), *command[1:], "--check-config"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
+
 def _url_user(url: str) -> str:
     return re.match(r"postgres(?:ql)?://([^:@/]+)", url).group(1)
 

@@ -132,3 +132,123 @@ def test_a_page_that_could_not_be_shared_before_is_kept_once_it_can(client, staf
     publish_incident(incident, actor=staff.release_officer)
     assert client.get(url).status_code == 200
     assert [key for key in recent_pages.pages if not never_shared.get(key)]
+
+
+@pytest.fixture
+def front():
+    """The deployed WSGI application: PublicPageFront before Django's handler. Like the test
+    client, it leaves the test's database connection open between requests."""
+    from django.core import signals
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.db import close_old_connections
+
+    from public.caching import PublicPageFront
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield PublicPageFront(WSGIHandler())
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
+
+
+def wsgi_get(application, url, **headers):
+    from urllib.parse import unquote_to_bytes, urlsplit
+
+    from django.test import RequestFactory
+
+    answer = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        answer.update(status=status, headers=response_headers)
+
+    environ = RequestFactory().get(url, **headers).environ
+    environ["PATH_INFO"] = unquote_to_bytes(urlsplit(url).path).decode("iso-8859-1")  # as a WSGI server gives it
+    body = application(environ, start_response)
+    try:
+        answer["content"] = b"".join(body)
+    finally:
+        if hasattr(body, "close"):
+            body.close()
+    return answer
+
+
+@pytest.fixture
+def django_handler_runs():
+    from django.core import signals
+
+    started = []
+
+    def record(**kwargs):
+        started.append(True)
+
+    signals.request_started.connect(record)
+    yield started
+    signals.request_started.disconnect(record)
+
+
+def test_the_front_answers_a_kept_page_before_django_with_the_same_bytes_and_headers(front, staff, django_handler_runs, django_assert_num_queries):
+    incident = make_canary_incident(staff, tag="f1", publish=True)
+    for url in PAGES + [f"/incidents/{incident.reference}/"]:
+        fresh = wsgi_get(front, url)
+        assert django_handler_runs, url
+        django_handler_runs.clear()
+        with django_assert_num_queries(0):
+            kept = wsgi_get(front, url)
+        assert not django_handler_runs, url
+        assert (kept["status"], kept["content"]) == (fresh["status"], fresh["content"]) == ("200 OK", fresh["content"]), url
+        assert kept["headers"] == fresh["headers"], url
+
+
+def test_the_front_answers_a_conditional_get_of_a_kept_page_with_304(front, staff):
+    make_canary_incident(staff, tag="f2", publish=True)
+    first = dict(wsgi_get(front, "/incidents/")["headers"])
+    wsgi_get(front, "/incidents/")
+    again = wsgi_get(front, "/incidents/", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert again["status"].startswith("304") and again["content"] == b""
+    assert dict(again["headers"])["ETag"] == first["ETag"]
+    by_date = wsgi_get(front, "/incidents/", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert by_date["status"].startswith("304")
+
+
+def test_the_front_shows_a_publish_and_a_withdrawal_at_once(front, staff):
+    first = make_canary_incident(staff, tag="f3", publish=True)
+    for url in PAGES:
+        wsgi_get(front, url)
+        wsgi_get(front, url)
+    second = make_canary_incident(staff, tag="f4", publish=True)
+    for url in PAGES:
+        assert second.reference in wsgi_get(front, url)["content"].decode(), url
+    unpublish_incident(second, actor=staff.release_officer, reason="Too early.")
+    for url in PAGES:
+        page = wsgi_get(front, url)["content"].decode()
+        assert second.reference not in page and first.reference in page, url
+
+
+def test_the_front_never_answers_a_visitor_with_a_session_or_a_language_cookie(front, staff, django_handler_runs):
+    make_canary_incident(staff, tag="f5", publish=True)
+    wsgi_get(front, "/incidents/")
+    for cookie in (f"{settings.SESSION_COOKIE_NAME}=abc", f"{settings.LANGUAGE_COOKIE_NAME}=es"):
+        django_handler_runs.clear()
+        answer = wsgi_get(front, "/incidents/", HTTP_COOKIE=cookie)
+        assert django_handler_runs, cookie
+        assert "private" in dict(answer["headers"])["Cache-Control"], cookie
+
+
+def test_a_page_the_front_did_not_find_costs_one_read_of_the_shared_cache(front, staff, monkeypatch):
+    from public import data_version
+
+    make_canary_incident(staff, tag="f6", publish=True)
+    reads = []
+    real_get_many = cache.get_many
+    monkeypatch.setattr(data_version.cache, "get_many", lambda keys, *a, **k: reads.append(keys) or real_get_many(keys, *a, **k))
+    assert wsgi_get(front, "/incidents/")["status"] == "200 OK"
+    assert len(reads) == 1
+    reads.clear()
+    assert wsgi_get(front, "/incidents/")["status"] == "200 OK"
+    assert len(reads) == 1
+
+
+def test_the_front_passes_a_path_beyond_latin_1_on_to_django_intact(front):
+    assert wsgi_get(front, "/incidents/%E6%97%A5%E6%9C%AC/")["status"].startswith("404")
