@@ -52,6 +52,7 @@ log = logging.getLogger(__name__)
 PIECE = 1024 * 1024
 BUFFER = 4 * PIECE  # received, written and hashed in these, whatever the chunk size
 BUFFERS = 3  # one being received while the others are hashed
+WRITE_PIECE = 256 * 1024
 WRITEBACK_EVERY = 8 * PIECE
 CLAIM_REFRESH_SECONDS = 5
 MAX_CACHED_HASHERS = 1000
@@ -325,12 +326,12 @@ def _append(upload: Upload, held: Claim, *, offset: int, body: BodyReader, conte
     digests = (hasher, chunk_digest) if chunk_digest is not None else (hasher,)
     received = written_back = 0
     try:
-        # Unbuffered: each received buffer goes to the kernel as it is, one write(2) per buffer.
+        # Unbuffered: each received buffer goes to the kernel as it lies, in a few write(2) calls.
         with open(path, "r+b", buffering=0) as f, ThreadPoolExecutor(1, thread_name_prefix="upload-hash") as hashing:
             # Bytes past the offset were never acknowledged (a request that died before fsync).
             f.truncate(offset)
             f.seek(offset)
-            buffers = [memoryview(bytearray(BUFFER)) for _ in range(min(BUFFERS, -(-content_length // BUFFER)))]
+            buffers = _take_buffers(min(BUFFERS, -(-content_length // BUFFER)))
             hashing_jobs: deque = deque()  # one per buffer in use, oldest first
             turn, ended = 0, False
             while received < content_length and not ended:
@@ -352,6 +353,7 @@ def _append(upload: Upload, held: Claim, *, offset: int, body: BodyReader, conte
                 held.refresh()
             for job in hashing_jobs:
                 job.result()
+            _give_back_buffers(buffers)
             if chunk_digest is not None and (received != content_length or chunk_digest.digest() != checksum):
                 f.truncate(offset)
                 os.fsync(f.fileno())
@@ -373,6 +375,23 @@ def _append(upload: Upload, held: Claim, *, offset: int, body: BodyReader, conte
     return offset + received
 
 
+_spare_buffers: list[memoryview] = []
+_spare_buffers_lock = threading.Lock()
+
+
+def _take_buffers(count: int) -> list[memoryview]:
+    # Fresh memory costs a page fault per 4 KiB on first touch, for every request; the last
+    # request's buffers are already mapped. At most one request's set is kept.
+    with _spare_buffers_lock:
+        taken = [_spare_buffers.pop() for _ in range(min(count, len(_spare_buffers)))]
+    return taken + [memoryview(bytearray(BUFFER)) for _ in range(count - len(taken))]
+
+
+def _give_back_buffers(buffers: list[memoryview]) -> None:
+    with _spare_buffers_lock:
+        _spare_buffers.extend(buffers[: BUFFERS - len(_spare_buffers)])
+
+
 def _fill(body: BodyReader, view: memoryview) -> int:
     """Receive into all of `view` unless the body ends first; a vanished client ends it too."""
     filled = 0
@@ -388,9 +407,11 @@ def _fill(body: BodyReader, view: memoryview) -> int:
 
 
 def _write_all(f, view: memoryview) -> None:
+    # Larger writes make the kernel put the bytes in large page-cache folios, which on the VMs
+    # measured cost several times the CPU to fill (bench/upload.py, commit message).
     written = 0
     while written < len(view):
-        written += f.write(view[written:])
+        written += f.write(view[written : written + WRITE_PIECE])
 
 
 def _update_all(digests, view: memoryview) -> None:
