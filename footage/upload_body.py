@@ -5,6 +5,8 @@ with `recv_into`: gunicorn's own reader copies every byte through two BytesIO bu
 which cost as much CPU as the receiving itself. Only a body of known length is taken this way, and
 never a byte past its end, so gunicorn finds the connection where the next request starts. Any other
 server (Django's test client, runserver, another WSGI server) is read through its ordinary stream.
+This leans on gunicorn's reader classes (pinned in requirements/*.lock): an input of any other shape
+falls back to the stream, and tests/footage/test_upload_body.py runs it against gunicorn's parser.
 """
 
 from __future__ import annotations
