@@ -3,15 +3,18 @@ process on loopback with the tuspy client, and compares with `openssl dgst -sha2
 file (the floor: the server must at least hash every byte, and does so twice, once as bytes arrive
 and once re-reading the assembled file, then probes it before storing), and with `dd ... conv=fsync`
 copying the same file on the same disk (the other floor: the server must write every byte and
-fsync it before acknowledging a chunk).
+fsync it before acknowledging a chunk), in 8 MiB and in 256 KiB blocks.
 
-    .venv/bin/python bench/upload.py [--size-mb 2048] [--chunk-mb 64] [--workers 2]
+    .venv/bin/python bench/upload.py [--size-mb 2048] [--chunk-mb 64] [--workers 2] [--py-spy /tmp/spy/bin/py-spy]
 
 The server is gunicorn (threaded workers, 2 by default) against a throwaway SQLite database in a
 temporary PORTAL_VAR_DIR, so the bench needs no PostgreSQL. The file is a real 2 s clip followed by
 an `mdat` box of pseudo-random bytes (written streaming, never held in memory), so the server accepts
 it as video and the whole path runs: hash, verify, sniff, probe, store, custody. Peak RSS is the
-largest VmHWM of the server's processes (master and workers), read from /proc.
+largest VmHWM of the server's processes (master and workers), read from /proc. CPU seconds of the
+client (this process: tuspy reading and sending the file) and of the server are counted over the
+upload, since both share the machine's cores. With `--py-spy`, the server's workers are sampled
+during the upload (native frames included) and the flame graph is kept beside the bench's output.
 """
 
 from __future__ import annotations
@@ -105,6 +108,18 @@ class RssWatcher(threading.Thread):
             self.peaks[pid] = max(self.peaks.get(pid, 0), vm_value(pid, "VmHWM"))
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time of these processes so far (their threads included)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def manage(env: dict, *args: str, script: str | None = None) -> str:
     command = [sys.executable, "manage.py", *args]
     result = subprocess.run(command, cwd=ROOT, env=env, input=script, text=True, capture_output=True, check=False)
@@ -130,6 +145,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    parser.add_argument("--py-spy", metavar="PY_SPY", help="py-spy executable: profile the server's workers during the upload")
+    parser.add_argument("--profile-out", default="upload-profile.svg", help="where --py-spy writes its flame graph (collapsed stacks if it ends in .txt); idle threads are sampled too, so waits on the disk show")
     args = parser.parse_args()
 
     from tusclient import client as tus_client
@@ -176,12 +193,21 @@ def main() -> None:
         watcher = RssWatcher(server.pid)
         watcher.start()
         idle_rss = sum(vm_value(pid, "VmRSS") for pid in process_tree(server.pid))
+        server_pids = process_tree(server.pid)
+        spy = None
+        if args.py_spy:
+            spy = subprocess.Popen([args.py_spy, "record", "--pid", str(server.pid), "--subprocesses", "--native",
+                                    "--rate", "100", "--output", str(Path(args.profile_out).resolve()), "--idle",
+                                    "--format", "raw" if args.profile_out.endswith(".txt") else "flamegraph"],
+                                   stdout=subprocess.DEVNULL, stderr=open(work / "py-spy.log", "wb"))
+            time.sleep(2)
 
         client = tus_client.TusClient(f"http://127.0.0.1:{port}/api/uploads/", headers={"Authorization": f"Token {token}"})
         uploader = client.uploader(str(source), chunk_size=args.chunk_mb * MIB,
                                    metadata={"filename": source.name, "incident": incident_id, "kind": "body_worn"})
         print(f"uploading through tus in {args.chunk_mb} MiB chunks to gunicorn ({args.workers} workers × {args.threads} threads) ...", flush=True)
         started = time.perf_counter()
+        client_cpu, server_cpu = time.process_time(), cpu_seconds(server_pids)
         chunk_seconds = []
         uploader.stop_at = size
         uploader.set_url(uploader.create_url())
@@ -191,6 +217,10 @@ def main() -> None:
             uploader.upload_chunk()
             chunk_seconds.append(time.perf_counter() - chunk_started)
         upload_seconds = time.perf_counter() - started
+        client_cpu, server_cpu = time.process_time() - client_cpu, cpu_seconds(server_pids) - server_cpu
+        if spy is not None:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
         watcher.sample()
         watcher.stop.set()
 
@@ -199,10 +229,12 @@ def main() -> None:
         openssl_seconds = time.perf_counter() - started
         expected = digest.stdout.split()[0]
 
-        started = time.perf_counter()
-        subprocess.run(["dd", f"if={source}", f"of={work / 'copy.bin'}", "bs=8M", "conv=fsync", "status=none"], check=True)
-        dd_seconds = time.perf_counter() - started
-        (work / "copy.bin").unlink()
+        dd_seconds = {}
+        for block in ("8M", "256K"):
+            started = time.perf_counter()
+            subprocess.run(["dd", f"if={source}", f"of={work / 'copy.bin'}", f"bs={block}", "conv=fsync", "status=none"], check=True)
+            dd_seconds[block] = time.perf_counter() - started
+            (work / "copy.bin").unlink()
 
         check = subprocess.run(
             [sys.executable, "manage.py", "shell", "-c",
@@ -217,7 +249,7 @@ def main() -> None:
             shutil.rmtree(work, ignore_errors=True)
 
     mb = size / 1e6
-    upload_rate, openssl_rate, dd_rate = mb / upload_seconds, mb / openssl_seconds, mb / dd_seconds
+    upload_rate, openssl_rate = mb / upload_seconds, mb / openssl_seconds
     peak = max(watcher.peaks.values())
     print()
     print(f"file:                 {size / MIB:.0f} MiB ({size} bytes)")
@@ -225,12 +257,18 @@ def main() -> None:
     print(f"tus upload:           {upload_seconds:.2f} s = {upload_rate:.1f} MB/s (incl. final verify, probe, store)")
     print(f"openssl dgst -sha256: {openssl_seconds:.2f} s = {openssl_rate:.1f} MB/s")
     print(f"upload / openssl:     {upload_rate / openssl_rate:.2f}")
-    print(f"dd conv=fsync copy:   {dd_seconds:.2f} s = {dd_rate:.1f} MB/s; upload / dd: {upload_rate / dd_rate:.2f}")
+    for block, seconds in dd_seconds.items():
+        # Both block sizes: on some VMs writes of 512 KiB and more cost the kernel far more CPU.
+        print(f"dd bs={block:4s} conv=fsync: {seconds:.2f} s = {mb / seconds:.1f} MB/s; upload / dd: {upload_rate / (mb / seconds):.2f}")
     middle = sorted(chunk_seconds[:-1])[len(chunk_seconds[:-1]) // 2] if len(chunk_seconds) > 1 else chunk_seconds[0]
     print(f"per chunk:            median {middle:.2f} s ({args.chunk_mb * MIB / 1e6 / middle:.0f} MB/s), "
           f"last (with verify, probe, store) {chunk_seconds[-1]:.2f} s, {len(chunk_seconds)} PATCHes")
     print(f"server peak RSS:      {peak / MIB:.0f} MiB in one process (VmHWM); "
           f"all {len(watcher.peaks)} processes together at most {sum(watcher.peaks.values()) / MIB:.0f} MiB; idle {idle_rss / MIB:.0f} MiB")
+    print(f"CPU during upload:    server {server_cpu:.2f} s, client {client_cpu:.2f} s "
+          f"({(server_cpu + client_cpu) / upload_seconds:.2f} cores busy on average); load average {os.getloadavg()[0]:.1f}")
+    if args.py_spy:
+        print(f"profile:              {Path(args.profile_out).resolve()}")
     if not (check[0] == expected):
         sys.exit("the stored hash does not match openssl's")
 

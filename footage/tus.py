@@ -1,8 +1,8 @@
 """The tus 1.0.0 server at /api/uploads/: core, creation, termination, checksum (sha256) and
 expiration. https://tus.io/protocols/resumable-upload
 
-Plain Django views rather than DRF ones, so the PATCH body is read as a stream, 1 MiB at a time,
-and never as `request.body`. Callers authenticate like the rest of the API (token or session;
+Plain Django views rather than DRF ones, so the PATCH body is read as a stream (`upload_body.py`),
+never as `request.body`. Callers authenticate like the rest of the API (token or session;
 session requests must carry the CSRF token, which the staff page sends as X-CSRFToken). Every
 refusal has a JSON body `{"code": ..., "detail": ...}` except on HEAD, which has no body.
 """
@@ -24,6 +24,7 @@ from rest_framework.request import Request
 
 from .access import visible_footage
 from .models import Upload, UploadState
+from .upload_body import body_reader
 from .uploads import (
     UploadError, create_upload, finalize_if_complete, parse_checksum, parse_metadata, receive_patch, terminate_upload,
 )
@@ -222,8 +223,9 @@ def _patch(request: HttpRequest, upload: Upload) -> HttpResponse:
     if offset < 0 or content_length < 0:
         raise UploadError("bad_offset", "Upload-Offset and Content-Length cannot be negative.")
     checksum = parse_checksum(request.headers.get("Upload-Checksum"))
-    # `request` itself is the body stream; `request.body` would hold a whole chunk in memory.
-    result = receive_patch(upload, offset=offset, body=request, content_length=content_length, checksum=checksum, request=request)
+    # Read as a stream into a few fixed buffers; `request.body` would hold a whole chunk in memory.
+    body = body_reader(request, content_length)
+    result = receive_patch(upload, offset=offset, body=body, content_length=content_length, checksum=checksum, request=request)
     response = HttpResponse(status=204)
     if result.upload.footage_id:
         response["Footage-Location"] = reverse("footage:detail", args=[result.upload.footage_id])

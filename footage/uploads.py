@@ -5,12 +5,14 @@ so after any crash the file is cut back to the offset and the client resumes fro
 writes at a time: it claims the row with a conditional UPDATE on the offset it starts from, and a
 second request at the same offset finds nothing to claim (409).
 
-The SHA-256 of the whole file is computed as bytes arrive, once per byte. Its state is saved on the
+The SHA-256 of the whole file is computed as bytes arrive, once per byte, in a second thread while the
+request's thread receives and writes the next bytes into another of a few fixed buffers (so a
+request holds the same memory whatever the file's size). Its state is saved on the
 row with each new offset (`Upload.hash_state`), so a chunk that lands on another worker, or on a
 restarted one, goes on from it without reading the file back; only where that state cannot be used
 (no OpenSSL to save it with) are bytes re-read, just those the process has not hashed itself.
 After the last chunk the file is re-read and the two hashes must agree before anything is stored:
-that verification is the only second pass over the bytes.
+that verification is the only second pass over the bytes, and the media probe runs beside it.
 """
 
 from __future__ import annotations
@@ -26,10 +28,11 @@ import shutil
 import threading
 import time
 import uuid
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import BinaryIO
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -42,10 +45,14 @@ from portal.models import AuditOutcome
 from .access import can_upload_to
 from media import IncrementalSha256, MediaRejected, ProcessingError, probe_media
 from .models import FootageKind, Upload, UploadState
+from .upload_body import BodyReader
 
 log = logging.getLogger(__name__)
 
-PIECE = 1024 * 1024  # read the request body 1 MiB at a time, whatever the chunk size
+PIECE = 1024 * 1024
+BUFFER = 4 * PIECE  # received, written and hashed in these, whatever the chunk size
+BUFFERS = 3  # one being received while the others are hashed
+WRITE_PIECE = 256 * 1024
 WRITEBACK_EVERY = 8 * PIECE
 CLAIM_REFRESH_SECONDS = 5
 MAX_CACHED_HASHERS = 1000
@@ -281,7 +288,7 @@ class PatchResult:
     upload: Upload
 
 
-def receive_patch(upload: Upload, *, offset: int, body: BinaryIO, content_length: int, checksum: bytes | None, request=None) -> PatchResult:
+def receive_patch(upload: Upload, *, offset: int, body: BodyReader, content_length: int, checksum: bytes | None, request=None) -> PatchResult:
     """Append one PATCH body at `offset`. Bytes of a cut connection are kept (unless a checksum was
     given, which they cannot match); after the last byte the upload is finalized."""
     if offset + content_length > upload.length:
@@ -302,7 +309,7 @@ def receive_patch(upload: Upload, *, offset: int, body: BinaryIO, content_length
         release(held, offset=new_offset)
 
 
-def _append(upload: Upload, held: Claim, *, offset: int, body: BinaryIO, content_length: int, checksum: bytes | None) -> int:
+def _append(upload: Upload, held: Claim, *, offset: int, body: BodyReader, content_length: int, checksum: bytes | None) -> int:
     path = partial_path(upload)
     local = _take_hasher(upload.pk)
     hasher = local if local is not None and local.length == offset else _saved_hasher(upload.pk, offset)
@@ -316,36 +323,43 @@ def _append(upload: Upload, held: Claim, *, offset: int, body: BinaryIO, content
         log.error("upload %s: partial file unreadable at offset %s: %s", upload.pk, offset, exc)
         raise UploadError("storage_unavailable", "The partial upload could not be read; try again shortly.", status=503) from exc
     chunk_digest = hashlib.sha256() if checksum is not None else None
+    digests = (hasher, chunk_digest) if chunk_digest is not None else (hasher,)
     received = written_back = 0
     try:
-        with open(path, "r+b") as f:
+        # Unbuffered: each received buffer goes to the kernel as it lies, in a few write(2) calls.
+        with open(path, "r+b", buffering=0) as f, ThreadPoolExecutor(1, thread_name_prefix="upload-hash") as hashing:
             # Bytes past the offset were never acknowledged (a request that died before fsync).
             f.truncate(offset)
             f.seek(offset)
-            while received < content_length:
-                try:
-                    block = body.read(min(PIECE, content_length - received))
-                except Exception:  # noqa: BLE001 - each server reports a vanished client its own way
-                    block = b""
-                if not block:
+            buffers = _take_buffers(min(BUFFERS, -(-content_length // BUFFER)))
+            hashing_jobs: deque = deque()  # one per buffer in use, oldest first
+            turn, ended = 0, False
+            while received < content_length and not ended:
+                view = buffers[turn % len(buffers)]
+                turn += 1
+                if len(hashing_jobs) == len(buffers):
+                    hashing_jobs.popleft().result()  # this buffer's bytes are hashed: it may be filled again
+                want = min(BUFFER, content_length - received)
+                filled = _fill(body, view[:want])
+                ended = filled < want
+                if not filled:
                     break
-                f.write(block)
-                hasher.update(block)
-                if chunk_digest is not None:
-                    chunk_digest.update(block)
-                received += len(block)
+                _write_all(f, view[:filled])
+                hashing_jobs.append(hashing.submit(_update_all, digests, view[:filled]))
+                received += filled
                 if received - written_back >= WRITEBACK_EVERY:
-                    f.flush()
                     _start_writeback(f.fileno(), offset + written_back, received - written_back)
                     written_back = received
                 held.refresh()
+            for job in hashing_jobs:
+                job.result()
+            _give_back_buffers(buffers)
             if chunk_digest is not None and (received != content_length or chunk_digest.digest() != checksum):
                 f.truncate(offset)
                 os.fsync(f.fileno())
                 if received == content_length:
                     raise UploadError("checksum_mismatch", "The chunk does not match its Upload-Checksum; it was discarded.", status=460)
                 return offset
-            f.flush()
             os.fsync(f.fileno())
     except OSError as exc:
         # A transient write failure (disk full, I/O error): forget this chunk, keep the upload.
@@ -359,6 +373,50 @@ def _append(upload: Upload, held: Claim, *, offset: int, body: BinaryIO, content
     held.hash_state = hasher.save()
     _keep_hasher(upload.pk, hasher)
     return offset + received
+
+
+_spare_buffers: list[memoryview] = []
+_spare_buffers_lock = threading.Lock()
+
+
+def _take_buffers(count: int) -> list[memoryview]:
+    # Fresh memory costs a page fault per 4 KiB on first touch, for every request; the last
+    # request's buffers are already mapped. At most one request's set is kept.
+    with _spare_buffers_lock:
+        taken = [_spare_buffers.pop() for _ in range(min(count, len(_spare_buffers)))]
+    return taken + [memoryview(bytearray(BUFFER)) for _ in range(count - len(taken))]
+
+
+def _give_back_buffers(buffers: list[memoryview]) -> None:
+    with _spare_buffers_lock:
+        _spare_buffers.extend(buffers[: BUFFERS - len(_spare_buffers)])
+
+
+def _fill(body: BodyReader, view: memoryview) -> int:
+    """Receive into all of `view` unless the body ends first; a vanished client ends it too."""
+    filled = 0
+    while filled < len(view):
+        try:
+            n = body.readinto(view[filled:])
+        except Exception:  # noqa: BLE001 - each server reports a vanished client its own way
+            n = 0
+        if not n:
+            break
+        filled += n
+    return filled
+
+
+def _write_all(f, view: memoryview) -> None:
+    # Larger writes make the kernel put the bytes in large page-cache folios, which on the VMs
+    # measured cost several times the CPU to fill (bench/upload.py, commit message).
+    written = 0
+    while written < len(view):
+        written += f.write(view[written : written + WRITE_PIECE])
+
+
+def _update_all(digests, view: memoryview) -> None:
+    for digest in digests:
+        digest.update(view)
 
 
 def _load_sync_file_range():
@@ -421,21 +479,25 @@ def finalize(upload: Upload, held: Claim, *, request=None):
     if hasher is None or hasher.length != upload.length:
         hasher = _saved_hasher(upload.pk, upload.length)
     incremental = hasher.hexdigest() if hasher is not None else None
-    try:
-        assembled = _hash_whole_file(path, held)
-    except OSError as exc:
-        raise UploadError("storage_unavailable", "The received file could not be read back; try again shortly.", status=503) from exc
-    if incremental is not None and incremental != assembled:
-        _reject(upload, held, "hash_mismatch", "The file changed on the server after it was received; upload it again.", request)
-    held.refreshed = 0
-    held.refresh()
-    try:
-        info = probe_media(path, max_bytes=settings.MAX_UPLOAD_SIZE)
-    except MediaRejected as exc:
-        _reject(upload, held, exc.code, exc.message, request)
-    except ProcessingError as exc:
-        log.error("upload %s: probing failed: %s", upload.pk, exc)
-        raise UploadError("processing_unavailable", "The file could not be examined right now; ask for the offset again shortly.", status=503) from exc
+    # The probe (ffprobe and ffmpeg, on their own cores) looks at the file while it is re-read here;
+    # its verdict counts only once the bytes are known to be the ones received.
+    with ThreadPoolExecutor(1, thread_name_prefix="upload-probe") as probing:
+        probe = probing.submit(probe_media, path, max_bytes=settings.MAX_UPLOAD_SIZE)
+        try:
+            assembled = _hash_whole_file(path, held)
+        except OSError as exc:
+            raise UploadError("storage_unavailable", "The received file could not be read back; try again shortly.", status=503) from exc
+        if incremental is not None and incremental != assembled:
+            _reject(upload, held, "hash_mismatch", "The file changed on the server after it was received; upload it again.", request)
+        held.refreshed = 0
+        held.refresh()
+        try:
+            info = probe.result()
+        except MediaRejected as exc:
+            _reject(upload, held, exc.code, exc.message, request)
+        except ProcessingError as exc:
+            log.error("upload %s: probing failed: %s", upload.pk, exc)
+            raise UploadError("processing_unavailable", "The file could not be examined right now; ask for the offset again shortly.", status=503) from exc
     held.refreshed = 0
     held.refresh()
     try:
@@ -468,9 +530,10 @@ def finalize(upload: Upload, held: Claim, *, request=None):
 def _hash_whole_file(path: Path, held: Claim) -> str:
     """The verification read of the assembled file, keeping the claim alive on a long file."""
     digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(PIECE), b""):
-            digest.update(block)
+    view = memoryview(bytearray(BUFFER))
+    with open(path, "rb", buffering=0) as f:
+        while n := f.readinto(view):
+            digest.update(view[:n])
             held.refresh()
     return digest.hexdigest()
 

@@ -32,7 +32,7 @@ def _load_libcrypto():
         lib = ctypes.CDLL(ctypes.util.find_library("crypto") or "libcrypto.so.3")
         for name in ("SHA256_Init", "SHA256_Update", "SHA256_Final"):
             getattr(lib, name).restype = ctypes.c_int
-        lib.SHA256_Update.argtypes = [ctypes.POINTER(_Sha256Ctx), ctypes.c_char_p, ctypes.c_size_t]
+        lib.SHA256_Update.argtypes = [ctypes.POINTER(_Sha256Ctx), ctypes.c_void_p, ctypes.c_size_t]
         lib.SHA256_Final.argtypes = [ctypes.c_char_p, ctypes.POINTER(_Sha256Ctx)]
         lib.SHA256_Init.argtypes = [ctypes.POINTER(_Sha256Ctx)]
     except (OSError, AttributeError):
@@ -55,6 +55,15 @@ def sha256_file(source: str | os.PathLike[str] | BinaryIO) -> str:
         with open(source, "rb") as f:
             return hashlib.file_digest(f, "sha256").hexdigest()
     return hashlib.file_digest(source, "sha256").hexdigest()
+
+
+def _address(data: bytes | bytearray | memoryview, size: int):
+    if isinstance(data, bytes):
+        return data
+    view = memoryview(data)
+    if view.readonly:
+        return bytes(view)
+    return (ctypes.c_char * size).from_buffer(view.cast("B"))
 
 
 class IncrementalSha256:
@@ -100,13 +109,17 @@ class IncrementalSha256:
         hasher.length = ((ctx.Nh << 32) | ctx.Nl) // 8
         return hasher
 
-    def update(self, data: bytes) -> None:
+    def update(self, data: bytes | bytearray | memoryview) -> None:
+        """Add `data`; a bytearray or a memoryview of one (an upload's receive buffer) is hashed
+        where it lies, without a copy."""
+        size = memoryview(data).nbytes
         if self._ctx is not None:
-            # ctypes releases the GIL for the call, as hashlib does for large buffers.
-            _libcrypto.SHA256_Update(ctypes.byref(self._ctx), data, len(data))
+            # ctypes releases the GIL for the call, as hashlib does for large buffers, so another
+            # thread can receive the next bytes meanwhile.
+            _libcrypto.SHA256_Update(ctypes.byref(self._ctx), _address(data, size), size)
         else:
             self._digest.update(data)
-        self.length += len(data)
+        self.length += size
 
     def hexdigest(self) -> str:
         if self._ctx is None:

@@ -61,3 +61,16 @@ def test_it_restores_nothing_from_a_missing_or_malformed_state():
     assert IncrementalSha256.restore(None) is None
     assert IncrementalSha256.restore(b"not a sha-256 state") is None
     assert IncrementalSha256.restore(bytes(112)) is None  # a zeroed struct is no hash in progress
+
+
+def test_it_hashes_a_receive_buffer_where_it_lies_whatever_its_kind():
+    data = os.urandom(4 * 1024 * 1024 + 5)
+    buffer = bytearray(data)
+    hasher = IncrementalSha256()
+    hasher.update(memoryview(buffer)[:1_000_001])  # the part of a buffer a socket filled
+    hasher.update(memoryview(buffer)[1_000_001:])
+    hasher.update(memoryview(data))  # a read-only view too
+    hasher.update(bytearray())
+
+    assert hasher.length == 2 * len(data)
+    assert hasher.hexdigest() == hashlib.sha256(data + data).hexdigest()
