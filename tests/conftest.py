@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -242,6 +243,22 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _live_server_requests_end_before_the_database_is_emptied(request):
+    """A page closed at the end of a test can leave a request running in the live server (a video
+    still streaming, which records custody); emptying the database under it deadlocks. Set up after
+    the test database, so this waits for those requests before it is emptied."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    server = request.getfixturevalue("live_server")
+    yield
+    deadline = time.monotonic() + 30
+    for thread in list(getattr(getattr(server.thread, "httpd", None), "_threads", None) or ()):
+        thread.join(max(0.0, deadline - time.monotonic()))
 
 
 @pytest.fixture
