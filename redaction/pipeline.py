@@ -429,14 +429,16 @@ class RecentLuma:
 
     def follow_births(self, tracker: Tracker, boxes: dict, min_score: float) -> None:
         """Add to a tracker update's `boxes` where each track born in it was before it was found."""
+        placed = _Placed(boxes)
         for track, first, box in tracker.born:
             newest_first = [(f, p) for f, p in reversed(self.planes) if f <= first]
             if not newest_first or newest_first[0][0] != first:
                 continue
             found = follow_patch([p for _, p in newest_first], box, min_score=min_score)
             for i, b in enumerate(found):
-                self._place(boxes, first - 1 - i, track.id, b)
+                placed.put(first - 1 - i, track.id, self._clipped(b))
                 tracker.cues[(first - 1 - i, track.id)] = "followed back"
+        placed.write_back()
 
     def follow_misses(self, tracker: Tracker, key: int, boxes: dict, min_score: float) -> None:
         """Put where each established track the detector missed on keyframe `key` really was in
@@ -449,27 +451,62 @@ class RecentLuma:
         missed_ids = {t.id for t in tracker.missed}
         following = tracker.missed + [t for t in tracker.lost if t.id not in missed_ids]
         by_frame = dict(self.planes) if following else {}
+        placed = _Placed(boxes)
         for track in following:
             since, box = track.last_known()
+            start = (since, tuple(map(float, box)))
+            # Following stops at the first frame the face is not matched in, so from the same
+            # start it fails again on every later keyframe: in a crowd, hundreds of lost tracks
+            # were followed again, in vain, on every frame.
+            if track.unfollowable == start:
+                continue
             frames = range(since, key + 1)
             if len(frames) < 2 or any(f not in by_frame for f in frames):
                 continue
             found = follow_patch([by_frame[f] for f in frames], box, min_score=min_score)
             if found:
                 track.seen_frame, track.seen_box = since + len(found), np.array(found[-1])
+            else:
+                track.unfollowable = start
             if track.id in missed_ids:
                 for f, b in zip(frames[1:], found):
-                    if any(tid == track.id for tid, _ in boxes.get(f, [])):  # coasted here by this update
+                    if placed.has(f, track.id):  # coasted here by this update
                         # Followed at the size it was found at: grown or shrunk with the picture.
                         if tracker.camera is not None:
                             b = _scaled(b, tracker.camera.scale(since, f))
-                        self._place(boxes, f, track.id, b)
+                        placed.put(f, track.id, self._clipped(b))
                         tracker.cues[(f, track.id)] = "followed"
+        placed.write_back()
 
-    def _place(self, boxes: dict, f: int, track_id: int, box) -> None:
-        """Make `box` (clipped to the frame) the one box of `track_id` on frame `f` in `boxes`."""
-        clipped = (max(0.0, box[0]), max(0.0, box[1]), min(float(self.width), box[2]), min(float(self.height), box[3]))
-        boxes[f] = [(tid, old) for tid, old in boxes.get(f, []) if tid != track_id] + [(track_id, clipped)]
+    def _clipped(self, box) -> tuple[float, float, float, float]:
+        return (max(0.0, box[0]), max(0.0, box[1]), min(float(self.width), box[2]), min(float(self.height), box[3]))
+
+
+class _Placed:
+    """A tracker update's boxes ({frame: [(track id, box)]}) changed track by track, by frame and
+    track id at once (a crowd's frames hold hundreds), and written back as lists in the order the
+    changes left them: a box put for a track goes last on its frame, as it was hidden last."""
+
+    def __init__(self, boxes: dict):
+        self.boxes = boxes
+        self.frames: dict[int, dict] = {}
+
+    def _frame(self, f: int) -> dict:
+        if f not in self.frames:
+            self.frames[f] = dict(self.boxes.get(f, ()))
+        return self.frames[f]
+
+    def has(self, f: int, track_id: int) -> bool:
+        return (f in self.frames or f in self.boxes) and track_id in self._frame(f)
+
+    def put(self, f: int, track_id: int, box) -> None:
+        here = self._frame(f)
+        here.pop(track_id, None)
+        here[track_id] = box
+
+    def write_back(self) -> None:
+        for f, here in self.frames.items():
+            self.boxes[f] = list(here.items())
 
 
 def _height(box) -> float:
