@@ -31,13 +31,13 @@ import cv2
 import numpy as np
 
 from . import media
-from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, dark_lut, merge_covering
+from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, dark_lut, merge, merge_covering
 from .hiding import BLUR_SIGMA_SHARE, MODES, head_box, hide, planes
 from .motion import CameraPath, MotionEstimator
 from .regions import ManualRegion, TrackMark, frame_ranges, iou, iou_matrix, spared_boxes
 from .tracking import Tracker, TrackerConfig, follow_patch
 
-PIPELINE_VERSION = "redaction 1.16"
+PIPELINE_VERSION = "redaction 1.17"
 
 
 @dataclass(frozen=True)
@@ -199,8 +199,8 @@ class KeyframeDetector:
     """Finds faces in one I420 keyframe, in two passes.
 
     1. The whole frame: at `detect_width` (the wide pass: large and medium faces), or, every
-       `sweep_every`th keyframe, at full working resolution (the sweep: faces of every size, small
-       and distant ones included).
+       `sweep_every`th keyframe, enlarged (the sweep: faces of every size, small and distant ones
+       included), and while the last Kth-frame pass found a crowd, at working resolution.
     2. Around each tracked face or candidate that is small and not already found surely, a crop
        enlarged so the face is about `refine_face_px` tall: a small or hard face, once seen,
        stays found, and a weak sighting is confirmed or dropped.
@@ -221,6 +221,13 @@ class KeyframeDetector:
         self.sweep_size = (sw, max(2, round(height * sw / width / 2) * 2))
         self.sweeps = settings.sweep_every > 0 and sw > dw * 1.2
         self.detail_size: tuple[int, int] | None = None  # set when the decoder also delivers detail frames
+        # A crowd: more small faces than a keyframe's closer looks can take. The wide pass sees
+        # only half of a crowd's faces surely (32 px faces at 720p are 16 px at its scale), so
+        # each face waited for a closer look or the sweep and was left visible meanwhile; while
+        # the last Kth-frame pass found a crowd, the next ones look at the whole frame at
+        # working resolution instead (four times the wide pass's pixels, a third of the sweep's).
+        self.crowd_size = (width // 2 * 2, _snap32(height)) if width > dw * 1.2 else None
+        self.crowded = False
         passes = [self.small_size[::-1]] + ([self.sweep_size[::-1]] if self.sweeps else [])
         detector.expect_shapes(passes + self.crop_shapes())
 
@@ -255,10 +262,27 @@ class KeyframeDetector:
             return self._sweep(frame) if kind == "cut" and self.sweeps else self._wide(frame)
         if self.sweeps and self.calls % cfg.sweep_every == 0:
             dets = self._sweep(frame)
+        elif self.crowded:
+            dets = self._crowd(frame)
         else:
             dets = self._wide(frame)
         self.calls += 1
+        self.crowded = self.crowd_size is not None and self._small_faces(dets) > cfg.refine_max
         return dets
+
+    def _small_faces(self, dets: list[Detection]) -> int:
+        """How many faces in a whole-frame pass's `dets` are sure enough to start a track and small
+        enough to want closer looks."""
+        cfg = self.settings
+        small = [d for d in dets if d.score >= cfg.tracker.new_track_score and self._worth_a_look(d.box)]
+        return len(merge(small))  # a face two passes found counts once
+
+    def _crowd(self, frame: np.ndarray) -> list[Detection]:
+        """The whole frame at working resolution, for a crowd, and the wide pass beside it: at
+        working resolution a large face's box is often a part of it (on a generated clip a 78 px
+        face was left partly visible for 7 frames with the crowd pass alone)."""
+        self.passes["crowd"] += 1
+        return self._whole(frame, self.crowd_size, self.settings.detect_threshold) + self._wide(frame)
 
     def _wide(self, frame: np.ndarray) -> list[Detection]:
         self.passes["wide"] += 1
