@@ -62,25 +62,70 @@ class Detection:
 
 
 def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> list[int]:
+    """Indices of the boxes kept, best first: each box in turn, unless a better one kept before
+    it suppressed it (`_suppresses`)."""
     order = np.argsort(-scores)
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    if len(order) < 64:
+        return _nms_pairwise(boxes, order, iou_threshold)
+    # A box suppresses only boxes it overlaps. Over a whole frame's hundreds of candidates most
+    # pairs are far apart, so the overlapping pairs are found at once, the pairs side by side
+    # from a sort along x, and the boxes are then taken in turn with only their own pairs.
+    n = len(order)
+    rank = np.empty(n, np.int64)
+    rank[order] = np.arange(n)
+    by_x = np.argsort(boxes[:, 0], kind="stable")
+    left = boxes[by_x, 0]
+    ends = np.searchsorted(left, boxes[by_x, 2], side="left")  # boxes starting left of each one's right side
+    counts = np.maximum(ends - np.arange(n) - 1, 0)
+    total = int(counts.sum())
+    if total > 4_000_000:  # boxes piled on one another: the pairs would not fit in memory
+        return _nms_pairwise(boxes, order, iou_threshold)
+    first = np.repeat(np.arange(n), counts)
+    second = first + 1 + np.arange(total) - np.repeat(np.cumsum(counts) - counts, counts)
+    a, b = by_x[first], by_x[second]
+    swap = rank[a] > rank[b]
+    better, worse = np.where(swap, b, a), np.where(swap, a, b)
+    hit = _suppresses(boxes, better, worse, iou_threshold)
+    better, worse = better[hit], worse[hit]
+    by_rank = np.argsort(rank[better], kind="stable")
+    better, worse = better[by_rank], worse[by_rank]
+    starts = np.searchsorted(rank[better], np.arange(n + 1))
+    suppressed = np.zeros(n, bool)
+    keep: list[int] = []
+    for r, i in enumerate(order.tolist()):
+        if suppressed[i]:
+            continue
+        keep.append(i)
+        if starts[r + 1] > starts[r]:
+            suppressed[worse[starts[r]:starts[r + 1]]] = True
+    return keep
+
+
+def _suppresses(boxes: np.ndarray, i, rest, iou_threshold: float) -> np.ndarray:
+    """Whether kept box(es) `i` suppress boxes `rest` (pairwise where both are arrays)."""
+    areas_i = (boxes[i, 2] - boxes[i, 0]) * (boxes[i, 3] - boxes[i, 1])
+    areas_rest = (boxes[rest, 2] - boxes[rest, 0]) * (boxes[rest, 3] - boxes[rest, 1])
+    xx1 = np.maximum(boxes[i, 0], boxes[rest, 0])
+    yy1 = np.maximum(boxes[i, 1], boxes[rest, 1])
+    xx2 = np.minimum(boxes[i, 2], boxes[rest, 2])
+    yy2 = np.minimum(boxes[i, 3], boxes[rest, 3])
+    inter = np.clip(xx2 - xx1, 0, None) * np.clip(yy2 - yy1, 0, None)
+    iou = inter / (areas_i + areas_rest - inter + 1e-6)
+    # A box lying mostly inside a stronger one of about its size is the same face seen at
+    # another scale; a much smaller one is another face (a distant face in front of a close
+    # one's box, a face on a poster behind a head) and stays.
+    inside = inter / (areas_rest + 1e-6)
+    same_face = (inside >= 0.7) & (areas_rest >= 0.2 * areas_i)
+    return (iou >= iou_threshold) | same_face
+
+
+def _nms_pairwise(boxes: np.ndarray, order: np.ndarray, iou_threshold: float) -> list[int]:
     keep: list[int] = []
     while order.size:
         i = int(order[0])
         keep.append(i)
         rest = order[1:]
-        xx1 = np.maximum(boxes[i, 0], boxes[rest, 0])
-        yy1 = np.maximum(boxes[i, 1], boxes[rest, 1])
-        xx2 = np.minimum(boxes[i, 2], boxes[rest, 2])
-        yy2 = np.minimum(boxes[i, 3], boxes[rest, 3])
-        inter = np.clip(xx2 - xx1, 0, None) * np.clip(yy2 - yy1, 0, None)
-        iou = inter / (areas[i] + areas[rest] - inter + 1e-6)
-        # A box lying mostly inside a stronger one of about its size is the same face seen at
-        # another scale; a much smaller one is another face (a distant face in front of a close
-        # one's box, a face on a poster behind a head) and stays.
-        inside = inter / (areas[rest] + 1e-6)
-        same_face = (inside >= 0.7) & (areas[rest] >= 0.2 * areas[i])
-        order = rest[(iou < iou_threshold) & ~same_face]
+        order = rest[~_suppresses(boxes, i, rest, iou_threshold)]
     return keep
 
 

@@ -33,14 +33,14 @@ import numpy as np
 from media.atomic import atomic_output, scratch_beside
 
 from . import media
-from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, dark_lut, merge_covering
+from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, dark_lut, merge, merge_covering
 from .hiding import BLUR_SIGMA_SHARE, MODES, head_box, hide, planes
 from .motion import CameraPath, MotionEstimator
 from .regions import ManualRegion, TrackMark, frame_ranges, iou, iou_matrix, spared_boxes
 from .regions_log import ManualRecord, RegionsLog, TrackRecord
 from .tracking import Tracker, TrackerConfig, follow_patch
 
-PIPELINE_VERSION = "redaction 1.16"
+PIPELINE_VERSION = "redaction 1.17"
 
 
 @dataclass(frozen=True)
@@ -202,8 +202,8 @@ class KeyframeDetector:
     """Finds faces in one I420 keyframe, in two passes.
 
     1. The whole frame: at `detect_width` (the wide pass: large and medium faces), or, every
-       `sweep_every`th keyframe, at full working resolution (the sweep: faces of every size, small
-       and distant ones included).
+       `sweep_every`th keyframe, enlarged (the sweep: faces of every size, small and distant ones
+       included), and while the last Kth-frame pass found a crowd, at working resolution.
     2. Around each tracked face or candidate that is small and not already found surely, a crop
        enlarged so the face is about `refine_face_px` tall: a small or hard face, once seen,
        stays found, and a weak sighting is confirmed or dropped.
@@ -224,6 +224,13 @@ class KeyframeDetector:
         self.sweep_size = (sw, max(2, round(height * sw / width / 2) * 2))
         self.sweeps = settings.sweep_every > 0 and sw > dw * 1.2
         self.detail_size: tuple[int, int] | None = None  # set when the decoder also delivers detail frames
+        # A crowd: more small faces than a keyframe's closer looks can take. The wide pass sees
+        # only half of a crowd's faces surely (32 px faces at 720p are 16 px at its scale), so
+        # each face waited for a closer look or the sweep and was left visible meanwhile; while
+        # the last Kth-frame pass found a crowd, the next ones look at the whole frame at
+        # working resolution instead (four times the wide pass's pixels, a third of the sweep's).
+        self.crowd_size = (width // 2 * 2, _snap32(height)) if width > dw * 1.2 else None
+        self.crowded = False
         passes = [self.small_size[::-1]] + ([self.sweep_size[::-1]] if self.sweeps else [])
         detector.expect_shapes(passes + self.crop_shapes())
 
@@ -258,10 +265,27 @@ class KeyframeDetector:
             return self._sweep(frame) if kind == "cut" and self.sweeps else self._wide(frame)
         if self.sweeps and self.calls % cfg.sweep_every == 0:
             dets = self._sweep(frame)
+        elif self.crowded:
+            dets = self._crowd(frame)
         else:
             dets = self._wide(frame)
         self.calls += 1
+        self.crowded = self.crowd_size is not None and self._small_faces(dets) > cfg.refine_max
         return dets
+
+    def _small_faces(self, dets: list[Detection]) -> int:
+        """How many faces in a whole-frame pass's `dets` are sure enough to start a track and small
+        enough to want closer looks."""
+        cfg = self.settings
+        small = [d for d in dets if d.score >= cfg.tracker.new_track_score and self._worth_a_look(d.box)]
+        return len(merge(small))  # a face two passes found counts once
+
+    def _crowd(self, frame: np.ndarray) -> list[Detection]:
+        """The whole frame at working resolution, for a crowd, and the wide pass beside it: at
+        working resolution a large face's box is often a part of it (on a generated clip a 78 px
+        face was left partly visible for 7 frames with the crowd pass alone)."""
+        self.passes["crowd"] += 1
+        return self._whole(frame, self.crowd_size, self.settings.detect_threshold) + self._wide(frame)
 
     def _wide(self, frame: np.ndarray) -> list[Detection]:
         self.passes["wide"] += 1
@@ -432,14 +456,16 @@ class RecentLuma:
 
     def follow_births(self, tracker: Tracker, boxes: dict, min_score: float) -> None:
         """Add to a tracker update's `boxes` where each track born in it was before it was found."""
+        placed = _Placed(boxes)
         for track, first, box in tracker.born:
             newest_first = [(f, p) for f, p in reversed(self.planes) if f <= first]
             if not newest_first or newest_first[0][0] != first:
                 continue
             found = follow_patch([p for _, p in newest_first], box, min_score=min_score)
             for i, b in enumerate(found):
-                self._place(boxes, first - 1 - i, track.id, b)
+                placed.put(first - 1 - i, track.id, self._clipped(b))
                 tracker.cues[(first - 1 - i, track.id)] = "followed back"
+        placed.write_back()
 
     def follow_misses(self, tracker: Tracker, key: int, boxes: dict, min_score: float) -> None:
         """Put where each established track the detector missed on keyframe `key` really was in
@@ -452,27 +478,62 @@ class RecentLuma:
         missed_ids = {t.id for t in tracker.missed}
         following = tracker.missed + [t for t in tracker.lost if t.id not in missed_ids]
         by_frame = dict(self.planes) if following else {}
+        placed = _Placed(boxes)
         for track in following:
             since, box = track.last_known()
+            start = (since, tuple(map(float, box)))
+            # Following stops at the first frame the face is not matched in, so from the same
+            # start it fails again on every later keyframe: in a crowd, hundreds of lost tracks
+            # were followed again, in vain, on every frame.
+            if track.unfollowable == start:
+                continue
             frames = range(since, key + 1)
             if len(frames) < 2 or any(f not in by_frame for f in frames):
                 continue
             found = follow_patch([by_frame[f] for f in frames], box, min_score=min_score)
             if found:
                 track.seen_frame, track.seen_box = since + len(found), np.array(found[-1])
+            else:
+                track.unfollowable = start
             if track.id in missed_ids:
                 for f, b in zip(frames[1:], found):
-                    if any(tid == track.id for tid, _ in boxes.get(f, [])):  # coasted here by this update
+                    if placed.has(f, track.id):  # coasted here by this update
                         # Followed at the size it was found at: grown or shrunk with the picture.
                         if tracker.camera is not None:
                             b = _scaled(b, tracker.camera.scale(since, f))
-                        self._place(boxes, f, track.id, b)
+                        placed.put(f, track.id, self._clipped(b))
                         tracker.cues[(f, track.id)] = "followed"
+        placed.write_back()
 
-    def _place(self, boxes: dict, f: int, track_id: int, box) -> None:
-        """Make `box` (clipped to the frame) the one box of `track_id` on frame `f` in `boxes`."""
-        clipped = (max(0.0, box[0]), max(0.0, box[1]), min(float(self.width), box[2]), min(float(self.height), box[3]))
-        boxes[f] = [(tid, old) for tid, old in boxes.get(f, []) if tid != track_id] + [(track_id, clipped)]
+    def _clipped(self, box) -> tuple[float, float, float, float]:
+        return (max(0.0, box[0]), max(0.0, box[1]), min(float(self.width), box[2]), min(float(self.height), box[3]))
+
+
+class _Placed:
+    """A tracker update's boxes ({frame: [(track id, box)]}) changed track by track, by frame and
+    track id at once (a crowd's frames hold hundreds), and written back as lists in the order the
+    changes left them: a box put for a track goes last on its frame, as it was hidden last."""
+
+    def __init__(self, boxes: dict):
+        self.boxes = boxes
+        self.frames: dict[int, dict] = {}
+
+    def _frame(self, f: int) -> dict:
+        if f not in self.frames:
+            self.frames[f] = dict(self.boxes.get(f, ()))
+        return self.frames[f]
+
+    def has(self, f: int, track_id: int) -> bool:
+        return (f in self.frames or f in self.boxes) and track_id in self._frame(f)
+
+    def put(self, f: int, track_id: int, box) -> None:
+        here = self._frame(f)
+        here.pop(track_id, None)
+        here[track_id] = box
+
+    def write_back(self) -> None:
+        for f, here in self.frames.items():
+            self.boxes[f] = list(here.items())
 
 
 def _height(box) -> float:

@@ -60,6 +60,8 @@ class Track:
     # Keyframes since its last detection that looked everywhere while its face would have been
     # at least half in the frame, and found nothing there.
     unseen: int = 0
+    # The (frame, box) following the face on from failed at once; it fails so from there again.
+    unfollowable: tuple | None = None
 
     def last_known(self) -> tuple[int, np.ndarray]:
         if self.seen_box is not None and self.seen_frame > self.frame:

@@ -350,6 +350,45 @@ def test_the_keyframe_schedule_wide_every_keyframe_sweep_every_sixth_closer_look
     assert len(rec.sizes) == 1
 
 
+class CrowdDetector(RecordingDetector):
+    """Finds `faces` small faces at whatever scale it is given the frame, surely."""
+
+    def __init__(self, faces: int):
+        super().__init__()
+        self.faces = faces
+
+    def detect(self, rgb, threshold=None):
+        super().detect(rgb, threshold)
+        w = rgb.shape[1]
+        return [Detection(i * w / 40, 10, i * w / 40 + w / 80, 10 + w / 64, 0.9) for i in range(self.faces)]
+
+
+def test_while_a_crowd_is_in_view_the_kth_frame_passes_look_at_the_whole_frame_at_working_resolution():
+    from redaction.pipeline import KeyframeDetector, RedactionSettings
+
+    settings = RedactionSettings()
+    det = CrowdDetector(settings.refine_max + 1)  # more small faces than a keyframe's closer looks take
+    kd = KeyframeDetector(det, 1280, 720, settings)
+    frame = np.zeros(1280 * 720 * 3 // 2, np.uint8)
+    kd.whole(frame)  # the first Kth frame: the sweep, and the wide pass beside it
+    det.sizes.clear()
+    kd.whole(frame)
+    assert (1280, 704) in det.sizes and (640, 352) in det.sizes  # working resolution, with the wide pass
+    # Faces that closer looks can take, and the passes go back to the wide one alone.
+    det.faces = settings.refine_max
+    kd.whole(frame)
+    det.sizes.clear()
+    kd.whole(frame)
+    assert det.sizes == [(640, 352)]
+    # A keyframe for a few tracked faces between the Kth frames keeps to the wide pass, crowd or not.
+    det.faces = 40
+    kd.whole(frame)
+    det.sizes.clear()
+    kd.whole(frame, "tracks")
+    assert det.sizes == [(640, 352)]
+    assert kd.passes["crowd"] == 2
+
+
 def test_the_detector_loads_the_shipped_model_on_the_cpu():
     d = FaceDetector()
     assert model_path().name == "centerface.onnx"
