@@ -381,8 +381,7 @@ class Bfloat16Shapes:
                 model = self._model.clone()
             model.reshape({_INPUT: list(shape)})
             # The model takes the RGB image as it is (uint8, channels last) and converts it itself,
-            # exactly as the float32 blob onnxruntime gets, without that blob's 4 bytes a value
-            # and its transposing copy (5 ms for a sweep).
+            # exactly as the float32 blob onnxruntime gets, without that blob and its transposing copy.
             steps = PrePostProcessor(model)
             steps.input().tensor().set_element_type(ov.Type.u8).set_layout(ov.Layout("NHWC"))
             steps.input().model().set_layout(ov.Layout("NCHW"))

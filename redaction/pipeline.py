@@ -49,11 +49,8 @@ class RedactionSettings:
     detect_every: int = 5  # run the detector on at least every Kth frame, track in between
     detect_width: int = 640  # the wide pass: the whole frame at this width (large and medium faces)
     detect_threshold: float = 0.1  # lowest score kept from the wide passes
-    # The sweep: every Nth keyframe, the whole frame enlarged by sweep_scale (at most sweep_width
-    # wide) instead of the wide pass, so small faces are found. One inference over the frame
-    # costs about 40% less than the overlapping tiles that would cover it. Enlarged, a small or
-    # low-contrast face the model scores too low at its own size is found: the model was
-    # trained on faces larger than these.
+    # The sweep: every Nth keyframe, the whole frame enlarged (one inference, cheaper than tiles),
+    # since the model, trained on larger faces, scores small and low-contrast ones too low.
     sweep_every: int = 6
     sweep_scale: float = 1.5
     sweep_width: int = 1920
@@ -65,13 +62,10 @@ class RedactionSettings:
     refine_max_input: int = 320  # crops are enlarged to at most this side
     refine_threshold: float = 0.05
     refine_max: int = 8
-    # Between the Kth-frame keyframes, faces that are new, missed or fast are looked at on their
-    # own, at most this many a frame, most overdue first: a crowd's hundreds of new faces would
-    # otherwise take `refine_max` looks on every frame.
+    # Closer looks a frame between keyframes, most overdue first: a crowd's cost stays per frame.
     refine_between: int = 2
-    # Weak sightings looked at again per keyframe, likeliest first. A hard face competes with
-    # shadows and patterns for these places: with 3, a grey face on a busy background was left
-    # a candidate for seconds on some clips.
+    # Weak sightings looked at again per keyframe, likeliest first (a hard face competes with
+    # shadows and patterns for these places).
     refine_candidates: int = 5
     # ... of which this many keep their places when tracked and lost faces would take them all.
     refine_candidates_kept: int = 2
@@ -82,28 +76,21 @@ class RedactionSettings:
     # no closer look on that keyframe.
     refine_skip_score: float = 0.6
     refine_skip_px: float = 28.0
-    # Where the source has more lines than the release copy (1080p to 720p), keyframes also come
-    # at source resolution (at most `detail_max_height` lines), and faces smaller than
-    # `detail_below_px` (working pixels) get their closer look there: a 15 px face at 720p is
-    # 22 px at 1080p, and the detector scores it far higher from the sharper crop.
+    # Faces smaller than this (working pixels) get their closer look in the source's own frame
+    # where it has more lines than the copy: a tiny face has more detail there.
     detail_below_px: float = 24.0
     detail_max_height: int = 1080
-    # A new track is followed back this many frames (by template matching) from its first
-    # detection, so a face the detector found late is hidden from when it was really there. The
-    # hiding stage holds as many frames (at 720p, about 210 MB with the luma copies); with 2 s, a
-    # 15 px face the closer looks found 3 s after it came into view stayed visible for a second.
+    # A new track is followed back this many frames from its first detection, so a face found
+    # late is hidden from when it was really there; the hiding stage holds as many frames.
     follow_back_frames: int = 90
     follow_min_score: float = 0.6
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     box_grow_w: float = 1.45
     box_grow_h: float = 1.5
-    # ultrafast: the encoder is cheap (about 0.25 core-s per second of 720p) so detection keeps
-    # the CPU; the price is a larger release file (about 2.5x veryfast at the same CRF).
+    # The cheapest encoder preset leaves the cores to detection; the price is a larger file.
     preset: str = "ultrafast"
-    # A constant quantizer, not a constant rate factor: CRF makes x264 analyse a half-size copy of
-    # every frame to spread the bits, a fifth of its ultrafast encoding time. QP 25 gives the
-    # size and quality ultrafast's CRF 23 gave (60 s bench clip, night stretch included: 48.8 vs
-    # 48.1 MB, SSIM 0.9613 vs 0.9612) for 21% less encoder CPU (7.9 vs 10.0 user-s).
+    # A constant quantizer: a constant rate factor makes x264 analyse every frame again to spread
+    # the bits; this QP gives the size and quality the default rate factor gave.
     qp: int = 25
 
 

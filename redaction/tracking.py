@@ -74,11 +74,8 @@ class Track:
 
 @dataclass
 class TrackerConfig:
-    # A detection this sure starts a track. Tracks started between 0.3 and 0.35 were mostly not
-    # faces, and on busy clips every track takes a closer look from the per-keyframe budget that
-    # hard real faces need: at 0.35, 7 of 7 generated clips met every coverage target (6 of 7 at
-    # 0.3), with about a quarter fewer false regions on the busiest. A hard face scoring less
-    # still becomes a track as a candidate seen again (`confirm_score`).
+    # A detection this sure starts a track; a weaker one must be seen again (`confirm_score`),
+    # since every false track takes closer looks that hard real faces need.
     new_track_score: float = 0.35
     keep_track_score: float = 0.05  # a weaker one may only continue an existing track
     candidate_score: float = 0.1  # one this sure is looked at again on the next keyframe ...

@@ -261,7 +261,7 @@ def test_detection_comes_every_kth_frame_when_calm_on_a_cut_at_once_and_more_oft
     write_clip(src, frames)
     _, log = redact(src, tmp_path)
     keyframes = log["detector"]["keyframes"]
-    assert keyframes["every_kth"] == 75 // 5 + 1  # and the last frame
+    assert keyframes["every_kth"] == 75 // log["detector"]["detect_every"] + 1  # and the last frame
     assert keyframes["cut"] == 1
     # The pan moved the picture further between two Kth frames than a closer look has room for.
     assert keyframes["camera"] > 0
@@ -273,4 +273,4 @@ def test_a_still_clip_without_faces_is_searched_every_kth_frame_only(tmp_path):
     src = tmp_path / "still.mp4"
     write_clip(src, [frame] * 30)
     _, log = redact(src, tmp_path)
-    assert log["detector"]["keyframes"] == {"every_kth": 30 // 5 + 1}
+    assert log["detector"]["keyframes"] == {"every_kth": 30 // log["detector"]["detect_every"] + 1}

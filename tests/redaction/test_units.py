@@ -292,29 +292,37 @@ class RecordingDetector:
         self.expected += [(w, h) for h, w in shapes]
 
 
-def test_the_keyframe_schedule_wide_every_keyframe_sweep_every_sixth_closer_looks_at_small_faces():
+def test_the_keyframe_schedule_wide_every_keyframe_a_sweep_every_nth_closer_looks_at_small_faces():
     from redaction.pipeline import KeyframeDetector, RedactionSettings
 
+    settings = RedactionSettings()
+    looks, kept, ahead_looks = settings.refine_max, settings.refine_candidates_kept, settings.refine_ahead
     rec = RecordingDetector()
-    kd = KeyframeDetector(rec, 1280, 720, RedactionSettings())
+    kd = KeyframeDetector(rec, 1280, 720, settings)
     frame = np.zeros(1280 * 720 * 3 // 2, np.uint8)
     sweeps = []
-    for k in range(13):
+    for k in range(2 * settings.sweep_every + 1):
         rec.sizes.clear()
         kd.whole(frame)
-        if (1920, 1080) in rec.sizes:  # the sweep, enlarged 1.5x
+        if kd.sweep_size in rec.sizes:
             sweeps.append(k)
-        assert rec.sizes[-1] == (640, 352)  # the wide pass on every keyframe, squeezed 2% to a multiple of 32, not padded to 384
+        assert rec.sizes[-1] == kd.small_size  # the wide pass on every keyframe
         assert len(rec.sizes) == (2 if sweeps and sweeps[-1] == k else 1)
-    assert sweeps == [0, 6, 12]
+    assert sweeps == [0, settings.sweep_every, 2 * settings.sweep_every]
+    # The wide pass keeps the frame's shape within a few percent, at a multiple of 32, unpadded;
+    # the sweep is larger than the frame.
+    width, height = kd.small_size
+    assert width == settings.detect_width and height % 32 == 0 and abs(height / width - 720 / 1280) < 0.05
+    assert kd.sweep_size[0] > 1280
     # Both passes' sizes and every closer-look square are announced, to be compiled on first use.
-    assert rec.expected == [(640, 352), (1920, 1080)] + [(s, s) for s in range(160, 321, 32)]
+    assert rec.expected[:2] == [kd.small_size, kd.sweep_size]
+    assert all(w == h <= settings.refine_max_input for w, h in rec.expected[2:]) and rec.expected[2:]
 
     rec.sizes.clear()
     small, large = (100, 100, 120, 124), (300, 100, 500, 340)
-    candidates = [(100 * i, 300, 100 * i + 16, 318) for i in range(1, 8)]
+    candidates = [(100 * i, 300, 100 * i + 16, 318) for i in range(1, settings.refine_candidates + 3)]
     kd.closer(frame, [], tracked=[large, small], candidates=candidates)
-    assert len(rec.sizes) == 1 + 5  # the small track, then the likeliest five candidates; not the large one
+    assert len(rec.sizes) == 1 + settings.refine_candidates  # the small track, then the likeliest candidates; not the large one
     rec.sizes.clear()
     lost_elsewhere, lost_now_tracked = (600, 500, 620, 524), (101, 101, 121, 125)
     kd.closer(frame, [], tracked=[small], lost=[lost_elsewhere, lost_now_tracked])
@@ -323,29 +331,30 @@ def test_the_keyframe_schedule_wide_every_keyframe_sweep_every_sixth_closer_look
     surely = [Detection(100, 100, 130, 130, 0.9)]  # the wide pass found the track clearly: no closer look
     kd.closer(frame, surely, tracked=[(100, 100, 130, 130)])
     assert rec.sizes == []
-    # Places out-of-sight faces may have moved on to come after all the others, two at most.
-    ahead = [(700, 400, 720, 424), (800, 400, 820, 424), (900, 400, 920, 424)]
-    kd.closer(frame, [], tracked=[small] * 8, ahead=ahead)
-    assert len(rec.sizes) == 8 + 2 and kd.passes["ahead"] == 2
-    assert kd.passes["keyframes_out_of_looks"] == 0  # eight places for eight faces
-    # Where faces want more than the eight places, the log counts what was left out.
+    # Places out-of-sight faces may have moved on to come after all the others, a few at most.
+    ahead = [(700 + 100 * i, 400, 720 + 100 * i, 424) for i in range(ahead_looks + 1)]
+    kd.closer(frame, [], tracked=[small] * looks, ahead=ahead)
+    assert len(rec.sizes) == looks + ahead_looks and kd.passes["ahead"] == ahead_looks
+    assert kd.passes["keyframes_out_of_looks"] == 0  # a place for every face
+    # Where faces want more places than there are, the log counts what was left out.
     rec.sizes.clear()
-    kd.closer(frame, [], tracked=[small] * 9, candidates=candidates[:3])
-    assert len(rec.sizes) == 8  # six tracked faces and two candidates
-    assert kd.passes["keyframes_out_of_looks"] == 1 and kd.passes["looks_left_out"] == 12 - 8
-    # Weak sightings keep two of the eight places where tracked faces would take them all: a hard
-    # face seen weakly once was otherwise never looked at again.
+    kd.closer(frame, [], tracked=[small] * (looks + 1), candidates=candidates[:kept + 1])
+    assert len(rec.sizes) == looks  # tracked faces, and the candidates' kept places
+    assert kd.passes["keyframes_out_of_looks"] == 1 and kd.passes["looks_left_out"] == (looks + 1 + kept + 1) - looks
+    # Weak sightings keep some places where tracked faces would take them all: a hard face seen
+    # weakly once was otherwise never looked at again.
     rec.sizes.clear()
     kd.closer(frame, [], tracked=[small], candidates=candidates[:1])
     track_crop, candidate_crop = rec.sizes  # of other sizes, so told apart below
     assert track_crop != candidate_crop
     rec.sizes.clear()
-    kd.closer(frame, [], tracked=[small] * 8, candidates=candidates)
-    assert rec.sizes == [track_crop] * 6 + [candidate_crop] * 2
-    # Specks are no faces: a box under 6 px either way (a coasting box that shrank to nothing, or
-    # inside out) gets no closer look and leaves its place to the next.
+    kd.closer(frame, [], tracked=[small] * looks, candidates=candidates)
+    assert rec.sizes == [track_crop] * (looks - kept) + [candidate_crop] * kept
+    # Specks are no faces: a box narrower or shorter than the smallest face (a coasting box that
+    # shrank to nothing, or inside out) gets no closer look and leaves its place to the next.
     rec.sizes.clear()
-    specks = [(50, 50, 52, 58), (60, 60, 90, 64), (200, 200, 190, 230)]
+    tiny = settings.refine_min_px
+    specks = [(50, 50, 50 + tiny / 3, 58), (60, 60, 90, 60 + tiny / 2), (200, 200, 190, 230)]
     kd.closer(frame, [], tracked=specks + [small], lost=specks, candidates=specks, ahead=specks)
     assert len(rec.sizes) == 1
 
@@ -747,7 +756,7 @@ def test_a_piece_of_an_i420_picture_has_exactly_the_pixels_of_the_whole_converte
         picture[0:10:2, 0:10]
 
 
-def test_frames_cross_pipes_with_a_megabyte_of_buffer():
+def test_frames_cross_pipes_with_the_buffer_the_pipeline_asks_for():
     import fcntl
     import os
 
@@ -756,7 +765,7 @@ def test_frames_cross_pipes_with_a_megabyte_of_buffer():
     read, write = os.pipe()
     try:
         widen_pipe(write)
-        assert fcntl.fcntl(read, fcntl.F_GETPIPE_SZ) == PIPE_BYTES == 1 << 20
+        assert fcntl.fcntl(read, fcntl.F_GETPIPE_SZ) == PIPE_BYTES
     finally:
         os.close(read)
         os.close(write)
