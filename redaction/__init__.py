@@ -16,7 +16,7 @@ _EXPORTS = {
     "scan_for_unhidden_faces": "check",
     "MediaError": "media",
     "PIPELINE_VERSION": "pipeline",
-    "RedactionError": "pipeline",
+    "RedactionError": "errors",
     "RedactionResult": "pipeline",
     "RedactionSettings": "pipeline",
     "redact_video": "pipeline",

@@ -1,16 +1,17 @@
 """Automatic face redaction of one video: decode, detect, track, hide, encode.
 
-Four stages run at once, joined by bounded queues: a thread reading raw frames from the decoder
-process; a thread measuring the camera's motion on every frame and running the whole-frame
-detector passes on every Kth frame, on shot cuts and while the picture moves fast; a thread taking
-closer looks around tracked faces and tracking (the whole-frame passes need no tracks, so they run
-a keyframe ahead, on the other core); and the caller's thread hiding and writing frames to the
-encoder process. The model's runtimes, OpenCV and pipe I/O release the GIL, so decode, detection and
+Four stages run at once, joined by bounded queues (`stages.py`): a thread reading raw frames from
+the decoder process; a thread measuring the camera's motion on every frame and running the
+whole-frame detector passes on every Kth frame, on shot cuts and while the picture moves fast
+(`scanning.py`); a thread taking closer looks around tracked faces and tracking (`following.py`;
+the whole-frame passes need no tracks, so they run a keyframe ahead, on the other core); and the
+caller's thread hiding and writing frames to the encoder process (`writing.py`). This module sets
+them up, holds the detector's passes (`KeyframeDetector`) and writes the regions log. The model's runtimes, OpenCV and pipe I/O release the GIL, so decode, detection and
 encode keep both cores busy. Faces that are new, missed or fast get keyframes of their own in the
 tracking thread, every frame or every second one. Boxes between keyframes depend on the next
 keyframe, a weak sighting is only confirmed one keyframe later, and a new track is followed back
-in time from where it was found, so the hiding stage holds a lookahead of `follow_back_frames` (3 s) and the detection
-stage copies of that many luma planes. Where the source is sharper than the release copy, the
+in time from where it was found, so the hiding stage holds a lookahead of `follow_back_frames` and
+the follow stage copies of that many luma planes. Where the source is sharper than the release copy, the
 decoder also sends each keyframe at source resolution (up to 1080 lines) on a second pipe, read
 by a fifth thread, for closer looks at tiny faces; at most a few of those wait at a time. Nothing
 else of the video is ever held in memory.
@@ -21,7 +22,6 @@ import collections
 import os
 import queue
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,10 +34,15 @@ from media.atomic import atomic_output, scratch_beside
 
 from . import media
 from .detector import MODEL_NAME, Detection, FaceDetector, brighten_if_dark, dark_lut, merge, merge_covering
-from .hiding import BLUR_SIGMA_SHARE, MODES, head_box, hide, planes
-from .motion import CameraPath, MotionEstimator
-from .regions import ManualRegion, TrackMark, frame_ranges, iou, iou_matrix, spared_boxes
+from .errors import RedactionError
+from .following import DetailFrames, follow_faces
+from .hiding import BLUR_SIGMA_SHARE, MODES, planes
+from .motion import CameraPath
+from .regions import ManualRegion, TrackMark, frame_ranges, iou, iou_matrix
 from .regions_log import ManualRecord, RegionsLog, TrackRecord
+from .scanning import scan_keyframes
+from .stages import END, Stages, Stopped, feed, get, raw_frames
+from .writing import HiddenFrames
 from .tracking import Tracker, TrackerConfig, follow_patch
 
 PIPELINE_VERSION = "redaction 1.17"
@@ -103,38 +108,6 @@ class RedactionResult:
     width: int
     height: int
     timings: dict
-
-
-class RedactionError(Exception):
-    """Redaction failed; no output was written."""
-
-
-_EOF = object()
-
-
-class _Stop(Exception):
-    pass
-
-
-def _put(q: queue.Queue, item, stop: threading.Event) -> None:
-    while True:
-        if stop.is_set():
-            raise _Stop
-        try:
-            q.put(item, timeout=0.2)
-            return
-        except queue.Full:
-            continue
-
-
-def _get(q: queue.Queue, stop: threading.Event):
-    while True:
-        if stop.is_set():
-            raise _Stop
-        try:
-            return q.get(timeout=0.2)
-        except queue.Empty:
-            continue
 
 
 def _snap32(h: float) -> int:
@@ -523,28 +496,11 @@ class _Placed:
             self.boxes[f] = list(here.items())
 
 
-def _height(box) -> float:
-    return float(box[3] - box[1])
-
-
 def _scaled(box, scale: float):
     """`box` scaled by `scale` about its centre."""
     cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
     hw, hh = (box[2] - box[0]) / 2 * scale, (box[3] - box[1]) / 2 * scale
     return (cx - hw, cy - hh, cx + hw, cy + hh)
-
-
-def _raw_frames(pipe, frame_bytes: int):
-    """Whole raw frames from a pipe, each in its own buffer, until it ends."""
-    while True:
-        buf = bytearray(frame_bytes)
-        view, got = memoryview(buf), 0
-        while got < frame_bytes:
-            n = pipe.readinto(view[got:])
-            if not n:
-                return
-            got += n
-        yield np.frombuffer(buf, np.uint8)
 
 
 def detail_frame_size(source_w: int, source_h: int, height: int, settings: RedactionSettings) -> tuple[int, int] | None:
@@ -561,6 +517,72 @@ def encoder_threads(width: int, height: int) -> int:
     pipeline and threading costs CPU the detector needs (720p ultrafast: 7% more CPU time with
     two threads than with one); x264's own choice for larger copies."""
     return 1 if width * height <= 1280 * 720 else 0
+
+
+def _regions_log(*, hidden: HiddenFrames, tracker: Tracker, keyframes: KeyframeDetector, detector: FaceDetector,
+                 settings: RedactionSettings, info, input_path: Path, width: int, height: int, mode: str,
+                 mute_ranges, bleep_ranges, manual: list[ManualRegion], marks: list[TrackMark], timings: dict) -> RegionsLog:
+    """What the run hid, where and why, and what decided it (the pipeline's one writer of the log)."""
+    K = max(1, settings.detect_every)
+    detail_size = keyframes.detail_size
+    scores = tracker.best_scores
+    return RegionsLog(
+        pipeline_version=PIPELINE_VERSION,
+        detector={
+            "name": MODEL_NAME,
+            "runtime": detector.runtime,
+            "model_sha256": detector.model_sha256,
+            # Every detector family the first pass ran, each with the package its model came from.
+            "families": [detector.family],
+            "software": {**detector.software, "ffmpeg": media.ffmpeg_version()},
+            "detect_every": K,
+            "detect_width": keyframes.small_size[0],
+            "sweep_every": settings.sweep_every if keyframes.sweeps else None,
+            "sweep_width": keyframes.sweep_size[0] if keyframes.sweeps else None,
+            "passes": dict(keyframes.passes),
+            # Why each keyframe was one: every Kth frame, a shot cut, the camera's motion, or
+            # tracked faces that were new, missed or fast.
+            "keyframes": dict(keyframes.keyframes),
+            # Closer looks at faces smaller than detail_below_px took their crop from here.
+            "detail_frames": {"width": detail_size[0], "height": detail_size[1], "below_px": settings.detail_below_px}
+            if detail_size else None,
+            "follow_back_frames": settings.follow_back_frames,
+            "score_threshold": settings.tracker.new_track_score,
+            "keep_threshold": settings.tracker.keep_track_score,
+        },
+        input={"name": input_path.name, "width": info.width, "height": info.height},
+        width=width, height=height, fps=info.fps, frames=hidden.written,
+        mode=mode,
+        encoder={"codec": "libx264", "preset": settings.preset, "qp": settings.qp},
+        mute_ranges=mute_ranges,
+        bleep_ranges=bleep_ranges,
+        tracks=[
+            TrackRecord(
+                id=tid,
+                suppressed=len(hidden.spared_frames.get(tid, ())) == len(frames),
+                spared=frame_ranges(hidden.spared_frames.get(tid, ())),
+                best_score=round(scores[tid], 3) if tid in scores else None,
+                found_by=f"{MODEL_NAME}: {tracker.found_by.get(tid, 'detector')}",
+                cues=dict(hidden.track_cues.get(tid, {})),
+                frames=frames,
+            )
+            for tid, frames in sorted(hidden.track_frames.items())
+        ],
+        manual_regions=[
+            ManualRecord(id=r.id, reason=r.reason, start_frame=r.start_frame, end_frame=r.end_frame,
+                         keyframes=[list(k) for k in r.keyframes], frames=hidden.manual_frames.get(r.id, []))
+            for r in manual
+        ],
+        marks=[
+            {"id": m.id, "frames": len(m.boxes), "spared": {str(t): n for t, n in sorted(hidden.mark_spared[m.id].items())}}
+            for m in marks
+        ],
+        timings=timings,
+        extra={
+            "coordinates": "output pixels, boxes as hidden (the head around each face)",
+            "blur_sigma": f"{BLUR_SIGMA_SHARE} x the larger side of each hidden box",
+        },
+    )
 
 
 def redact_video(
@@ -616,8 +638,8 @@ def redact_video(
     tracker = Tracker(settings.tracker, width, height, camera=camera)
     recent = RecentLuma(width, height, settings.follow_back_frames)
     frame_bytes = width * height * 3 // 2
-    stop = threading.Event()
-    errors: list[BaseException] = []
+    stages = Stages()
+    stop = stages.stop
     # Room for a keyframe's worth of frames on each side of the detector, so decode and encode
     # keep going while a slow (sweep) keyframe is being searched.
     q_frames: queue.Queue = queue.Queue(maxsize=2 * K + 2)
@@ -650,139 +672,22 @@ def redact_video(
     media.widen_pipe(decoder.stdout.fileno())
     detail_in = os.fdopen(detail_pipe[0], "rb", buffering=0) if detail_pipe else None
     keyframes.detail_size = detail_size
-    # Detail frames wait here for the detection stage, which is at most the frame queues'
-    # length (about 2 keyframes each) behind the decoder.
-    q_detail: queue.Queue = queue.Queue(maxsize=8)
+    # Detail frames wait here for the follow stage, which is at most the frame queues' length
+    # (about 2 keyframes each) behind the decoder.
+    q_detail: queue.Queue | None = queue.Queue(maxsize=8) if detail_in is not None else None
 
-    def stage(body):
-        """A thread's body: a stop from elsewhere ends it quietly; its own error stops the rest
-        and is raised in the caller's thread."""
-        def run():
-            try:
-                body()
-            except _Stop:
-                pass
-            except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
-                errors.append(e)
-                stop.set()
-        return run
-
-    def read_frames():
-        for idx, frame in enumerate(_raw_frames(decoder.stdout, frame_bytes)):
-            _put(q_frames, (idx, frame), stop)
-        _put(q_frames, _EOF, stop)
-
-    def read_detail():
-        """Every Kth frame at source resolution, from the decoder's second output."""
-        for n, frame in enumerate(_raw_frames(detail_in, detail_size[0] * detail_size[1] * 3 // 2)):
-            _put(q_detail, (n * K, frame), stop)
-        _put(q_detail, _EOF, stop)
-
-    detail_done = False
-
-    def detail_for(idx: int) -> np.ndarray | None:
-        nonlocal detail_done
-        if detail_in is None or detail_done or idx % K:
-            return None
-        item = _get(q_detail, stop)
-        if item is _EOF:
-            detail_done = True
-            return None
-        if item[0] != idx:
-            raise RedactionError(f"detail frame {item[0]} arrived for keyframe {idx}")
-        return item[1]
-
-    def scan_frames():
-        """The whole-frame passes on each keyframe, ahead of tracking (they need no tracks), and
-        the camera's motion on every frame. Besides every Kth frame, a shot cut is a keyframe, and
-        so is a frame the picture has moved further since the last keyframe than a closer look
-        leaves room for (a fast pan, shake or zoom)."""
-        estimator = MotionEstimator(width, height)
-        room = settings.refine_motion_px * width / 1280
-        moved = 0.0  # how far the picture moved since the last keyframe
-        pending = _get(q_frames, stop)
-        while pending is not _EOF:
-            nxt = _get(q_frames, stop)
-            idx, frame = pending
-            t0 = time.monotonic()
-            motion = estimator.next(frame[: width * height].reshape(height, width))
-            timings["motion_s"] += time.monotonic() - t0
-            moved += motion.speed(width, height)
-            kind = None
-            if idx % K == 0 or nxt is _EOF:  # the last frame is a keyframe too
-                kind = "every_kth"
-            elif motion.cut:
-                kind = "cut"
-            elif moved > room:
-                kind = "camera"
-            whole = None
-            if kind is not None:
-                moved = 0.0
-                t0 = time.monotonic()
-                whole = keyframes.whole(frame, kind)
-                timings["scan_s"] += time.monotonic() - t0
-            _put(q_scanned, (idx, frame, whole, motion), stop)
-            pending = nxt
-        _put(q_scanned, _EOF, stop)
-
-    def detect_frames():
-        """Closer looks around tracked faces, tracking, and following new tracks back."""
-        while (item := _get(q_scanned, stop)) is not _EOF:
-            idx, frame, whole, motion = item
-            recent.add(idx, frame)
-            camera.add(idx, motion)
-            dets = cues = None
-            t0 = time.monotonic()
-            # Between keyframes, faces that are new, missed or moving fast are looked for on
-            # their own: closer looks where they are expected (at most `refine_between` faces a
-            # frame, the most overdue first), and the wide pass where one is too large for those
-            # or seen once only (with no velocity yet, it may be anywhere near).
-            due = tracker.due(idx, K) if whole is None else []
-            expected = []
-            if due:
-                # The wide pass sees every face too large for a closer look, and every face seen
-                # once, however many; closer looks are budgeted.
-                large = [t for t in due if _height(tracker.predict(t, idx)) >= settings.refine_below_px]
-                small = [t for t in due if all(t is not b for b in large)]
-                close = small[: settings.refine_between]
-                expected = [tuple(tracker.predict(t, idx)) for t in close]
-                wide = bool(large) or any(t.hits == 1 for t in small)
-                due = close + large + [t for t in small[settings.refine_between:] if wide and t.hits == 1]
-                whole = keyframes.whole(frame, "tracks") if wide else keyframes.none("tracks")
-            if whole is not None:
-                if due:
-                    found = keyframes.closer(frame, whole, expected)
-                else:
-                    found = keyframes.closer(
-                        frame, whole,
-                        [tuple(tracker.predict(t, idx)) for t in tracker.tracks],
-                        [tuple(c.box) for c in tracker.candidates],  # likeliest first
-                        [tuple(t.last_known()[1]) for t in tracker.lost],
-                        detail=detail_for(idx),
-                        ahead=tracker.out_of_sight(idx),
-                    )
-                dets = tracker.update(idx, found, looked={t.id for t in due} if due else None)
-                recent.follow_births(tracker, dets, settings.follow_min_score)
-                recent.follow_misses(tracker, idx, dets, settings.follow_min_score)
-                cues = tracker.cues
-                timings["detect_s"] += time.monotonic() - t0
-                timings["detections"] += 1
-            _put(q_ready, (idx, frame, dets, cues), stop)
-        _put(q_ready, _EOF, stop)
-
-    threads = [
-        threading.Thread(target=stage(read_frames), name="redact-decode", daemon=True),
-        threading.Thread(target=stage(scan_frames), name="redact-scan", daemon=True),
-        threading.Thread(target=stage(detect_frames), name="redact-detect", daemon=True),
-    ]
+    stages.add("redact-decode", lambda: feed(q_frames, enumerate(raw_frames(decoder.stdout, frame_bytes)), stop))
+    stages.add("redact-scan", lambda: scan_keyframes(
+        q_frames, q_scanned, stop, keyframes=keyframes, width=width, height=height, every=K,
+        room=settings.refine_motion_px * width / 1280, timings=timings,
+    ))
+    stages.add("redact-follow", lambda: follow_faces(
+        q_scanned, q_ready, stop, keyframes=keyframes, tracker=tracker, camera=camera, recent=recent,
+        detail=DetailFrames(q_detail, K, stop), settings=settings, every=K, timings=timings,
+    ))
     if detail_in is not None:
-        threads.append(threading.Thread(target=stage(read_detail), name="redact-detail", daemon=True))
-    track_frames: dict[int, list] = collections.defaultdict(list)
-    track_cues: dict[int, collections.Counter] = collections.defaultdict(collections.Counter)
-    spared_frames: dict[int, list] = collections.defaultdict(list)  # track id -> frames left unhidden
-    mark_spared: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
-    manual_frames: dict[str, list] = collections.defaultdict(list)
-    written = 0
+        detail_frames = raw_frames(detail_in, detail_size[0] * detail_size[1] * 3 // 2)
+        stages.add("redact-detail", lambda: feed(q_detail, ((n * K, f) for n, f in enumerate(detail_frames)), stop))
     encoder = None
     try:
         with atomic_output(output_path, suffix=".mp4") as tmp_out, scratch_beside(output_path, suffix=".enc.mp4") as encoded:
@@ -796,74 +701,16 @@ def redact_video(
                 media.limits_for(info.duration), stdin=True, stdout=False, stderr=enc_err, buffered=False,
             )
             media.widen_pipe(encoder.stdin.fileno())
-            for t in threads:
-                t.start()
-            buffer: collections.deque = collections.deque()  # [idx, frame, {track_id: box}, {track_id: cue}]
-            last_progress = 0.0
-
-            def release(entry) -> None:
-                nonlocal written, last_progress
-                idx, frame, auto, cues = entry
-                boxes = []
-                padded = {
-                    tid: head_box(box, width, height, grow_w=settings.box_grow_w, grow_h=settings.box_grow_h)
-                    for tid, box in auto.items()
-                }
-                for tid, cue in cues.items():
-                    track_cues[tid][cue] += 1
-                spared = spared_boxes(padded, marks, idx) if marks else {}
-                for tid, box in padded.items():
-                    track_frames[tid].append([idx, *(round(v, 1) for v in box)])
-                    if tid in spared:
-                        spared_frames[tid].append(idx)
-                        mark_spared[spared[tid]][tid] += 1
-                    else:
-                        boxes.append(box)
-                for region in manual:
-                    box = region.box_at(idx)
-                    if box is not None:
-                        scaled = (box[0] * sx, box[1] * sy, box[2] * sx, box[3] * sy)
-                        manual_frames[region.id].append([idx, *(round(v, 1) for v in scaled)])
-                        boxes.append(scaled)
-                t0 = time.monotonic()
-                if boxes:
-                    hide(frame, width, height, boxes, mode)
-                t1 = time.monotonic()
-                try:
-                    encoder.stdin.write(frame.data)
-                except BrokenPipeError:
-                    raise RedactionError("the encoder stopped early") from None
-                timings["hide_s"] += t1 - t0
-                timings["write_s"] += time.monotonic() - t1
-                written += 1
-                if progress and info.frames:
-                    frac = min(written / info.frames, 0.999)
-                    if frac - last_progress >= 0.01:
-                        last_progress = frac
-                        progress(frac)
-
-            while True:
-                item = _get(q_ready, stop)
-                if item is _EOF:
-                    break
-                idx, frame, dets, cues = item
-                buffer.append([idx, frame, {}, {}])
-                if dets is None:
-                    continue
-                first = buffer[0][0]
-                for f, assigned in dets.items():
-                    if f >= first:
-                        entry = buffer[f - first]
-                        for tid, box in assigned:
-                            entry[2][tid] = box
-                            entry[3][tid] = cues.get((f, tid), "detected")
-                # No later keyframe can reach back past this point.
-                while buffer and buffer[0][0] < idx + K - lookback:
-                    release(buffer.popleft())
-            while buffer:
-                release(buffer.popleft())
-            if errors:
-                raise errors[0]
+            hidden = HiddenFrames(
+                encoder.stdin, width=width, height=height, settings=settings, mode=mode, marks=marks, manual=manual,
+                scale=(sx, sy), settle_frames=lookback, every=K, timings=timings, total_frames=info.frames,
+                progress=progress,
+            )
+            stages.start()
+            while (item := get(q_ready, stop)) is not END:
+                hidden.add(item)
+            hidden.finish()
+            stages.raise_first_error()
             encoder.stdin.close()
             t0 = time.monotonic()
             if encoder.wait().returncode != 0:
@@ -876,82 +723,29 @@ def redact_video(
             timings["remux_s"] += time.monotonic() - t0
             if decoder.wait().returncode != 0:
                 raise RedactionError(f"ffmpeg decoder failed: {_tail(dec_err)}")
-            if written == 0:
+            if hidden.written == 0:
                 raise RedactionError(f"no frames decoded from {input_path}: {_tail(dec_err)}")
-    except _Stop:
-        raise (errors[0] if errors else RedactionError("redaction stopped")) from None
+    except Stopped:
+        stages.raise_first_error()
+        raise RedactionError("redaction stopped") from None
     finally:
         stop.set()
         for proc in (decoder, encoder):
             if proc is not None:
                 proc.close()
-        for t in threads:
-            if t.ident is not None:
-                t.join(timeout=5)
+        stages.close()
         dec_err.close()
         enc_err.close()
         if detail_in is not None:
             detail_in.close()
 
-    scores = tracker.best_scores
     timings["total_s"] = time.monotonic() - t_start
     timings = {k: round(v, 3) for k, v in timings.items()}
-    log = RegionsLog(
-        pipeline_version=PIPELINE_VERSION,
-        detector={
-            "name": MODEL_NAME,
-            "runtime": detector.runtime,
-            "model_sha256": detector.model_sha256,
-            # Every detector family the first pass ran, each with the package its model came from.
-            "families": [detector.family],
-            "software": {**detector.software, "ffmpeg": media.ffmpeg_version()},
-            "detect_every": K,
-            "detect_width": keyframes.small_size[0],
-            "sweep_every": settings.sweep_every if keyframes.sweeps else None,
-            "sweep_width": keyframes.sweep_size[0] if keyframes.sweeps else None,
-            "passes": dict(keyframes.passes),
-            # Why each keyframe was one: every Kth frame, a shot cut, the camera's motion, or
-            # tracked faces that were new, missed or fast.
-            "keyframes": dict(keyframes.keyframes),
-            # Closer looks at faces smaller than detail_below_px took their crop from here.
-            "detail_frames": {"width": detail_size[0], "height": detail_size[1], "below_px": settings.detail_below_px}
-            if detail_size else None,
-            "follow_back_frames": settings.follow_back_frames,
-            "score_threshold": settings.tracker.new_track_score,
-            "keep_threshold": settings.tracker.keep_track_score,
-        },
-        input={"name": input_path.name, "width": info.width, "height": info.height},
-        width=width, height=height, fps=info.fps, frames=written,
-        mode=mode,
-        encoder={"codec": "libx264", "preset": settings.preset, "qp": settings.qp},
-        mute_ranges=mute_ranges,
-        bleep_ranges=bleep_ranges,
-        tracks=[
-            TrackRecord(
-                id=tid,
-                suppressed=len(spared_frames.get(tid, ())) == len(frames),
-                spared=frame_ranges(spared_frames.get(tid, ())),
-                best_score=round(scores[tid], 3) if tid in scores else None,
-                found_by=f"{MODEL_NAME}: {tracker.found_by.get(tid, 'detector')}",
-                cues=dict(track_cues.get(tid, {})),
-                frames=frames,
-            )
-            for tid, frames in sorted(track_frames.items())
-        ],
-        manual_regions=[
-            ManualRecord(id=r.id, reason=r.reason, start_frame=r.start_frame, end_frame=r.end_frame,
-                         keyframes=[list(k) for k in r.keyframes], frames=manual_frames.get(r.id, []))
-            for r in manual
-        ],
-        marks=[
-            {"id": m.id, "frames": len(m.boxes), "spared": {str(t): n for t, n in sorted(mark_spared[m.id].items())}}
-            for m in marks
-        ],
-        timings=timings,
-        extra={
-            "coordinates": "output pixels, boxes as hidden (the head around each face)",
-            "blur_sigma": f"{BLUR_SIGMA_SHARE} x the larger side of each hidden box",
-        },
+    written = hidden.written
+    log = _regions_log(
+        hidden=hidden, tracker=tracker, keyframes=keyframes, detector=detector, settings=settings, info=info,
+        input_path=input_path, width=width, height=height, mode=mode, mute_ranges=mute_ranges,
+        bleep_ranges=bleep_ranges, manual=manual, marks=marks, timings=timings,
     )
     if log_path is not None:
         log.write(log_path)
