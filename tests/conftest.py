@@ -28,6 +28,7 @@ def pytest_configure(config):
             "The test suite runs on real PostgreSQL and Redis: run it with `make test`, "
             "which starts both (or set DATABASE_URL and REDIS_URL yourself)."
         )
+    config.pluginmanager.register(_GroupsInNodeIds(), "portal-xdist-groups-in-node-ids")
 
 
 # Seconds each: they transcode or recognise speech for real, or start Django, a storage server or a
@@ -60,6 +61,25 @@ def pytest_collection_modifyitems(config, items):
         groups = {SHARED_ON_ONE_WORKER[name] for name in used & SHARED_ON_ONE_WORKER.keys()}
         if groups and not item.get_closest_marker("xdist_group"):
             item.add_marker(pytest.mark.xdist_group(min(groups)))
+
+
+class _GroupsInNodeIds:
+    """`--dist loadgroup` sends the tests whose node id ends in `@group` to one worker. pytest-xdist
+    3.8 adds that ending by assigning `item._nodeid`, which pytest 9.2 no longer reads (an item's
+    id is `item._id`, a NodeId), so the marks were lost; this adds it where pytest reads it."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        from _pytest.nodeid import NodeId
+
+        if not getattr(config.option, "loadgroup", False):
+            return
+        for item in items:
+            marks = item.iter_markers("xdist_group")
+            names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks})
+            suffix = "@" + "_".join(names)
+            if names and not item.nodeid.endswith(suffix):
+                item._id = NodeId.parse(item.nodeid + suffix)
 
 
 @pytest.fixture(autouse=True, scope="session")

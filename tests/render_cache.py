@@ -6,11 +6,13 @@ releases.rendering; only a call whose input file (by SHA-256) and arguments were
 this run gets the earlier call's output bytes and result instead of running the detector again.
 The key holds the pipeline's version, so the engine's own tests (tests/redaction, which call the
 engine directly) and any render with new inputs always run for real. The folder is shared by the
-pytest-xdist workers of one run; entries are written whole or not at all.
+pytest-xdist workers of one run; entries are written whole or not at all, and a worker asking for
+an input another worker is rendering waits for that render instead of making it a second time.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -18,6 +20,7 @@ import pickle
 import shutil
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy
@@ -49,6 +52,14 @@ def _write_whole(target: Path, write) -> None:
         raise
 
 
+@contextmanager
+def _alone(lock: Path):
+    """Held by one process of the run at a time (released when it exits, however it exits)."""
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def _moved(value, old: dict[str, str]):
     """`value` with the earlier call's file paths replaced by this call's."""
     if isinstance(value, str):
@@ -68,11 +79,12 @@ def caching(redact_video, scan_for_unhidden_faces, folder: Path):
     def cached_redact_video(input_path, output_path, **kwargs):
         key = _key("render", input_path, kwargs)
         copy, saved = folder / f"{key}.mp4", folder / f"{key}.render.pickle"
-        if not saved.exists():
-            result = redact_video(input_path, output_path, **kwargs)
-            _write_whole(copy, lambda tmp: shutil.copyfile(output_path, tmp))
-            _write_whole(saved, lambda tmp: tmp.write_bytes(pickle.dumps((str(input_path), str(output_path), result))))
-            return result
+        with _alone(folder / f"{key}.lock"):
+            if not saved.exists():
+                result = redact_video(input_path, output_path, **kwargs)
+                _write_whole(copy, lambda tmp: shutil.copyfile(output_path, tmp))
+                _write_whole(saved, lambda tmp: tmp.write_bytes(pickle.dumps((str(input_path), str(output_path), result))))
+                return result
         earlier_input, earlier_output, result = pickle.loads(saved.read_bytes())
         shutil.copyfile(copy, output_path)
         paths = {earlier_input: str(input_path), earlier_output: str(output_path)}
@@ -89,10 +101,11 @@ def caching(redact_video, scan_for_unhidden_faces, folder: Path):
     def cached_scan(video_path, **kwargs):
         key = _key("check", video_path, kwargs)
         saved = folder / f"{key}.check.pickle"
-        if not saved.exists():
-            found = scan_for_unhidden_faces(video_path, **kwargs)
-            _write_whole(saved, lambda tmp: tmp.write_bytes(pickle.dumps(found)))
-            return found
+        with _alone(folder / f"{key}.lock"):
+            if not saved.exists():
+                found = scan_for_unhidden_faces(video_path, **kwargs)
+                _write_whole(saved, lambda tmp: tmp.write_bytes(pickle.dumps(found)))
+                return found
         if kwargs.get("progress"):
             kwargs["progress"](1.0)
         return pickle.loads(saved.read_bytes())
