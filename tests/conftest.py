@@ -39,7 +39,7 @@ SLOW = ("tests/media/test_transcode.py", "tests/media/test_transcribe.py", "test
 
 
 # Session fixtures too costly to make once per pytest-xdist worker: the tests using one are marked to
-# run on the same worker (`--dist loadgroup`; pytest-xdist 3.8 does not yet apply it under pytest 9.2).
+# run on the same worker (`--dist loadgroup`, with _GroupsInNodeIds below).
 SHARED_ON_ONE_WORKER = {"clip": "redaction-clip", "blurred": "redaction-clip"}
 
 
@@ -94,10 +94,12 @@ def _celery_runs_tasks_in_process():
 
 @pytest.fixture(autouse=True, scope="session")
 def _release_renders_made_once_per_input(tmp_path_factory):
-    """Each distinct render and second check runs the detector once per test run (all workers
-    together); a render job asked for the same input again gets a copy (see tests/render_cache.py)."""
+    """Each distinct render, second check and draft transcription runs the detector (or the speech
+    decoder) once per test run (all workers together); a render or transcription job asked for the
+    same input again gets a copy (see tests/render_cache.py)."""
+    from media import transcribe
     from releases import rendering
-    from tests.render_cache import caching
+    from tests.render_cache import caching, caching_transcription, once_per_process
 
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
@@ -105,6 +107,9 @@ def _release_renders_made_once_per_input(tmp_path_factory):
         render, check = caching(rendering.redact_video, rendering.scan_for_unhidden_faces, shared / "release-renders")
         patch.setattr(rendering, "redact_video", render)
         patch.setattr(rendering, "scan_for_unhidden_faces", check)
+        patch.setattr(rendering, "check_report", once_per_process(rendering.check_report))
+        # releases.captions imports it when it transcribes; tests/media imported the engine's own.
+        patch.setattr(transcribe, "transcribe_media", caching_transcription(transcribe.transcribe_media, shared / "release-renders"))
         yield
 
 
