@@ -177,12 +177,16 @@ def _audit_checkpoints_in_a_folder_of_their_own(settings, _audit_checkpoint_base
 @pytest.fixture
 def role_groups(db):
     """The role groups the migration made. Transactional tests empty every table when they end,
-    so later ones get the groups back from the same migration code."""
+    so later ones get the groups back from the same migration code (only then: it creates every
+    app's permissions first, a few dozen queries)."""
     from importlib import import_module
 
     from django.apps import apps
+    from django.contrib.auth.models import Group
 
-    import_module("portal.migrations.0003_roles").create_roles(apps, None)
+    roles = import_module("portal.migrations.0003_roles")
+    if Group.objects.filter(name__in=roles.ROLES).count() < len(roles.ROLES):
+        roles.create_roles(apps, None)
 
 
 @pytest.fixture
