@@ -29,6 +29,7 @@ def pytest_configure(config):
             "The test suite runs on real PostgreSQL and Redis: run it with `make test`, "
             "which starts both (or set DATABASE_URL and REDIS_URL yourself)."
         )
+    config.pluginmanager.register(_GroupsInNodeIds(), "portal-xdist-groups-in-node-ids")
 
 
 # Seconds each: they transcode or recognise speech for real, or start Django, a storage server or a
@@ -39,7 +40,7 @@ SLOW = ("tests/media/test_transcode.py", "tests/media/test_transcribe.py", "test
 
 
 # Session fixtures too costly to make once per pytest-xdist worker: the tests using one are marked to
-# run on the same worker (`--dist loadgroup`; pytest-xdist 3.8 does not yet apply it under pytest 9.2).
+# run on the same worker (`--dist loadgroup`, with _GroupsInNodeIds below).
 SHARED_ON_ONE_WORKER = {"clip": "redaction-clip", "blurred": "redaction-clip"}
 
 
@@ -63,6 +64,25 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.xdist_group(min(groups)))
 
 
+class _GroupsInNodeIds:
+    """`--dist loadgroup` sends the tests whose node id ends in `@group` to one worker. pytest-xdist
+    3.8 adds that ending by assigning `item._nodeid`, which pytest 9.2 no longer reads (an item's
+    id is `item._id`, a NodeId), so the marks were lost; this adds it where pytest reads it."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        from _pytest.nodeid import NodeId
+
+        if not getattr(config.option, "loadgroup", False):
+            return
+        for item in items:
+            marks = item.iter_markers("xdist_group")
+            names = sorted({str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks})
+            suffix = "@" + "_".join(names)
+            if names and not item.nodeid.endswith(suffix):
+                item._id = NodeId.parse(item.nodeid + suffix)
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _celery_runs_tasks_in_process():
     """Tasks run inline unless a test starts a real worker (see tests/workers.py)."""
@@ -75,10 +95,12 @@ def _celery_runs_tasks_in_process():
 
 @pytest.fixture(autouse=True, scope="session")
 def _release_renders_made_once_per_input(tmp_path_factory):
-    """Each distinct render and second check runs the detector once per test run (all workers
-    together); a render job asked for the same input again gets a copy (see tests/render_cache.py)."""
+    """Each distinct render, second check and draft transcription runs the detector (or the speech
+    decoder) once per test run (all workers together); a render or transcription job asked for the
+    same input again gets a copy (see tests/render_cache.py)."""
+    from media import transcribe
     from releases import rendering
-    from tests.render_cache import caching
+    from tests.render_cache import caching, caching_transcription, once_per_process
 
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
@@ -86,6 +108,9 @@ def _release_renders_made_once_per_input(tmp_path_factory):
         render, check = caching(rendering.redact_video, rendering.scan_for_unhidden_faces, shared / "release-renders")
         patch.setattr(rendering, "redact_video", render)
         patch.setattr(rendering, "scan_for_unhidden_faces", check)
+        patch.setattr(rendering, "check_report", once_per_process(rendering.check_report))
+        # releases.captions imports it when it transcribes; tests/media imported the engine's own.
+        patch.setattr(transcribe, "transcribe_media", caching_transcription(transcribe.transcribe_media, shared / "release-renders"))
         yield
 
 
@@ -153,12 +178,16 @@ def _audit_checkpoints_in_a_folder_of_their_own(settings, _audit_checkpoint_base
 @pytest.fixture
 def role_groups(db):
     """The role groups the migration made. Transactional tests empty every table when they end,
-    so later ones get the groups back from the same migration code."""
+    so later ones get the groups back from the same migration code (only then: it creates every
+    app's permissions first, a few dozen queries)."""
     from importlib import import_module
 
     from django.apps import apps
+    from django.contrib.auth.models import Group
 
-    import_module("portal.migrations.0003_roles").create_roles(apps, None)
+    roles = import_module("portal.migrations.0003_roles")
+    if Group.objects.filter(name__in=roles.ROLES).count() < len(roles.ROLES):
+        roles.create_roles(apps, None)
 
 
 @pytest.fixture

@@ -1,22 +1,27 @@
-"""The release render's two costly calls (the redaction pipeline and the second check), each made
-once per distinct input in a test run and copied after that.
+"""The release render's three costly calls (the redaction pipeline, the second check and the
+draft transcription), each made once per distinct input in a test run and copied after that.
 
 A render job in a test still claims its job, redacts, checks, signs, hashes and stores through
-releases.rendering; only a call whose input file (by SHA-256) and arguments were already seen in
-this run gets the earlier call's output bytes and result instead of running the detector again.
-The key holds the pipeline's version, so the engine's own tests (tests/redaction, which call the
-engine directly) and any render with new inputs always run for real. The folder is shared by the
-pytest-xdist workers of one run; entries are written whole or not at all.
+releases.rendering, and its transcription job still drafts and records captions; only a call
+whose input (a file by SHA-256; for a transcription, its decoded audio) and arguments were
+already seen in this run gets the earlier call's output bytes and result instead of running the
+detector or the speech decoder again. The key holds the pipeline's version, so the engine's own
+tests (tests/redaction, and tests/media for the transcriber, which call the engines directly) and
+any render with new inputs always run for real. The folder is shared by the pytest-xdist workers
+of one run; entries are written whole or not at all, and a worker asking for an input another
+worker is making waits for it instead of making it a second time.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import pickle
 import shutil
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy
@@ -48,6 +53,14 @@ def _write_whole(target: Path, write) -> None:
         raise
 
 
+@contextmanager
+def _alone(lock: Path):
+    """Held by one process of the run at a time (released when it exits, however it exits)."""
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
 def _moved(value, old: dict[str, str]):
     """`value` with the earlier call's file paths replaced by this call's."""
     if isinstance(value, str):
@@ -67,11 +80,12 @@ def caching(redact_video, scan_for_unhidden_faces, folder: Path):
     def cached_redact_video(input_path, output_path, **kwargs):
         key = _key("render", input_path, kwargs)
         copy, saved = folder / f"{key}.mp4", folder / f"{key}.render.pickle"
-        if not saved.exists():
-            result = redact_video(input_path, output_path, **kwargs)
-            _write_whole(copy, lambda tmp: shutil.copyfile(output_path, tmp))
-            _write_whole(saved, lambda tmp: tmp.write_bytes(pickle.dumps((str(input_path), str(output_path), result))))
-            return result
+        with _alone(folder / f"{key}.lock"):
+            if not saved.exists():
+                result = redact_video(input_path, output_path, **kwargs)
+                _write_whole(copy, lambda tmp: shutil.copyfile(output_path, tmp))
+                _write_whole(saved, lambda tmp: tmp.write_bytes(pickle.dumps((str(input_path), str(output_path), result))))
+                return result
         earlier_input, earlier_output, result = pickle.loads(saved.read_bytes())
         shutil.copyfile(copy, output_path)
         paths = {earlier_input: str(input_path), earlier_output: str(output_path)}
@@ -88,12 +102,65 @@ def caching(redact_video, scan_for_unhidden_faces, folder: Path):
     def cached_scan(video_path, **kwargs):
         key = _key("check", video_path, kwargs)
         saved = folder / f"{key}.check.pickle"
-        if not saved.exists():
-            found = scan_for_unhidden_faces(video_path, **kwargs)
-            _write_whole(saved, lambda tmp: tmp.write_bytes(pickle.dumps(found)))
-            return found
+        with _alone(folder / f"{key}.lock"):
+            if not saved.exists():
+                found = scan_for_unhidden_faces(video_path, **kwargs)
+                _write_whole(saved, lambda tmp: tmp.write_bytes(pickle.dumps(found)))
+                return found
         if kwargs.get("progress"):
             kwargs["progress"](1.0)
         return pickle.loads(saved.read_bytes())
 
     return cached_redact_video, cached_scan
+
+
+def caching_transcription(transcribe_media, folder: Path):
+    """Keyed by the audio as the transcriber decodes it, not the file: each release copy carries
+    its own Content Credentials, so two renders of one input differ in bytes but not in sound."""
+    from media import MediaError
+    from media import transcribe as engine
+    from media.runner import Limits
+
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def audio_sha256(source) -> str:
+        digest = hashlib.sha256()
+        for block in engine._pcm_blocks(source, Limits(timeout=120)):
+            digest.update(block)
+        return digest.hexdigest()
+
+    def cached_transcribe_media(source, **kwargs):
+        if not kwargs.get("has_audio", True):
+            return transcribe_media(source, **kwargs)
+        try:
+            audio = audio_sha256(source)
+        except MediaError:
+            return transcribe_media(source, **kwargs)  # unreadable: the engine says how
+        args = {name: value for name, value in sorted(kwargs.items()) if name not in ("progress", "limits")}
+        key = hashlib.sha256(repr(("transcribe", audio, args)).encode()).hexdigest()
+        saved = folder / f"{key}.transcript.pickle"
+        with _alone(folder / f"{key}.lock"):
+            if not saved.exists():
+                result = transcribe_media(source, **kwargs)
+                _write_whole(saved, lambda tmp: tmp.write_bytes(pickle.dumps(result)))
+                return result
+        if kwargs.get("progress"):
+            kwargs["progress"](1.0)
+        return pickle.loads(saved.read_bytes())
+
+    return cached_transcribe_media
+
+
+def once_per_process(check_report):
+    """The check's report names its detectors' versions and models' SHA-256, which cannot change
+    within a run: building the second detector family to read them costs seconds a render."""
+    reports: dict[str, dict] = {}
+
+    def cached_check_report(**kwargs):
+        detector = kwargs.get("detector")
+        key = repr((sorted((k, v) for k, v in kwargs.items() if k != "detector"), getattr(detector, "fast", None)))
+        if key not in reports:
+            reports[key] = check_report(**kwargs)
+        return json.loads(json.dumps(reports[key]))
+
+    return cached_check_report
