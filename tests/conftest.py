@@ -7,7 +7,6 @@ use in production.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path
