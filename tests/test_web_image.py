@@ -1,5 +1,6 @@
-"""The web image carries none of the detection libraries (test_compose checks its lockfile), so
-every module a web, beat or migrate process imports must load without them: the views, the APIs,
+"""The web image carries none of the detection libraries (test_compose checks its lockfile), and
+web processes stay light, so every module a web, beat or migrate process imports must load
+without them: the views, the APIs,
 the tasks the web sends (asking for a release enqueues a render), and the parts of the redaction
 package the web uses (reading a regions log, matching a reviewer's marks)."""
 from __future__ import annotations
