@@ -5,11 +5,10 @@ Callers pass in `access.visible_incidents(user)`; nothing here widens what a use
 
 from __future__ import annotations
 
-from datetime import datetime, time
-
 from django.db import connection
 from django.db.models import Q, QuerySet
-from django.utils import timezone
+
+from portal.date_filters import within_local_days
 
 from .models import Incident
 
@@ -57,11 +56,7 @@ def filter_incidents(queryset: QuerySet[Incident], criteria: dict, *, include_pr
         queryset = queryset.filter(neighbourhood=criteria["neighbourhood"])
     if criteria.get("assignee"):
         queryset = queryset.filter(assigned_investigator=criteria["assignee"])
-    tz = timezone.get_current_timezone()
-    if criteria.get("date_from"):
-        queryset = queryset.filter(occurred_start__gte=datetime.combine(criteria["date_from"], time.min, tzinfo=tz))
-    if criteria.get("date_to"):
-        queryset = queryset.filter(occurred_start__lte=datetime.combine(criteria["date_to"], time.max, tzinfo=tz))
+    queryset = within_local_days(queryset, "occurred_start", criteria.get("date_from"), criteria.get("date_to"))
     if criteria.get("q"):
         queryset = search(queryset, criteria["q"], include_private=include_private)
     return queryset

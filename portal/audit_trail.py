@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
 from typing import Iterator
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 
 from .csv_export import stream_csv
+from .date_filters import within_local_days
 from .models import AuditEvent
 from .refusals import Refused, audit_refusal
 from .roles import Role, has_role
@@ -46,11 +45,7 @@ def filter_events(criteria: dict) -> QuerySet[AuditEvent]:
         events = events.filter(object_id=criteria["object_id"])
     if criteria.get("outcome"):
         events = events.filter(outcome=criteria["outcome"])
-    tz = timezone.get_current_timezone()
-    if criteria.get("date_from"):
-        events = events.filter(occurred_at__gte=datetime.combine(criteria["date_from"], time.min, tzinfo=tz))
-    if criteria.get("date_to"):
-        events = events.filter(occurred_at__lte=datetime.combine(criteria["date_to"], time.max, tzinfo=tz))
+    events = within_local_days(events, "occurred_at", criteria.get("date_from"), criteria.get("date_to"))
     return events.order_by("-id")
 
 

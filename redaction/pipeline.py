@@ -184,11 +184,10 @@ class KeyframeDetector:
         self.sweep_size = (sw, max(2, round(height * sw / width / 2) * 2))
         self.sweeps = settings.sweep_every > 0 and sw > dw * 1.2
         self.detail_size: tuple[int, int] | None = None  # set when the decoder also delivers detail frames
-        # A crowd: more small faces than a keyframe's closer looks can take. The wide pass sees
-        # only half of a crowd's faces surely (32 px faces at 720p are 16 px at its scale), so
-        # each face waited for a closer look or the sweep and was left visible meanwhile; while
-        # the last Kth-frame pass found a crowd, the next ones look at the whole frame at
-        # working resolution instead (four times the wide pass's pixels, a third of the sweep's).
+        # A crowd: more small faces than a keyframe's closer looks can take. At the wide pass's
+        # scale a crowd's small faces are too small to be found surely, and each would wait for a
+        # closer look; while the last Kth-frame pass found a crowd, the next ones also look at
+        # the whole frame at working resolution.
         self.crowd_size = (width // 2 * 2, _snap32(height)) if width > dw * 1.2 else None
         self.crowded = False
         passes = [self.small_size[::-1]] + ([self.sweep_size[::-1]] if self.sweeps else [])
@@ -242,8 +241,7 @@ class KeyframeDetector:
 
     def _crowd(self, frame: np.ndarray) -> list[Detection]:
         """The whole frame at working resolution, for a crowd, and the wide pass beside it: at
-        working resolution a large face's box is often a part of it (on a generated clip a 78 px
-        face was left partly visible for 7 frames with the crowd pass alone)."""
+        working resolution a large face's box is often only a part of it."""
         self.passes["crowd"] += 1
         return self._whole(frame, self.crowd_size, self.settings.detect_threshold) + self._wide(frame)
 

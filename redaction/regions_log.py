@@ -39,18 +39,25 @@ def _float(value: Any, default: float = 0.0) -> float:
     return number if math.isfinite(number) else default
 
 
+_NUMBER = (int, float)  # by type(), so True and False are not numbers here
+
+
 def _boxes(entries: Any) -> list[Frame]:
-    """Well-formed `[frame, x1, y1, x2, y2]` entries, in order; anything else is left out."""
+    """Well-formed `[frame, x1, y1, x2, y2]` entries, in order; anything else is left out. A log
+    holds one entry per frame per face, so this is written for speed: a stored entry that is
+    already right is kept as it is, not copied."""
     boxes = []
     for entry in entries if isinstance(entries, list) else ():
-        if not isinstance(entry, (list, tuple)) or len(entry) < 5:
+        if type(entry) not in (list, tuple) or len(entry) < 5:
             continue
-        frame = entry[0]
-        if isinstance(frame, bool) or not isinstance(frame, int) or frame < 0:
+        frame, x1, y1, x2, y2 = entry[0], entry[1], entry[2], entry[3], entry[4]
+        if type(frame) is not int or frame < 0:
             continue
-        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in entry[1:5]):
+        if not (type(x1) in _NUMBER and type(y1) in _NUMBER and type(x2) in _NUMBER and type(y2) in _NUMBER):
             continue
-        boxes.append([frame, *entry[1:5]])
+        if x1 - x1 or y1 - y1 or x2 - x2 or y2 - y2:
+            continue  # infinite or not a number: x - x is nan, which is true, for both
+        boxes.append(entry if type(entry) is list and len(entry) == 5 else [frame, x1, y1, x2, y2])
     return boxes
 
 

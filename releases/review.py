@@ -84,10 +84,10 @@ def _number(value: Any, field: str, *, integer: bool = False, minimum: float | N
     return number
 
 
-def source_geometry(release: Release) -> dict[str, float]:
+def source_geometry(release: Release, log: RegionsLog | None = None) -> dict[str, float]:
     """Frame count, size and duration of the footage, from the render log (what the reviewer saw)
-    or, before the first render, from the footage's probe."""
-    log = RegionsLog.from_dict(release.redaction_log)
+    or, before the first render, from the footage's probe. `log`: the release's, already read."""
+    log = log if log is not None else RegionsLog.from_dict(release.redaction_log)
     footage = release.footage
     logged_width, logged_height = log.source_size
     width = logged_width or footage.width or 0
@@ -111,12 +111,13 @@ def _clean_change(release: Release, data: dict[str, Any]) -> dict[str, Any]:
         raise ReleaseRefused("Keep the note under 500 characters.", code="invalid", field="note")
     if reason == RedactionReason.OTHER and not note:
         raise ReleaseRefused("Say what the other reason is.", code="invalid", field="note")
-    geo = source_geometry(release)
+    log = RegionsLog.from_dict(release.redaction_log)
+    geo = source_geometry(release, log)
     clean: dict[str, Any] = {"kind": kind, "reason": reason, "note": note}
 
     if kind in (ChangeKind.SUPPRESS, ChangeKind.DO_NOT_REDACT):
         track_id = _number(data.get("track_id"), "track_id", integer=True, minimum=0)
-        track = RegionsLog.from_dict(release.redaction_log).track(track_id)
+        track = log.track(track_id)
         if track is None or not track.frames:
             raise ReleaseRefused("There is no automatic region with that number.", code="invalid", field="track_id")
         clean["track_id"] = track_id
@@ -260,11 +261,12 @@ def mark_tracks(release: Release, data: dict[str, Any], *, actor: User, request:
     track_ids, frames = _id_list(data, "track_ids"), _frame_range(locked, data)
     if track_ids is None and frames is None:
         raise ReleaseRefused("Choose the regions: by number, by a range of frames, or both.", code="invalid", field="track_ids")
-    tracks = {t.id: t for t in RegionsLog.from_dict(locked.redaction_log).tracks if t.frames and t.id is not None}
+    log = RegionsLog.from_dict(locked.redaction_log)
+    tracks = {t.id: t for t in log.tracks if t.frames and t.id is not None}
     unknown = [t for t in track_ids or () if t not in tracks]
     if unknown:
         raise ReleaseRefused(f"There is no automatic region #{unknown[0]}.", code="invalid", field="track_ids")
-    marked = marks_by_track(locked, RedactionChange.objects.filter(release=locked, withdrawn_at=None))
+    marked = marks_by_track(locked, RedactionChange.objects.filter(release=locked, withdrawn_at=None), log)
     made = []
     for track_id in track_ids if track_ids is not None else sorted(tracks):
         track_frames = [f for f in tracks[track_id].frames if frames is None or frames[0] <= f[0] <= frames[1]]
@@ -349,13 +351,14 @@ def track_marks(changes) -> list:
     return [TrackMark.from_frames(change_label(c), c.track_frames) for c in changes if c.is_track_mark and c.track_frames]
 
 
-def marks_by_track(release: Release, changes) -> dict[int, tuple[int, int]]:
+def marks_by_track(release: Release, changes, log: RegionsLog | None = None) -> dict[int, tuple[int, int]]:
     """For each track of the release's current render that a decision among `changes` covers:
     (the change's id, how many of the track's frames it leaves unhidden), the best-matching
     decision where several do. Decisions are matched by where their track was, not by number,
     so a decision made on an earlier render points at the same face in this one."""
     changes = list(changes)
-    by_mark = match_marks(RegionsLog.from_dict(release.redaction_log).tracks, track_marks(changes))
+    log = log if log is not None else RegionsLog.from_dict(release.redaction_log)
+    by_mark = match_marks(log.tracks, track_marks(changes))
     change_of = {change_label(c): c.pk for c in changes}
     return {
         track_id: (change_of[mark], frames)

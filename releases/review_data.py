@@ -11,12 +11,12 @@ from .review import REASONS_BY_KIND, change_label, marks_by_track, source_geomet
 
 
 def review_payload(release: Release, user) -> dict:
-    log = RegionsLog.from_dict(release.redaction_log)
-    geo = source_geometry(release)
+    log = RegionsLog.from_dict(release.redaction_log)  # read once: it holds a box per frame per face
+    geo = source_geometry(release, log)
     labels = dict(RedactionReason.choices) | dict(UnredactReason.choices)
     changes = list(RedactionChange.objects.filter(release=release).select_related("created_by", "confirmed_by"))
     # Which current track each standing decision points at, found by where its track was.
-    marked = marks_by_track(release, [c for c in changes if c.is_active])
+    marked = marks_by_track(release, [c for c in changes if c.is_active], log)
     # Where the last render followed each box added by hand, frame by frame (release-copy pixels).
     followed = {r.id: r.frames for r in log.manual_regions}
     return {

@@ -40,7 +40,7 @@ def region_thumbnail(release: Release, track_id: int, *, actor, request=None) ->
     if picture is not None:
         return picture
     frame, *box = track.frames[len(track.frames) // 2]
-    geo = source_geometry(release)
+    geo = source_geometry(release, log)
     # Automatic boxes are logged in the release copy's pixels.
     width, height = log.width or geo["width"] or 1, log.height or geo["height"] or 1
     fractions = (box[0] / width, box[1] / height, box[2] / width, box[3] / height)

@@ -54,6 +54,20 @@ def _write_whole(target: Path, write) -> None:
         raise
 
 
+def _made_once(folder: Path, key: str, kind: str, make, progress=None):
+    """`make()`'s result, made by the first process of the run that asks and pickled; every later
+    caller, in any worker, loads it (and is told it is done, as the real call would say)."""
+    saved = folder / f"{key}.{kind}.pickle"
+    with _alone(folder / f"{key}.lock"):
+        if not saved.exists():
+            result = make()
+            _write_whole(saved, lambda tmp: tmp.write_bytes(pickle.dumps(result)))
+            return result
+    if progress:
+        progress(1.0)
+    return pickle.loads(saved.read_bytes())
+
+
 @contextmanager
 def _alone(lock: Path):
     """Held by one process of the run at a time (released when it exits, however it exits)."""
@@ -101,16 +115,8 @@ def caching(redact_video, scan_for_unhidden_faces, folder: Path):
         return result
 
     def cached_scan(video_path, **kwargs):
-        key = _key("check", video_path, kwargs)
-        saved = folder / f"{key}.check.pickle"
-        with _alone(folder / f"{key}.lock"):
-            if not saved.exists():
-                found = scan_for_unhidden_faces(video_path, **kwargs)
-                _write_whole(saved, lambda tmp: tmp.write_bytes(pickle.dumps(found)))
-                return found
-        if kwargs.get("progress"):
-            kwargs["progress"](1.0)
-        return pickle.loads(saved.read_bytes())
+        return _made_once(folder, _key("check", video_path, kwargs), "check",
+                          lambda: scan_for_unhidden_faces(video_path, **kwargs), kwargs.get("progress"))
 
     return cached_redact_video, cached_scan
 
@@ -139,15 +145,7 @@ def caching_transcription(transcribe_media, folder: Path):
             return transcribe_media(source, **kwargs)  # unreadable: the engine says how
         args = {name: value for name, value in sorted(kwargs.items()) if name not in ("progress", "limits")}
         key = hashlib.sha256(repr(("transcribe", audio, args)).encode()).hexdigest()
-        saved = folder / f"{key}.transcript.pickle"
-        with _alone(folder / f"{key}.lock"):
-            if not saved.exists():
-                result = transcribe_media(source, **kwargs)
-                _write_whole(saved, lambda tmp: tmp.write_bytes(pickle.dumps(result)))
-                return result
-        if kwargs.get("progress"):
-            kwargs["progress"](1.0)
-        return pickle.loads(saved.read_bytes())
+        return _made_once(folder, key, "transcript", lambda: transcribe_media(source, **kwargs), kwargs.get("progress"))
 
     return cached_transcribe_media
 

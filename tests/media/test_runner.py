@@ -79,7 +79,6 @@ def _alive(pid: int) -> bool:
         return False
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
 def test_a_streaming_run_dies_with_the_process_that_started_it():
     starter = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from media.runner import StreamingRun, Limits; "

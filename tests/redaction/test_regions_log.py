@@ -62,7 +62,8 @@ def test_a_log_from_before_ranges_had_their_own_treatment_reads_its_ranges_as_bl
 @pytest.mark.parametrize("stored", [
     None, [], "a string", {"tracks": "x"}, {"tracks": [None, 3, {"id": True}, {"id": "1"}]},
     {"output": {"fps": "NaN", "width": "wide"}, "frames": -1.5},
-    {"tracks": [{"id": 1, "frames": [[0, 1, 2], ["a", 1, 2, 3, 4], [True, 1, 2, 3, 4], [-1, 1, 2, 3, 4], [0, 1, 2, float("inf"), 4]]}]},
+    {"tracks": [{"id": 1, "frames": [[0, 1, 2], ["a", 1, 2, 3, 4], [True, 1, 2, 3, 4], [-1, 1, 2, 3, 4], [0, 1, 2, float("inf"), 4],
+                                [0, float("nan"), 2, 3, 4], [0, 1, None, 3, 4], [0, False, 2, 3, 4], "0,1,2,3,4"]}]},
     {"manual_regions": [{"start_frame": "x"}], "marks": {"c1": 1}, "mute_ranges": [[1], ["a", "b"], None]},
 ])
 def test_a_malformed_stored_log_reads_as_what_can_be_read_never_an_error(stored):
