@@ -220,68 +220,61 @@ def incident_transition(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(incident.get_absolute_url())
 
 
+def _form_action(request: HttpRequest, pk: int, action: str, form_class, form_key: str, perform, done: str,
+                 may_see_reasons=None) -> HttpResponse:
+    """One form posted from the case page: an invalid form or a refusal shows the page again with the form as
+    typed; success says so and goes back to the case. `may_see_reasons` hides form errors from one who may not act."""
+    incident = _incident_for_action(request, pk, action)
+    form = form_class(request.POST)
+    if not form.is_valid():
+        if may_see_reasons is not None and not may_see_reasons(request.user, incident):
+            return _refused(request, incident, TransitionRefused("You may not do this on this case.", status=403))
+        return _refused(request, incident, _invalid(form), **{form_key: form})
+    try:
+        perform(incident, form.cleaned_data)
+    except (TransitionRefused, ValidationError) as refusal:
+        return _refused(request, incident, refusal)
+    messages.success(request, done)
+    return redirect(incident.get_absolute_url())
+
+
 @login_required
 @require_POST
 def incident_findings(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _incident_for_action(request, pk, "propose_findings")
-    form = FindingForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, incident, _invalid(form), finding_form=form)
-    try:
-        workflow.apply_transition(incident, "propose_findings", actor=request.user, reason=form.cleaned_data["text"],
-                                  outcome=form.cleaned_data["outcome"], request=request)
-    except TransitionRefused as refusal:
-        return _refused(request, incident, refusal)
-    messages.success(request, "Findings proposed; a supervisor will review them.")
-    return redirect(incident.get_absolute_url())
+    return _form_action(
+        request, pk, "propose_findings", FindingForm, "finding_form",
+        lambda incident, data: workflow.apply_transition(incident, "propose_findings", actor=request.user, reason=data["text"],
+                                                         outcome=data["outcome"], request=request),
+        "Findings proposed; a supervisor will review them.")
 
 
 @login_required
 @require_POST
 def incident_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _incident_for_action(request, pk, "assigned")
-    form = AssignForm(request.POST)
-    if not form.is_valid():
-        if not access.can_assign(request.user, incident):
-            return _refused(request, incident, TransitionRefused("You may not assign this case.", status=403))
-        return _refused(request, incident, _invalid(form), assign_form=form)
-    try:
-        workflow.assign_investigator(incident, actor=request.user, investigator=form.cleaned_data["investigator"],
-                                     reason=form.cleaned_data["reason"], request=request)
-    except TransitionRefused as refusal:
-        return _refused(request, incident, refusal)
-    messages.success(request, "Investigator assigned; they have been told by email.")
-    return redirect(incident.get_absolute_url())
+    return _form_action(
+        request, pk, "assigned", AssignForm, "assign_form",
+        lambda incident, data: workflow.assign_investigator(incident, actor=request.user, investigator=data["investigator"],
+                                                            reason=data["reason"], request=request),
+        "Investigator assigned; they have been told by email.", may_see_reasons=access.can_assign)
 
 
 @login_required
 @require_POST
 def incident_note(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _incident_for_action(request, pk, "note_added")
-    form = NoteForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, incident, _invalid(form), note_form=form)
-    try:
-        services.add_note(incident, actor=request.user, text=form.cleaned_data["text"], request=request)
-    except (TransitionRefused, ValidationError) as refusal:
-        return _refused(request, incident, refusal)
-    messages.success(request, "Note added.")
-    return redirect(incident.get_absolute_url())
+    return _form_action(
+        request, pk, "note_added", NoteForm, "note_form",
+        lambda incident, data: services.add_note(incident, actor=request.user, text=data["text"], request=request),
+        "Note added.")
 
 
 @login_required
 @require_POST
 def incident_public_summary(request: HttpRequest, pk: int) -> HttpResponse:
-    incident = _incident_for_action(request, pk, "public_summary_changed")
-    form = PublicSummaryForm(request.POST)
-    if not form.is_valid():
-        return _refused(request, incident, _invalid(form), summary_form=form)
-    try:
-        services.set_public_summary(incident, actor=request.user, text=form.cleaned_data["public_summary"], request=request)
-    except (TransitionRefused, ValidationError) as refusal:
-        return _refused(request, incident, refusal)
-    messages.success(request, "Public summary saved.")
-    return redirect(incident.get_absolute_url())
+    return _form_action(
+        request, pk, "public_summary_changed", PublicSummaryForm, "summary_form",
+        lambda incident, data: services.set_public_summary(incident, actor=request.user, text=data["public_summary"],
+                                                           request=request),
+        "Public summary saved.")
 
 
 @login_required
