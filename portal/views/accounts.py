@@ -173,45 +173,43 @@ def account_roles(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("accounts:detail", pk=account.pk)
 
 
+def _account_change(request: HttpRequest, pk: int, change, done) -> HttpResponse:
+    """An administrator's change to one account: refused changes show the account page again with why."""
+    _require_admin(request)
+    account = _account(pk)
+    try:
+        change(account)
+    except accounts.AccountRefused as refusal:
+        return _refused(request, account, refusal)
+    messages.success(request, done(account))
+    return redirect("accounts:detail", pk=account.pk)
+
+
 @login_required
 @require_POST
 def account_active(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_admin(request)
-    account = _account(pk)
     active = request.POST.get("active") == "1"
-    try:
-        accounts.set_active(actor=request.user, user=account, active=active, reason=request.POST.get("reason", "")[:2000],
-                            request=request)
-    except accounts.AccountRefused as refusal:
-        return _refused(request, account, refusal)
-    messages.success(request, f"{account.username} {'reactivated' if active else 'deactivated'}.")
-    return redirect("accounts:detail", pk=account.pk)
+    return _account_change(
+        request, pk,
+        lambda account: accounts.set_active(actor=request.user, user=account, active=active,
+                                            reason=request.POST.get("reason", "")[:2000], request=request),
+        lambda account: f"{account.username} {'reactivated' if active else 'deactivated'}.")
 
 
 @login_required
 @require_POST
 def account_mfa_reset(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_admin(request)
-    account = _account(pk)
-    try:
-        mfa.reset_mfa(actor=request.user, user=account)
-    except accounts.AccountRefused as refusal:
-        return _refused(request, account, refusal)
-    messages.success(request, f"{account.username}'s second factor was reset: they enrol again when they next sign in.")
-    return redirect("accounts:detail", pk=account.pk)
+    return _account_change(
+        request, pk, lambda account: mfa.reset_mfa(actor=request.user, user=account),
+        lambda account: f"{account.username}'s second factor was reset: they enrol again when they next sign in.")
 
 
 @login_required
 @require_POST
 def account_tokens_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_admin(request)
-    account = _account(pk)
-    try:
-        mfa.revoke_api_tokens(actor=request.user, user=account)
-    except accounts.AccountRefused as refusal:
-        return _refused(request, account, refusal)
-    messages.success(request, f"{account.username}'s API tokens were revoked.")
-    return redirect("accounts:detail", pk=account.pk)
+    return _account_change(
+        request, pk, lambda account: mfa.revoke_api_tokens(actor=request.user, user=account),
+        lambda account: f"{account.username}'s API tokens were revoked.")
 
 
 def _grant(pk) -> RoleGrantRequest:
