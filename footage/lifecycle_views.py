@@ -38,13 +38,22 @@ def _roles(*roles: Role, message: str):
     return decorate
 
 
-def _back(request: HttpRequest, fallback: str, exc: LifecycleError):
-    messages.error(request, str(exc))
-    return redirect(fallback)
-
-
 def _refused(exc: LifecycleRefused):
     raise PermissionDenied(str(exc))
+
+
+def _change(request: HttpRequest, change, done: str, page: str, **page_kwargs) -> HttpResponse:
+    """One lifecycle change posted from a page: a refusal is a 403, an invalid request comes back to
+    the page with the function's message, success says `done`."""
+    try:
+        change()
+    except LifecycleRefused as exc:
+        _refused(exc)
+    except LifecycleError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, done)
+    return redirect(page, **page_kwargs)
 
 
 def lifecycle_context(user, item) -> dict:
@@ -67,14 +76,9 @@ def lifecycle_context(user, item) -> dict:
 def retention_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         scope, key = request.POST.get("scope", ""), request.POST.get("key", "")
-        try:
-            retention.set_retention_period(actor=request.user, scope=scope, key=key, days=request.POST.get("days"), request=request)
-        except LifecycleRefused as exc:
-            _refused(exc)
-        except LifecycleError as exc:
-            return _back(request, "footage:retention", exc)
-        messages.success(request, "Retention period saved.")
-        return redirect("footage:retention")
+        return _change(request, lambda: retention.set_retention_period(
+            actor=request.user, scope=scope, key=key, days=request.POST.get("days"), request=request),
+            "Retention period saved.", "footage:retention")
     return render(request, "footage/lifecycle/retention.html", {
         "rows": retention.schedule(),
         "may_set": retention.may_set_retention(request.user),
@@ -94,15 +98,10 @@ def holds_page(request: HttpRequest) -> HttpResponse:
         incident_id, footage_id = request.POST.get("incident", "").strip(), request.POST.get("footage", "").strip()
         incident = get_visible_incident(request.user, incident_id) if incident_id else None
         footage = get_visible_footage(request.user, footage_id) if footage_id and not incident else None
-        try:
-            retention.place_hold(actor=request.user, incident=incident, footage=footage, reason=request.POST.get("reason", ""),
-                                 matter_reference=request.POST.get("matter_reference", ""), request=request)
-        except LifecycleRefused as exc:
-            _refused(exc)
-        except LifecycleError as exc:
-            return _back(request, "footage:holds", exc)
-        messages.success(request, "Legal hold placed: nothing it covers will be deleted while it stands.")
-        return redirect("footage:holds")
+        return _change(request, lambda: retention.place_hold(
+            actor=request.user, incident=incident, footage=footage, reason=request.POST.get("reason", ""),
+            matter_reference=request.POST.get("matter_reference", ""), request=request),
+            "Legal hold placed: nothing it covers will be deleted while it stands.", "footage:holds")
     return render(request, "footage/lifecycle/holds.html", {
         "holds": retention.visible_holds(request.user)[:500],
         "may_place": retention.may_place_holds(request.user),
@@ -116,28 +115,20 @@ def hold_lift(request: HttpRequest, pk: int) -> HttpResponse:
     hold = retention.visible_holds(request.user).filter(pk=pk).first()
     if hold is None:
         raise Http404("No such hold.")
-    try:
-        retention.lift_hold(hold, actor=request.user, reason=request.POST.get("reason", ""), request=request)
-    except LifecycleRefused as exc:
-        _refused(exc)
-    except LifecycleError as exc:
-        return _back(request, "footage:holds", exc)
-    messages.success(request, "Legal hold lifted.")
-    return redirect("footage:holds")
+    return _change(request, lambda: retention.lift_hold(hold, actor=request.user, reason=request.POST.get("reason", ""),
+                                                        request=request),
+                   "Legal hold lifted.", "footage:holds")
 
 
 @require_POST
 @_roles(Role.SUPERVISOR, message="Only supervisors mark footage do-not-disclose.")
 def footage_do_not_disclose(request: HttpRequest, pk: int) -> HttpResponse:
     item = get_visible_footage(request.user, pk)
-    try:
-        retention.set_do_not_disclose(item, actor=request.user, value=request.POST.get("value") == "1",
-                                      reason=request.POST.get("reason", ""), request=request)
-    except LifecycleRefused as exc:
-        _refused(exc)
-    except LifecycleError as exc:
-        messages.error(request, str(exc))
-    return redirect("footage:detail", pk=item.pk)
+    marked = request.POST.get("value") == "1"
+    return _change(request, lambda: retention.set_do_not_disclose(item, actor=request.user, value=marked,
+                                                                  reason=request.POST.get("reason", ""), request=request),
+                   "Marked do-not-disclose: it will not be shared." if marked else "Do-not-disclose lifted.",
+                   "footage:detail", pk=item.pk)
 
 
 # ---- deletion -------------------------------------------------------------------------------
@@ -164,14 +155,10 @@ def deletion_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     batch = DeletionBatch.objects.filter(pk=pk).first()
     if batch is None:
         raise Http404("No such batch.")
-    try:
-        (deletion.approve_batch if action == "approve" else deletion.cancel_batch)(batch, actor=request.user, request=request)
-    except LifecycleRefused as exc:
-        _refused(exc)
-    except LifecycleError as exc:
-        return _back(request, "footage:deletions", exc)
-    messages.success(request, "Batch approved: its footage is being deleted." if action == "approve" else "Batch cancelled.")
-    return redirect("footage:deletions")
+    decide = deletion.approve_batch if action == "approve" else deletion.cancel_batch
+    return _change(request, lambda: decide(batch, actor=request.user, request=request),
+                   "Batch approved: its footage is being deleted." if action == "approve" else "Batch cancelled.",
+                   "footage:deletions")
 
 
 # ---- shares ---------------------------------------------------------------------------------
@@ -211,14 +198,8 @@ def share_revoke(request: HttpRequest, public_id) -> HttpResponse:
     share = sharing.visible_shares(request.user).filter(public_id=public_id).first()
     if share is None:
         raise Http404("No such share.")
-    try:
-        sharing.revoke_share(share, actor=request.user, request=request)
-    except LifecycleRefused as exc:
-        _refused(exc)
-    except LifecycleError as exc:
-        return _back(request, "footage:shares", exc)
-    messages.success(request, "Link revoked: it no longer opens.")
-    return redirect("footage:shares")
+    return _change(request, lambda: sharing.revoke_share(share, actor=request.user, request=request),
+                   "Link revoked: it no longer opens.", "footage:shares")
 
 
 # ---- packages -------------------------------------------------------------------------------
