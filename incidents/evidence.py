@@ -10,6 +10,7 @@ from footage.ingest_warnings import IngestWarning, warnings_for
 from footage.models import FootageItem
 from releases import access as release_access
 from releases.models import Release, ReleaseState
+from releases.workflow import release_blocker
 
 from .models import Incident
 
@@ -42,7 +43,7 @@ def evidence_for(user, incident: Incident) -> CaseEvidence:
     open_by_footage = {r.footage_id: r for r in releases if r.state not in _FINISHED}
     rows = [
         FootageRow(item=item, open_release=open_by_footage.get(item.pk),
-                   may_request_release=item.is_video and item.pk not in open_by_footage
+                   may_request_release=item.pk not in open_by_footage and release_blocker(item) is None
                    and release_access.may_request_release_of(user, item),
                    warnings=warnings_for(item, visible=visible) if footage_access.can_verify(user, item) else [])
         for item in items

@@ -7,7 +7,7 @@ from portal.refusals import Refused
 NOT_NOW = frozenset({
     "wrong_state", "render_active", "already_requested", "already_approved", "not_rendered", "not_ingested",
     "stale_render", "stale_transcript", "check_missing", "check_not_cleared", "captions_missing",
-    "captions_unreviewed", "signoffs_missing",
+    "captions_unreviewed", "signoffs_missing", "do_not_disclose", "footage_deleted",
 })
 
 

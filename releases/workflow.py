@@ -164,6 +164,8 @@ def _apply(release, action, *, actor, reason, ground, review_on, request, fields
             )
         if not locked.release_file or not locked.release_sha256:
             raise ReleaseRefused("There is no rendered file to publish.", code="no_file")
+        if locked.footage.do_not_disclose or locked.footage.deleted_at is not None:
+            raise release_blocker(locked.footage)
         locked.published_by, locked.published_at = actor, now
         from .publication import sign_manifest  # the signing key is read only when publishing
 
@@ -229,6 +231,19 @@ def _review_date(value: date | str | None, *, today: date) -> date:
 # ---- asking for a release ------------------------------------------------------------------------
 
 
+def release_blocker(footage) -> ReleaseRefused | None:
+    """Why this footage cannot go to the public, whoever asks; None where it can."""
+    if footage.media_type != "video":
+        return ReleaseRefused("Only video footage goes through redaction and release.", code="not_video")
+    if not getattr(footage, "sha256", ""):
+        return ReleaseRefused("This footage has not finished ingest yet.", code="not_ingested")
+    if footage.deleted_at is not None:
+        return ReleaseRefused("This footage was deleted when its retention ended.", code="footage_deleted")
+    if footage.do_not_disclose:
+        return ReleaseRefused("This footage is marked do-not-disclose: it cannot be released.", code="do_not_disclose")
+    return None
+
+
 def request_release(footage, *, actor: User, mode: str = RedactionMode.BLUR, reason: str = "", request: HttpRequest | None = None) -> Release:
     """Open a release of `footage` (state requested) and queue its first render."""
     try:
@@ -248,10 +263,9 @@ def _request(footage, *, actor, mode, reason, request) -> Release:
         raise ReleaseForbidden("Only a supervisor or the investigator assigned to the case may ask for a release.")
     if mode not in RedactionMode.values:
         raise ReleaseRefused("Choose heavy blur or solid fill.", code="bad_mode", field="mode")
-    if footage.media_type != "video":
-        raise ReleaseRefused("Only video footage goes through redaction and release.", code="not_video")
-    if not getattr(footage, "sha256", ""):
-        raise ReleaseRefused("This footage has not finished ingest yet.", code="not_ingested")
+    not_releasable = release_blocker(footage)
+    if not_releasable is not None:
+        raise not_releasable
     incident = footage.incident
     start = incident.occurred_start or timezone.now()
     release = Release(

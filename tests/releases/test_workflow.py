@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 
 from portal.models import AuditEvent
 from releases.errors import ReleaseForbidden, ReleaseRefused
 from releases.models import ReleaseState, RenderJob, RenderState
 from releases.workflow import TRANSITIONS, apply_release_transition, request_release
 from tests.factories.releases import approve_and_publish, clear_all_findings, render_pending
+from tests.personas import sign_in_verified
 
 pytestmark = pytest.mark.django_db
 
@@ -43,6 +45,35 @@ def test_a_footage_item_has_one_open_release_at_a_time(footage, people):
     request_release(footage, actor=people.investigator)
     with pytest.raises(ReleaseRefused):
         request_release(footage, actor=people.supervisor)
+
+
+def test_footage_marked_do_not_disclose_cannot_be_released_and_the_case_page_offers_no_request(footage, people, client):
+    from footage.retention import set_do_not_disclose
+
+    set_do_not_disclose(footage, actor=people.supervisor, value=True, reason="Sealed by court order 26-114.")
+    footage.refresh_from_db()
+    with pytest.raises(ReleaseRefused) as err:
+        request_release(footage, actor=people.supervisor)
+    assert err.value.code == "do_not_disclose" and err.value.status == 409
+    assert refusals("request").filter(actor=people.supervisor).exists()
+    sign_in_verified(client, people.supervisor)
+    page = client.get(footage.incident.get_absolute_url())
+    assert page.status_code == 200
+    assert reverse("releases:request", args=[footage.pk]) not in page.content.decode()
+
+
+def test_a_release_whose_footage_is_marked_do_not_disclose_after_the_request_cannot_be_published(in_review, people):
+    from footage.retention import set_do_not_disclose
+
+    apply_release_transition(in_review, "approve", actor=people.second_officer)
+    apply_release_transition(in_review, "approve", actor=people.officer)
+    set_do_not_disclose(in_review.footage, actor=people.supervisor, value=True, reason="Sealed by court order 26-114.")
+    with pytest.raises(ReleaseRefused) as err:
+        apply_release_transition(in_review, "publish", actor=people.second_officer)
+    assert err.value.code == "do_not_disclose"
+    in_review.refresh_from_db()
+    assert in_review.state == ReleaseState.APPROVED and in_review.published_at is None
+    assert refusals("publish").filter(actor=people.second_officer).exists()
 
 
 def test_one_release_officer_cannot_approve_and_publish_a_release_alone(footage, people):
