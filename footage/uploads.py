@@ -577,7 +577,9 @@ def finalize(upload: Upload, held: Claim, *, request=None):
         probe = probing.submit(probe_media, path, max_bytes=settings.MAX_UPLOAD_SIZE)
         if incremental is not None and _vouched_for(_saved_file_state(upload.pk), path, upload.length):
             assembled = incremental
+            how = "computed from the stored copy as it arrived, each range read back and compared with the bytes received"
         else:
+            how = "computed as the bytes arrived, then the whole stored copy read again and compared"
             try:
                 assembled = _hash_whole_file(path, held)
             except OSError as exc:
@@ -608,6 +610,7 @@ def finalize(upload: Upload, held: Claim, *, request=None):
             upload=upload,
             move=True,
             request=request,
+            hash_how=how,
         )
     except IngestRefused as exc:
         # The uploader lost the right to add evidence to this case while the file was arriving.

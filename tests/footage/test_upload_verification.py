@@ -9,7 +9,8 @@ import hashlib
 import pytest
 
 from footage import uploads
-from footage.models import FootageItem, Upload, UploadState
+from footage.custody import custody_log
+from footage.models import CustodyAction, FootageItem, Upload, UploadState
 from tests.factories.footage import clip_file
 from tests.footage.tus_helpers import create, patch
 
@@ -40,6 +41,10 @@ def _count_whole_file_reads(monkeypatch) -> list:
 
     monkeypatch.setattr(uploads, "_hash_whole_file", counted)
     return reads
+
+
+def _how_the_hash_was_verified() -> str:
+    return custody_log(FootageItem.objects.get()).get(action=CustodyAction.HASH_COMPUTED).detail["how"]
 
 
 def _a_byte_changed(write_all):
@@ -89,6 +94,7 @@ def test_a_file_read_back_chunk_by_chunk_is_stored_without_being_read_again(peop
     assert response.status_code == 204, response.content
     assert reads == []
     assert FootageItem.objects.get().sha256 == hashlib.sha256(data).hexdigest()
+    assert "each range read back and compared" in _how_the_hash_was_verified()
 
 
 def test_it_refuses_at_completion_a_file_changed_on_disk_while_the_upload_was_paused(people, case, api_client):
@@ -119,6 +125,7 @@ def test_after_a_request_died_in_the_middle_of_a_chunk_completion_reads_the_whol
     assert response.status_code == 204, response.content
     assert len(reads) == 1
     assert FootageItem.objects.get().sha256 == hashlib.sha256(data).hexdigest()
+    assert "whole stored copy read again" in _how_the_hash_was_verified()
 
 
 def test_after_the_machine_restarted_completion_finds_acknowledged_bytes_the_disk_lost(
