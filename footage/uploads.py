@@ -381,7 +381,8 @@ def _append(upload: Upload, held: Claim, *, offset: int, body: BodyReader, conte
         raise UploadError("storage_unavailable", "The partial upload could not be read; try again shortly.", status=503) from exc
     chunk_digest = hashlib.sha256() if checksum is not None else None
     digests = (hasher, chunk_digest) if chunk_digest is not None else (hasher,)
-    continuous = _vouched_for(_saved_file_state(upload.pk), path, offset)
+    # A state read before the claim can only be older than the row's, and an older one matches no file.
+    continuous = _vouched_for(upload.file_state, path, offset)
     held.file_state = ""  # until this request leaves the file at a known offset
     scratch = memoryview(bytearray(READ_BACK_PIECE))
     received = written_back = 0
@@ -412,6 +413,7 @@ def _append(upload: Upload, held: Claim, *, offset: int, body: BodyReader, conte
                     _start_writeback(f.fileno(), offset + written_back, received - written_back)
                     written_back = received
                 held.refresh()
+            os.fsync(fd)  # the disk finishes while the last buffers are read back and hashed
             for job in hashing_jobs:
                 job.result()
             _give_back_buffers(buffers)
@@ -422,7 +424,6 @@ def _append(upload: Upload, held: Claim, *, offset: int, body: BodyReader, conte
                 if received == content_length:
                     raise UploadError("checksum_mismatch", "The chunk does not match its Upload-Checksum; it was discarded.", status=460)
                 return offset
-            os.fsync(fd)
             held.file_state = _file_state(fd) if continuous else ""
     except OSError as exc:
         # A transient write failure (disk full, I/O error): forget this chunk, keep the upload.
