@@ -12,7 +12,7 @@ from footage import uploads
 from footage.custody import custody_log
 from footage.models import CustodyAction, FootageItem, Upload, UploadState
 from tests.factories.footage import clip_file
-from tests.footage.tus_helpers import create, patch
+from tests.footage.tus_helpers import create, head, patch
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +95,30 @@ def test_a_file_read_back_chunk_by_chunk_is_stored_without_being_read_again(peop
     assert reads == []
     assert FootageItem.objects.get().sha256 == hashlib.sha256(data).hexdigest()
     assert "each range read back and compared" in _how_the_hash_was_verified()
+
+
+def test_an_upload_whose_server_stopped_after_the_last_byte_is_finished_by_a_head_without_reading_it_again(
+    people, case, api_client, monkeypatch
+):
+    client = api_client(people.reporter)
+    data, url, half, upload = _first_half_sent(client, case)
+
+    def stopped(*args, **kwargs):
+        raise uploads.UploadError("storage_unavailable", "The server stopped.", status=503)
+
+    monkeypatch.setattr(uploads, "finalize", stopped)
+    assert patch(client, url, data[half:], offset=half).status_code == 503
+    monkeypatch.undo()
+    uploads._hashers.clear()
+    reads = _count_whole_file_reads(monkeypatch)
+
+    response = head(client, url)
+
+    assert response.status_code == 200
+    upload.refresh_from_db()
+    assert upload.state == UploadState.INGESTED
+    assert reads == []
+    assert upload.footage.sha256 == hashlib.sha256(data).hexdigest()
 
 
 def test_it_refuses_at_completion_a_file_changed_on_disk_while_the_upload_was_paused(people, case, api_client):
