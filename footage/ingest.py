@@ -66,9 +66,11 @@ def ingest_file(
     upload: Upload | None = None,
     move: bool = False,
     request=None,
+    hash_how: str = "",
 ) -> FootageItem:
     """Store `path` as a new original of `incident`. `sha256`/`info` are what the caller already
-    verified (the upload path computed both); otherwise they are computed here. Raises
+    verified (the upload path computed both, and says how in `hash_how` for the chain of custody);
+    otherwise they are computed here. Raises
     IngestRefused, IngestError, or media.MediaRejected for an unacceptable file."""
     path = Path(path)
     if not can_upload_to(uploaded_by, incident):
@@ -80,8 +82,8 @@ def ingest_file(
     if kind not in FootageKind.values:
         raise IngestError("bad_kind", f"kind must be one of {', '.join(FootageKind.values)}.")
     info = info or probe_media(path, max_bytes=settings.MAX_UPLOAD_SIZE)
-    # The upload path has just hashed the assembled file twice over (incrementally and by
-    # re-reading it); a third read of a 4 GB file would add nothing.
+    # The upload path has hashed the stored copy and verified it against the bytes received; one
+    # more read of a 4 GB file would add nothing.
     actual = sha256 or sha256_file(path)
     size = path.stat().st_size
 
@@ -113,7 +115,7 @@ def ingest_file(
             record_custody(
                 item, CustodyAction.HASH_COMPUTED, actor=uploaded_by, request=request,
                 detail={"algorithm": "SHA-256", "sha256": actual,
-                        "how": "computed as the bytes arrived, then re-read and compared" if upload else "read from the file"},
+                        "how": (hash_how or "computed as the bytes arrived, then re-read and compared") if upload else "read from the file"},
             )
             if upload is not None:
                 updated = Upload.objects.filter(pk=upload.pk, state=UploadState.RECEIVING).update(

@@ -214,6 +214,10 @@ class Upload(models.Model):
     # The SHA-256 state after `offset` bytes (IncrementalSha256.save), written with the offset, so the
     # process that takes the next chunk goes on hashing without reading the file back.
     hash_state = models.BinaryField(null=True, blank=True, editable=False)
+    # The partial file as the kernel saw it after the last chunk (boot, inode, size, change times), set
+    # only while every byte below `offset` was read back and matched what was received; empty when
+    # that cannot be vouched for, and then completion reads the whole file again to verify it.
+    file_state = models.CharField(max_length=200, blank=True, editable=False)
     rejection_code = models.CharField(max_length=40, blank=True)
     rejection_detail = models.TextField(blank=True)
     footage = models.OneToOneField(FootageItem, null=True, blank=True, on_delete=models.PROTECT, related_name="upload")

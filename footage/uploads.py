@@ -5,14 +5,27 @@ so after any crash the file is cut back to the offset and the client resumes fro
 writes at a time: it claims the row with a conditional UPDATE on the offset it starts from, and a
 second request at the same offset finds nothing to claim (409).
 
-The SHA-256 of the whole file is computed as bytes arrive, once per byte, in a second thread while the
-request's thread receives and writes the next bytes into another of a few fixed buffers (so a
-request holds the same memory whatever the file's size). Its state is saved on the
-row with each new offset (`Upload.hash_state`), so a chunk that lands on another worker, or on a
-restarted one, goes on from it without reading the file back; only where that state cannot be used
-(no OpenSSL to save it with) are bytes re-read, just those the process has not hashed itself.
-After the last chunk the file is re-read and the two hashes must agree before anything is stored:
-that verification is the only second pass over the bytes, and the media probe runs beside it.
+The request's thread receives each buffer (one of a few fixed ones, so a request holds the same
+memory whatever the file's size) and appends it to the partial file; a second thread reads that range
+back from the file, compares it byte for byte with the buffer received, and hashes the bytes read
+back. So the SHA-256 is computed once per byte, of the stored copy, and it is the hash of what the
+client sent; a write that did not store what was received fails its chunk (503, nothing kept). The
+hash state is saved on the row with each new offset (`Upload.hash_state`), so a chunk that lands on
+another worker, or on a restarted one, goes on from it without reading the file back; only where
+that state cannot be used (no OpenSSL to save it with) are bytes re-read, just those the process has
+not hashed itself.
+
+Bytes below the offset are never written again: the file is opened append-only, by the one request
+holding the claim, and cut back only to the offset. What could still change them is something else
+writing the file, or a machine that lost acknowledged writes in a crash; so with each offset the row
+also keeps the file as the kernel reports it (`Upload.file_state`: boot, inode, size, modification and
+change times, which any write or truncation changes), and the next chunk and completion compare it
+with the file. Where it still matches, every stored byte was read back and matched, and completion
+stores the file without reading it again. Where it does not (the file was changed, a request died in
+the middle of a chunk, the machine restarted), the state is dropped and completion re-reads the whole
+file, whose hash must equal the one computed as it arrived, as the media probe runs beside it. Kernels
+before 6.13 keep change times per clock tick, so there a write by something else in the same few
+milliseconds as a chunk's end would not be seen.
 """
 
 from __future__ import annotations
@@ -20,6 +33,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ctypes
+import errno
 import hashlib
 import logging
 import os
@@ -53,6 +67,7 @@ PIECE = 1024 * 1024
 BUFFER = 4 * PIECE  # received, written and hashed in these, whatever the chunk size
 BUFFERS = 3  # one being received while the others are hashed
 WRITE_PIECE = 256 * 1024
+READ_BACK_PIECE = PIECE  # read back, compared and hashed while it is in the CPU's cache
 WRITEBACK_EVERY = 8 * PIECE
 CLAIM_REFRESH_SECONDS = 5
 MAX_CACHED_HASHERS = 1000
@@ -225,6 +240,7 @@ class Claim:
     token: uuid.UUID
     refreshed: float
     hash_state: bytes | None = None  # after the bytes this request appended, saved with the new offset
+    file_state: str | None = None  # saved with the new offset once this request touched the file
 
     def refresh(self) -> None:
         if time.monotonic() - self.refreshed < CLAIM_REFRESH_SECONDS:
@@ -264,7 +280,48 @@ def release(claim_: Claim, *, offset: int | None = None) -> None:
 def _offset_changes(claim_: Claim, offset: int) -> dict:
     # The hash state goes in the same UPDATE as the offset it belongs to; a state left from an
     # earlier offset is harmless, as restoring checks its length against the offset.
-    return {"offset": offset, **({"hash_state": claim_.hash_state} if claim_.hash_state is not None else {})}
+    changes: dict = {"offset": offset}
+    if claim_.hash_state is not None:
+        changes["hash_state"] = claim_.hash_state
+    if claim_.file_state is not None:
+        changes["file_state"] = claim_.file_state
+    return changes
+
+
+def _read_boot_id() -> str:
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+    except OSError:
+        return ""
+
+
+_BOOT_ID = _read_boot_id()
+
+
+def _file_state(file: Path | int) -> str:
+    """The partial file as the kernel reports it; any write, truncation or replacement changes it.
+    Empty where the boot cannot be told apart: after a machine's crash the file may look the same
+    and still lack writes that were acknowledged."""
+    if not _BOOT_ID:
+        return ""
+    st = os.stat(file)
+    return f"{_BOOT_ID} {st.st_dev} {st.st_ino} {st.st_size} {st.st_mtime_ns} {st.st_ctime_ns}"
+
+
+def _vouched_for(saved_state: str, path: Path, offset: int) -> bool:
+    """Whether every byte below `offset` was read back and matched when it was written, and the file
+    has not changed since."""
+    if offset == 0:
+        return True
+    try:
+        current = _file_state(path)
+    except OSError:
+        return False
+    return bool(current) and current == saved_state and current.split()[3] == str(offset)
+
+
+def _saved_file_state(upload_id) -> str:
+    return Upload.objects.filter(pk=upload_id).values_list("file_state", flat=True).first() or ""
 
 
 def parse_checksum(header: str | None) -> bytes | None:
@@ -324,13 +381,18 @@ def _append(upload: Upload, held: Claim, *, offset: int, body: BodyReader, conte
         raise UploadError("storage_unavailable", "The partial upload could not be read; try again shortly.", status=503) from exc
     chunk_digest = hashlib.sha256() if checksum is not None else None
     digests = (hasher, chunk_digest) if chunk_digest is not None else (hasher,)
+    # A state read before the claim can only be older than the row's, and an older one matches no file.
+    continuous = _vouched_for(upload.file_state, path, offset)
+    held.file_state = ""  # until this request leaves the file at a known offset
+    scratch = memoryview(bytearray(READ_BACK_PIECE))
     received = written_back = 0
     try:
         # Unbuffered: each received buffer goes to the kernel as it lies, in a few write(2) calls.
-        with open(path, "r+b", buffering=0) as f, ThreadPoolExecutor(1, thread_name_prefix="upload-hash") as hashing:
+        # Append-only: nothing this request writes can land below the offset.
+        with open(path, "a+b", buffering=0) as f, ThreadPoolExecutor(1, thread_name_prefix="upload-hash") as hashing:
             # Bytes past the offset were never acknowledged (a request that died before fsync).
             f.truncate(offset)
-            f.seek(offset)
+            fd = f.fileno()
             buffers = _take_buffers(min(BUFFERS, -(-content_length // BUFFER)))
             hashing_jobs: deque = deque()  # one per buffer in use, oldest first
             turn, ended = 0, False
@@ -345,22 +407,24 @@ def _append(upload: Upload, held: Claim, *, offset: int, body: BodyReader, conte
                 if not filled:
                     break
                 _write_all(f, view[:filled])
-                hashing_jobs.append(hashing.submit(_update_all, digests, view[:filled]))
+                hashing_jobs.append(hashing.submit(_read_back_and_hash, fd, offset + received, view[:filled], scratch, digests))
                 received += filled
                 if received - written_back >= WRITEBACK_EVERY:
                     _start_writeback(f.fileno(), offset + written_back, received - written_back)
                     written_back = received
                 held.refresh()
+            os.fsync(fd)  # the disk finishes while the last buffers are read back and hashed
             for job in hashing_jobs:
                 job.result()
             _give_back_buffers(buffers)
             if chunk_digest is not None and (received != content_length or chunk_digest.digest() != checksum):
                 f.truncate(offset)
-                os.fsync(f.fileno())
+                os.fsync(fd)
+                held.file_state = _file_state(fd) if continuous else ""
                 if received == content_length:
                     raise UploadError("checksum_mismatch", "The chunk does not match its Upload-Checksum; it was discarded.", status=460)
                 return offset
-            os.fsync(f.fileno())
+            held.file_state = _file_state(fd) if continuous else ""
     except OSError as exc:
         # A transient write failure (disk full, I/O error): forget this chunk, keep the upload.
         log.error("upload %s: write failed at offset %s: %s", upload.pk, offset + received, exc)
@@ -414,9 +478,38 @@ def _write_all(f, view: memoryview) -> None:
         written += f.write(view[written : written + WRITE_PIECE])
 
 
-def _update_all(digests, view: memoryview) -> None:
-    for digest in digests:
-        digest.update(view)
+def _read_back_and_hash(fd: int, position: int, received: memoryview, scratch: memoryview, digests) -> None:
+    """Hash the range just written at `position` as read back from the file, after checking it is
+    byte for byte what was received: the hash is then both the stored copy's and the client's."""
+    for start in range(0, len(received), len(scratch)):
+        sent = received[start : start + len(scratch)]
+        stored = scratch[: len(sent)]
+        if os.preadv(fd, [stored], position + start) != len(sent) or not _same_bytes(stored, sent):
+            raise OSError(errno.EIO, f"the bytes read back at {position + start} are not those written")
+        for digest in digests:
+            digest.update(stored)
+
+
+def _load_memcmp():
+    try:
+        function = ctypes.CDLL(None).memcmp
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
+    function.restype = ctypes.c_int
+    return function
+
+
+_memcmp = _load_memcmp()
+
+
+def _same_bytes(a: memoryview, b: memoryview) -> bool:
+    # memoryview's own == compares item by item, as slowly as hashing; memcmp runs at memory speed.
+    if len(a) != len(b):
+        return False
+    if _memcmp is None or not len(a):
+        return a == b
+    return _memcmp((ctypes.c_char * len(a)).from_buffer(a), (ctypes.c_char * len(b)).from_buffer(b), len(a)) == 0
 
 
 def _load_sync_file_range():
@@ -479,16 +572,21 @@ def finalize(upload: Upload, held: Claim, *, request=None):
     if hasher is None or hasher.length != upload.length:
         hasher = _saved_hasher(upload.pk, upload.length)
     incremental = hasher.hexdigest() if hasher is not None else None
-    # The probe (ffprobe and ffmpeg, on their own cores) looks at the file while it is re-read here;
-    # its verdict counts only once the bytes are known to be the ones received.
+    # The probe (ffprobe and ffmpeg, on their own cores) looks at the file while it is re-read here,
+    # where it must be; its verdict counts only once the bytes are known to be the ones received.
     with ThreadPoolExecutor(1, thread_name_prefix="upload-probe") as probing:
         probe = probing.submit(probe_media, path, max_bytes=settings.MAX_UPLOAD_SIZE)
-        try:
-            assembled = _hash_whole_file(path, held)
-        except OSError as exc:
-            raise UploadError("storage_unavailable", "The received file could not be read back; try again shortly.", status=503) from exc
-        if incremental is not None and incremental != assembled:
-            _reject(upload, held, "hash_mismatch", "The file changed on the server after it was received; upload it again.", request)
+        if incremental is not None and _vouched_for(_saved_file_state(upload.pk), path, upload.length):
+            assembled = incremental
+            how = "computed from the stored copy as it arrived, each range read back and compared with the bytes received"
+        else:
+            how = "computed as the bytes arrived, then the whole stored copy read again and compared"
+            try:
+                assembled = _hash_whole_file(path, held)
+            except OSError as exc:
+                raise UploadError("storage_unavailable", "The received file could not be read back; try again shortly.", status=503) from exc
+            if incremental is not None and incremental != assembled:
+                _reject(upload, held, "hash_mismatch", "The file changed on the server after it was received; upload it again.", request)
         held.refreshed = 0
         held.refresh()
         try:
@@ -513,6 +611,7 @@ def finalize(upload: Upload, held: Claim, *, request=None):
             upload=upload,
             move=True,
             request=request,
+            hash_how=how,
         )
     except IngestRefused as exc:
         # The uploader lost the right to add evidence to this case while the file was arriving.
