@@ -3,7 +3,8 @@
 Four stages run at once, joined by bounded queues (`stages.py`): a thread reading raw frames from
 the decoder process; a thread measuring the camera's motion on every frame and running the
 whole-frame detector passes on every Kth frame, on shot cuts and while the picture moves fast
-(`scanning.py`); a thread taking closer looks around tracked faces and tracking (`following.py`;
+(`scanning.py`), beside a thread making the enlarged sweeps of Kth frames from when they are
+decoded (`SweepsAhead`); a thread taking closer looks around tracked faces and tracking (`following.py`;
 the whole-frame passes need no tracks, so they run a keyframe ahead, on the other core); and the
 caller's thread hiding and writing frames to the encoder process (`writing.py`). This module sets
 them up, holds the detector's passes (`KeyframeDetector`) and writes the regions log. The model's runtimes, OpenCV and pipe I/O release the GIL, so decode, detection and
@@ -40,7 +41,7 @@ from .hiding import BLUR_SIGMA_SHARE, MODES, planes
 from .motion import CameraPath
 from .regions import ManualRegion, TrackMark, frame_ranges, iou, iou_matrix
 from .regions_log import ManualRecord, RegionsLog, TrackRecord
-from .scanning import scan_keyframes
+from .scanning import SweepsAhead, scan_keyframes
 from .stages import END, Stages, Stopped, feed, get, raw_frames
 from .writing import HiddenFrames
 from .tracking import Tracker, TrackerConfig, follow_patch
@@ -210,20 +211,23 @@ class KeyframeDetector:
             for d in self.detector.detect(self.rgb(frame, size), threshold=threshold)
         ]
 
-    def whole(self, frame: np.ndarray, kind: str = "every_kth") -> list[Detection]:
+    def whole(self, frame: np.ndarray, kind: str = "every_kth", *, swept: list[Detection] | None = None) -> list[Detection]:
         """Pass 1, over the whole frame. It needs no tracks, so it can run ahead of
         tracking, on the next keyframe, while this one's closer looks are taken.
 
         `kind` says why this frame is a keyframe: "every_kth" (the schedule the sweeps
         keep to), "cut" (a new shot: searched for faces of every size at once), or "camera"
         and "tracks" (detection more often while the picture or a face moves fast: the wide
-        pass)."""
+        pass). `swept` is this frame's enlarged sweep where it was made ahead (`sweeps_ahead`)."""
         cfg = self.settings
         self.keyframes[kind] += 1
+        sweep_due = kind == "every_kth" and self.sweeps and self.calls % cfg.sweep_every == 0
+        if swept is not None and not sweep_due:
+            raise RedactionError("a sweep was made ahead for a keyframe that is not swept")
         if kind != "every_kth":
             return self._sweep(frame) if kind == "cut" and self.sweeps else self._wide(frame)
-        if self.sweeps and self.calls % cfg.sweep_every == 0:
-            dets = self._sweep(frame)
+        if sweep_due:
+            dets = self._sweep(frame, swept)
         elif self.crowded:
             dets = self._crowd(frame)
         else:
@@ -249,11 +253,23 @@ class KeyframeDetector:
         self.passes["wide"] += 1
         return self._whole(frame, self.small_size, self.settings.detect_threshold)
 
-    def _sweep(self, frame: np.ndarray) -> list[Detection]:
+    def _sweep(self, frame: np.ndarray, swept: list[Detection] | None = None) -> list[Detection]:
         """The enlarged sweep, and the wide pass beside it: enlarged, a face as tall as the frame
         is too large for the model, and the wide pass costs a tenth of the sweep."""
         self.passes["sweep"] += 1
-        return self._whole(frame, self.sweep_size, self.settings.detect_threshold) + self._wide(frame)
+        return (self.enlarged(frame) if swept is None else swept) + self._wide(frame)
+
+    def enlarged(self, frame: np.ndarray) -> list[Detection]:
+        """The sweep's own detections: the whole frame enlarged."""
+        return self._whole(frame, self.sweep_size, self.settings.detect_threshold)
+
+    def sweeps_ahead(self, every: int) -> int:
+        """Every how many frames a sweep falls on a frame known before it is scanned (0: none).
+
+        The every-Kth keyframes before the last frame are the multiples of `every`, and each
+        `sweep_every`th of them is swept, so those sweeps can start as soon as their frame is
+        decoded, on a thread of their own, while the frames before it are still scanned."""
+        return every * self.settings.sweep_every if self.sweeps else 0
 
     def none(self, kind: str) -> list[Detection]:
         """A keyframe with no whole-frame pass: closer looks only."""
@@ -639,8 +655,10 @@ def redact_video(
     stages = Stages()
     stop = stages.stop
     # Room for a keyframe's worth of frames on each side of the detector, so decode and encode
-    # keep going while a slow (sweep) keyframe is being searched.
-    q_frames: queue.Queue = queue.Queue(maxsize=2 * K + 2)
+    # keep going while a slow (sweep) keyframe is being searched; before the scan stage, room
+    # for a sweep's period, so each sweep made ahead can start a period before it is needed
+    # (fewer frames than the hiding stage holds).
+    q_frames: queue.Queue = queue.Queue(maxsize=max(2 * K, keyframes.sweeps_ahead(K)) + 2)
     q_scanned: queue.Queue = queue.Queue(maxsize=2 * K + 2)
     q_ready: queue.Queue = queue.Queue(maxsize=2 * K + 2)
     timings = collections.Counter()
@@ -674,10 +692,15 @@ def redact_video(
     # (about 2 keyframes each) behind the decoder.
     q_detail: queue.Queue | None = queue.Queue(maxsize=8) if detail_in is not None else None
 
-    stages.add("redact-decode", lambda: feed(q_frames, enumerate(raw_frames(decoder.stdout, frame_bytes)), stop))
+    decoded = enumerate(raw_frames(decoder.stdout, frame_bytes))
+    ahead = SweepsAhead(keyframes, K, stop, timings) if keyframes.sweeps_ahead(K) else None
+    if ahead is not None:
+        decoded = ahead.decoded(decoded)
+        stages.add("redact-sweep", ahead.run)
+    stages.add("redact-decode", lambda: feed(q_frames, decoded, stop))
     stages.add("redact-scan", lambda: scan_keyframes(
         q_frames, q_scanned, stop, keyframes=keyframes, width=width, height=height, every=K,
-        room=settings.refine_motion_px * width / 1280, timings=timings,
+        room=settings.refine_motion_px * width / 1280, timings=timings, ahead=ahead,
     ))
     stages.add("redact-follow", lambda: follow_faces(
         q_scanned, q_ready, stop, keyframes=keyframes, tracker=tracker, camera=camera, recent=recent,
