@@ -110,6 +110,13 @@ def _release_renders_made_once_per_input(tmp_path_factory):
         patch.setattr(rendering, "check_report", once_per_process(rendering.check_report))
         # releases.captions imports it when it transcribes; tests/media imported the engine's own.
         patch.setattr(transcribe, "transcribe_media", caching_transcription(transcribe.transcribe_media, shared / "release-renders"))
+        # And each footage job's proxy, poster and strip once per distinct original.
+        from footage import jobs
+        from tests.render_cache import caching_derivatives
+
+        made = caching_derivatives(jobs.make_proxy, jobs.make_poster, jobs.make_thumbnail_strip, shared / "footage-derivatives")
+        for name, cached in zip(("make_proxy", "make_poster", "make_thumbnail_strip"), made):
+            patch.setattr(jobs, name, cached)
         yield
 
 
