@@ -82,6 +82,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGHUP, signal.default_int_handler)
     procs: list[subprocess.Popen] = []
     sessions: list[subprocess.Popen] = []
+    loader: subprocess.Popen | None = None  # the demo data; its end stops nothing
     code = 0
     try:
         subprocess.run([*manage, "migrate", "--noinput"], env=env, check=True)
@@ -90,10 +91,14 @@ def main(argv: list[str]) -> int:
         if jobs_only:
             print("\nThe worker and beat are running. Ctrl-C stops them.\n", flush=True)
         else:
+            # The demo accounts first, so anyone can sign in at once; the demo cases, footage and
+            # releases (real renders: minutes on a small machine) load beside the running portal.
             # Demo data enqueues footage jobs, so the worker is already up to take them.
-            subprocess.run([*manage, "load_demo_data"], env=env, check=True)
+            subprocess.run([*manage, "load_demo_data", "--accounts-only"], env=env, check=True)
+            loader = subprocess.Popen([*manage, "load_demo_data"], env=env)
             procs.append(subprocess.Popen([*manage, "runserver", f"127.0.0.1:{port}", "--noreload"], env=env))
-            print(f"\nThe portal is at http://127.0.0.1:{port}/ (staff: http://127.0.0.1:{port}/staff/). Ctrl-C stops it.\n", flush=True)
+            print(f"\nThe portal is at http://127.0.0.1:{port}/ (staff: http://127.0.0.1:{port}/staff/). Ctrl-C stops it.\n"
+                  "The demo cases, footage and releases are loading beside it.\n", flush=True)
         while all(p.poll() is None for p in procs):
             time.sleep(0.5)
         code = next(p.returncode for p in procs if p.poll() is not None) or 1
@@ -102,7 +107,7 @@ def main(argv: list[str]) -> int:
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop short
-        killed = stop(procs, sessions)
+        killed = stop(procs + ([loader] if loader else []), sessions)
     if killed:
         print(f"make run: killed after {GRACE_SECONDS} s without stopping: {', '.join(killed)}", file=sys.stderr, flush=True)
         return code or 1

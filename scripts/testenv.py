@@ -96,6 +96,9 @@ def main(argv: list[str]) -> int:
             PORTAL_VAR_DIR=str(tmp / "var"),
             PORTAL_TEST_SERVICES="1",
         )
+        # pytest rewrites the asserts of every test module and plugin at each start unless it may
+        # keep the result beside the source: without it each xdist worker redoes seconds of it.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         print(f"testenv: PostgreSQL on {pg_port}, Redis on {redis_port}, in {tmp}", flush=True)
         proc = subprocess.Popen(argv, env=env)
         try:

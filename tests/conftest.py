@@ -38,10 +38,6 @@ SLOW = ("tests/media/test_transcode.py", "tests/media/test_transcribe.py", "test
         "tests/media/test_runner.py::test_a_tool_over_its_cpu_limit_is_stopped")
 
 
-# Session fixtures too costly to make once per pytest-xdist worker: the tests using one are marked to
-# run on the same worker (`--dist loadgroup`, with _GroupsInNodeIds below).
-SHARED_ON_ONE_WORKER = {"clip": "redaction-clip", "blurred": "redaction-clip"}
-
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
@@ -58,9 +54,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
         if used & {"db", "transactional_db"} or item.get_closest_marker("django_db"):
             item.add_marker(pytest.mark.database)
-        groups = {SHARED_ON_ONE_WORKER[name] for name in used & SHARED_ON_ONE_WORKER.keys()}
-        if groups and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(min(groups)))
 
 
 class _GroupsInNodeIds:
@@ -110,6 +103,13 @@ def _release_renders_made_once_per_input(tmp_path_factory):
         patch.setattr(rendering, "check_report", once_per_process(rendering.check_report))
         # releases.captions imports it when it transcribes; tests/media imported the engine's own.
         patch.setattr(transcribe, "transcribe_media", caching_transcription(transcribe.transcribe_media, shared / "release-renders"))
+        # And each footage job's proxy, poster and strip once per distinct original.
+        from footage import jobs
+        from tests.render_cache import caching_derivatives
+
+        made = caching_derivatives(jobs.make_proxy, jobs.make_poster, jobs.make_thumbnail_strip, shared / "footage-derivatives")
+        for name, cached in zip(("make_proxy", "make_poster", "make_thumbnail_strip"), made):
+            patch.setattr(jobs, name, cached)
         yield
 
 

@@ -14,6 +14,7 @@ worker is making waits for it instead of making it a second time.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -148,6 +149,34 @@ def caching_transcription(transcribe_media, folder: Path):
         return _made_once(folder, key, "transcript", lambda: transcribe_media(source, **kwargs), kwargs.get("progress"))
 
     return cached_transcribe_media
+
+
+def caching_derivatives(make_proxy, make_poster, make_thumbnail_strip, folder: Path):
+    """The footage jobs' web proxy, poster and thumbnail strip, each made by ffmpeg once per
+    distinct original and arguments in a run and copied after that (tests/media makes them for
+    real). `info` is the original's own probe, so the file's SHA-256 already stands for it."""
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def cached(kind, make):
+        def call(src, dst, *args, **kwargs):
+            how = sorted((name, value) for name, value in kwargs.items() if name not in ("progress", "info"))
+            key = hashlib.sha256(repr((kind, sha256_file(Path(src)), args, how)).encode()).hexdigest()
+            copy, saved = folder / f"{key}.{kind}", folder / f"{key}.{kind}.pickle"
+            with _alone(folder / f"{key}.lock"):
+                if not saved.exists():
+                    result = make(src, dst, *args, **kwargs)
+                    _write_whole(copy, lambda tmp: shutil.copyfile(result.path, tmp))
+                    _write_whole(saved, lambda tmp: tmp.write_bytes(pickle.dumps(result)))
+                    return result
+            result = pickle.loads(saved.read_bytes())
+            shutil.copyfile(copy, dst)
+            if kwargs.get("progress"):
+                kwargs["progress"](1.0)
+            return dataclasses.replace(result, path=Path(dst))
+
+        return call
+
+    return cached("proxy", make_proxy), cached("poster", make_poster), cached("strip", make_thumbnail_strip)
 
 
 def once_per_process(check_report):

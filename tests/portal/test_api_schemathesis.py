@@ -8,6 +8,9 @@ their description is written by hand (footage/tus_schema.py), and a chunk is sen
 
 from __future__ import annotations
 
+import copy
+import functools
+
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
@@ -16,7 +19,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
-from schemathesis import GenerationMode
+from schemathesis import Case, GenerationMode
 from schemathesis import checks
 
 from portal.roles import Role
@@ -25,7 +28,8 @@ from releases.workflow import request_release
 from tests.factories.footage import make_footage
 from tests.factories.incidents import make_incident, make_incident_in_state, make_published_incident
 
-pytestmark = pytest.mark.slow
+# On one worker: the cases each process draws and makes once serve all seven tests there.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("schemathesis")]
 
 CHECKS = [checks.not_a_server_error, checks.status_code_conformance, checks.content_type_conformance,
           checks.response_schema_conformance, checks.response_headers_conformance]
@@ -35,15 +39,33 @@ EXAMPLES_PER_OPERATION = 12
 schemathesis.serializer.alias("application/offset+octet-stream", "application/octet-stream")
 
 
+@functools.cache
+def _served_schema():
+    """The schema /api/schema/ serves, read once per process: it is the same for every test."""
+    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler())
+
+
 @pytest.fixture
-def wsgi_app():
+def schema():
     # The test transaction holds every row the run makes; Django's own test client keeps the
     # connection open across requests the same way.
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
-    yield WSGIHandler()
+    yield _served_schema()
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
+
+
+def _fresh(case: Case, path_parameters: dict) -> Case:
+    """A copy of a case drawn earlier, with `path_parameters` over its own: sending a case leaves
+    state on it, and a role's request must carry nothing another's left."""
+    def own(value):
+        return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+
+    return type(case)(case.operation, case.method, case.path, path_parameters={**case.path_parameters, **path_parameters},
+                      headers=copy.deepcopy(case.headers), cookies=own(case.cookies), query=own(case.query),
+                      body=own(case.body), media_type=case.media_type, multipart_content_types=case.multipart_content_types,
+                      meta=copy.deepcopy(case._meta))
 
 
 @pytest.fixture
@@ -110,55 +132,81 @@ def _headers_for(role, people) -> dict:
     return {"Authorization": f"Token {Token.objects.create(user=user).key}"} if user else {}
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
-def test_every_operation_answers_as_its_schema_says(role, people, world, wsgi_app):
-    """Schemathesis' fuzzing: valid and invalid requests, half of them at real objects."""
-    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_app)
-    headers = _headers_for(role, people)
-    failures = []
-    for result in schema.get_all_operations():
-        operation = result.ok()
+# Derandomized and never shrunk, Hypothesis draws the same cases whichever role sends them (its
+# draws do not depend on the answers): each process draws an operation's cases once, for the
+# first test that needs them, and every role's test sends copies, at its own real objects.
+_DRAWN: dict[str, list[tuple[int | None, Case]]] = {}
+
+
+def _fuzz_cases(operation, world) -> list[Case]:
+    """Schemathesis' valid and invalid requests for `operation`, half of them at real objects."""
+    real = _real_path_parameters(operation, world)
+    if operation.label not in _DRAWN:
         strategies = []
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            strategies.append(operation.as_strategy(generation_mode=mode))
-            for params in _real_path_parameters(operation, world):
-                strategies.append(operation.as_strategy(generation_mode=mode, path_parameters=params))
+            strategies.append(operation.as_strategy(generation_mode=mode).map(lambda case: (None, case)))
+            for number, params in enumerate(real):
+                strategies.append(operation.as_strategy(generation_mode=mode, path_parameters=params)
+                                  .map(lambda case, number=number: (number, case)))
+        drawn = []
 
         @given(case=st.one_of(strategies))
         @settings(max_examples=EXAMPLES_PER_OPERATION, derandomize=True, database=None, deadline=None,
                   suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
-        def check(case):
-            case.call_and_validate(headers=headers, checks=CHECKS)
+        def draw(case):
+            drawn.append(case)
 
-        try:
-            check()
-        except (Exception, BaseExceptionGroup) as exc:  # every operation's failures are reported together
-            failures.append(f"{operation.method.upper()} {operation.path}: {exc}")
-    assert not failures, "\n\n".join(failures)
+        draw()
+        _DRAWN[operation.label] = drawn
+    return [_fresh(case, {} if number is None else real[number]) for number, case in _DRAWN[operation.label]]
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role", [Role.SUPERVISOR, None], ids=lambda r: r or "anonymous")
-def test_boundary_and_malformed_requests_answer_as_the_schema_says(role, people, world, wsgi_app):
-    """Schemathesis' coverage phase: each field at its limits, missing, of the wrong type;
-    deterministic, a spread of up to COVERAGE_CASES_PER_OPERATION of them per operation."""
-    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", wsgi_app)
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
+def test_every_operation_answers_as_its_schema_says(role, people, world, schema):
+    """Schemathesis' fuzzing: valid and invalid requests, half of them at real objects."""
     headers = _headers_for(role, people)
     failures = []
     for result in schema.get_all_operations():
         operation = result.ok()
+        for case in _fuzz_cases(operation, world):
+            try:
+                case.call_and_validate(headers=headers, checks=CHECKS)
+            except (Exception, BaseExceptionGroup) as exc:  # every operation's failures are reported together
+                failures.append(f"{operation.method.upper()} {operation.path}: {exc}\n{case!r}")
+                break
+    assert not failures, "\n\n".join(failures)
+
+
+# The coverage phase's cases are deterministic: each process makes an operation's once.
+_COVERAGE: dict[str, list[Case]] = {}
+
+
+def _coverage_cases(schema, operation) -> list[Case]:
+    if operation.label not in _COVERAGE:
         cases = list(schema.iter_coverage_cases(
             operation, generation_modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
             generation_config=schema.config.generation_for(operation=operation)))
         step = max(1, len(cases) // COVERAGE_CASES_PER_OPERATION)
+        _COVERAGE[operation.label] = cases[::step]
+    return _COVERAGE[operation.label]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, None], ids=lambda r: r or "anonymous")
+def test_boundary_and_malformed_requests_answer_as_the_schema_says(role, people, world, schema):
+    """Schemathesis' coverage phase: each field at its limits, missing, of the wrong type;
+    deterministic, a spread of up to COVERAGE_CASES_PER_OPERATION of them per operation."""
+    headers = _headers_for(role, people)
+    failures = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
         real = _real_path_parameters(operation, world)
-        for number, case in enumerate(cases[::step]):
+        for number, case in enumerate(_coverage_cases(schema, operation)):
             try:
-                case.call_and_validate(headers=headers, checks=CHECKS)
+                _fresh(case, {}).call_and_validate(headers=headers, checks=CHECKS)
                 if real:  # the same request once more, at a real object
-                    case.path_parameters = {**case.path_parameters, **real[number % len(real)]}
-                    case.call_and_validate(headers=headers, checks=CHECKS)
+                    _fresh(case, real[number % len(real)]).call_and_validate(headers=headers, checks=CHECKS)
             except (Exception, BaseExceptionGroup) as exc:
                 failures.append(f"{operation.method.upper()} {operation.path}: {exc}")
                 break

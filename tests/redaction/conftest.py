@@ -1,4 +1,4 @@
-"""Fixtures for the redaction tests: one short generated clip per session, and its redactions.
+"""Fixtures for the redaction tests: one short generated clip per test run, and its redactions.
 
 The clip comes from shared/media/make_clip.py (1080p, exact per-frame face boxes, GPS and device
 tags like a real body-cam file), scaled to 720p to keep the tests quick. Both encodes run x264 on
@@ -7,7 +7,10 @@ one thread: with several, its rate control makes other pixels on every run (the 
 """
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -55,9 +58,23 @@ def media_dir() -> Path:
     return media
 
 
-@pytest.fixture(scope="session")
-def clip(media_dir: Path, tmp_path_factory) -> Clip:
-    d = tmp_path_factory.mktemp("clip")
+def made_once_per_run(tmp_path_factory, name: str, make):
+    """`make(folder)`'s result, made by the first pytest-xdist worker of the run that asks, in a
+    folder all of them share; the others wait for it, then read it (so the tests using it may run on
+    any worker)."""
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder, saved = shared / name, shared / f"{name}.pickle"
+    with open(shared / f"{name}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not saved.exists():
+            shutil.rmtree(folder, ignore_errors=True)  # what a worker that failed making it left
+            folder.mkdir()
+            saved.write_bytes(pickle.dumps(make(folder)))
+    return pickle.loads(saved.read_bytes())
+
+
+def make_clip(media_dir: Path, d: Path) -> Clip:
     wav, big, big_gt = d / "tone.wav", d / "clip1080.mp4", d / "gt1080.json"
     subprocess.run(
         ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", f"sine=frequency=440:sample_rate=48000:duration={SECONDS}",
@@ -82,6 +99,11 @@ def clip(media_dir: Path, tmp_path_factory) -> Clip:
     return Clip(small, small_gt, len(gt["frames"]), big, big_gt)
 
 
+@pytest.fixture(scope="session")
+def clip(media_dir: Path, tmp_path_factory) -> Clip:
+    return made_once_per_run(tmp_path_factory, "clip", lambda d: make_clip(media_dir, d))
+
+
 @dataclass
 class Rendered:
     path: Path
@@ -94,9 +116,11 @@ def blurred(clip: Clip, tmp_path_factory) -> Rendered:
     """The clip redacted in blur mode, with a mute range."""
     from redaction import redact_video
 
-    d = tmp_path_factory.mktemp("blurred")
-    out, log = d / "release.mp4", d / "regions.json"
-    result = redact_video(clip.path, out, mode="blur", log_path=log, mute_ranges=[MUTE])
+    def render(d: Path):
+        out, log = d / "release.mp4", d / "regions.json"
+        return out, log, redact_video(clip.path, out, mode="blur", log_path=log, mute_ranges=[MUTE])
+
+    out, log, result = made_once_per_run(tmp_path_factory, "blurred", render)
     return Rendered(out, RegionsLog.read(log), result)
 
 
