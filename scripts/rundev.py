@@ -100,6 +100,11 @@ def main(argv: list[str]) -> int:
             print(f"\nThe portal is at http://127.0.0.1:{port}/ (staff: http://127.0.0.1:{port}/staff/). Ctrl-C stops it.\n"
                   "The demo cases, footage and releases are loading beside it.\n", flush=True)
         while all(p.poll() is None for p in procs):
+            if loader is not None and loader.poll() is not None:
+                print("\nThe demo data is loaded.\n" if loader.returncode == 0 else
+                      f"\nLoading the demo data failed (exit {loader.returncode}); the portal goes on without the rest of it.\n",
+                      flush=True)
+                loader = None
             time.sleep(0.5)
         code = next(p.returncode for p in procs if p.poll() is not None) or 1
     except KeyboardInterrupt:
@@ -107,7 +112,7 @@ def main(argv: list[str]) -> int:
     finally:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop short
-        killed = stop(procs + ([loader] if loader else []), sessions)
+        killed = stop(procs + ([loader] if loader is not None else []), sessions)
     if killed:
         print(f"make run: killed after {GRACE_SECONDS} s without stopping: {', '.join(killed)}", file=sys.stderr, flush=True)
         return code or 1
