@@ -1,10 +1,10 @@
 """Recall of the second check on leaks planted on purpose, and its speed against a plain transcode.
 
-    .venv/bin/python bench/check_recall.py [--seconds 10] [--generated SEED] [--clip realworld/rw01_party_pan] \
-        [--leaks 40] [--seed 1] [--compare-old]
+    .venv/bin/python bench/check_recall.py [--seconds 10] [--generated SEED ...] [--clip realworld/rw01_party_pan] \
+        [--leaks 40] [--seed 1] [--compare-old] [--renders DIR] [--sheet missed.png]
 
-Redacts a clip (the bench's generated clip, one of bench/redact_clips.py's drawn from a seed, or a
-clip with ground truth under shared/media such as realworld/rw01_party_pan), then plants leaks in
+Redacts each clip (the bench's generated clip, bench/redact_clips.py's drawn from each seed, or
+clips with ground truth under shared/media such as realworld/rw01_party_pan), then plants leaks in
 the release copy: a face's region (its ground-truth box with a margin) restored from the original
 for 2-10 frames at a random place where the render had hidden that face. The planted copy is encoded with the release encoder's settings
 and the check (redaction.check) runs on it. A leak is
@@ -14,12 +14,14 @@ Prints recall overall, by face height (ground-truth pixels, score.py's bands) an
 every missed leak, and the check's wall time against a plain transcode of the same clip with the
 release encoder's settings, measured in the same run. `--compare-old` also measures the check as
 it was before issue 23 (CenterFace on every 10th frame only). Timings on a shared host are noisy:
-compare only figures from one run.
+compare only figures from one run. Each clip is reported apart and then all of them, the worst
+first; `--sheet` writes crops of every missed leak to one image to look at.
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -200,69 +202,142 @@ def report(name: str, leaks: list[dict], hits: list[bool], skipped: int) -> floa
     return recall
 
 
+def render(src: Path, a: argparse.Namespace, renders: Path | None, tmp: Path) -> tuple[Path, Path]:
+    """The clip's release copy and regions log: made now, or read from `renders` where an earlier
+    run kept them (delete them there to render again with the current pipeline)."""
+    where = (renders / src.stem) if renders else tmp
+    where.mkdir(parents=True, exist_ok=True)
+    out, log_path = where / "out.mp4", where / "regions.json"
+    if not (out.exists() and log_path.exists()):
+        timed(redaction_command(src, where / ".out.mp4", where / ".regions.json", a), "redaction", cwd=ROOT)
+        (where / ".out.mp4").replace(out)
+        (where / ".regions.json").replace(log_path)
+    return out, log_path
+
+
+def crop_sheet(missed: list[tuple[str, dict]], copies: dict[str, Path], findings: dict[str, list], log_w: dict, path: Path) -> None:
+    """A PNG of every missed leak: the planted copy around the leak on its middle frame (leak
+    region green, the check's findings on that frame red), to look at what the check missed."""
+    import cv2
+
+    tiles = []
+    for name, leak in missed:
+        frames = sorted(leak["frames"])
+        f = frames[len(frames) // 2]
+        w, h = log_w[name]
+        proc = subprocess.run(["ffmpeg", "-v", "error", "-i", str(copies[name]), "-vf", f"select=eq(n\\,{f})",
+                               "-frames:v", "1", "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"], capture_output=True, check=True)
+        frame = np.frombuffer(proc.stdout[: w * h * 3], np.uint8).reshape(h, w, 3).copy()
+        x1, y1, x2, y2 = leak["frames"][f]
+        for g, box, _ in findings[name]:
+            if g == f:
+                cv2.rectangle(frame, (int(box[0]), int(box[1])), (int(box[2]), int(box[3])), (0, 0, 255), 1)
+        cv2.rectangle(frame, (x1, y1), (x2, y2), (0, 255, 0), 1)
+        side = max(x2 - x1, y2 - y1)
+        cx, cy = (x1 + x2) // 2, (y1 + y2) // 2
+        a, b = max(0, cx - 2 * side), max(0, cy - 2 * side)
+        crop = frame[b:cy + 2 * side, a:cx + 2 * side]
+        crop = cv2.resize(crop, (256, max(1, round(256 * crop.shape[0] / crop.shape[1]))))[:256]
+        tile = np.zeros((280, 256, 3), np.uint8)
+        tile[:crop.shape[0]] = crop
+        cv2.putText(tile, f"{name[:18]} f{frames[0]}-{frames[-1]} {leak['face_px']:.0f}px", (2, 274),
+                    cv2.FONT_HERSHEY_SIMPLEX, 0.35, (255, 255, 255), 1)
+        tiles.append(tile)
+    if not tiles:
+        return
+    cols = min(6, len(tiles))
+    tiles += [np.zeros_like(tiles[0])] * (-len(tiles) % cols)
+    rows = [np.hstack(tiles[i:i + cols]) for i in range(0, len(tiles), cols)]
+    cv2.imwrite(str(path), np.vstack(rows))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=10)
-    ap.add_argument("--generated", type=int, metavar="SEED", help="bench/redact_clips.py's generated clip of this seed")
-    ap.add_argument("--clip", help="a clip under shared/media with its ground truth beside it (NAME.mp4, NAME_gt.json)")
-    ap.add_argument("--leaks", type=int, default=40)
-    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--generated", type=int, nargs="+", default=[], metavar="SEED",
+                    help="bench/redact_clips.py's generated clips of these seeds (each reported apart, the worst first)")
+    ap.add_argument("--clip", action="append", default=[],
+                    help="a clip under shared/media with its ground truth beside it (NAME.mp4, NAME_gt.json); may repeat")
+    ap.add_argument("--leaks", type=int, default=40, help="leaks planted in each clip")
+    ap.add_argument("--seed", type=int, default=1, help="where the leaks are planted")
     ap.add_argument("--compare-old", action="store_true", help="also time and score the check of before issue 23")
     ap.add_argument("--keep", type=Path, metavar="DIR", help="keep the copies, the regions log, the leaks and the findings there")
+    ap.add_argument("--renders", type=Path, metavar="DIR",
+                    help="keep each clip's render there and reuse it in later runs (to measure only the check)")
+    ap.add_argument("--sheet", type=Path, metavar="PNG", help="write crops of every missed leak to this image")
     pipeline_options(ap)
     a = ap.parse_args()
-    if a.clip:
-        src, gt_path = MEDIA / f"{a.clip}.mp4", MEDIA / f"{a.clip}_gt.json"
-    elif a.generated is not None:
-        src, gt_path, _ = generated_clip(a.seconds, a.generated)
-    else:
-        src, gt_path = clip(a.seconds)
-    gt = json.load(open(gt_path))
-    rng = random.Random(a.seed)
+    clips = [(MEDIA / f"{name}.mp4", MEDIA / f"{name}_gt.json") for name in a.clip]
+    clips += [generated_clip(a.seconds, seed)[:2] for seed in a.generated]
+    if not clips:
+        clips = [clip(a.seconds)]
+    results, missed, copies, all_findings, sizes = [], [], {}, {}, {}
     with tempfile.TemporaryDirectory(prefix="check-recall-") as tmp:
         tmp = Path(tmp)
-        out, log_path, planted = tmp / "out.mp4", tmp / "regions.json", tmp / "planted.mp4"
-        timed(redaction_command(src, out, log_path, a), "redaction", cwd=ROOT)
-        log = json.load(open(log_path))
-        enc = log["encoder"]
-        w, h = log["output"]["width"], log["output"]["height"]
-        plain = ["ffmpeg", "-v", "error", "-y", "-i", str(src), "-vf", f"scale={w}:{h}:flags=area", "-c:v", enc["codec"],
-                 "-preset", enc["preset"], "-qp", str(enc["qp"]), "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k",
-                 "-movflags", "+faststart", str(tmp / "plain.mp4")]
-        leaks = plan_leaks(log, gt, a.leaks, rng)
-        plant(out, src, leaks, planted, log)
-        t_plain = [timed(plain, "plain")]
-        hidden_tracks = RegionsLog.from_dict(log).tracks
-        before, t_before = timed_check(out, hidden_tracks=hidden_tracks)
-        after, t_check = timed_check(planted, hidden_tracks=hidden_tracks)
-        t_plain.append(timed(plain, "plain"))
-        if a.keep:
-            a.keep.mkdir(parents=True, exist_ok=True)
-            for f in (out, log_path, planted):
-                shutil.copy(f, a.keep / f.name)
-            json.dump({"leaks": [{"frames": {str(k): v for k, v in leak["frames"].items()}, "face_px": leak["face_px"]}
-                                  for leak in leaks], "before": before, "after": after}, open(a.keep / "leaks.json", "w"))
-        already = found_leaks(leaks, before)
-        judged = [leak for leak, seen in zip(leaks, already) if not seen]
-        hits = found_leaks(judged, after)
-        print(f"clip: {src.name}, {len(gt['frames'])} frames, release copy {w}x{h}; {len(leaks)} leaks planted (seed {a.seed})")
-        recall = report("second check (HOG every 2nd frame, CenterFace closer where the render hid faces there, and tiled every 10th)", judged, hits, len(leaks) - len(judged))
-        for leak, hit in zip(judged, hits):
-            if not hit:
-                first, last = min(leak["frames"]), max(leak["frames"])
-                print(f"  missed: frames {first}-{last}, region {leak['frames'][first]}, face {leak['face_px']:.0f} px")
-        plain_s = sum(t_plain) / 2
-        print(f"speed: the check took {t_check:.1f} s on the planted copy ({t_before:.1f} s on the rendered one);"
-              f" a plain transcode of the clip with the release encoder {plain_s:.1f} s (mean of one before and one after);"
-              f" check / transcode = {t_check / plain_s:.2f}x")
-        if a.compare_old:
-            old_before, t_old = timed_check(out, every=None, centerface_every=10, workers=1)
-            old_after, t_old_planted = timed_check(planted, every=None, centerface_every=10, workers=1)
-            old_judged = [leak for leak, seen in zip(leaks, found_leaks(leaks, old_before)) if not seen]
-            report("check before issue 23 (CenterFace every 10th frame)", old_judged, found_leaks(old_judged, old_after),
-                   len(leaks) - len(old_judged))
-            print(f"  it took {t_old_planted:.1f} s ({t_old_planted / plain_s:.2f}x the plain transcode)")
-    print(f"target: at least 95% of planted leaks found; this run {'meets' if recall >= 0.95 else 'MISSES'} it")
+        for src, gt_path in clips:
+            name = src.stem
+            gt = json.load(open(gt_path))
+            rng = random.Random(a.seed)
+            work = tmp / name
+            work.mkdir()
+            out, log_path = render(src, a, a.renders, work)
+            planted = work / "planted.mp4"
+            log = json.load(open(log_path))
+            enc = log["encoder"]
+            w, h = log["output"]["width"], log["output"]["height"]
+            plain = ["ffmpeg", "-v", "error", "-y", "-i", str(src), "-vf", f"scale={w}:{h}:flags=area", "-c:v", enc["codec"],
+                     "-preset", enc["preset"], "-qp", str(enc["qp"]), "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "128k",
+                     "-movflags", "+faststart", str(work / "plain.mp4")]
+            leaks = plan_leaks(log, gt, a.leaks, rng)
+            plant(out, src, leaks, planted, log)
+            load = os.getloadavg()[0]
+            t_plain = [timed(plain, "plain")]
+            hidden_tracks = RegionsLog.from_dict(log).tracks
+            before, t_before = timed_check(out, hidden_tracks=hidden_tracks)
+            after, t_check = timed_check(planted, hidden_tracks=hidden_tracks)
+            t_plain.append(timed(plain, "plain"))
+            load = (load + os.getloadavg()[0]) / 2
+            if a.keep:
+                kept = a.keep / name
+                kept.mkdir(parents=True, exist_ok=True)
+                for f in (out, log_path, planted):
+                    shutil.copy(f, kept / f.name)
+                json.dump({"leaks": [{"frames": {str(k): v for k, v in leak["frames"].items()}, "face_px": leak["face_px"]}
+                                      for leak in leaks], "before": before, "after": after}, open(kept / "leaks.json", "w"))
+            already = found_leaks(leaks, before)
+            judged = [leak for leak, seen in zip(leaks, already) if not seen]
+            hits = found_leaks(judged, after)
+            print(f"clip: {src.name}, {len(gt['frames'])} frames, release copy {w}x{h}; {len(leaks)} leaks planted (seed {a.seed})")
+            recall = report("second check", judged, hits, len(leaks) - len(judged))
+            for leak, hit in zip(judged, hits):
+                if not hit:
+                    first, last = min(leak["frames"]), max(leak["frames"])
+                    print(f"  missed: frames {first}-{last}, region {leak['frames'][first]}, face {leak['face_px']:.0f} px")
+                    missed.append((name, leak))
+            plain_s = sum(t_plain) / 2
+            print(f"speed: the check took {t_check:.1f} s on the planted copy ({t_before:.1f} s on the rendered one);"
+                  f" a plain transcode of the clip with the release encoder {plain_s:.1f} s (mean of one before and one after);"
+                  f" check / transcode = {t_check / plain_s:.2f}x; load average {load:.1f}")
+            results.append((recall, name, sum(hits), len(hits), t_check / plain_s, load))
+            if a.sheet:
+                copies[name], all_findings[name], sizes[name] = planted, after, (w, h)
+            if a.compare_old:
+                old_before, t_old = timed_check(out, every=None, centerface_every=10, workers=1)
+                old_after, t_old_planted = timed_check(planted, every=None, centerface_every=10, workers=1)
+                old_judged = [leak for leak, seen in zip(leaks, found_leaks(leaks, old_before)) if not seen]
+                report("check before issue 23 (CenterFace every 10th frame)", old_judged, found_leaks(old_judged, old_after),
+                       len(leaks) - len(old_judged))
+                print(f"  it took {t_old_planted:.1f} s ({t_old_planted / plain_s:.2f}x the plain transcode)")
+            print(flush=True)
+        if a.sheet:
+            crop_sheet(missed, copies, all_findings, sizes, a.sheet)
+    print("per clip, the worst first (recall, found/judged, check / plain transcode, load average):")
+    for recall, name, found, judged, ratio, load in sorted(results):
+        print(f"  {name}: {recall * 100:.1f}% ({found}/{judged}), {ratio:.2f}x, load {load:.1f}")
+    worst = min(r[0] for r in results)
+    total = sum(r[2] for r in results) / max(sum(r[3] for r in results), 1)
+    print(f"all clips: {total * 100:.1f}%; worst clip {worst * 100:.1f}%")
+    print(f"target: at least 95% of planted leaks found on every clip; this run {'meets' if worst >= 0.95 else 'MISSES'} it")
     return 0
 
 

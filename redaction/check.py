@@ -6,9 +6,9 @@ pipeline's detector), looks at every second frame, so a leak of two frames or mo
 face CenterFace does not see is looked for by another method; CenterFace itself looks at every
 tenth frame in overlapping tiles (finer than the pipeline's own full-frame pass) for the small
 faces HOG's window is too large for. Told where the render hid faces, CenterFace also looks
-closer there on every frame HOG looks at (a region that lagged or stopped leaves a face that HOG may
-not see: small, in profile, looking down). Two processes share the frames where there are two cores.
-Findings are frames; `finding_ranges` groups them into runs.
+closer around every hidden region on every frame HOG looks at (a region that lagged or stopped
+leaves a face that HOG may not see: small, in profile, looking down). Two processes share the
+frames where there are two cores. Findings are frames; `finding_ranges` groups them into runs.
 
     python -m redaction.check OUT.mp4 [--every 2] [--centerface-every 10] [--threshold 0.5] [--workers N] [--json]
 
@@ -139,9 +139,8 @@ def scan_for_unhidden_faces(
     return found
 
 
-# A closer look takes at most this many hidden regions a frame, the smallest first (HOG sees the
-# large ones), so a crowd cannot make the check's cost grow without bound.
-MAX_CLOSER_LOOKS = 24
+# A closer look takes every hidden region: past a cap (24 a frame, the smallest first) a crowd's
+# larger faces were left to HOG, which sees none under about 80 px. Its cost grows with the regions.
 SMALL_FACE_PX = 64  # below HOG's window
 CLOSER_LOOK_PX = 160  # the widest crop CenterFace is given at its own scale
 # ... and every region also shown at this size: CenterFace's score for one face swings with the
@@ -150,15 +149,13 @@ CLOSER_LOOK_BOX_PX = 64
 
 
 def hidden_boxes(tracks: Iterable[TrackRecord]) -> dict[int, list[tuple]]:
-    """Per frame, the boxes the render hid, smallest first."""
+    """Per frame, the boxes the render hid."""
     by_frame: dict[int, list[tuple]] = defaultdict(list)
     for track in tracks:
         if track.suppressed:
             continue
         for f, *box in track.frames:
             by_frame[int(f)].append(tuple(box[:4]))
-    for boxes in by_frame.values():
-        boxes.sort(key=lambda b: b[3] - b[1])
     return dict(by_frame)
 
 
@@ -170,7 +167,7 @@ def _closer_looks(rgb: np.ndarray, boxes, detector: FaceDetector | None, thresho
         return []
     h, w = rgb.shape[:2]
     found = []
-    for x1, y1, x2, y2 in list(boxes)[:MAX_CLOSER_LOOKS]:
+    for x1, y1, x2, y2 in boxes:
         side = max(x2 - x1, y2 - y1, 16)
         cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
         for context in (1.5, 1.0):

@@ -211,3 +211,50 @@ def test_a_small_face_left_visible_where_the_render_hid_it_is_found_in_the_open_
 
     missed = [(n, box) for n, (_, box) in enumerate(faces) if not any(f == n and _overlaps(b, box) for f, b, _ in found)]
     assert not missed
+
+
+def test_a_face_left_visible_among_more_hidden_regions_than_the_check_used_to_look_at_is_found(media_dir, tmp_path):
+    """The closer look took the 24 smallest hidden regions a frame; a crowd's larger faces were
+    left to HOG, which does not see a face under about 80 px."""
+    import cv2
+    import numpy as np
+
+    from redaction import scan_for_unhidden_faces
+    from redaction.hiding import head_box
+
+    from .test_motion import background, face_picture, paste
+
+    names = ("obama.jpg", "biden.jpg", "Tom_Hanks_54745.png", "astronaut.png", "t1.jpg", "obama2.jpg")
+    street = np.ascontiguousarray(background()[:720, :1280])
+    crowd = []
+    for row in range(4):
+        for col in range(9):
+            picture, face = face_picture(media_dir, names[(row * 9 + col) % len(names)])
+            crowd.append(head_box(paste(street, picture, face, 30, 80 + col * 130, 120 + row * 140), 1280, 720))
+    for x1, y1, x2, y2 in crowd:  # hidden, as the render hides them
+        x1, y1, x2, y2 = int(x1), int(y1), int(x2) + 1, int(y2) + 1
+        street[y1:y2, x1:x2] = cv2.GaussianBlur(street[y1:y2, x1:x2], (0, 0), 8)
+    frames, tracks, leaks = [], [], []
+    for n, name in enumerate(names[:4]):
+        frame = street.copy()
+        picture, face = face_picture(media_dir, name)
+        leak = paste(frame, picture, face, 52, 640, 650)  # the frame's largest hidden face, left visible
+        frames.append(frame)
+        leaks.append(leak)
+        tracks += [TrackRecord(id=len(tracks) + i, frames=[[n, *box]]) for i, box in enumerate([*crowd, head_box(leak, 1280, 720)])]
+    assert len(tracks) // len(frames) > 24
+    video = tmp_path / "crowd.mp4"
+    encoder = subprocess.Popen(
+        ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", "1280x720", "-r", "25", "-i", "pipe:0",
+         "-c:v", "libx264", "-preset", "ultrafast", "-qp", "12", "-pix_fmt", "yuv420p", str(video)],
+        stdin=subprocess.PIPE,
+    )
+    for frame in frames:
+        encoder.stdin.write(frame.tobytes())
+    encoder.stdin.close()
+    assert encoder.wait() == 0
+
+    found = scan_for_unhidden_faces(video, every=1, centerface_every=None, hidden_tracks=tracks, workers=1)
+
+    missed = [n for n, leak in enumerate(leaks) if not any(f == n and _overlaps(b, leak) for f, b, _ in found)]
+    assert not missed
