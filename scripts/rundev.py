@@ -80,6 +80,10 @@ def main(argv: list[str]) -> int:
     # SIGTERM (docker, systemd, kill) and SIGHUP (a closed terminal) stop everything as Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     signal.signal(signal.SIGHUP, signal.default_int_handler)
+    # Ctrl-C too, even where make run was started with SIGINT ignored or blocked (a background job
+    # of a script, nohup): Python would otherwise keep what it inherited, and so would its children.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
     procs: list[subprocess.Popen] = []
     sessions: list[subprocess.Popen] = []
     loader: subprocess.Popen | None = None  # the demo data; its end stops nothing

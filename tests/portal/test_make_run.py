@@ -78,7 +78,11 @@ def test_make_run_serves_the_portal_with_a_working_worker_and_stops_on_ctrl_c(tm
     port = _free_port()
     env = _dev_env(tmp_path, port)
     family = set()
-    proc = subprocess.Popen([sys.executable, "scripts/rundev.py"], cwd=ROOT, env=env, stdout=open(tmp_path / "log", "wb"),
+    # Started as a script's background job is, with SIGINT ignored (it stays ignored across exec):
+    # Ctrl-C to the group must still stop everything.
+    as_background_job = ("import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+                         "os.execv(sys.executable, [sys.executable, 'scripts/rundev.py'])")
+    proc = subprocess.Popen([sys.executable, "-c", as_background_job], cwd=ROOT, env=env, stdout=open(tmp_path / "log", "wb"),
                             stderr=subprocess.STDOUT, start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}"
