@@ -139,8 +139,8 @@ def scan_for_unhidden_faces(
     return found
 
 
-# A closer look takes every hidden region: past a cap (24 a frame, the smallest first) a crowd's
-# larger faces were left to HOG, which sees none under about 80 px. Its cost grows with the regions.
+# A closer look takes every hidden region, however many: a capped look left a crowd's faces to HOG,
+# whose window is larger than they are. Its cost grows with the regions, as hiding them does.
 SMALL_FACE_PX = 64  # below HOG's window
 CLOSER_LOOK_PX = 160  # the widest crop CenterFace is given at its own scale
 # ... and every region also shown at this size: CenterFace's score for one face swings with the

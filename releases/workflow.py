@@ -164,8 +164,10 @@ def _apply(release, action, *, actor, reason, ground, review_on, request, fields
             )
         if not locked.release_file or not locked.release_sha256:
             raise ReleaseRefused("There is no rendered file to publish.", code="no_file")
-        if locked.footage.do_not_disclose or locked.footage.deleted_at is not None:
-            raise release_blocker(locked.footage)
+        # The footage may have been marked do-not-disclose (or deleted) since the release was asked for.
+        not_releasable = release_blocker(locked.footage)
+        if not_releasable is not None:
+            raise not_releasable
         locked.published_by, locked.published_at = actor, now
         from .publication import sign_manifest  # the signing key is read only when publishing
 
