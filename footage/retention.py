@@ -271,4 +271,17 @@ def set_do_not_disclose(item: FootageItem, *, actor: User, value: bool, reason: 
         item.save(update_fields=["do_not_disclose"])
         record_event(actor=actor, action="footage.do_not_disclose_set", target=item, from_state=str(before),
                      to_state=str(item.do_not_disclose), reason=reason, request=request)
+        if item.do_not_disclose:
+            _withdraw_published_releases(item, actor=actor, request=request)
     return item
+
+
+def _withdraw_published_releases(item: FootageItem, *, actor: User, request=None) -> None:
+    """Footage marked do-not-disclose leaves the public site at once, in the marking's transaction:
+    the mark's reason stays in the audit trail, the public reads only the ground."""
+    from releases.models import Release, ReleaseState, WithholdGround
+    from releases.workflow import apply_release_transition
+
+    for release in Release.objects.filter(footage=item, state=ReleaseState.PUBLISHED).order_by("pk"):
+        apply_release_transition(release, "withdraw", actor=actor, ground=WithholdGround.OTHER,
+                                 reason="The footage was marked do-not-disclose.", request=request)

@@ -69,7 +69,7 @@ class RequestReleaseSerializer(serializers.Serializer):
 
 
 class TransitionSerializer(serializers.Serializer):
-    action = serializers.ChoiceField(choices=["rerender", "approve", "withhold", "publish"])
+    action = serializers.ChoiceField(choices=["rerender", "approve", "withhold", "publish", "withdraw"])
     reason = serializers.CharField(required=False, allow_blank=True)
     ground = serializers.CharField(required=False, allow_blank=True)
     review_on = serializers.DateField(required=False, help_text="Withhold only: when the decision will be reviewed (default: WITHHELD_REVIEW_DAYS from today).")

@@ -1,8 +1,8 @@
 """The release workflow: one table of transitions and one function that applies them.
 
     requested -> redacting -> in_review -> approved -> published
-                    ^            |  \\           \\
-                    +- rerender -+   withheld <--+
+                    ^            |  \\           \\          |
+                    +- rerender -+   withheld <--+--------+ withdraw
 
 `apply_release_transition` is the only writer of `Release.state` and of sign-offs. It checks the
 actor's role and object access, the transition, the two-person rule (`releases.signoff`) and each
@@ -53,6 +53,9 @@ TRANSITIONS: dict[str, Transition] = {
     "approve": Transition((S.IN_REVIEW, S.APPROVED), S.APPROVED, (Role.RELEASE_OFFICER,), "Approve"),
     "withhold": Transition((S.IN_REVIEW, S.APPROVED), S.WITHHELD, (Role.RELEASE_OFFICER,), "Withhold"),
     "publish": Transition((S.APPROVED,), S.PUBLISHED, (Role.RELEASE_OFFICER,), "Publish"),
+    # Taking a published file down (a court order, a face found visible) is withholding it from then
+    # on, with its ground; a supervisor may too, since a seal cannot wait for a release officer.
+    "withdraw": Transition((S.PUBLISHED,), S.WITHHELD, (Role.RELEASE_OFFICER, Role.SUPERVISOR), "Withdraw from the public"),
 }
 
 # Fields a system transition may set along with the state (the render job's results).
@@ -148,14 +151,17 @@ def _apply(release, action, *, actor, reason, ground, review_on, request, fields
             target = locked.state  # the first sign-off: the release waits for the second
         else:
             locked.approved_by, locked.approved_at = actor, now
-    elif action == "withhold":
+    elif action in ("withhold", "withdraw"):
         if ground not in WithholdGround.values:
             raise ReleaseRefused("Choose the legal ground for withholding.", code="ground_required", field="ground")
-        if ground == WithholdGround.OTHER and not reason.strip():
+        # A file the public already has is taken down only with the reason written down.
+        if (ground == WithholdGround.OTHER or action == "withdraw") and not reason.strip():
             raise ReleaseRefused("Explain the ground for withholding.", code="reason_required", field="reason")
         locked.withheld_ground, locked.withheld_explanation = ground, reason.strip()
         locked.withheld_review_on = _review_date(review_on, today=timezone.localdate(now))
         detail.update(ground=ground, review_on=locked.withheld_review_on.isoformat())
+        if action == "withdraw":
+            detail["release_sha256"] = locked.release_sha256
     elif action == "publish":
         if not signoff.signing_status(locked, actor).complete:
             raise ReleaseRefused(

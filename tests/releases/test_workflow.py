@@ -76,6 +76,78 @@ def test_a_release_whose_footage_is_marked_do_not_disclose_after_the_request_can
     assert refusals("publish").filter(actor=people.second_officer).exists()
 
 
+def test_a_published_release_is_withdrawn_with_its_reason_and_leaves_the_public_site_at_once(in_review, people, client, api_client):
+    from portal.models import LogEntry
+
+    clear_all_findings(in_review, officer=people.officer)
+    release = approve_and_publish(in_review, approver=people.officer, second=people.second_officer)
+    file_url = reverse("public:release-file", args=[release.pk, release.manifest["file"]["name"]])
+    assert client.get(file_url).status_code == 200
+    url = f"/api/releases/{release.pk}/transitions/"
+    # Taking a file down needs a release officer or a supervisor, a ground and the reason written.
+    refused = api_client(people.investigator).post(url, {"action": "withdraw", "ground": "court_order", "reason": "x"}, format="json")
+    assert refused.status_code == 403 and refused.json()["code"]
+    no_reason = api_client(people.officer).post(url, {"action": "withdraw", "ground": "court_order"}, format="json")
+    assert no_reason.status_code == 400 and no_reason.json()["code"] == "reason_required"
+    assert refusals("withdraw").count() == 2
+    release.refresh_from_db()
+    assert release.state == ReleaseState.PUBLISHED
+
+    done = api_client(people.officer).post(
+        url, {"action": "withdraw", "ground": "court_order", "reason": "Sealed by order 26-114."}, format="json")
+    assert done.status_code == 200, done.content
+    release.refresh_from_db()
+    assert release.state == ReleaseState.WITHHELD and release.withheld_ground == "court_order"
+    assert client.get(file_url).status_code == 404
+    # The incident's public page says a video exists and was withheld, not what it showed.
+    incident_page = client.get(reverse("public:incident-detail", args=[release.incident.reference])).content.decode()
+    assert release.manifest["file"]["name"] not in incident_page and 'id="withheld"' in incident_page
+    event = AuditEvent.objects.get(action="release.withdraw", outcome="success")
+    assert event.from_state == "published" and event.to_state == "withheld" and event.reason == "Sealed by order 26-114."
+    # Anyone who kept the log can see the file was taken down, and which manifest it was.
+    assert LogEntry.objects.filter(kind="release.withdrawn").count() == 1
+    with pytest.raises(ReleaseRefused) as err:
+        apply_release_transition(release, "withdraw", actor=people.officer, ground="court_order", reason="Again.")
+    assert err.value.code == "wrong_state"
+
+
+def test_marking_published_footage_do_not_disclose_withdraws_its_release_in_the_same_step(in_review, people, client):
+    from footage.retention import set_do_not_disclose
+
+    clear_all_findings(in_review, officer=people.officer)
+    release = approve_and_publish(in_review, approver=people.officer, second=people.second_officer)
+    file_url = reverse("public:release-file", args=[release.pk, release.manifest["file"]["name"]])
+    set_do_not_disclose(release.footage, actor=people.supervisor, value=True, reason="Sealed by court order 26-114.")
+    release.refresh_from_db()
+    assert release.state == ReleaseState.WITHHELD
+    assert client.get(file_url).status_code == 404
+    withdrawal = AuditEvent.objects.get(action="release.withdraw", outcome="success")
+    assert withdrawal.actor == people.supervisor
+    # The court's reference stays in the staff record; the release says only why it left.
+    assert "26-114" not in release.withheld_explanation
+
+
+def test_the_release_page_offers_withdrawal_only_to_those_who_may_and_explains_a_refusal_in_the_page(in_review, people):
+    from django.test import Client
+
+    clear_all_findings(in_review, officer=people.officer)
+    release = approve_and_publish(in_review, approver=people.officer, second=people.second_officer)
+    page_url = reverse("releases:detail", args=[release.pk])
+    for person, offered in ((people.officer, True), (people.supervisor, True), (people.investigator, False), (people.auditor, False)):
+        browser = Client()
+        sign_in_verified(browser, person)
+        assert ('id="withdraw-form"' in browser.get(page_url).content.decode()) is offered, person
+    browser = Client()
+    sign_in_verified(browser, people.supervisor)
+    refused = browser.post(reverse("releases:transition", args=[release.pk]), {"action": "withdraw", "ground": "court_order"})
+    assert refused.status_code == 400 and 'id="withdraw-reason-error"' in refused.content.decode()
+    done = browser.post(reverse("releases:transition", args=[release.pk]),
+                        {"action": "withdraw", "ground": "court_order", "reason": "Sealed by order 26-114."})
+    assert done.status_code == 302
+    release.refresh_from_db()
+    assert release.state == ReleaseState.WITHHELD
+
+
 def test_one_release_officer_cannot_approve_and_publish_a_release_alone(footage, people):
     """Issue 24: on a release a supervisor asked for, with no redaction changes, one officer
     approved and then published it."""
