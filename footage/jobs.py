@@ -19,6 +19,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Iterator
 
@@ -65,12 +66,16 @@ def create_processing_jobs(item: FootageItem) -> list[ProcessingJob]:
     return jobs
 
 
-def enqueue_on_commit(job_id: int, countdown: int | None = None) -> None:
+def send(job_id: int, countdown: int | None = None) -> None:
     from .tasks import run_processing_job
 
+    run_processing_job.apply_async((job_id,), countdown=countdown)
+
+
+def enqueue_on_commit(job_id: int) -> None:
     # robust: a broker that is down must not turn a committed ingest into an error for the
     # uploader; the sweeper sends queued jobs again whose message never left.
-    transaction.on_commit(lambda: run_processing_job.apply_async((job_id,), countdown=countdown), robust=True)
+    transaction.on_commit(partial(send, job_id), robust=True)
 
 
 # ---- running -----------------------------------------------------------------------------------
@@ -203,20 +208,11 @@ def _after_failure(job: ProcessingJob, exc: Exception) -> str:
     with transaction.atomic():
         item = FootageItem.objects.select_for_update().get(pk=job.footage_id)
         if job.attempts >= max_attempts():
-            ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
-                state=JobState.FAILED, last_error=message[:2000], finished_at=timezone.now()
-            )
+            job_claims.owned(job).update(state=JobState.FAILED, last_error=message[:2000], finished_at=timezone.now())
             _refresh_status(item)
             return "failed"
-        ProcessingJob.objects.filter(pk=job.pk, state=JobState.RUNNING).update(
-            state=JobState.QUEUED, last_error=message[:2000], heartbeat_at=timezone.now()
-        )
-        enqueue_on_commit(job.pk, countdown=retry_delay(job.attempts))
+        job_claims.queue_retry(job, message, send=send)
     return "requeued"
-
-
-def retry_delay(attempts: int) -> int:
-    return min(600, 10 * 2 ** max(0, attempts - 1))
 
 
 def _refresh_status(item: FootageItem) -> None:
@@ -239,33 +235,14 @@ def sweep_stuck_jobs(now=None) -> dict[str, int]:
     """Running jobs whose heartbeat stopped go back to the queue (or fail after the last
     attempt); queued jobs whose message was lost are sent again. Both are safe to repeat."""
     now = now or timezone.now()
-    cutoff = now - stale_after()
-    counts = {"requeued": 0, "failed": 0, "resent": 0}
-    for job in job_claims.stale(ProcessingJob, cutoff):
-        with transaction.atomic():
-            item = FootageItem.objects.select_for_update().get(pk=job.footage_id)
-            outcome = job_claims.take_back(
-                job, cutoff, max_attempts=max_attempts(),
-                requeue={"heartbeat_at": now, "last_error": "The worker stopped responding; running it again."},
-                fail={"finished_at": now, "last_error": f"The worker stopped responding {job.attempts} times; giving up."},
-            )
-            if outcome == "failed":
-                _refresh_status(item)
-                counts["failed"] += 1
-            elif outcome == "requeued":
-                enqueue_on_commit(job.pk)
-                counts["requeued"] += 1
-    for job_id in ProcessingJob.objects.filter(state=JobState.QUEUED, heartbeat_at__lt=cutoff).values_list("pk", flat=True):
-        with transaction.atomic():
-            if ProcessingJob.objects.filter(pk=job_id, state=JobState.QUEUED, heartbeat_at__lt=cutoff).update(heartbeat_at=now):
-                enqueue_on_commit(job_id)
-                counts["resent"] += 1
-    for job_id in ProcessingJob.objects.filter(state=JobState.QUEUED, heartbeat_at__isnull=True, created_at__lt=cutoff).values_list("pk", flat=True):
-        with transaction.atomic():
-            if ProcessingJob.objects.filter(pk=job_id, state=JobState.QUEUED, heartbeat_at__isnull=True).update(heartbeat_at=now):
-                enqueue_on_commit(job_id)
-                counts["resent"] += 1
-    return counts
+    swept = job_claims.sweep(
+        ProcessingJob, now - stale_after(), now=now, max_attempts=max_attempts(), send=send,
+        requeue={"last_error": "The worker stopped responding; running it again."},
+        fail={"last_error": "The worker stopped responding on every attempt; giving up."},
+        lock=lambda job: FootageItem.objects.select_for_update().get(pk=job.footage_id),
+        on_failed=lambda job: _refresh_status(FootageItem.objects.get(pk=job.footage_id)),
+    )
+    return {outcome: len(ids) for outcome, ids in swept.items()}
 
 
 def retry_failed_job(job: ProcessingJob) -> bool:

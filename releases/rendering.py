@@ -15,17 +15,15 @@ import functools
 import logging
 import os
 import shutil
-import threading
 import time
 import uuid
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files import File
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -60,8 +58,10 @@ def face_detector(fast: bool = True):
     return FaceDetector(threads=1, fast=fast)
 
 
-class RenderRetry(Exception):
-    """A transient failure: the job was put back in the queue and the task should retry."""
+def send(job_id: int, countdown: int | None = None) -> None:
+    from .tasks import render_release
+
+    render_release.apply_async((job_id,), countdown=countdown)
 
 
 def release_storage():
@@ -113,7 +113,7 @@ def run_render_job(job_id: int) -> bool:
     try:
         if release.state == ReleaseState.REQUESTED:
             apply_release_transition(release, "start_redaction", actor=None)
-        with _heartbeat(owned):
+        with job_claims.beating(owned, HEARTBEAT_SECONDS):
             _render(job, release, owned)
     except ReleaseError as exc:
         # The release moved on (say, withheld) while the job waited; there is nothing to render for.
@@ -123,11 +123,12 @@ def run_render_job(job_id: int) -> bool:
         _give_up(job, owned, f"the footage could not be redacted: {exc}")
         return False
     except Exception as exc:
+        log.exception("render job %s failed on attempt %s", job.pk, job.attempts)
         if job.attempts >= settings.RELEASE_RENDER_MAX_ATTEMPTS:
             _give_up(job, owned, f"failed {job.attempts} times; last error: {exc!r}")
-            return False
-        owned.update(state=RenderState.QUEUED, stage="waiting to retry", last_error=repr(exc)[:2000])
-        raise RenderRetry(str(exc)) from exc
+        else:
+            job_claims.queue_retry(job, repr(exc), send=send, stage="waiting to retry")
+        return False
     finally:
         shutil.rmtree(work_folder(job), ignore_errors=True)
     return True
@@ -323,52 +324,15 @@ def _give_up(job: RenderJob, owned, message: str) -> None:
     )
 
 
-@contextmanager
-def _heartbeat(owned):
-    """Touch the job from a side thread while it runs, so a long detector pass with no progress
-    callback does not look like a dead worker."""
-    stop = threading.Event()
-
-    def beat():
-        try:
-            while not stop.wait(HEARTBEAT_SECONDS):
-                owned.update(heartbeat_at=timezone.now())
-        except Exception:  # a missed beat only risks a duplicate render, which the token guards
-            log.exception("render heartbeat failed")
-        finally:
-            connection.close()
-
-    thread = threading.Thread(target=beat, name="render-heartbeat", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=HEARTBEAT_SECONDS + 5)
-
-
 def requeue_stale_jobs(*, stale_after: timedelta | None = None) -> list[int]:
-    """Jobs whose worker stopped beating go back to the queue; jobs queued for longer than that
-    (a lost message) are sent again. Returns the ids sent."""
-    from .tasks import render_release
-
+    """Jobs whose worker stopped beating go back to the queue; jobs whose message was lost are
+    sent again. Returns the ids sent."""
     stale_after = stale_after if stale_after is not None else timedelta(seconds=settings.RELEASE_RENDER_STALE_SECONDS)
-    cutoff = timezone.now() - stale_after
-    send: list[int] = []
-    for job in job_claims.stale(RenderJob, cutoff).select_related("release"):
-        outcome = job_claims.take_back(
-            job, cutoff, max_attempts=settings.RELEASE_RENDER_MAX_ATTEMPTS,
-            requeue={"stage": "requeued: worker lost"},
-            fail={"stage": "failed", "last_error": "the worker was lost on every attempt", "finished_at": timezone.now()},
-        )
-        if outcome == "failed":
-            record_event(actor=None, action="release.render_failed", target=job.release, outcome=AuditOutcome.FAILED,
-                         reason="the worker was lost on every attempt", detail={"render_job": job.pk})
-        elif outcome == "requeued":
-            send.append(job.pk)
-    send += list(
-        RenderJob.objects.filter(state=RenderState.QUEUED, created_at__lt=cutoff).exclude(pk__in=send).values_list("pk", flat=True)
+    lost = "the worker was lost on every attempt"
+    swept = job_claims.sweep(
+        RenderJob, timezone.now() - stale_after, max_attempts=settings.RELEASE_RENDER_MAX_ATTEMPTS, send=send,
+        requeue={"stage": "requeued: worker lost"}, fail={"stage": "failed", "last_error": lost},
+        on_failed=lambda job: record_event(actor=None, action="release.render_failed", target=job.release,
+                                           outcome=AuditOutcome.FAILED, reason=lost, detail={"render_job": job.pk}),
     )
-    for pk in send:
-        render_release.delay(pk)
-    return send
+    return swept["requeued"] + swept["resent"]

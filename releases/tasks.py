@@ -11,21 +11,18 @@ from . import transcription
 # libraries rendering needs, which only the worker image carries.
 
 
+# A failed attempt is queued again by the job engine (portal.job_claims), not by Celery's retry.
 @shared_task(
-    bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    max_retries=5,
+    ignore_result=True,
     time_limit=settings.RELEASE_RENDER_TIME_LIMIT,
     soft_time_limit=settings.RELEASE_RENDER_TIME_LIMIT - 60,
 )
-def render_release(self, job_id: int) -> None:
+def render_release(job_id: int) -> None:
     from . import rendering
 
-    try:
-        rendering.run_render_job(job_id)
-    except rendering.RenderRetry as exc:
-        raise self.retry(exc=exc, countdown=min(600, 30 * 2**self.request.retries))
+    rendering.run_render_job(job_id)
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=240)
@@ -36,18 +33,14 @@ def sweep_stale_render_jobs() -> list[int]:
 
 
 @shared_task(
-    bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    max_retries=5,
+    ignore_result=True,
     time_limit=settings.TRANSCRIPTION_TIME_LIMIT,
     soft_time_limit=settings.TRANSCRIPTION_TIME_LIMIT - 60,
 )
-def transcribe_release(self, job_id: int) -> None:
-    try:
-        transcription.run_transcription_job(job_id)
-    except transcription.TranscriptionRetry as exc:
-        raise self.retry(exc=exc, countdown=min(600, 30 * 2**self.request.retries))
+def transcribe_release(job_id: int) -> None:
+    transcription.run_transcription_job(job_id)
 
 
 @shared_task(acks_late=True, time_limit=300, soft_time_limit=240)

@@ -31,9 +31,13 @@ from .models import Release, RenderJob, RenderState, TranscriptionJob, Transcrip
 
 log = logging.getLogger(__name__)
 
+HEARTBEAT_SECONDS = 10
 
-class TranscriptionRetry(Exception):
-    """A transient failure: the job was put back in the queue and the task should retry."""
+
+def send(job_id: int, countdown: int | None = None) -> None:
+    from .tasks import transcribe_release
+
+    transcribe_release.apply_async((job_id,), countdown=countdown)
 
 
 class TakenOver(Exception):
@@ -89,9 +93,7 @@ def run_transcription_job(job_id: int) -> bool:
         owned.update(state=RenderState.DONE, stage="replaced by a newer render", finished_at=timezone.now())
         return False
     try:
-        from .rendering import _heartbeat
-
-        with _heartbeat(owned), _local_copy(release, job) as path:
+        with job_claims.beating(owned, HEARTBEAT_SECONDS), _local_copy(release, job) as path:
             draft = captions.transcribe_render(
                 path, has_audio=job.has_audio, duration=job.duration, hidden=[tuple(r) for r in job.hidden],
                 progress=ProgressWriter(owned),
@@ -99,11 +101,12 @@ def run_transcription_job(job_id: int) -> bool:
     except TakenOver:
         return False
     except Exception as exc:
+        log.exception("transcription job %s failed on attempt %s", job.pk, job.attempts)
         if job.attempts >= settings.TRANSCRIPTION_MAX_ATTEMPTS:
             _give_up(job, owned, f"failed {job.attempts} times; last error: {exc}")
-            return False
-        owned.update(state=RenderState.QUEUED, stage="waiting to retry", last_error=repr(exc)[:2000])
-        raise TranscriptionRetry(str(exc)) from exc
+        else:
+            job_claims.queue_retry(job, repr(exc), send=send, stage="waiting to retry")
+        return False
     return _record(job, owned, draft)
 
 
@@ -166,47 +169,35 @@ def _record(job: TranscriptionJob, owned, draft: dict) -> bool:
 
 
 def _give_up(job: TranscriptionJob, owned, message: str) -> None:
-    """The draft could not be made: the render gets an "unreadable" transcript, so a person
-    listens and settles the captions instead of the release waiting for ever."""
+    """The draft could not be made: the job fails for good, and the render gets an "unreadable"
+    transcript."""
     with transaction.atomic():
-        if not owned.select_for_update().exists():
-            return
-        now = timezone.now()
-        owned.update(state=RenderState.FAILED, stage="failed", last_error=message[:2000], finished_at=now)
-        release = Release.objects.select_for_update().get(pk=job.release_id)
-        if release.rendered_at == job.rendered_at:
-            captions.record_transcript(release, job, {
-                "status": TranscriptStatus.UNREADABLE, "problem": f"The captions could not be drafted: {message}"[:2000],
-                "words": [], "cues": [], "engine": {},
-            })
-        record_event(actor=None, action="release.captions_failed", target=release, outcome=AuditOutcome.FAILED,
-                     reason=message[:500], detail={"transcription_job": job.pk, "attempts": job.attempts})
+        if owned.update(state=RenderState.FAILED, stage="failed", last_error=message[:2000], finished_at=timezone.now()):
+            _settle_without_draft(job, message)
+
+
+def _settle_without_draft(job: TranscriptionJob, message: str) -> None:
+    """A person listens and settles the captions of a render whose draft could not be made,
+    instead of the release waiting for ever."""
+    release = Release.objects.select_for_update().get(pk=job.release_id)
+    if release.rendered_at == job.rendered_at:
+        captions.record_transcript(release, job, {
+            "status": TranscriptStatus.UNREADABLE, "problem": f"The captions could not be drafted: {message}"[:2000],
+            "words": [], "cues": [], "engine": {},
+        })
+    record_event(actor=None, action="release.captions_failed", target=release, outcome=AuditOutcome.FAILED,
+                 reason=message[:500], detail={"transcription_job": job.pk, "attempts": job.attempts})
 
 
 def requeue_stale_jobs(*, stale_after: timedelta | None = None) -> list[int]:
     """Jobs whose worker stopped beating go back to the queue (or fail after the last attempt,
-    leaving a transcript a person settles); jobs queued for longer than that (a lost message) are
-    sent again. Returns the ids sent."""
-    from .tasks import transcribe_release
-
+    leaving a transcript a person settles); jobs whose message was lost are sent again. Returns
+    the ids sent."""
     stale_after = stale_after if stale_after is not None else timedelta(seconds=settings.TRANSCRIPTION_STALE_SECONDS)
-    cutoff = timezone.now() - stale_after
-    send: list[int] = []
-    for job in job_claims.stale(TranscriptionJob, cutoff):
-        if job.attempts >= settings.TRANSCRIPTION_MAX_ATTEMPTS:
-            if job_claims.owned(job).filter(heartbeat_at__lt=cutoff).exists():
-                _give_up(job, job_claims.owned(job).filter(heartbeat_at__lt=cutoff), "the worker was lost on every attempt")
-            continue
-        outcome = job_claims.take_back(
-            job, cutoff, max_attempts=settings.TRANSCRIPTION_MAX_ATTEMPTS,
-            requeue={"stage": "requeued: worker lost"}, fail={},
-        )
-        if outcome == "requeued":
-            send.append(job.pk)
-    send += list(
-        TranscriptionJob.objects.filter(state=RenderState.QUEUED, created_at__lt=cutoff).exclude(pk__in=send)
-        .values_list("pk", flat=True)
+    lost = "the worker was lost on every attempt"
+    swept = job_claims.sweep(
+        TranscriptionJob, timezone.now() - stale_after, max_attempts=settings.TRANSCRIPTION_MAX_ATTEMPTS, send=send,
+        requeue={"stage": "requeued: worker lost"}, fail={"stage": "failed", "last_error": lost},
+        on_failed=lambda job: _settle_without_draft(job, lost),
     )
-    for pk in send:
-        transcribe_release.delay(pk)
-    return send
+    return swept["requeued"] + swept["resent"]
