@@ -10,7 +10,6 @@ from django.utils import timezone
 
 from footage import jobs as footage_jobs
 from footage.models import JobKind, ProcessingJob
-from portal.celery import app
 from portal.models import AuditEvent
 from releases import rendering
 from releases.models import RenderJob, RenderState
@@ -18,16 +17,6 @@ from releases.workflow import request_release
 from tests.factories.releases import make_video_footage
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def no_worker():
-    """Messages go to a broker no worker reads, so a test decides when a job runs."""
-    app.conf.task_always_eager = False
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = True
 
 
 @pytest.fixture

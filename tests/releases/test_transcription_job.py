@@ -10,7 +10,6 @@ import pytest
 from django.urls import reverse
 
 from portal import job_claims
-from portal.celery import app
 from portal.models import AuditEvent, AuditOutcome
 from releases import captions, transcription
 from releases.models import ChangeKind, RenderJob, RenderState, Transcript, TranscriptionJob, TranscriptStatus
@@ -38,16 +37,6 @@ def rendered_not_drafted(case, people):
     run_render_job(RenderJob.objects.get(release=release).pk)
     release.refresh_from_db()
     return release
-
-
-@pytest.fixture
-def no_worker():
-    """Messages go to a broker no worker reads, so a test decides when a job runs."""
-    app.conf.task_always_eager = False
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = True
 
 
 def test_a_recorded_render_queues_its_transcription_on_commit_and_the_worker_drafts_it(case, people, django_capture_on_commit_callbacks):
