@@ -376,7 +376,7 @@ def test_publishing_signs_a_manifest_that_verifies_the_stored_file(in_review, pe
 
 
 def test_every_transition_is_in_the_one_table():
-    assert set(TRANSITIONS) == {"start_redaction", "finish_redaction", "rerender", "approve", "withhold", "publish"}
+    assert set(TRANSITIONS) == {"start_redaction", "finish_redaction", "rerender", "approve", "withhold", "publish", "withdraw"}
 
 
 def test_do_not_redact_takes_effect_only_once_a_second_officer_confirms(face_media, in_review, people):
