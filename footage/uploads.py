@@ -691,7 +691,6 @@ def finalize(upload: Upload, held: Claim, *, request=None):
                 raise UploadError("storage_unavailable", "The received file could not be read back; try again shortly.", status=503) from exc
             if incremental is not None and incremental != assembled:
                 _reject(upload, held, "hash_mismatch", "The file changed on the server after it was received; upload it again.", request)
-        held.refreshed = 0
         held.refresh()
         try:
             info = probe.result()
@@ -700,6 +699,7 @@ def finalize(upload: Upload, held: Claim, *, request=None):
         except ProcessingError as exc:
             log.error("upload %s: probing failed: %s", upload.pk, exc)
             raise UploadError("processing_unavailable", "The file could not be examined right now; ask for the offset again shortly.", status=503) from exc
+    # Checked in the database, however recently refreshed: storing the file cannot be undone.
     held.refreshed = 0
     held.refresh()
     try:
