@@ -7,7 +7,7 @@ copying the same file on the same disk (the other floor: the server must write e
 fsync it before acknowledging a chunk), in 8 MiB and in 256 KiB blocks through the page cache, and
 in 4 MiB blocks with oflag=direct, as the server writes whole blocks.
 
-    .venv/bin/python bench/upload.py [--size-mb 2048] [--chunk-mb 64] [--workers 2] [--client sendfile|tuspy]
+    .venv/bin/python bench/upload.py [--size-mb 2048] [--chunk-mb 128] [--workers 2] [--client sendfile|tuspy]
                                      [--py-spy /tmp/spy/bin/py-spy]
 
 The client measures the server, not itself: by default a lean tus client (http.client on one
@@ -207,7 +207,7 @@ def send_with_sendfile(url: str, token: str, source: Path, size: int, chunk: int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mb", type=int, default=2048)
-    parser.add_argument("--chunk-mb", type=int, default=64)
+    parser.add_argument("--chunk-mb", type=int, default=128, help="the browser's chunk size (footage/static/footage/upload.js)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--client", choices=("sendfile", "tuspy"), default="sendfile", help="the lean client (default) or tuspy")
