@@ -6,9 +6,10 @@ writes at a time: it claims the row with a conditional UPDATE on the offset it s
 second request at the same offset finds nothing to claim (409).
 
 The request's thread receives each buffer (one of a few fixed ones, so a request holds the same
-memory whatever the file's size) and appends it to the partial file, its whole blocks straight to the
-disk (O_DIRECT, `_AppendOnly`); a second thread reads that range back, from the disk itself where it
-went there, compares it byte for byte with the buffer received, and hashes the bytes read back. So the SHA-256 is computed once per byte, of the stored copy, and it is the hash of what the
+memory whatever the file's size) and appends it to the partial file, its whole blocks straight to
+the disk (O_DIRECT, `_AppendOnly`); a second thread reads that range back, from the disk itself
+where it went there, compares it byte for byte with the buffer received, and hashes the bytes read
+back. So the SHA-256 is computed once per byte, of the stored copy, and it is the hash of what the
 client sent; a write that did not store what was received fails its chunk (503, nothing kept). The
 hash state is saved on the row with each new offset (`Upload.hash_state`), so a chunk that lands on
 another worker, or on a restarted one, goes on from it without reading the file back; only where
