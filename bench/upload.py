@@ -1,12 +1,23 @@
 """How fast is a resumable upload? Sends one large file through the tus endpoint of a real server
-process on loopback with the tuspy client, and compares with `openssl dgst -sha256` on the same
+process on loopback, and compares with `openssl dgst -sha256` on the same
 file (the floor: the server must at least hash every byte, and does so once, over each range read
 back from the stored file and compared with the bytes received, then probes it before storing; a
 file nothing vouches for since it was written is read once more), and with `dd ... conv=fsync`
 copying the same file on the same disk (the other floor: the server must write every byte and
-fsync it before acknowledging a chunk), in 8 MiB and in 256 KiB blocks.
+fsync it before acknowledging a chunk), in 8 MiB and in 256 KiB blocks through the page cache, and
+in 4 MiB blocks with oflag=direct, as the server writes whole blocks.
 
-    .venv/bin/python bench/upload.py [--size-mb 2048] [--chunk-mb 64] [--workers 2] [--py-spy /tmp/spy/bin/py-spy]
+    .venv/bin/python bench/upload.py [--size-mb 2048] [--chunk-mb 128] [--workers 2] [--client sendfile|tuspy]
+                                     [--py-spy /tmp/spy/bin/py-spy]
+
+The client measures the server, not itself: by default a lean tus client (http.client on one
+kept-alive connection, each PATCH's body handed to the kernel with `socket.sendfile`, so the client
+neither reads nor copies the file) speaks the same protocol as any other: creation with
+Upload-Length and Upload-Metadata, then PATCHes at the server's Upload-Offset, each answer's offset
+checked. `--client tuspy` uses the tuspy library instead, which reads each chunk into memory and
+opens a new connection for it: on a 2-core machine that client's CPU and its pause between chunks
+(the server idle while the next chunk is read) are a large part of the wall time, and they are the
+client's cost, not the server's (a browser pays its own, reading the File in its own process).
 
 The server is gunicorn (threaded workers, 2 by default) against a throwaway SQLite database in a
 temporary PORTAL_VAR_DIR, so the bench needs no PostgreSQL. The file is a real 2 s clip followed by
@@ -139,18 +150,71 @@ SETUP = textwrap.dedent("""
 """)
 
 
+def send_with_tuspy(url: str, token: str, source: Path, size: int, chunk: int, metadata: dict) -> list[float]:
+    from tusclient import client as tus_client
+
+    client = tus_client.TusClient(url, headers={"Authorization": f"Token {token}"})
+    uploader = client.uploader(str(source), chunk_size=chunk, metadata=metadata)
+    uploader.stop_at = size
+    uploader.set_url(uploader.create_url())
+    uploader.offset = 0
+    chunk_seconds = []
+    while uploader.offset < size:
+        chunk_started = time.perf_counter()
+        uploader.upload_chunk()
+        chunk_seconds.append(time.perf_counter() - chunk_started)
+    return chunk_seconds
+
+
+def send_with_sendfile(url: str, token: str, source: Path, size: int, chunk: int, metadata: dict) -> list[float]:
+    """tus creation and core over one kept-alive connection; each body goes from the file to the
+    socket inside the kernel."""
+    import base64
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=600)
+    headers = {"Authorization": f"Token {token}", "Tus-Resumable": "1.0.0"}
+    encoded = ",".join(f"{key} {base64.b64encode(value.encode()).decode()}" for key, value in metadata.items())
+    conn.request("POST", parts.path, headers={**headers, "Upload-Length": str(size), "Upload-Metadata": encoded})
+    response = conn.getresponse()
+    response.read()
+    if response.status != 201:
+        sys.exit(f"creating the upload failed: {response.status}")
+    path = urlsplit(response.getheader("Location")).path
+    chunk_seconds, offset = [], 0
+    with open(source, "rb") as f:
+        while offset < size:
+            chunk_started = time.perf_counter()
+            length = min(chunk, size - offset)
+            conn.putrequest("PATCH", path, skip_accept_encoding=True)
+            for name, value in {**headers, "Upload-Offset": str(offset), "Content-Length": str(length),
+                                "Content-Type": "application/offset+octet-stream"}.items():
+                conn.putheader(name, value)
+            conn.endheaders()
+            conn.sock.sendfile(f, offset, length)
+            response = conn.getresponse()
+            body = response.read()
+            if response.status != 204 or int(response.getheader("Upload-Offset")) != offset + length:
+                sys.exit(f"PATCH at {offset} failed: {response.status} {response.getheader('Upload-Offset')} {body[:300]!r}")
+            offset += length
+            chunk_seconds.append(time.perf_counter() - chunk_started)
+    conn.close()
+    return chunk_seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mb", type=int, default=2048)
-    parser.add_argument("--chunk-mb", type=int, default=64)
+    parser.add_argument("--chunk-mb", type=int, default=128, help="the browser's chunk size (footage/static/footage/upload.js)")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--client", choices=("sendfile", "tuspy"), default="sendfile", help="the lean client (default) or tuspy")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     parser.add_argument("--py-spy", metavar="PY_SPY", help="py-spy executable: profile the server's workers during the upload")
     parser.add_argument("--profile-out", default="upload-profile.svg", help="where --py-spy writes its flame graph (collapsed stacks if it ends in .txt); idle threads are sampled too, so waits on the disk show")
     args = parser.parse_args()
-
-    from tusclient import client as tus_client
 
     work = Path(tempfile.mkdtemp(prefix="bench-upload-"))
     var = work / "var"
@@ -203,20 +267,14 @@ def main() -> None:
                                    stdout=subprocess.DEVNULL, stderr=open(work / "py-spy.log", "wb"))
             time.sleep(2)
 
-        client = tus_client.TusClient(f"http://127.0.0.1:{port}/api/uploads/", headers={"Authorization": f"Token {token}"})
-        uploader = client.uploader(str(source), chunk_size=args.chunk_mb * MIB,
-                                   metadata={"filename": source.name, "incident": incident_id, "kind": "body_worn"})
-        print(f"uploading through tus in {args.chunk_mb} MiB chunks to gunicorn ({args.workers} workers × {args.threads} threads) ...", flush=True)
+        url = f"http://127.0.0.1:{port}/api/uploads/"
+        metadata = {"filename": source.name, "incident": incident_id, "kind": "body_worn"}
+        print(f"uploading through tus in {args.chunk_mb} MiB chunks ({args.client} client) to gunicorn "
+              f"({args.workers} workers × {args.threads} threads) ...", flush=True)
         started = time.perf_counter()
         client_cpu, server_cpu = time.process_time(), cpu_seconds(server_pids)
-        chunk_seconds = []
-        uploader.stop_at = size
-        uploader.set_url(uploader.create_url())
-        uploader.offset = 0
-        while uploader.offset < size:
-            chunk_started = time.perf_counter()
-            uploader.upload_chunk()
-            chunk_seconds.append(time.perf_counter() - chunk_started)
+        send = send_with_tuspy if args.client == "tuspy" else send_with_sendfile
+        chunk_seconds = send(url, token, source, size, args.chunk_mb * MIB, metadata)
         upload_seconds = time.perf_counter() - started
         client_cpu, server_cpu = time.process_time() - client_cpu, cpu_seconds(server_pids) - server_cpu
         if spy is not None:
@@ -231,10 +289,10 @@ def main() -> None:
         expected = digest.stdout.split()[0]
 
         dd_seconds = {}
-        for block in ("8M", "256K"):
+        for block, flags in (("8M", []), ("256K", []), ("4M", ["oflag=direct"])):
             started = time.perf_counter()
-            subprocess.run(["dd", f"if={source}", f"of={work / 'copy.bin'}", f"bs={block}", "conv=fsync", "status=none"], check=True)
-            dd_seconds[block] = time.perf_counter() - started
+            subprocess.run(["dd", f"if={source}", f"of={work / 'copy.bin'}", f"bs={block}", *flags, "conv=fsync", "status=none"], check=True)
+            dd_seconds[" ".join([f"bs={block}", *flags])] = time.perf_counter() - started
             (work / "copy.bin").unlink()
 
         check = subprocess.run(
@@ -259,8 +317,8 @@ def main() -> None:
     print(f"openssl dgst -sha256: {openssl_seconds:.2f} s = {openssl_rate:.1f} MB/s")
     print(f"upload / openssl:     {upload_rate / openssl_rate:.2f}")
     for block, seconds in dd_seconds.items():
-        # Both block sizes: on some VMs writes of 512 KiB and more cost the kernel far more CPU.
-        print(f"dd bs={block:4s} conv=fsync: {seconds:.2f} s = {mb / seconds:.1f} MB/s; upload / dd: {upload_rate / (mb / seconds):.2f}")
+        # Both buffered sizes: on some VMs writes of 512 KiB and more cost the kernel far more CPU.
+        print(f"dd {block:17s} conv=fsync: {seconds:.2f} s = {mb / seconds:.1f} MB/s; upload / dd: {upload_rate / (mb / seconds):.2f}")
     middle = sorted(chunk_seconds[:-1])[len(chunk_seconds[:-1]) // 2] if len(chunk_seconds) > 1 else chunk_seconds[0]
     print(f"per chunk:            median {middle:.2f} s ({args.chunk_mb * MIB / 1e6 / middle:.0f} MB/s), "
           f"last (with probe, store) {chunk_seconds[-1]:.2f} s, {len(chunk_seconds)} PATCHes")

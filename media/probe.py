@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
@@ -19,7 +20,7 @@ from typing import Any
 
 from . import images
 from .errors import MediaRejected, ProcessingError
-from .runner import FFMPEG, FFPROBE, GIB, Limits, run_tool
+from .runner import FFMPEG, FFPROBE, GIB, Limits, ToolResult, run_tool
 from .sniff import DEFAULT_MAX_BYTES, Sniffed, sniff_file
 
 DEFAULT_PROBE_TIMEOUT = 60.0
@@ -79,9 +80,7 @@ def probe_media(
         return _probe_image(path, sniffed, max_pixels)
     limits = Limits(timeout=timeout, memory_bytes=memory_bytes, cpu_seconds=cpu_seconds)
     try:
-        info = _probe_video(path, sniffed, limits)
-        if verify_end:
-            _verify_end(path, info, limits)
+        info = _probe_video_and_end(path, sniffed, limits) if verify_end else _probe_video(path, sniffed, limits)
     except ProcessingError as exc:
         if exc.code == "timeout":
             raise MediaRejected(
@@ -137,11 +136,36 @@ def _probe_image(path: Path, sniffed: Sniffed, max_pixels: int) -> MediaInfo:
 
 
 def _probe_video(path: Path, sniffed: Sniffed, limits: Limits) -> MediaInfo:
-    result = run_tool(
-        [FFPROBE, "-hide_banner", "-v", "error", "-protocol_whitelist", "file",
-         "-print_format", "json", "-show_format", "-show_streams", input_url(path)],
-        limits,
-    )
+    return _media_info(run_tool(_ffprobe_args(path), limits), sniffed)
+
+
+def _probe_video_and_end(path: Path, sniffed: Sniffed, limits: Limits) -> MediaInfo:
+    """ffprobe and the decode of the last second at the same time: each is mostly a tool starting.
+    The decode seeks from the end (-sseof), to the point ffprobe's duration gives whenever the
+    container states one; where it does not, that run started at the beginning and is redone."""
+    with ThreadPoolExecutor(1, thread_name_prefix="probe-end") as pool:
+        end = pool.submit(run_tool, _end_args(path, ["-sseof", "-1"]), limits)
+        probed = run_tool(_ffprobe_args(path), limits)
+        info = _media_info(probed, sniffed)
+        from_end = end.result()
+    _verify_end(path, info, limits, from_end if _container_duration(probed) else None)
+    return info
+
+
+def _ffprobe_args(path: Path) -> list[str]:
+    return [FFPROBE, "-hide_banner", "-v", "error", "-protocol_whitelist", "file",
+            "-print_format", "json", "-show_format", "-show_streams", input_url(path)]
+
+
+def _container_duration(probed: ToolResult) -> bool:
+    """Whether the container states its duration (ffprobe's format duration), as -sseof needs."""
+    try:
+        return float(json.loads(probed.stdout)["format"]["duration"]) > 0
+    except (ValueError, KeyError, TypeError):
+        return False
+
+
+def _media_info(result: ToolResult, sniffed: Sniffed) -> MediaInfo:
     errors = _error_lines(result.stderr)
     if result.returncode != 0 or not result.stdout.strip():
         _reject_unreadable(errors, sniffed)
@@ -211,19 +235,21 @@ def _frame_estimate(duration: float | None, rate: Fraction | None) -> int | None
     return int(round(duration * rate)) if duration and rate else None
 
 
-def _verify_end(path: Path, info: MediaInfo, limits: Limits) -> None:
-    """Decode the last second: the index can be intact while the data it points to is missing.
+def _end_args(path: Path, seek: list[str]) -> list[str]:
+    return [FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-protocol_whitelist", "file",
+            *seek, "-i", input_url(path), "-t", "1", "-map", "0:v:0", "-map", "0:a:0?", "-f", "framecrc", "-"]
+
+
+def _verify_end(path: Path, info: MediaInfo, limits: Limits, result: ToolResult | None = None) -> None:
+    """Decode the last second (unless `result` is that decode already): the index can be intact
+    while the data it points to is missing.
 
     Any stream counts, because a video track may legitimately stop before the audio does."""
     if not info.duration or info.duration <= 0:
         raise MediaRejected("truncated", "The video has no duration; it is empty or incomplete.")
-    start = max(0.0, info.duration - 1.0)
-    result = run_tool(
-        [FFMPEG, "-hide_banner", "-nostdin", "-v", "error", "-protocol_whitelist", "file",
-         "-ss", f"{start:.3f}", "-i", input_url(path),
-         "-t", "1", "-map", "0:v:0", "-map", "0:a:0?", "-f", "framecrc", "-"],
-        limits,
-    )
+    if result is None:
+        start = max(0.0, info.duration - 1.0)
+        result = run_tool(_end_args(path, ["-ss", f"{start:.3f}"]), limits)
     frames = [line for line in result.stdout.decode("ascii", "replace").splitlines() if line and not line.startswith("#")]
     errors = _error_lines(result.stderr)
     if any(_TRUNCATION.search(e) for e in errors) or not frames:

@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from footage.models import FootageItem, Upload
 from tests.browser import assert_accessible, sign_in, watch_csp_violations
 from tests.factories.footage import clip_file
+from tests.workers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
 
@@ -38,7 +39,9 @@ def test_an_upload_started_in_one_browser_is_finished_in_another_without_resendi
     page.wait_for_function("() => document.querySelector('.upload-progress') && document.querySelector('.upload-progress').value >= 20",
                            timeout=60_000)
     page.get_by_role("button", name="Pause").click()
-    page.wait_for_timeout(1000)
+    # The server keeps what arrived before the pause cut the PATCH off, once it has stored it.
+    wait_until(lambda: Upload.objects.filter(offset__gt=0, claim_token__isnull=True).exists(), timeout=30,
+               message="the server to keep the bytes that arrived before the pause")
     had = Upload.objects.get().offset
     assert 0 < had < path.stat().st_size
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import struct
+import threading
 import zlib
 from datetime import datetime, timedelta, timezone
 
@@ -8,6 +9,7 @@ import pytest
 from PIL import Image
 
 from media import MediaRejected, make_test_clip, parse_iso6709, probe_media
+from media import probe as probe_module
 
 
 def test_it_reads_codecs_size_duration_and_frame_rate(tagged_clip):
@@ -146,6 +148,25 @@ def test_it_rejects_a_truncated_matroska_by_decoding_near_the_end(tmp_path):
     assert caught.value.code == "truncated"
     assert "ended prematurely" in caught.value.message
     assert str(tmp_path) not in caught.value.message  # no server paths in messages for uploaders
+
+
+def test_the_last_second_is_decoded_while_ffprobe_reads_the_file(tagged_clip, monkeypatch):
+    decoding = threading.Event()
+    overlapped = []
+    real_run_tool = probe_module.run_tool
+
+    def run_tool(args, limits):
+        if "framecrc" in args:
+            decoding.set()
+        else:
+            overlapped.append(decoding.wait(30))
+        return real_run_tool(args, limits)
+
+    monkeypatch.setattr(probe_module, "run_tool", run_tool)
+    info = probe_media(tagged_clip)
+
+    assert overlapped == [True]
+    assert info.duration == pytest.approx(3.0, abs=0.1)
 
 
 def test_a_probe_that_runs_out_of_time_rejects_the_file(tagged_clip):
