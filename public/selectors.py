@@ -419,6 +419,20 @@ def _pending_clock(incident: Incident) -> ReleaseClock | None:
     return ReleaseClock(deadline_days=deadline, due_on=due_on, pending=True, overdue=overdue, overdue_days=max(1, (now - due_on).days) if overdue else 0)
 
 
+def withdrawn_file_dates(sha256: str) -> tuple[datetime, datetime] | None:
+    """When a file the city released, and later withdrew, was published and withdrawn: someone
+    holding a copy learns it was the city's, not that the city never released it. Only files of
+    incidents that are still public."""
+    from releases.models import Release, ReleaseState
+
+    row = (
+        Release.objects.filter(release_sha256=sha256, state=ReleaseState.WITHHELD, published_at__isnull=False,
+                               incident__published_at__isnull=False)
+        .order_by("-state_changed_at").values_list("published_at", "state_changed_at").first()
+    )
+    return tuple(row) if row else None
+
+
 def withheld_footage(incident_id: int) -> tuple[WithheldFootage, ...]:
     """Footage of a published incident that the city decided to withhold, and on what ground:
     that it exists is public, what it shows is not. A piece of footage later released, or asked

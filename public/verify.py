@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -20,7 +21,7 @@ from releases.signing import SigningKeyError, load_signing_key, signature_is_val
 from releases.verification import verify_file_against_manifest
 
 from .forms import VerifyForm
-from .selectors import as_public_file, public_releases
+from .selectors import as_public_file, public_releases, withdrawn_file_dates
 
 # Room for the form's other fields and the multipart boundaries around the file.
 FORM_OVERHEAD = 64 * 1024
@@ -46,6 +47,15 @@ def _find_release(data):
         return public_releases().filter(id=data["release"]).first(), data
     sha256 = data.get("sha256") or _sha256_of(data["file"])
     return public_releases().filter(release_sha256=sha256).first(), {**data, "file": None, "sha256": sha256}
+
+
+def _not_released(sha256: str) -> str:
+    withdrawn = withdrawn_file_dates(sha256)
+    if withdrawn is None:
+        return _("No file the city released has this fingerprint.")
+    published, taken_down = (formats.date_format(timezone.localtime(moment), "DATE_FORMAT") for moment in withdrawn)
+    return _("The city released a file with this fingerprint on %(published)s and withdrew it on %(withdrawn)s.") % {
+        "published": published, "withdrawn": taken_down}
 
 
 def _too_large(request: HttpRequest) -> bool:
@@ -99,7 +109,7 @@ def verify(request: HttpRequest) -> HttpResponse:
             if release is None and form.cleaned_data.get("release"):
                 form.add_error("release", _("Choose a file from the list."))
             elif release is None:
-                outcome = {"ok": False, "reasons": [_("No file the city released has this fingerprint.")], "file": None}
+                outcome = {"ok": False, "reasons": [_not_released(data["sha256"])], "file": None}
             else:
                 form.cleaned_data.update(data)
                 ok, reasons = _check(release, form.cleaned_data)

@@ -106,6 +106,10 @@ def test_a_published_release_is_withdrawn_with_its_reason_and_leaves_the_public_
     assert event.from_state == "published" and event.to_state == "withheld" and event.reason == "Sealed by order 26-114."
     # Anyone who kept the log can see the file was taken down, and which manifest it was.
     assert LogEntry.objects.filter(kind="release.withdrawn").count() == 1
+    # Someone holding a copy learns it was the city's file, since withdrawn, not that it never was.
+    checked = client.post(reverse("public:verify"), {"sha256": release.release_sha256}).content.decode()
+    assert "withdrew it on" in checked and "No file the city released" not in checked
+    assert "No file the city released" in client.post(reverse("public:verify"), {"sha256": "0" * 64}).content.decode()
     with pytest.raises(ReleaseRefused) as err:
         apply_release_transition(release, "withdraw", actor=people.officer, ground="court_order", reason="Again.")
     assert err.value.code == "wrong_state"
