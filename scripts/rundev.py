@@ -37,6 +37,10 @@ def _stop_with_parent() -> None:
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
+def _lower_priority() -> None:
+    os.nice(10)
+
+
 def start_in_own_session(argv: list[str], env: dict) -> subprocess.Popen:
     """A signal sent to make run's process group (Ctrl-C, `kill -TERM -PGID`, a closed terminal)
     must reach the worker only through stop(): a pool process killed directly can die holding the
@@ -99,7 +103,8 @@ def main(argv: list[str]) -> int:
             # releases (real renders: minutes on a small machine) load beside the running portal.
             # Demo data enqueues footage jobs, so the worker is already up to take them.
             subprocess.run([*manage, "load_demo_data", "--accounts-only"], env=env, check=True)
-            loader = subprocess.Popen([*manage, "load_demo_data"], env=env)
+            # At low CPU priority: its renders then take only what the portal and the worker leave.
+            loader = subprocess.Popen([*manage, "load_demo_data"], env=env, preexec_fn=_lower_priority)
             procs.append(subprocess.Popen([*manage, "runserver", f"127.0.0.1:{port}", "--noreload"], env=env))
             print(f"\nThe portal is at http://127.0.0.1:{port}/ (staff: http://127.0.0.1:{port}/staff/). Ctrl-C stops it.\n"
                   "The demo cases, footage and releases are loading beside it.\n", flush=True)

@@ -30,8 +30,14 @@ def _proxy_job() -> ProcessingJob:
     return ProcessingJob.objects.get(kind=JobKind.PROXY)
 
 
-def test_a_proxy_job_whose_worker_was_killed_is_swept_by_beat_and_completes_with_one_proxy(people, case, tmp_path):
-    clip = make_test_clip(tmp_path / "long.mp4", seconds=15, size=(1280, 720), fps=30)
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory) -> Path:
+    """Long enough that the proxy encode is still running when its worker is stopped; both tests
+    ingest a copy of the same file."""
+    return make_test_clip(tmp_path_factory.mktemp("clip") / "long.mp4", seconds=15, size=(1280, 720), fps=30)
+
+
+def test_a_proxy_job_whose_worker_was_killed_is_swept_by_beat_and_completes_with_one_proxy(people, case, clip, tmp_path):
     # Production judges a heartbeat stale after 5 minutes and sweeps every 2; here 15 s and every 3 s.
     stale = {"FOOTAGE_JOB_STALE_SECONDS": "15"}
     app.conf.task_always_eager = False
@@ -65,8 +71,7 @@ def test_a_proxy_job_whose_worker_was_killed_is_swept_by_beat_and_completes_with
     assert not list(work_root().rglob("*.part"))
 
 
-def test_a_worker_stopped_as_docker_stops_it_exits_within_its_grace_period_and_its_job_finishes_on_another(people, case, tmp_path):
-    clip = make_test_clip(tmp_path / "long.mp4", seconds=15, size=(1280, 720), fps=30)
+def test_a_worker_stopped_as_docker_stops_it_exits_within_its_grace_period_and_its_job_finishes_on_another(people, case, clip, tmp_path):
     # As docker-compose runs it, with a soft shutdown of 5 s instead of 90.
     as_compose = {"REMAP_SIGTERM": "SIGQUIT", "CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT": "5", "FOOTAGE_JOB_STALE_SECONDS": "15"}
     app.conf.task_always_eager = False

@@ -39,6 +39,15 @@ def _length(path: Path) -> float:
     return (path.stat().st_size - 44) / 32000
 
 
+@pytest.fixture(scope="module")
+def long_speech(tmp_path_factory):
+    """The script spoken twice, and its draft decoded whole on one thread: three tests compare
+    against the same call, so it is made once."""
+    _needs_espeak()
+    spoken = make_speech_audio(tmp_path_factory.mktemp("long") / "long.wav", f"{SCRIPT}. {SCRIPT}", lead=LEAD, tail=TAIL)
+    return spoken, transcribe_media(spoken, duration=_length(spoken), workers=1)
+
+
 def test_the_draft_of_a_known_script_has_its_words_in_order_with_times_inside_the_speech(speech):
     result = transcribe_media(speech, duration=_length(speech))
 
@@ -119,11 +128,9 @@ def _wav_header(data_bytes: int) -> bytes:
     return b"RIFF" + struct.pack("<I", 36 + data_bytes) + b"WAVEfmt " + struct.pack("<IHHIIHH", 16, 1, 1, 16000, 32000, 2, 16) + b"data" + struct.pack("<I", data_bytes)
 
 
-def test_longer_audio_is_cut_between_words_and_decoded_in_parts_with_the_same_words_in_order(tmp_path):
-    _needs_espeak()
-    spoken = make_speech_audio(tmp_path / "long.wav", f"{SCRIPT}. {SCRIPT}", lead=LEAD, tail=TAIL)
+def test_longer_audio_is_cut_between_words_and_decoded_in_parts_with_the_same_words_in_order(long_speech):
+    spoken, whole = long_speech
     seconds = _length(spoken)
-    whole = transcribe_media(spoken, duration=seconds, workers=1)
     seen: list[float] = []
 
     parts = transcribe_media(spoken, duration=seconds, workers=2, split_min_seconds=0, progress=seen.append)
@@ -137,12 +144,11 @@ def test_longer_audio_is_cut_between_words_and_decoded_in_parts_with_the_same_wo
     assert seen and seen == sorted(seen) and seen[-1] == pytest.approx(1.0)
 
 
-def test_the_cut_between_parts_falls_in_a_pause_not_inside_a_word(tmp_path):
+def test_the_cut_between_parts_falls_in_a_pause_not_inside_a_word(long_speech, tmp_path):
     from media.transcribe import BYTES_PER_SECOND, _split
 
-    _needs_espeak()
-    spoken = make_speech_audio(tmp_path / "long.wav", f"{SCRIPT}. {SCRIPT}", lead=LEAD, tail=TAIL)
-    words = transcribe_media(spoken, duration=_length(spoken), workers=1).words
+    spoken, whole = long_speech
+    words = whole.words
     pcm = tmp_path / "audio.s16le"
     pcm.write_bytes(spoken.read_bytes()[44:])
 
@@ -153,11 +159,9 @@ def test_the_cut_between_parts_falls_in_a_pause_not_inside_a_word(tmp_path):
     assert not any(w.start + 0.05 < at < w.end - 0.05 for w in words), (at, words)
 
 
-def test_a_muted_range_is_never_transcribed_when_decoded_in_parts(tmp_path):
-    _needs_espeak()
-    spoken = make_speech_audio(tmp_path / "long.wav", f"{SCRIPT}. {SCRIPT}", lead=LEAD, tail=TAIL)
+def test_a_muted_range_is_never_transcribed_when_decoded_in_parts(long_speech):
+    spoken, whole = long_speech
     seconds = _length(spoken)
-    whole = transcribe_media(spoken, duration=seconds, workers=1)
     half = whole.words[len(whole.words) // 2].start
 
     result = transcribe_media(spoken, duration=seconds, silenced=[(half, seconds)], workers=2, split_min_seconds=0)

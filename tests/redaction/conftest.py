@@ -124,6 +124,15 @@ def blurred(clip: Clip, tmp_path_factory) -> Rendered:
     return Rendered(out, RegionsLog.read(log), result)
 
 
+@pytest.fixture(scope="session")
+def clip_scanned(clip: Clip, tmp_path_factory) -> list:
+    """The second check's `scan_for_unhidden_faces(clip.path, every=15)` of the unredacted clip:
+    the same call in more than one test, so made once per run."""
+    from redaction import scan_for_unhidden_faces
+
+    return made_once_per_run(tmp_path_factory, "clip-scanned", lambda d: scan_for_unhidden_faces(clip.path, every=15))
+
+
 def score(media_dir: Path, clip: Clip, redacted: Path) -> dict:
     proc = subprocess.run(
         [sys.executable, str(media_dir / "score.py"), str(clip.path), str(redacted), str(clip.gt), "--json"],

@@ -9,19 +9,17 @@ from redaction.regions_log import TrackRecord
 from .conftest import ROOT
 
 
-def test_it_flags_faces_in_an_unredacted_clip(clip):
-    from redaction import scan_for_unhidden_faces
-
-    found = scan_for_unhidden_faces(clip.path, every=15)
+def test_it_flags_faces_in_an_unredacted_clip(clip_scanned):
+    found = clip_scanned
     frames = {f for f, _, _ in found}
     assert len(frames) >= 7  # faces in (nearly) every scanned frame of 8
     assert all(score >= 0.5 for _, _, score in found)
 
 
-def test_it_finds_no_faces_in_the_redacted_clip(clip, blurred):
+def test_it_finds_no_faces_in_the_redacted_clip(clip_scanned, blurred):
     from redaction import scan_for_unhidden_faces
 
-    before = scan_for_unhidden_faces(clip.path, every=15)
+    before = clip_scanned
     after = scan_for_unhidden_faces(blurred.path, every=15)
     assert len(after) <= max(1, len(before) // 10), after
 
