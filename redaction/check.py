@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 
 from . import media
-from .detector import MODEL_NAME, Detection, FaceDetector, merge
+from .detector import MODEL_NAME, Detection, FaceDetector, dark_lut, merge
 from .regions import TrackMark, spared_boxes
 from .regions_log import RegionsLog, TrackRecord
 
@@ -197,9 +197,20 @@ def _closer_looks(rgb: np.ndarray, boxes, detector: FaceDetector | None, thresho
                 width = max(32, int((b - a) * CLOSER_LOOK_BOX_PX / side))
             else:
                 width = 2 * (b - a) if max(x2 - x1, y2 - y1) < SMALL_FACE_PX else min(b - a, CLOSER_LOOK_PX)
-            for det in detector.detect_scaled(rgb[c:d, a:b], width, threshold=threshold):
+            for det in detector.detect_scaled(_lift_if_dark(rgb[c:d, a:b]), width, threshold=threshold):
                 found.append(Detection(det.x1 + a, det.y1 + c, det.x2 + a, det.y2 + c, det.score))
     return found
+
+
+def _lift_if_dark(rgb: np.ndarray) -> np.ndarray:
+    """A dark crop with its luma lifted as the render lifts a dark frame: a face in a dark corner
+    of a lit frame was never lifted by the frame's brightness."""
+    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
+    lut = dark_lut(ycc[..., 0])
+    if lut is None:
+        return rgb
+    ycc[..., 0] = cv2.LUT(ycc[..., 0], lut)
+    return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)
 
 
 # HOG is shown each hidden region at the frame's edge at one size: the region this many pixels
