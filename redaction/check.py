@@ -7,7 +7,8 @@ face CenterFace does not see is looked for by another method; CenterFace itself 
 tenth frame in overlapping tiles (finer than the pipeline's own full-frame pass) for the small
 faces HOG's window is too large for. Told where the render hid faces, CenterFace also looks
 closer around every hidden region on every frame HOG looks at (a region that lagged or stopped
-leaves a face that HOG may not see: small, in profile, looking down). Two processes share the
+leaves a face that HOG may not see: small, in profile, looking down), and HOG looks again at each
+hidden region at the frame's edge with the frame mirrored beyond it. Two processes share the
 frames where there are two cores. Findings are frames; `finding_ranges` groups them into runs.
 
     python -m redaction.check OUT.mp4 [--every 2] [--centerface-every 10] [--threshold 0.5] [--workers N] [--json]
@@ -24,10 +25,11 @@ import tempfile
 from collections import defaultdict
 from typing import Callable, Iterable
 
+import cv2
 import numpy as np
 
 from . import media
-from .detector import MODEL_NAME, Detection, FaceDetector, merge
+from .detector import MODEL_NAME, Detection, FaceDetector, dark_lut, merge
 from .regions import TrackMark, spared_boxes
 from .regions_log import RegionsLog, TrackRecord
 
@@ -113,17 +115,12 @@ def scan_for_unhidden_faces(
             if looked % part[1] != part[0]:
                 continue
             rgb = np.frombuffer(buf, np.uint8).reshape(h, w, 3)
-            dets: list[Detection] = []
-            if every and n % every == 0:
-                dets += second_family.detect(rgb)
-                dets += _closer_looks(rgb, hidden.get(n, ()), detector, threshold)
-            if centerface_every and n % centerface_every == 0:
-                dets += detector.detect_tiled(rgb, tile, overlap=0.25, threshold=threshold)
-                if w > tile:
-                    dets += detector.detect_scaled(rgb, tile, threshold=threshold)
-            for d in merge(dets):
-                if min(d.x2 - d.x1, d.y2 - d.y1) >= min_size:
-                    found.append((n, tuple(round(v, 1) for v in d.box), round(d.score, 3)))
+            for d in _frame_findings(
+                rgb, hog=bool(every and n % every == 0), centerface=bool(centerface_every and n % centerface_every == 0),
+                hidden_here=hidden.get(n, ()), detector=detector, second_family=second_family, threshold=threshold,
+                tile=tile, min_size=min_size,
+            ):
+                found.append((n, tuple(round(v, 1) for v in d.box), round(d.score, 3)))
             k += 1
             if progress and info.frames:
                 progress(min((n + 1) / info.frames, 1.0))
@@ -137,6 +134,27 @@ def scan_for_unhidden_faces(
                 f"{err.read()[-1000:].decode(errors='replace')}",
             )
     return found
+
+
+def _frame_findings(rgb: np.ndarray, *, hog: bool, centerface: bool, hidden_here, detector, second_family,
+                    threshold: float, tile: int, min_size: float) -> list[Detection]:
+    """The faces one frame shows: HOG's pass and the looks at the hidden regions (`hog`), CenterFace's
+    tiled pass (`centerface`), merged."""
+    h, w = rgb.shape[:2]
+    dets: list[Detection] = []
+    near_hidden: list[Detection] = []
+    if hog:
+        dets += second_family.detect(rgb)
+        near_hidden += _closer_looks(rgb, hidden_here, detector, threshold)
+        near_hidden += _edge_looks(rgb, hidden_here, second_family)
+    if centerface:
+        dets += detector.detect_tiled(rgb, tile, overlap=0.25, threshold=threshold)
+        if w > tile:
+            dets += detector.detect_scaled(rgb, tile, threshold=threshold)
+    # Where the render hid a face, a face of any size is one it thought worth hiding; elsewhere a
+    # box smaller than `min_size` is more often texture than a face.
+    dets = [d for d in dets if min(d.x2 - d.x1, d.y2 - d.y1) >= min_size]
+    return merge(dets + near_hidden)
 
 
 # A closer look takes every hidden region, however many: a capped look left a crowd's faces to HOG,
@@ -179,9 +197,68 @@ def _closer_looks(rgb: np.ndarray, boxes, detector: FaceDetector | None, thresho
                 width = max(32, int((b - a) * CLOSER_LOOK_BOX_PX / side))
             else:
                 width = 2 * (b - a) if max(x2 - x1, y2 - y1) < SMALL_FACE_PX else min(b - a, CLOSER_LOOK_PX)
-            for det in detector.detect_scaled(rgb[c:d, a:b], width, threshold=threshold):
+            for det in detector.detect_scaled(_lift_if_dark(rgb[c:d, a:b]), width, threshold=threshold):
                 found.append(Detection(det.x1 + a, det.y1 + c, det.x2 + a, det.y2 + c, det.score))
     return found
+
+
+def _lift_if_dark(rgb: np.ndarray) -> np.ndarray:
+    """A dark crop with its luma lifted as the render lifts a dark frame: a face in a dark corner
+    of a lit frame was never lifted by the frame's brightness."""
+    ycc = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
+    lut = dark_lut(ycc[..., 0])
+    if lut is None:
+        return rgb
+    ycc[..., 0] = cv2.LUT(ycc[..., 0], lut)
+    return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)
+
+
+# HOG is shown each hidden region at the frame's edge at one size: the region this many pixels
+# tall, so the face it hid (about two thirds of it) fills more than HOG's window.
+EDGE_LOOK_PX = 128
+
+
+def _edge_looks(rgb: np.ndarray, boxes, hog) -> list[Detection]:
+    """HOG on each hidden box that touches the frame's edge, in a window twice its size centred on
+    it, the frame mirrored beyond its left and right edges (and its rows repeated beyond the top
+    and bottom): a face the edge cuts in half becomes whole with its mirror image, where HOG, whose
+    window must lie inside the image, never saw it and CenterFace scores half a face low."""
+    if not boxes or hog is None:
+        return []
+    h, w = rgb.shape[:2]
+    found = []
+    for x1, y1, x2, y2 in boxes:
+        if x1 > 1 and y1 > 1 and x2 < w - 1 and y2 < h - 1:
+            continue
+        side = max(x2 - x1, y2 - y1, 16)
+        cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+        a, b, c, d = (int(round(v)) for v in (cx - side, cx + side, cy - side, cy + side))
+        window = rgb[max(0, c):min(h, d), max(0, a):min(w, b)]
+        if window.shape[0] < 8 or window.shape[1] < 8:
+            continue
+        # Mirroring cannot reach further than the frame is wide.
+        left, right = min(max(0, -a), window.shape[1] - 1), min(max(0, b - w), window.shape[1] - 1)
+        window = cv2.copyMakeBorder(window, 0, 0, left, right, cv2.BORDER_REFLECT_101)
+        window = cv2.copyMakeBorder(window, max(0, -c), max(0, d - h), 0, 0, cv2.BORDER_REPLICATE)
+        f = EDGE_LOOK_PX / side
+        look = cv2.resize(window, None, fx=f, fy=f, interpolation=cv2.INTER_AREA if f < 1 else cv2.INTER_LINEAR)
+        ox, oy = max(0, a) - left, max(0, c) - max(0, -c)
+        for det in hog.detect(look):
+            # What the mirror showed of the face lies folded back inside the frame.
+            a1, a2 = _fold(det.x1 / f + ox, det.x2 / f + ox, w)
+            b1, b2 = max(0.0, det.y1 / f + oy), min(float(h), det.y2 / f + oy)
+            if a2 - a1 >= 1 and b2 - b1 >= 1:
+                found.append(Detection(a1, b1, a2, b2, det.score))
+    return found
+
+
+def _fold(a: float, b: float, size: int) -> tuple[float, float]:
+    """The span a..b of a picture mirrored beyond 0 and `size`, as the frame's own pixels it shows."""
+    if a < 0:
+        a, b = 0.0, max(b, -a)
+    if b > size:
+        a, b = min(a, 2.0 * size - b), float(size)
+    return max(0.0, a), min(float(size), b)
 
 
 def _scan_with_helpers(video_path, workers: int, *, every, centerface_every, threshold, hidden_tracks, **options) -> list[Finding]:

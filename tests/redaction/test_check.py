@@ -256,3 +256,76 @@ def test_a_face_left_visible_among_more_hidden_regions_than_the_check_used_to_lo
 
     missed = [n for n, leak in enumerate(leaks) if not any(f == n and _overlaps(b, leak) for f, b, _ in found)]
     assert not missed
+
+
+def _found_where_hidden(frames_and_faces, tmp_path) -> list[int]:
+    """Each frame its own leak: the frames encoded as a release copy, each face's head box given
+    as a region the render hid on its frame; the frames whose face the check missed."""
+    from redaction import scan_for_unhidden_faces
+    from redaction.hiding import head_box
+
+    video = tmp_path / "leaks.mp4"
+    encoder = subprocess.Popen(
+        ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", "1280x720", "-r", "25", "-i", "pipe:0",
+         "-c:v", "libx264", "-preset", "ultrafast", "-qp", "12", "-pix_fmt", "yuv420p", str(video)],
+        stdin=subprocess.PIPE,
+    )
+    tracks = []
+    for n, (frame, box) in enumerate(frames_and_faces):
+        encoder.stdin.write(frame.tobytes())
+        tracks.append(TrackRecord(id=n, frames=[[n, *head_box(box, 1280, 720)]]))
+    encoder.stdin.close()
+    assert encoder.wait() == 0
+
+    found = scan_for_unhidden_faces(video, every=1, centerface_every=None, hidden_tracks=tracks, workers=1)
+
+    return [n for n, (_, box) in enumerate(frames_and_faces) if not any(f == n and _overlaps(b, box) for f, b, _ in found)]
+
+
+# Photos of a face turned to the camera: half of one is the mirror image of its other half.
+FRONTAL = ("obama.jpg", "biden.jpg", "astronaut.png", "obama2.jpg")
+
+
+def test_a_face_leaked_half_out_of_the_frame_s_edge_is_found(media_dir, tmp_path):
+    """Half a face scored low with CenterFace, and HOG's window never reaches past the frame."""
+    import cv2
+    import numpy as np
+
+    from .test_motion import background, face_picture, paste
+
+    street = background()[:720, :1280]
+    leaks = []
+    for name in FRONTAL:
+        picture, face = face_picture(media_dir, name)
+        # The face alone, in an oval around its box (no shoulders or hair from the photo to help).
+        oval = np.zeros_like(picture)
+        x1, y1, x2, y2 = face
+        cv2.ellipse(oval, (round((x1 + x2) / 2), round((y1 + y2) / 2)), (round(0.6 * (x2 - x1)), round(0.65 * (y2 - y1))),
+                    0, 0, 360, (255, 255, 255), -1)
+        for height in (40, 56, 80, 112):
+            # A little more than half the face inside, at the left edge, then at the right.
+            for cx in (0.05 * height, 1280 - 0.05 * height):
+                pasted, inside = street.copy(), np.zeros_like(street)
+                box = paste(pasted, picture, face, height, cx, 300)
+                paste(inside, oval, face, height, cx, 300)
+                leaks.append((np.ascontiguousarray(np.where(inside > 127, pasted, street)), box))
+
+    assert not _found_where_hidden(leaks, tmp_path)
+
+
+def test_a_face_smaller_than_a_finding_elsewhere_is_found_where_the_render_hid_it(media_dir, tmp_path):
+    """Away from any hidden region a box this small is more often texture than a face; where the
+    render hid a face that small, it is the face."""
+    import numpy as np
+
+    from .test_motion import background, face_picture, paste
+
+    street = background()[:720, :1280]
+    leaks = []
+    for name in (*FRONTAL, "t1.jpg"):
+        picture, face = face_picture(media_dir, name)
+        for height in (12, 14, 16):
+            frame = np.ascontiguousarray(street.copy())
+            leaks.append((frame, paste(frame, picture, face, height, 400, 300)))
+
+    assert not _found_where_hidden(leaks, tmp_path)
