@@ -217,8 +217,9 @@ class Tracker:
             new = np.array(d.box)
             span = key - t.frame
             # The picture's motion carries the last box along; what is left of the way to the
-            # new one is the face's own, spread evenly over the frames in between.
-            own = new - self.carry(t.box, t.frame, key)
+            # new one is the face's own, spread evenly over the frames in between. The whole face
+            # is hidden; the box as found stays the track's, for its velocity and closer looks.
+            own = self._whole_face(t, new, key) - self.carry(t.box, t.frame, key)
             for f in range(max(t.emitted, t.frame) + 1, key + 1):
                 a = (f - t.frame) / span
                 emit(f, t, self.carry(t.box, t.frame, f) + own * a, "detected" if f == key else "between detections")
@@ -298,6 +299,26 @@ class Tracker:
             self.candidates = sorted(candidates, key=lambda c: -c.best_score)
         self.prev_key = key
         return {f: list(boxes.items()) for f, boxes in out.items()}
+
+    def _whole_face(self, t: Track, box: np.ndarray, key: int) -> np.ndarray:
+        """The face of established track `t` on keyframe `key`, given the detection `box` matched
+        to it: the box, but on each axis at least the expected face's size less the share a box
+        may shrink by in that time (`coast_growth`), placed as near the expected face as takes the
+        box in.
+
+        With the picture's zoom carried, a face shrinks slowly: a box much smaller than the face
+        was a moment ago is a part of it (the rest covered, or scored lower than the part), and
+        hiding that part alone leaves the face's edges visible."""
+        if t.hits < 3:
+            return box
+        expected = self.predict(t, key)
+        least = (expected[2:] - expected[:2]) * max(0.0, 1 - self.config.coast_growth * (key - t.frame) / 5)
+        part = box[2:] - box[:2]
+        if np.all(part >= least):
+            return box
+        size = np.maximum(part, least)
+        start = np.clip(expected[:2], box[2:] - size, box[:2])  # `size` from there takes `box` in
+        return np.concatenate([start, start + size])
 
     def out_of_sight(self, key: int) -> list[Box]:
         """Where each established track the detector has not seen for longer than its coasting

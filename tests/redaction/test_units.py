@@ -156,6 +156,23 @@ def textured_patch_frames(seed):
     return frame_at
 
 
+def test_a_partly_covered_face_the_detector_boxes_by_a_part_of_is_hidden_whole():
+    from redaction.hiding import head_box
+
+    tr = Tracker(TrackerConfig(), 1000, 500)
+    face_at = lambda f: (20 + 5 * f, 100, 60 + 5 * f, 140)  # moving right 5 px a frame
+    for key in (0, 5, 10):
+        tr.update(key, [Detection(*face_at(key), 0.9)])
+    # On keyframe 15 its right side is covered: the detector boxes the left middle only.
+    x1, y1, x2, y2 = face_at(15)
+    part = (x1, y1 + 10, x1 + 12, y1 + 24)
+    out = tr.update(15, [Detection(*part, 0.5)])
+    (tid, box), = out[15]
+    hidden = head_box(box, 1000, 500)
+    assert hidden[0] <= x1 and hidden[1] <= y1 and hidden[2] >= x2 and hidden[3] >= y2
+    assert box[0] <= part[0] and box[1] <= part[1] and box[2] >= part[2] and box[3] >= part[3]
+
+
 def test_a_missed_established_track_is_hidden_where_it_really_went_not_where_it_was_heading():
     from redaction.pipeline import RecentLuma
 
