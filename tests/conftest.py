@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.personas import PASSWORD, TOTP_KEY
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls tests make beside it
 # are still synchronous and safe.
@@ -176,39 +175,17 @@ def _audit_checkpoints_in_a_folder_of_their_own(settings, _audit_checkpoint_base
 
 @pytest.fixture
 def role_groups(db):
-    """The role groups the migration made. Transactional tests empty every table when they end,
-    so later ones get the groups back from the same migration code (only then: it creates every
-    app's permissions first, a few dozen queries)."""
-    from importlib import import_module
+    """The role groups the migration made (see tests/factories/accounts.py)."""
+    from tests.factories.accounts import ensure_role_groups
 
-    from django.apps import apps
-    from django.contrib.auth.models import Group
-
-    roles = import_module("portal.migrations.0003_roles")
-    if Group.objects.filter(name__in=roles.ROLES).count() < len(roles.ROLES):
-        roles.create_roles(apps, None)
+    ensure_role_groups()
 
 
 @pytest.fixture
 def make_user(role_groups):
-    from portal.accounts import create_user_with_role
+    from tests.factories.accounts import make_user
 
-    def make(role, username=None, enrolled=True, **extra):
-        user = create_user_with_role(
-            username=username or f"{role}-{os.urandom(3).hex()}",
-            role=role,
-            password=PASSWORD,
-            check_password_strength=False,
-            **extra,
-        )
-        if enrolled:
-            # Every test account has an authenticator with the known key (see tests/personas.py).
-            from portal import mfa
-
-            mfa.enrol_with_secret(user=user, key_hex=TOTP_KEY)
-        return user
-
-    return make
+    return make_user
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from portal.models import AuditEvent
 from releases import review
 from releases.models import ChangeKind, RedactionChange
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.release_data_per_module("in_review")]
 
 
 def _bulk(release) -> str:

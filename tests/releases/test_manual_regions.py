@@ -9,7 +9,7 @@ from releases.review import source_geometry
 from releases.workflow import apply_release_transition
 from tests.factories.releases import render_pending
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.release_data_per_module("in_review")]
 
 
 def box_at(frame: int) -> list:

@@ -14,7 +14,7 @@ from releases.workflow import TRANSITIONS, apply_release_transition, request_rel
 from tests.factories.releases import approve_and_publish, clear_all_findings, render_pending
 from tests.personas import sign_in_verified
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.release_data_per_module("footage")]
 
 
 def refusals(action):
