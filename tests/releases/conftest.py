@@ -23,6 +23,44 @@ def _signing_key(settings, tmp_path_factory):
             pass
 
 
+@pytest.fixture
+def people(_release_data, make_user):
+    return _release_data.get("people") or make_people(make_user)
+
+
+@pytest.fixture
+def case(_release_data, people):
+    """A published case under investigation, assigned to Ivan."""
+    return _release_data.get("case") or make_case(people)
+
+
+@pytest.fixture
+def footage(_release_data, case, people):
+    return _release_data.get("footage") or make_footage(case, people)
+
+
+@pytest.fixture
+def face_media():
+    """For tests that need the pipeline to find a face in `footage`: skipped without the shared
+    face photo (where `footage` is the synthetic pattern, which has none)."""
+    from tests.factories.releases import face_clip
+
+    return face_clip()
+
+
+@pytest.fixture
+def in_review(_release_data, footage, people):
+    """A release Ivan asked for, rendered by the real pipeline, with Rhea's change on it."""
+    return _release_data.get("in_review") or make_in_review(footage, people)
+
+
+@pytest.fixture
+def _release_data(_release_data_of_the_module, db):
+    if _release_data_of_the_module is None:
+        return {}
+    return copy_for_a_test(_release_data_of_the_module)
+
+
 # A module whose tests all start from the same people, case and footage (and, with "in_review",
 # the same release in review) marks itself `pytest.mark.release_data_per_module("footage")`: the
 # data is then made once for the module and each test starts from it (tests/module_data.py).
@@ -121,41 +159,3 @@ def _every_test_starts_from_the_modules_data(request):
     mark = request.node.get_closest_marker(MARK)
     if mark is not None and mark.args[0] not in request.fixturenames and USES_THE_DATABASE & set(request.fixturenames):
         pytest.fail(f"this module shares its data up to {mark.args[0]!r} (pytest.mark.{MARK}); this test must use it")
-
-
-@pytest.fixture
-def _release_data(_release_data_of_the_module, db):
-    if _release_data_of_the_module is None:
-        return {}
-    return copy_for_a_test(_release_data_of_the_module)
-
-
-@pytest.fixture
-def people(_release_data, make_user):
-    return _release_data.get("people") or make_people(make_user)
-
-
-@pytest.fixture
-def case(_release_data, people):
-    """A published case under investigation, assigned to Ivan."""
-    return _release_data.get("case") or make_case(people)
-
-
-@pytest.fixture
-def footage(_release_data, case, people):
-    return _release_data.get("footage") or make_footage(case, people)
-
-
-@pytest.fixture
-def face_media():
-    """For tests that need the pipeline to find a face in `footage`: skipped without the shared
-    face photo (where `footage` is the synthetic pattern, which has none)."""
-    from tests.factories.releases import face_clip
-
-    return face_clip()
-
-
-@pytest.fixture
-def in_review(_release_data, footage, people):
-    """A release Ivan asked for, rendered by the real pipeline, with Rhea's change on it."""
-    return _release_data.get("in_review") or make_in_review(footage, people)
