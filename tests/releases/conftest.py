@@ -24,6 +24,18 @@ def _signing_key(settings, tmp_path_factory):
 
 
 @pytest.fixture
+def no_worker():
+    """Messages go to a broker no worker reads, so a test decides when a job runs."""
+    from portal.celery import app
+
+    app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = True
+
+
+@pytest.fixture
 def people(_release_data, make_user):
     return _release_data.get("people") or make_people(make_user)
 
