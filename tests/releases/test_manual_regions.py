@@ -8,8 +8,9 @@ from releases.errors import ReleaseRefused
 from releases.review import source_geometry
 from releases.workflow import apply_release_transition
 from tests.factories.releases import render_pending
+from tests.releases.data_per_module import case, footage, in_review, people  # noqa: F401 (made once for the module)
 
-pytestmark = [pytest.mark.django_db, pytest.mark.release_data_per_module("in_review")]
+pytestmark = pytest.mark.django_db
 
 
 def box_at(frame: int) -> list:
