@@ -190,21 +190,11 @@ def make_user(role_groups):
 
 @pytest.fixture
 def people(make_user):
-    """The usual cast: Rita and Rob report, Ivan and Iris investigate, Sofia supervises, Rhea
-    releases, Aaron audits, Ada administers. App conftests may define their own cast."""
-    from portal.roles import Role
+    """The usual cast (tests/factories/accounts.py). App conftests may define their own cast; a
+    module whose tests all use it may make it once (tests/people_per_module.py)."""
+    from tests.factories.accounts import make_cast
 
-    class Cast:
-        reporter = make_user(Role.REPORTER, "rita", email="rita@city.invalid")
-        other_reporter = make_user(Role.REPORTER, "rob", email="rob@city.invalid")
-        investigator = make_user(Role.INVESTIGATOR, "ivan", email="ivan@city.invalid")
-        other_investigator = make_user(Role.INVESTIGATOR, "iris", email="iris@city.invalid")
-        supervisor = make_user(Role.SUPERVISOR, "sofia", email="sofia@city.invalid")
-        release_officer = make_user(Role.RELEASE_OFFICER, "rhea", email="rhea@city.invalid")
-        auditor = make_user(Role.AUDITOR, "aaron", email="aaron@city.invalid")
-        admin = make_user(Role.ADMIN, "ada", email="ada@city.invalid")
-
-    return Cast
+    return make_cast()
 
 
 @pytest.fixture
@@ -290,3 +280,7 @@ def phone_page(browser):
     yield page
     context.close()
     assert csp_violations == [], f"the Content-Security-Policy refused something the page needed: {csp_violations}"
+
+
+# What a module that makes `people` once for all its tests needs beside the fixture it imports.
+from tests.people_per_module import _cast_of_the_module  # noqa: E402, F401

@@ -39,3 +39,22 @@ def make_user(role, username: str | None = None, enrolled: bool = True, **extra)
 
         mfa.enrol_with_secret(user=user, key_hex=TOTP_KEY)
     return user
+
+
+def make_cast():
+    """The usual cast: Rita and Rob report, Ivan and Iris investigate, Sofia supervises, Rhea
+    releases, Aaron audits, Ada administers."""
+    from types import SimpleNamespace
+
+    from portal.roles import Role
+
+    return SimpleNamespace(
+        reporter=make_user(Role.REPORTER, "rita", email="rita@city.invalid"),
+        other_reporter=make_user(Role.REPORTER, "rob", email="rob@city.invalid"),
+        investigator=make_user(Role.INVESTIGATOR, "ivan", email="ivan@city.invalid"),
+        other_investigator=make_user(Role.INVESTIGATOR, "iris", email="iris@city.invalid"),
+        supervisor=make_user(Role.SUPERVISOR, "sofia", email="sofia@city.invalid"),
+        release_officer=make_user(Role.RELEASE_OFFICER, "rhea", email="rhea@city.invalid"),
+        auditor=make_user(Role.AUDITOR, "aaron", email="aaron@city.invalid"),
+        admin=make_user(Role.ADMIN, "ada", email="ada@city.invalid"),
+    )
