@@ -13,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.personas import PASSWORD, TOTP_KEY
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls tests make beside it
 # are still synchronous and safe.
@@ -176,58 +175,26 @@ def _audit_checkpoints_in_a_folder_of_their_own(settings, _audit_checkpoint_base
 
 @pytest.fixture
 def role_groups(db):
-    """The role groups the migration made. Transactional tests empty every table when they end,
-    so later ones get the groups back from the same migration code (only then: it creates every
-    app's permissions first, a few dozen queries)."""
-    from importlib import import_module
+    """The role groups the migration made (see tests/factories/accounts.py)."""
+    from tests.factories.accounts import ensure_role_groups
 
-    from django.apps import apps
-    from django.contrib.auth.models import Group
-
-    roles = import_module("portal.migrations.0003_roles")
-    if Group.objects.filter(name__in=roles.ROLES).count() < len(roles.ROLES):
-        roles.create_roles(apps, None)
+    ensure_role_groups()
 
 
 @pytest.fixture
 def make_user(role_groups):
-    from portal.accounts import create_user_with_role
+    from tests.factories.accounts import make_user
 
-    def make(role, username=None, enrolled=True, **extra):
-        user = create_user_with_role(
-            username=username or f"{role}-{os.urandom(3).hex()}",
-            role=role,
-            password=PASSWORD,
-            check_password_strength=False,
-            **extra,
-        )
-        if enrolled:
-            # Every test account has an authenticator with the known key (see tests/personas.py).
-            from portal import mfa
-
-            mfa.enrol_with_secret(user=user, key_hex=TOTP_KEY)
-        return user
-
-    return make
+    return make_user
 
 
 @pytest.fixture
 def people(make_user):
-    """The usual cast: Rita and Rob report, Ivan and Iris investigate, Sofia supervises, Rhea
-    releases, Aaron audits, Ada administers. App conftests may define their own cast."""
-    from portal.roles import Role
+    """The usual cast (tests/factories/accounts.py). App conftests may define their own cast; a
+    module whose tests all use it may make it once (tests/people_per_module.py)."""
+    from tests.factories.accounts import make_cast
 
-    class Cast:
-        reporter = make_user(Role.REPORTER, "rita", email="rita@city.invalid")
-        other_reporter = make_user(Role.REPORTER, "rob", email="rob@city.invalid")
-        investigator = make_user(Role.INVESTIGATOR, "ivan", email="ivan@city.invalid")
-        other_investigator = make_user(Role.INVESTIGATOR, "iris", email="iris@city.invalid")
-        supervisor = make_user(Role.SUPERVISOR, "sofia", email="sofia@city.invalid")
-        release_officer = make_user(Role.RELEASE_OFFICER, "rhea", email="rhea@city.invalid")
-        auditor = make_user(Role.AUDITOR, "aaron", email="aaron@city.invalid")
-        admin = make_user(Role.ADMIN, "ada", email="ada@city.invalid")
-
-    return Cast
+    return make_cast()
 
 
 @pytest.fixture
@@ -313,3 +280,7 @@ def phone_page(browser):
     yield page
     context.close()
     assert csp_violations == [], f"the Content-Security-Policy refused something the page needed: {csp_violations}"
+
+
+# What a module that makes `people` once for all its tests needs beside the fixture it imports.
+from tests.people_per_module import _cast_of_the_module  # noqa: E402, F401

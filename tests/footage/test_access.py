@@ -10,6 +10,7 @@ from footage.models import CustodyAction
 from portal.models import AuditEvent
 from tests.factories.footage import make_footage
 from tests.personas import sign_in_verified
+from tests.people_per_module import people  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

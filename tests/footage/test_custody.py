@@ -16,6 +16,7 @@ from footage.tasks import start_fixity_cycle
 from portal.models import AuditEvent
 from tests.factories.footage import make_footage
 from tests.personas import sign_in_verified
+from tests.people_per_module import people  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

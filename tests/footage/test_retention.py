@@ -14,6 +14,7 @@ from footage.retention import (
 from portal.audit import events_for
 from tests.factories.footage import make_footage
 from tests.footage.lifecycle_helpers import age, closed_case_with_footage, expired_footage
+from tests.people_per_module import people  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

@@ -17,6 +17,7 @@ from portal.hashchain import verify_chain
 from portal.models import AuditEvent
 from tests.factories.incidents import make_incident, make_incident_in_state, make_published_incident
 from tests.personas import sign_in_verified
+from tests.people_per_module import people  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

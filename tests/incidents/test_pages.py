@@ -10,6 +10,7 @@ from incidents.models import IncidentState
 from portal.models import AuditEvent
 from tests.factories.incidents import make_incident_in_state
 from tests.personas import sign_in_verified
+from tests.people_per_module import people  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

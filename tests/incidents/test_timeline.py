@@ -17,6 +17,7 @@ from releases import workflow as release_workflow
 from tests.factories.footage import make_footage
 from tests.factories.incidents import make_incident_in_state
 from tests.personas import sign_in_verified
+from tests.people_per_module import people  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 from incidents.models import Incident
 from tests.factories.incidents import make_incident
 from tests.personas import sign_in_verified
+from tests.people_per_module import people  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
@@ -23,13 +24,16 @@ EXACT_LONGITUDE = Decimal("-81.654321")
 
 @pytest.fixture
 def staff(make_user):
-    class Staff:
-        reporter = make_user(Role.REPORTER, "canary-reporter-u", first_name="Canaryreporterfirst", last_name="Canaryreporterlast")
-        investigator = make_user(Role.INVESTIGATOR, "canary-investigator-u", first_name="Canaryinvestigatorfirst", last_name="Canaryinvestigatorlast")
-        supervisor = make_user(Role.SUPERVISOR, "canary-supervisor-u", first_name="Canarysupervisorfirst", last_name="Canarysupervisorlast")
-        release_officer = make_user(Role.RELEASE_OFFICER, "canary-release-u", first_name="Canaryreleasefirst", last_name="Canaryreleaselast")
+    return make_staff(make_user)
 
-    return Staff
+
+def make_staff(make_user):
+    return SimpleNamespace(
+        reporter=make_user(Role.REPORTER, "canary-reporter-u", first_name="Canaryreporterfirst", last_name="Canaryreporterlast"),
+        investigator=make_user(Role.INVESTIGATOR, "canary-investigator-u", first_name="Canaryinvestigatorfirst", last_name="Canaryinvestigatorlast"),
+        supervisor=make_user(Role.SUPERVISOR, "canary-supervisor-u", first_name="Canarysupervisorfirst", last_name="Canarysupervisorlast"),
+        release_officer=make_user(Role.RELEASE_OFFICER, "canary-release-u", first_name="Canaryreleasefirst", last_name="Canaryreleaselast"),
+    )
 
 
 def canary_fields(tag: str) -> dict:
@@ -82,7 +86,13 @@ def make_canary_incident(staff, *, tag: str, publish: bool, state: str = "invest
 def signing_key(settings):
     """The deployment's signing key, made once if this checkout has none yet (as the releases
     tests do), so publishing can sign manifests."""
+    return ensure_signing_key()
+
+
+def ensure_signing_key():
     from pathlib import Path
+
+    from django.conf import settings
 
     from releases.signing import generate_key_file
 
@@ -97,6 +107,10 @@ def signing_key(settings):
 
 @pytest.fixture
 def second_officer(make_user):
+    return make_second_officer(make_user)
+
+
+def make_second_officer(make_user):
     return make_user(Role.RELEASE_OFFICER, "canary-release2-u", first_name="Canaryapproverfirst", last_name="Canaryapproverlast")
 
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from tests.public.conftest import EXACT_LATITUDE, EXACT_LONGITUDE, make_canary_incident, release_footage
+from tests.factories.accounts import ensure_role_groups, make_user
+from tests.module_data import copy_for_a_test, made_once
+from tests.public.conftest import EXACT_LATITUDE, EXACT_LONGITUDE, make_canary_incident, make_staff, release_footage
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +27,35 @@ FORBIDDEN = [
 ]
 
 
+@pytest.fixture(scope="module")
+def _world_once(django_db_setup, django_db_blocker):
+    """Every test here starts from the same staff and incidents: made once for the module
+    (tests/module_data.py)."""
+
+    def build():
+        ensure_role_groups()
+        staff = make_staff(make_user)
+        return staff, make_world(staff)
+
+    yield from made_once(django_db_blocker, build)
+
+
 @pytest.fixture
-def world(staff):
+def _world_data(_world_once, db):
+    return copy_for_a_test(_world_once)
+
+
+@pytest.fixture
+def staff(_world_data):
+    return _world_data[0]
+
+
+@pytest.fixture
+def world(_world_data):
+    return _world_data[1]
+
+
+def make_world(staff):
     released = [
         make_canary_incident(staff, tag="pub1", publish=True, state="closed", days_ago=40),
         make_canary_incident(staff, tag="pub2", publish=True, precision="neighbourhood", days_ago=20),

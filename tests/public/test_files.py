@@ -6,17 +6,49 @@ import hashlib
 
 import pytest
 
-from tests.public.conftest import make_canary_incident, release_footage
+from tests.factories.accounts import ensure_role_groups, make_user
+from tests.module_data import copy_for_a_test, made_once
+from tests.public.conftest import ensure_signing_key, make_canary_incident, make_second_officer, make_staff, release_footage
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def _published_once(django_db_setup, django_db_blocker):
+    """Every test here starts from one published release: made once for the module
+    (tests/module_data.py)."""
+
+    def publish():
+        ensure_role_groups()
+        staff = make_staff(make_user)
+        ensure_signing_key()
+        second_officer = make_second_officer(make_user)
+        incident = make_canary_incident(staff, tag="f1", publish=True, state="investigation")
+        release = release_footage(incident, staff, approver=second_officer)
+        assert release.state == "published"
+        return staff, second_officer, (incident, release)
+
+    yield from made_once(django_db_blocker, publish)
+
+
 @pytest.fixture
-def published(staff, signing_key, second_officer):
-    incident = make_canary_incident(staff, tag="f1", publish=True, state="investigation")
-    release = release_footage(incident, staff, approver=second_officer)
-    assert release.state == "published"
-    return incident, release
+def _published_data(_published_once, db):
+    return copy_for_a_test(_published_once)
+
+
+@pytest.fixture
+def staff(_published_data):
+    return _published_data[0]
+
+
+@pytest.fixture
+def second_officer(_published_data):
+    return _published_data[1]
+
+
+@pytest.fixture
+def published(_published_data):
+    return _published_data[2]
 
 
 def file_url(release) -> str:

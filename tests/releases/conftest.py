@@ -81,3 +81,8 @@ def in_review(footage, people):
     from tests.factories.releases import make_release_in_review
 
     return make_release_in_review(footage=footage, requested_by=people.investigator)
+
+
+# What a module that makes the data above once for all its tests needs beside the fixtures it
+# imports (tests/releases/data_per_module.py).
+from tests.releases.data_per_module import _release_data, _release_data_of_the_module  # noqa: E402, F401

@@ -9,6 +9,7 @@ from footage.models import CustodyAction, CustodyEvent
 from portal.models import AuditEvent
 from releases import review
 from releases.models import ChangeKind, RedactionChange
+from tests.releases.data_per_module import case, footage, in_review, people  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

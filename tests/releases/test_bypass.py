@@ -10,6 +10,7 @@ from releases.models import Release, ReleaseState
 from tests.factories.releases import render_pending
 from releases.workflow import apply_release_transition
 from tests.personas import PASSWORD, sign_in_verified
+from tests.releases.data_per_module import case, footage, in_review, people  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

@@ -11,6 +11,7 @@ from releases.models import Release
 from releases.selectors import overdue_releases
 from releases.workflow import apply_release_transition, request_release
 from tests.personas import sign_in_verified
+from tests.releases.data_per_module import case, footage, people  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

@@ -8,6 +8,7 @@ from releases.errors import ReleaseRefused
 from releases.review import source_geometry
 from releases.workflow import apply_release_transition
 from tests.factories.releases import render_pending
+from tests.releases.data_per_module import case, footage, in_review, people  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

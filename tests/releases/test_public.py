@@ -9,6 +9,7 @@ from releases.publication import public_file_name
 from releases.selectors import published_releases
 from releases.workflow import apply_release_transition
 from tests.factories.releases import approve_and_publish
+from tests.releases.data_per_module import case, footage, in_review, people  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

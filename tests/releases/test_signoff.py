@@ -14,6 +14,7 @@ from releases.signoff import signing_status
 from releases.workflow import apply_release_transition, available_actions
 from tests.personas import sign_in_verified
 from tests.factories.releases import render_pending
+from tests.releases.data_per_module import case, footage, in_review, people  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

@@ -13,6 +13,7 @@ from releases.models import ReleaseState, RenderJob, RenderState
 from releases.workflow import TRANSITIONS, apply_release_transition, request_release
 from tests.factories.releases import approve_and_publish, clear_all_findings, render_pending
 from tests.personas import sign_in_verified
+from tests.releases.data_per_module import case, footage, people  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 
