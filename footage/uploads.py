@@ -6,9 +6,8 @@ writes at a time: it claims the row with a conditional UPDATE on the offset it s
 second request at the same offset finds nothing to claim (409).
 
 The request's thread receives each buffer (one of a few fixed ones, so a request holds the same
-memory whatever the file's size) and appends it to the partial file, its whole blocks straight to
-the disk (O_DIRECT, `_AppendOnly`); a second thread reads that range back, from the disk itself
-where it went there, compares it byte for byte with the buffer received, and hashes the bytes read
+memory whatever the file's size) and appends it to the partial file; a second thread reads that range
+back from the file, compares it byte for byte with the buffer received, and hashes the bytes read
 back. So the SHA-256 is computed once per byte, of the stored copy, and it is the hash of what the
 client sent; a write that did not store what was received fails its chunk (503, nothing kept). The
 hash state is saved on the row with each new offset (`Upload.hash_state`), so a chunk that lands on
@@ -37,7 +36,6 @@ import ctypes
 import errno
 import hashlib
 import logging
-import mmap
 import os
 import re
 import shutil
@@ -69,7 +67,6 @@ PIECE = 1024 * 1024
 BUFFER = 4 * PIECE  # received, written and hashed in these, whatever the chunk size
 BUFFERS = 3  # one being received while the others are hashed
 WRITE_PIECE = 256 * 1024
-ALIGN = 4096  # O_DIRECT's unit for file positions, lengths and memory: a page, enough for the disks in use
 READ_BACK_PIECE = PIECE  # read back, compared and hashed while it is in the CPU's cache
 WRITEBACK_EVERY = 8 * PIECE
 CLAIM_REFRESH_SECONDS = 5
@@ -387,10 +384,12 @@ def _append(upload: Upload, held: Claim, *, offset: int, body: BodyReader, conte
     # A state read before the claim can only be older than the row's, and an older one matches no file.
     continuous = _vouched_for(upload.file_state, path, offset)
     held.file_state = ""  # until this request leaves the file at a known offset
-    scratch = memoryview(mmap.mmap(-1, READ_BACK_PIECE + ALIGN))
+    scratch = memoryview(bytearray(READ_BACK_PIECE))
     received = written_back = 0
     try:
-        with _AppendOnly(path) as f, ThreadPoolExecutor(1, thread_name_prefix="upload-hash") as hashing:
+        # Unbuffered: each received buffer goes to the kernel as it lies, in a few write(2) calls.
+        # Append-only: nothing this request writes can land below the offset.
+        with open(path, "a+b", buffering=0) as f, ThreadPoolExecutor(1, thread_name_prefix="upload-hash") as hashing:
             # Bytes past the offset were never acknowledged (a request that died before fsync).
             f.truncate(offset)
             fd = f.fileno()
@@ -402,16 +401,13 @@ def _append(upload: Upload, held: Claim, *, offset: int, body: BodyReader, conte
                 turn += 1
                 if len(hashing_jobs) == len(buffers):
                     hashing_jobs.popleft().result()  # this buffer's bytes are hashed: it may be filled again
-                # Bytes land in the buffer at the file position's place within a block, so that
-                # block-aligned runs of the file are block-aligned in memory too, as O_DIRECT needs.
-                lead = (offset + received) % ALIGN
-                want = min(BUFFER - lead, content_length - received)
-                filled = _fill(body, view[lead : lead + want])
+                want = min(BUFFER, content_length - received)
+                filled = _fill(body, view[:want])
                 ended = filled < want
                 if not filled:
                     break
-                _write_all(f, view[lead : lead + filled])
-                hashing_jobs.append(hashing.submit(_read_back_and_hash, f, offset + received, view[lead : lead + filled], scratch, digests))
+                _write_all(f, view[:filled])
+                hashing_jobs.append(hashing.submit(_read_back_and_hash, fd, offset + received, view[:filled], scratch, digests))
                 received += filled
                 if received - written_back >= WRITEBACK_EVERY:
                     _start_writeback(f.fileno(), offset + written_back, received - written_back)
@@ -452,8 +448,7 @@ def _take_buffers(count: int) -> list[memoryview]:
     # request's buffers are already mapped. At most one request's set is kept.
     with _spare_buffers_lock:
         taken = [_spare_buffers.pop() for _ in range(min(count, len(_spare_buffers)))]
-    # Anonymous maps start on a page boundary, as O_DIRECT wants its memory.
-    return taken + [memoryview(mmap.mmap(-1, BUFFER)) for _ in range(count - len(taken))]
+    return taken + [memoryview(bytearray(BUFFER)) for _ in range(count - len(taken))]
 
 
 def _give_back_buffers(buffers: list[memoryview]) -> None:
@@ -475,124 +470,24 @@ def _fill(body: BodyReader, view: memoryview) -> int:
     return filled
 
 
-def _write_all(f: _AppendOnly, view: memoryview) -> None:
+def _write_all(f, view: memoryview) -> None:
+    # Larger writes make the kernel put the bytes in large page-cache folios, which on the VMs
+    # measured cost several times the CPU to fill (bench/upload.py, commit message).
     written = 0
     while written < len(view):
-        written += f.write(view[written:])
+        written += f.write(view[written : written + WRITE_PIECE])
 
 
-def _read_back_and_hash(f: _AppendOnly, position: int, received: memoryview, scratch: memoryview, digests) -> None:
+def _read_back_and_hash(fd: int, position: int, received: memoryview, scratch: memoryview, digests) -> None:
     """Hash the range just written at `position` as read back from the file, after checking it is
     byte for byte what was received: the hash is then both the stored copy's and the client's."""
-    piece = len(scratch) - ALIGN
-    for start in range(0, len(received), piece):
-        sent = received[start : start + piece]
-        lead = (position + start) % ALIGN
-        stored = scratch[lead : lead + len(sent)]
-        if f.read_into(stored, position + start) != len(sent) or not _same_bytes(stored, sent):
+    for start in range(0, len(received), len(scratch)):
+        sent = received[start : start + len(scratch)]
+        stored = scratch[: len(sent)]
+        if os.preadv(fd, [stored], position + start) != len(sent) or not _same_bytes(stored, sent):
             raise OSError(errno.EIO, f"the bytes read back at {position + start} are not those written")
         for digest in digests:
             digest.update(stored)
-
-
-def _open_direct(path: Path, flags: int) -> int | None:
-    try:
-        return os.open(path, flags | os.O_DIRECT | os.O_CLOEXEC)
-    except (OSError, AttributeError):  # tmpfs and some other filesystems refuse O_DIRECT
-        return None
-
-
-def _memory_aligned(view: memoryview) -> bool:
-    try:
-        return ctypes.addressof(ctypes.c_char.from_buffer(view)) % ALIGN == 0
-    except (TypeError, ValueError):  # read-only or empty: not one of the receive buffers
-        return False
-
-
-class _AppendOnly:
-    """The partial file, opened to append only. Whole blocks go straight to the disk (O_DIRECT) and
-    are read back from it: on the VMs measured, filling the page cache cost several times the CPU
-    of the disk's own transfer (commit message), and a read from the disk checks what it holds,
-    not the kernel's copy. The bytes around them, and everything where the filesystem refuses
-    O_DIRECT, go through the page cache in pieces small enough to stay in small page-cache folios."""
-
-    def __init__(self, path: Path) -> None:
-        # Unbuffered: each received buffer goes to the kernel as it lies. Append-only: nothing this
-        # request writes can land below the offset.
-        self._file = open(path, "a+b", buffering=0)
-        self._direct = _open_direct(path, os.O_WRONLY | os.O_APPEND)
-        self._direct_reader = _open_direct(path, os.O_RDONLY) if self._direct is not None else None
-        self._end = 0
-
-    def __enter__(self) -> _AppendOnly:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        for fd in (self._direct, self._direct_reader):
-            if fd is not None:
-                os.close(fd)
-        self._file.close()
-
-    def fileno(self) -> int:
-        return self._file.fileno()
-
-    def truncate(self, size: int) -> None:
-        self._file.truncate(size)
-        self._end = size
-
-    def write(self, view: memoryview) -> int:
-        """Append the start of `view`; the number of bytes written."""
-        whole = self._whole_blocks(view, self._end, self._direct)
-        if whole:
-            try:
-                written = os.write(self._direct, view[:whole])
-            except OSError as exc:
-                if exc.errno != errno.EINVAL:
-                    raise
-                self._direct = self._close(self._direct)  # an alignment this disk does not take
-                return 0
-        else:
-            written = self._file.write(view[: self._through_cache(view, self._end, self._direct)])
-        self._end += written
-        return written
-
-    def read_into(self, view: memoryview, position: int) -> int:
-        """Fill `view` with the stored bytes at `position`; the number read (short at the end)."""
-        done = 0
-        while done < len(view):
-            at, rest = position + done, view[done:]
-            whole = self._whole_blocks(rest, at, self._direct_reader)
-            if whole:
-                try:
-                    got = os.preadv(self._direct_reader, [rest[:whole]], at)
-                except OSError as exc:
-                    if exc.errno != errno.EINVAL:
-                        raise
-                    self._direct_reader = self._close(self._direct_reader)
-                    continue
-            else:
-                got = os.preadv(self.fileno(), [rest[: self._through_cache(rest, at, self._direct_reader)]], at)
-            if got <= 0:
-                break
-            done += got
-        return done
-
-    @staticmethod
-    def _whole_blocks(view: memoryview, position: int, direct: int | None) -> int:
-        """How many bytes from the start of `view` can go to or from `position` with O_DIRECT."""
-        whole = len(view) - len(view) % ALIGN
-        return whole if direct is not None and whole and not position % ALIGN and _memory_aligned(view) else 0
-
-    @staticmethod
-    def _through_cache(view: memoryview, position: int, direct: int | None) -> int:
-        # Up to the next block boundary, where O_DIRECT can take over; small pieces otherwise.
-        to_block = -position % ALIGN if direct is not None else 0
-        return min(len(view), to_block or WRITE_PIECE)
-
-    @staticmethod
-    def _close(fd: int) -> None:
-        os.close(fd)
-        return None
 
 
 def _load_memcmp():

@@ -4,16 +4,10 @@ it is written, and completion reads the whole file again wherever nothing can vo
 
 from __future__ import annotations
 
-import ctypes
-import errno
-import fcntl
 import hashlib
-import mmap
-import os
 import time
 
 import pytest
-from django.conf import settings
 
 from footage import uploads
 from footage.custody import custody_log
@@ -177,63 +171,3 @@ def test_after_the_machine_restarted_completion_finds_acknowledged_bytes_the_dis
     assert response.status_code == 422, response.content
     upload.refresh_from_db()
     assert (upload.state, upload.rejection_code) == (UploadState.REJECTED, "hash_mismatch")
-
-
-def _direct_io_possible() -> bool:
-    probe = settings.UPLOAD_TEMP_DIR / "direct-io-probe"
-    try:
-        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_DIRECT))
-    except OSError:
-        return False
-    finally:
-        probe.unlink(missing_ok=True)
-    return True
-
-
-def _pages_in_the_page_cache(path) -> int:
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p]
-    size = path.stat().st_size
-    vector = ctypes.create_string_buffer(-(-size // mmap.PAGESIZE))
-    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY) as mapped:
-        start = ctypes.c_char.from_buffer(mapped)
-        assert libc.mincore(ctypes.addressof(start), size, vector) == 0, os.strerror(ctypes.get_errno())
-        del start
-    return sum(page & 1 for page in vector.raw)
-
-
-def test_whole_blocks_are_stored_on_the_disk_and_read_back_from_it_not_from_the_kernels_copy(people, case, api_client):
-    client = api_client(people.reporter)
-    data = os.urandom(3 * 1024 * 1024 + 1000)
-    url = create(client, incident=case, length=len(data) + 5000)["Location"]
-    if not _direct_io_possible():
-        pytest.skip("the upload folder's filesystem refuses O_DIRECT")
-
-    assert patch(client, url, data, offset=0).status_code == 204
-
-    path = uploads.partial_path(Upload.objects.get())
-    assert _pages_in_the_page_cache(path) <= 1  # the last block, not whole, went through it
-    assert path.read_bytes() == data
-
-
-def test_a_disk_that_refuses_direct_writes_still_stores_the_upload_through_the_page_cache(
-    people, case, api_client, monkeypatch
-):
-    client = api_client(people.reporter)
-    data = clip_file().read_bytes()
-    url = create(client, incident=case, length=len(data))["Location"]
-    real_write, refused = os.write, []
-
-    def write(fd, bytes_):
-        if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_DIRECT:
-            refused.append(fd)
-            raise OSError(errno.EINVAL, "Invalid argument")
-        return real_write(fd, bytes_)
-
-    monkeypatch.setattr(uploads.os, "write", write)
-    response = patch(client, url, data, offset=0)
-    monkeypatch.undo()
-
-    assert response.status_code == 204, response.content
-    assert len(refused) == 1  # then the rest of the request went through the page cache
-    assert FootageItem.objects.get().sha256 == hashlib.sha256(data).hexdigest()
