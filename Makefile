@@ -33,7 +33,7 @@ test: system-test venv
 
 # The Django-free and unit tests: no browser, no live server, no database (see tests/conftest.py).
 test-fast: system-test venv
-	$(PY) scripts/testenv.py -- $(PY) -m pytest -m "not browser and not slow and not database" $(PYTEST_ARGS)
+	$(PY) scripts/testenv.py -- $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not browser and not slow and not database" $(PYTEST_ARGS)
 
 bench: venv
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
