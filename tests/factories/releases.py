@@ -23,6 +23,21 @@ _CLIPS: dict[tuple, Path] = {}
 FACE_PHOTO = "faces/obama.jpg"  # in the shared test media
 
 
+def ensure_signing_key() -> Path:
+    """The test run's own release signing key, made by whichever test needs it first."""
+    from django.conf import settings
+
+    from releases.signing import generate_key_file
+
+    path = Path(settings.RELEASE_SIGNING_KEY)
+    if not path.exists():
+        try:
+            generate_key_file(path)
+        except FileExistsError:  # another worker made it first
+            pass
+    return path
+
+
 def test_clip(seconds: float = 1, size: tuple[int, int] = (320, 240)) -> Path:
     """A synthetic clip, made once per session and per shape."""
     key = (seconds, size)

@@ -86,23 +86,9 @@ def make_canary_incident(staff, *, tag: str, publish: bool, state: str = "invest
 def signing_key(settings):
     """The deployment's signing key, made once if this checkout has none yet (as the releases
     tests do), so publishing can sign manifests."""
+    from tests.factories.releases import ensure_signing_key
+
     return ensure_signing_key()
-
-
-def ensure_signing_key():
-    from pathlib import Path
-
-    from django.conf import settings
-
-    from releases.signing import generate_key_file
-
-    path = Path(settings.RELEASE_SIGNING_KEY)
-    if not path.exists():
-        try:
-            generate_key_file(path)
-        except FileExistsError:
-            pass
-    return path
 
 
 @pytest.fixture

@@ -8,7 +8,8 @@ import pytest
 
 from tests.factories.accounts import ensure_role_groups, make_user
 from tests.module_data import copy_for_a_test, made_once
-from tests.public.conftest import ensure_signing_key, make_canary_incident, make_second_officer, make_staff, release_footage
+from tests.factories.releases import ensure_signing_key
+from tests.public.conftest import make_canary_incident, make_second_officer, make_staff, release_footage
 
 pytestmark = pytest.mark.django_db
 

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 
 @pytest.fixture(autouse=True)
-def _signing_key(settings, tmp_path_factory):
+def _signing_key(settings):
     """A signing key of its own for the test run, so publishing can sign."""
-    from releases.signing import generate_key_file
+    from tests.factories.releases import ensure_signing_key
 
-    path = Path(settings.RELEASE_SIGNING_KEY)
-    if not path.exists():
-        try:
-            generate_key_file(path)
-        except FileExistsError:
-            pass
+    ensure_signing_key()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ fixtures make, through the same factories; each test gets its own copy and rolls
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -39,26 +38,13 @@ def make_people():
     )
 
 
-def _signing_key() -> None:
-    from django.conf import settings
-
-    from releases.signing import generate_key_file
-
-    path = Path(settings.RELEASE_SIGNING_KEY)
-    if not path.exists():
-        try:
-            generate_key_file(path)
-        except FileExistsError:
-            pass
-
-
 def _build(shared: tuple[str, ...]) -> dict:
     from tests.factories.accounts import ensure_role_groups
     from tests.factories.incidents import make_published_incident
-    from tests.factories.releases import face_clip, make_release_in_review, make_video_footage
+    from tests.factories.releases import ensure_signing_key, face_clip, make_release_in_review, make_video_footage
 
     ensure_role_groups()
-    _signing_key()
+    ensure_signing_key()
     people = make_people()
     data = {"people": people}
     if "case" in shared:
