@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # Sends a job's task: `send(job_id, countdown=None)`.
 Send = Callable[..., object]
 
+
 class JobState(models.TextChoices):
     QUEUED = "queued", "Queued"
     RUNNING = "running", "Running"

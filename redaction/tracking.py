@@ -36,6 +36,9 @@ Box = tuple[float, float, float, float]
 # for this many frames (a third of a second), then holds.
 TRUST_VELOCITY_FRAMES = 10
 
+# The calm keyframe interval, in frames: the unit `coast_growth` is a share per.
+KEYFRAME_SPAN = 5
+
 # Faces are found again from frame to frame (`follow_patch`) at a scale where their box's shorter
 # side is under twice this, then placed between that scale's pixels.
 FOLLOW_FULL_PX = 24
@@ -86,7 +89,7 @@ class TrackerConfig:
     established_hits: int = 4
     min_iou: float = 0.1
     match_px: float = 32.0  # small faces match within this distance (at 1280 wide) whatever their size
-    coast_growth: float = 0.15  # boxes grow by this share per keyframe without a detection
+    coast_growth: float = 0.15  # boxes grow by this share per keyframe span without a detection
     # After an established track ends, the detector keeps looking closely at its last known place
     # for this many frames: a hard face the detector lost for longer than the track lasts is
     # found again there, and following back hides the gap.
@@ -301,10 +304,10 @@ class Tracker:
         return {f: list(boxes.items()) for f, boxes in out.items()}
 
     def _whole_face(self, t: Track, box: np.ndarray, key: int) -> np.ndarray:
-        """The face of established track `t` on keyframe `key`, given the detection `box` matched
-        to it: the box, but on each axis at least the expected face's size less the share a box
-        may shrink by in that time (`coast_growth`), placed as near the expected face as takes the
-        box in.
+        """The face of track `t` (seen on three keyframes or more) on keyframe `key`, given the
+        detection `box` matched to it: the box, but on each axis at least the expected face's size
+        less the share a box may shrink by in that time (`coast_growth`), placed as near the
+        expected face as takes the box in.
 
         With the picture's zoom carried, a face shrinks slowly: a box much smaller than the face
         was a moment ago is a part of it (the rest covered, or scored lower than the part), and
@@ -312,7 +315,7 @@ class Tracker:
         if t.hits < 3:
             return box
         expected = self.predict(t, key)
-        least = (expected[2:] - expected[:2]) * max(0.0, 1 - self.config.coast_growth * (key - t.frame) / 5)
+        least = (expected[2:] - expected[:2]) * max(0.0, 1 - self.config.coast_growth * (key - t.frame) / KEYFRAME_SPAN)
         part = box[2:] - box[:2]
         if np.all(part >= least):
             return box
@@ -439,7 +442,7 @@ class Tracker:
         growth = (v[2:] - v[:2]) / np.maximum(box[2:] - box[:2], 1.0)  # share of its size per frame
         size = size * np.maximum(1.0, 1 + np.sign(f - frame) * growth * min(dt, TRUST_VELOCITY_FRAMES))
         speed = float(np.hypot(*((v[:2] + v[2:]) / 2)))
-        half = size / 2 * (1 + cfg.coast_growth * dt / 5) + cfg.speed_margin * speed * dt
+        half = size / 2 * (1 + cfg.coast_growth * dt / KEYFRAME_SPAN) + cfg.speed_margin * speed * dt
         return np.concatenate([c - half, c + half])
 
     def _entered(self, t: Track, emit) -> None:

@@ -87,7 +87,7 @@ def test_a_published_release_is_withdrawn_with_its_reason_and_leaves_the_public_
     url = f"/api/releases/{release.pk}/transitions/"
     # Taking a file down needs a release officer or a supervisor, a ground and the reason written.
     refused = api_client(people.investigator).post(url, {"action": "withdraw", "ground": "court_order", "reason": "x"}, format="json")
-    assert refused.status_code == 403 and refused.json()["code"]
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"
     no_reason = api_client(people.officer).post(url, {"action": "withdraw", "ground": "court_order"}, format="json")
     assert no_reason.status_code == 400 and no_reason.json()["code"] == "reason_required"
     assert refusals("withdraw").count() == 2
