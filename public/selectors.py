@@ -102,6 +102,7 @@ class WithheldFootage:
     ground_words: str
     withheld_on: datetime
     review_by: date | None  # recorded with the decision by the officer who withheld
+    released_on: datetime | None = None  # set when the file was public before it was withdrawn
 
 
 @dataclass(frozen=True)
@@ -435,19 +436,21 @@ def withdrawn_file_dates(sha256: str) -> tuple[datetime, datetime] | None:
 
 def withheld_footage(incident_id: int) -> tuple[WithheldFootage, ...]:
     """Footage of a published incident that the city decided to withhold, and on what ground:
-    that it exists is public, what it shows is not. A piece of footage later released, or asked
-    for again, is no longer listed as withheld. Only the media type, the ground and the dates are
-    read."""
+    that it exists is public, what it shows is not; a file withdrawn after publication is said to
+    have been released, since the public may hold copies. A piece of footage later released, or
+    asked for again, is no longer listed as withheld. Only the media type, the ground and the dates
+    are read."""
     from releases.models import Release, ReleaseState
 
     rows = (
         Release.objects.filter(incident_id=incident_id, incident__published_at__isnull=False, state=ReleaseState.WITHHELD)
         .exclude(footage__releases__state__in=[s for s in ReleaseState.values if s != ReleaseState.WITHHELD])
         .order_by("footage_id", "-state_changed_at")
-        .values_list("footage_id", "footage__media_type", "withheld_ground", "state_changed_at", "withheld_review_on")
+        .values_list("footage_id", "footage__media_type", "withheld_ground", "state_changed_at", "withheld_review_on",
+                     "published_at")
     )
     latest: dict[int, WithheldFootage] = {}
-    for footage_id, media_type, ground, withheld_on, review_by in rows:
+    for footage_id, media_type, ground, withheld_on, review_by, released_on in rows:
         if footage_id in latest:
             continue
         latest[footage_id] = WithheldFootage(
@@ -456,6 +459,7 @@ def withheld_footage(incident_id: int) -> tuple[WithheldFootage, ...]:
             ground_words=str(WITHHELD_GROUND_WORDS.get(ground, WITHHELD_GROUND_WORDS["other"])),
             withheld_on=withheld_on,
             review_by=review_by,
+            released_on=released_on,
         )
     return tuple(sorted(latest.values(), key=lambda w: w.withheld_on))
 

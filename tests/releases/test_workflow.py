@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import formats, timezone
 
 from portal.models import AuditEvent
 from releases.errors import ReleaseForbidden, ReleaseRefused
@@ -103,6 +104,10 @@ def test_a_published_release_is_withdrawn_with_its_reason_and_leaves_the_public_
     # The incident's public page says a video exists and was withheld, not what it showed.
     incident_page = client.get(reverse("public:incident-detail", args=[release.incident.reference])).content.decode()
     assert release.manifest["file"]["name"] not in incident_page and 'id="withheld"' in incident_page
+    # The public may hold copies, so the page says the video was theirs to see until it was withdrawn.
+    released_on = formats.date_format(timezone.localtime(release.published_at), "DATE_FORMAT")
+    assert f"A video was released on {released_on} and has since been withdrawn." in incident_page
+    assert "A video exists but was withheld." not in incident_page
     event = AuditEvent.objects.get(action="release.withdraw", outcome="success")
     assert event.from_state == "published" and event.to_state == "withheld" and event.reason == "Sealed by order 26-114."
     # Anyone who kept the log can see the file was taken down, and which manifest it was.
