@@ -21,9 +21,11 @@ run here in one pass so the unhidden faces can be cropped): the hidden share by 
 share of frames with every face hidden, frames where a face of 48 px or more is unhidden and the
 longest run of such frames, over-redaction (share of frame area hidden, as bench/redact.py), and
 the redaction's wall time against a plain transcode of the same clip with the release encoder's
-settings, in the same run. Clips are listed worst first (by the largest shortfall from the
-issue's targets), then the distribution over the generated seeds. `--sheet` writes a PNG of the
-redacted copy's crops, one per run of frames in which a face stayed unhidden, so a person can look.
+settings, in the same run, and its CPU time (core-seconds per second of video). Clips are listed
+worst first (by the largest shortfall from the issue's targets), then the distribution over the
+generated seeds. `--sheet` writes a PNG of the redacted copy's crops, one per run of frames in
+which a face stayed unhidden, so a person can look; `--json` writes every clip's figures and those
+runs (clip, face, frames, height, box).
 Timings on a shared host are noisy: compare only ratios taken in the same run.
 """
 from __future__ import annotations
@@ -45,7 +47,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from redact import CACHE, HERE, MEDIA, PHASE_LINE, ROOT, SEED_LINE, over_redaction, pipeline_options, redaction_command, timed  # noqa: E402
+from redact import CACHE, CPU, HERE, MEDIA, PHASE_LINE, ROOT, SEED_LINE, over_redaction, pipeline_options, redaction_command, timed  # noqa: E402
 
 BANDS = ["<24", "24-47", "48-95", ">=96"]
 TARGETS = {"48+": 0.995, "24-47": 0.97, "every": 0.95}
@@ -247,6 +249,7 @@ def run_clip(name: str, src: Path, gt_path: Path, a: argparse.Namespace) -> dict
         row = evaluate(name, src, out, gt)
     area, _ = over_redaction(log, gt)
     row.update({"area": area, "speed_ratio": t_redact / t_plain, "realtime": duration / t_redact, "tracks": len(log["tracks"]),
+                "core_s_per_s": CPU["redaction"] / duration, "families": [f["name"] for f in log["detector"].get("families", [])],
                 "faces_per_frame": sum(len(f) for f in gt["frames"]) / max(len(gt["frames"]), 1)})
     return row
 
@@ -259,7 +262,8 @@ def print_row(row: dict) -> None:
     print(f"{row['name']:>28}: " + "  ".join(f"{b} {pct(row['bands'][b]['hidden'])}" for b in BANDS)
           + f"  48+ {pct(row['48+'])}  every face {pct(row['every'])}"
           + f"  48+ unhidden on {row['frames_48_unhidden']} frames (longest run {row['longest_48_unhidden']})"
-          + f"  area {row['area'] * 100:.2f}%  {row['speed_ratio']:.2f}x a plain transcode", flush=True)
+          + f"  area {row['area'] * 100:.2f}%  {row['speed_ratio']:.2f}x a plain transcode"
+          + f"  {row['core_s_per_s']:.2f} core-s per s", flush=True)
 
 
 def main() -> int:
@@ -318,7 +322,9 @@ def main() -> int:
     print(f"targets: 48 px and taller >= 99.5%, 24-47 px >= 97%, every face hidden in >= 95% of frames, on every clip;"
           f" {a.seconds:g} s generated clips, {'float32' if a.float32 else 'mixed'} detector")
     if a.json:
-        a.json.write_text(json.dumps([{k: v for k, v in r.items() if k != "unhidden_runs"} for r in rows], indent=1))
+        # The unhidden runs without their crops, so two runs' misses can be compared face by face.
+        a.json.write_text(json.dumps([{**r, "unhidden_runs": [{k: v for k, v in x.items() if k != "crop"} for x in r["unhidden_runs"]]}
+                                      for r in rows], indent=1))
     return 0
 
 
