@@ -127,11 +127,9 @@ CROWD_BOXES = 6
 
 def _hide_crowd(y: np.ndarray, u: np.ndarray, v: np.ndarray, rects) -> None:
     """Blur many boxes with a few passes: boxes are grouped by their sigma rounded up to a power
-    of two, each group is split where its boxes lie far apart (`_clusters`), each cluster's
-    bounding rectangle is blurred once, and each box is copied from it. Per-box blurs cost a
-    crowd's hundreds of faces hundreds of small OpenCV calls a frame; this costs at most one pass
-    over the frame per size step, and a few faces scattered over the frame cost about their own
-    area, not the frame's.
+    of two, each group's bounding rectangle is blurred once, and each box is copied from it.
+    Per-box blurs cost a crowd's hundreds of faces hundreds of small OpenCV calls a frame; this
+    costs at most one pass over the frame per size step.
 
     Every box gets at least its own sigma (at most twice it). Groups go smallest sigma first,
     so where boxes of two groups overlap the stronger blur is written last."""
@@ -140,44 +138,14 @@ def _hide_crowd(y: np.ndarray, u: np.ndarray, v: np.ndarray, rects) -> None:
         sigma = max(BLUR_SIGMA_SHARE * max(r[2] - r[0], r[3] - r[1]), 2.0)
         groups.setdefault(2.0 ** math.ceil(math.log2(sigma)), []).append(r)
     for sigma in sorted(groups):
-        for group in _clusters(groups[sigma]):
-            X1, Y1 = min(r[0] for r in group), min(r[1] for r in group)
-            X2, Y2 = max(r[2] for r in group), max(r[3] for r in group)
-            for plane, s, sg in ((y, 1, sigma), (u, 2, sigma / 2), (v, 2, sigma / 2)):
-                blurred = _blurred(plane, X1 // s, Y1 // s, X2 // s, Y2 // s, sg)
-                for x1, y1, x2, y2 in group:
-                    a, b, c, d = x1 // s, y1 // s, x2 // s, y2 // s
-                    plane[b:d, a:c] = blurred[b - Y1 // s:d - Y1 // s, a - X1 // s:c - X1 // s]
-
-
-def _clusters(rects: list) -> list[list]:
-    """`rects` (of about one size) in clusters cut apart, along x or y in turn, wherever no rect
-    spans a gap wider than the largest rect's side: blurring such a gap would cost more than a
-    pass of its own, while a crowd's closer-set faces stay in one pass."""
-    gap = max(max(r[2] - r[0], r[3] - r[1]) for r in rects)
-    todo, done = [(rects, 0, False)], []
-    while todo:
-        group, axis, tried_other = todo.pop()
-        parts = _cut(group, axis, gap) if len(group) > 1 else [group]
-        if len(parts) > 1:
-            todo.extend((part, 1 - axis, False) for part in parts)
-        elif not tried_other:
-            todo.append((group, 1 - axis, True))
-        else:
-            done.append(group)
-    return done
-
-
-def _cut(rects: list, axis: int, gap: float) -> list[list]:
-    """`rects` split along `axis` (0: x, 1: y) at every gap wider than `gap` between them."""
-    ordered = sorted(rects, key=lambda r: r[axis])
-    parts, end = [[ordered[0]]], ordered[0][axis + 2]
-    for r in ordered[1:]:
-        if r[axis] - end > gap:
-            parts.append([])
-        parts[-1].append(r)
-        end = max(end, r[axis + 2])
-    return parts
+        group = groups[sigma]
+        X1, Y1 = min(r[0] for r in group), min(r[1] for r in group)
+        X2, Y2 = max(r[2] for r in group), max(r[3] for r in group)
+        for plane, s, sg in ((y, 1, sigma), (u, 2, sigma / 2), (v, 2, sigma / 2)):
+            blurred = _blurred(plane, X1 // s, Y1 // s, X2 // s, Y2 // s, sg)
+            for x1, y1, x2, y2 in group:
+                a, b, c, d = x1 // s, y1 // s, x2 // s, y2 // s
+                plane[b:d, a:c] = blurred[b - Y1 // s:d - Y1 // s, a - X1 // s:c - X1 // s]
 
 
 def blur_sigma_for(box) -> float:
