@@ -652,7 +652,8 @@ def redact_video(
     tracker = Tracker(settings.tracker, width, height, camera=camera)
     recent = RecentLuma(width, height, settings.follow_back_frames)
     frame_bytes = width * height * 3 // 2
-    stages = Stages()
+    timings = collections.Counter()
+    stages = Stages(timings)
     stop = stages.stop
     # Room for a keyframe's worth of frames on each side of the detector, so decode and encode
     # keep going while a slow (sweep) keyframe is being searched; before the scan stage, room
@@ -661,7 +662,6 @@ def redact_video(
     q_frames: queue.Queue = queue.Queue(maxsize=max(2 * K, keyframes.sweeps_ahead(K)) + 2)
     q_scanned: queue.Queue = queue.Queue(maxsize=2 * K + 2)
     q_ready: queue.Queue = queue.Queue(maxsize=2 * K + 2)
-    timings = collections.Counter()
 
     dec_err = tempfile.TemporaryFile()
     enc_err = tempfile.TemporaryFile()
@@ -728,9 +728,11 @@ def redact_video(
                 progress=progress,
             )
             stages.start()
+            cpu = time.thread_time()
             while (item := get(q_ready, stop)) is not END:
                 hidden.add(item)
             hidden.finish()
+            timings["redact-hide_cpu_s"] += time.thread_time() - cpu
             stages.raise_first_error()
             encoder.stdin.close()
             t0 = time.monotonic()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
@@ -62,9 +64,13 @@ def feed(q: queue.Queue, items: Iterable, stop: threading.Event) -> None:
 
 
 class Stages:
-    """Threads that stop together: the first error is kept for the caller and stops the rest."""
+    """Threads that stop together: the first error is kept for the caller and stops the rest.
 
-    def __init__(self) -> None:
+    Each thread's CPU time goes into `timings` as "<name>_cpu_s": on a busy host the stages'
+    wall times count the time they waited for a core, and say little about where work can be cut."""
+
+    def __init__(self, timings: Counter | None = None) -> None:
+        self.timings = Counter() if timings is None else timings
         self.stop = threading.Event()
         self.errors: list[BaseException] = []
         self._threads: list[threading.Thread] = []
@@ -78,6 +84,8 @@ class Stages:
             except BaseException as e:  # noqa: BLE001 - handed to the caller's thread
                 self.errors.append(e)
                 self.stop.set()
+            finally:
+                self.timings[f"{name}_cpu_s"] += time.thread_time()
 
         self._threads.append(threading.Thread(target=run, name=name, daemon=True))
 
