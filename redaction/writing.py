@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from .errors import RedactionError
-from .hiding import head_box, hide
+from .hiding import grid_margin, head_box, hide
 from .regions import ManualRegion, TrackMark, spared_boxes
 
 
@@ -25,6 +25,7 @@ class HiddenFrames:
         self._settle_frames, self._every = settle_frames, every
         self._timings, self._total, self._progress = timings, total_frames, progress
         self._last_progress = 0.0
+        self._edge_px = grid_margin(width, settings.detect_width)
         self._waiting: collections.deque = collections.deque()  # [idx, frame, {track_id: box}, {track_id: cue}]
         # What the regions log records.
         self.written = 0
@@ -61,7 +62,7 @@ class HiddenFrames:
         settings, width, height = self._settings, self._width, self._height
         boxes = []
         padded = {
-            tid: head_box(box, width, height, grow_w=settings.box_grow_w, grow_h=settings.box_grow_h)
+            tid: head_box(box, width, height, grow_w=settings.box_grow_w, grow_h=settings.box_grow_h, edge_px=self._edge_px)
             for tid, box in auto.items()
         }
         for tid, cue in cues.items():
