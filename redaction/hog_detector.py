@@ -13,6 +13,7 @@ import importlib.metadata
 import math
 import os
 import tempfile
+import threading
 from functools import cached_property
 from pathlib import Path
 
@@ -23,6 +24,21 @@ from .detector import Detection, brighten_if_dark
 
 MODEL_NAME = "dlib HOG frontal face detector (dlib-bin get_frontal_face_detector)"
 DISTRIBUTION = "dlib-bin"
+
+
+_PER_THREAD = threading.local()
+
+
+def _frontal_face_detector():
+    """dlib's detector, built once per thread: building it parses its filters from text, which
+    costs most of a second, and every check makes one; a thread of its own keeps dlib's
+    one-thread-at-a-time rule for a detector."""
+    detector = getattr(_PER_THREAD, "detector", None)
+    if detector is None:
+        import dlib
+
+        detector = _PER_THREAD.detector = dlib.get_frontal_face_detector()
+    return detector
 
 
 def installed_module_path() -> Path:
@@ -44,7 +60,7 @@ class HogFaceDetector:
         import dlib
 
         self._dlib = dlib
-        self.detector = dlib.get_frontal_face_detector()
+        self.detector = _frontal_face_detector()
         self.threshold = threshold
         self.upsample = upsample
 

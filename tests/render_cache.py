@@ -116,6 +116,10 @@ def caching(redact_video, scan_for_unhidden_faces, folder: Path):
         return result
 
     def cached_scan(video_path, **kwargs):
+        # In this process: the run's workers already fill the cores, so a helper process would
+        # only add its start, its models and a second decode (tests/redaction checks that two
+        # processes find what one finds).
+        kwargs.setdefault("workers", 1)
         return _made_once(folder, _key("check", video_path, kwargs), "check",
                           lambda: scan_for_unhidden_faces(video_path, **kwargs), kwargs.get("progress"))
 
