@@ -73,8 +73,8 @@ def test_a_proxy_job_whose_worker_was_killed_is_swept_by_beat_and_completes_with
 
 
 def test_a_worker_stopped_as_docker_stops_it_exits_within_its_grace_period_and_its_job_finishes_on_another(people, case, clip, tmp_path):
-    # As docker-compose runs it, with a soft shutdown of 5 s instead of 90.
-    as_compose = {"REMAP_SIGTERM": "SIGQUIT", "CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT": "5", "FOOTAGE_JOB_STALE_SECONDS": "6"}
+    # As docker-compose runs it, with a soft shutdown of 2 s instead of 90.
+    as_compose = {"REMAP_SIGTERM": "SIGQUIT", "CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT": "2", "FOOTAGE_JOB_STALE_SECONDS": "6"}
     app.conf.task_always_eager = False
     try:
         item = make_footage(incident=case, uploaded_by=people.reporter, path=clip, process=False)
