@@ -352,6 +352,8 @@ TIMESTAMP_AUTHORITY_ROOTS = env.str("TIMESTAMP_AUTHORITY_ROOTS", default="")  # 
 # Release renders happen in a private work folder; only finished copies reach storage.
 RELEASE_WORK_DIR = Path(env.str("RELEASE_WORK_DIR", default=str(VAR_DIR / "release-work")))
 RELEASE_RENDER_STALE_SECONDS = env.int("RELEASE_RENDER_STALE_SECONDS", default=300)
+# A running render touches its row this often, even in a step that reports no progress; well below the stale limit above.
+RELEASE_RENDER_HEARTBEAT_SECONDS = env.float("RELEASE_RENDER_HEARTBEAT_SECONDS", default=10.0)
 RELEASE_RENDER_MAX_ATTEMPTS = env.int("RELEASE_RENDER_MAX_ATTEMPTS", default=3)
 RELEASE_RENDER_TIME_LIMIT = env.int("RELEASE_RENDER_TIME_LIMIT", default=4 * 3600)
 # Draft captions: a folder with another pocketsphinx model (acoustic model, *.lm.bin, *.dict) the

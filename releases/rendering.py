@@ -44,7 +44,6 @@ from .workflow import apply_release_transition
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_SECONDS = 10
 PARTIAL_PREFIX = ".partial-"
 
 
@@ -113,7 +112,7 @@ def run_render_job(job_id: int) -> bool:
     try:
         if release.state == ReleaseState.REQUESTED:
             apply_release_transition(release, "start_redaction", actor=None)
-        with job_claims.beating(owned, HEARTBEAT_SECONDS):
+        with job_claims.beating(owned, settings.RELEASE_RENDER_HEARTBEAT_SECONDS):
             _render(job, release, owned)
     except ReleaseError as exc:
         # The release moved on (say, withheld) while the job waited; there is nothing to render for.

@@ -32,11 +32,12 @@ def _listening(port: int) -> bool:
 
 @contextmanager
 def portal_server(*, workers: int = 2, threads: int = 4, log_path: Path | None = None):
-    """gunicorn with threaded workers (which keep connections alive), as tus clients prefer."""
+    """gunicorn with threaded workers (which keep connections alive), as tus clients prefer. Stopped
+    once its tests are done, when nothing is in flight: no grace period worth waiting for."""
     port = free_port()
     gunicorn = Path(sys.executable).with_name("gunicorn")
     args = [str(gunicorn), "portal.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--worker-class", "gthread", "--threads", str(threads), "--timeout", "120", "--graceful-timeout", "5"]
+            "--worker-class", "gthread", "--threads", str(threads), "--timeout", "120", "--graceful-timeout", "1"]
     out = open(log_path, "ab") if log_path else subprocess.DEVNULL
     proc = subprocess.Popen(args, cwd=ROOT, env=worker_env(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:

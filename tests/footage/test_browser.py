@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 from footage.models import FootageItem, Upload
 from tests.browser import assert_accessible, sign_in
 from tests.factories.footage import clip_file, make_footage
+from tests.workers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
 
@@ -90,7 +91,9 @@ def test_an_upload_paused_midway_resumes_where_it_stopped(page, live_server, peo
     page.get_by_role("button", name="Pause").click()
 
     expect(page.locator(".upload-status")).to_have_text(re.compile(r"^Paused at"))
-    page.wait_for_timeout(1000)
+    # The server keeps what arrived before the pause cut the PATCH off, once it has stored it.
+    wait_until(lambda: Upload.objects.filter(offset__gt=0, claim_token__isnull=True).exists(), timeout=30,
+               message="the server to keep the bytes that arrived before the pause")
     paused_at = Upload.objects.get().offset
     assert 0 < paused_at < path.stat().st_size, "the bytes sent before the pause are kept"
     network.send("Network.emulateNetworkConditions",

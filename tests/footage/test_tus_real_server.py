@@ -26,9 +26,11 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.timeout(300)]
 CHUNK = 96 * 1024
 
 
-@pytest.fixture
-def server(tmp_path):
-    with portal_server(workers=2, log_path=tmp_path / "gunicorn.log") as url:
+@pytest.fixture(scope="module")
+def server(django_db_setup, tmp_path_factory):
+    """One server for the module: it keeps no state between requests beyond the database, which
+    each test empties."""
+    with portal_server(workers=2, log_path=tmp_path_factory.mktemp("gunicorn") / "gunicorn.log") as url:
         yield url
 
 

@@ -38,8 +38,9 @@ def clip(tmp_path_factory) -> Path:
 
 
 def test_a_proxy_job_whose_worker_was_killed_is_swept_by_beat_and_completes_with_one_proxy(people, case, clip, tmp_path):
-    # Production judges a heartbeat stale after 5 minutes and sweeps every 2; here 15 s and every 3 s.
-    stale = {"FOOTAGE_JOB_STALE_SECONDS": "15"}
+    # Production judges a heartbeat stale after 5 minutes and sweeps every 2; here 6 s and every 3 s
+    # (an encode beats every second, and a few times that apart on a loaded machine).
+    stale = {"FOOTAGE_JOB_STALE_SECONDS": "6"}
     app.conf.task_always_eager = False
     try:
         item = make_footage(incident=case, uploaded_by=people.reporter, path=clip, process=False)
@@ -72,8 +73,8 @@ def test_a_proxy_job_whose_worker_was_killed_is_swept_by_beat_and_completes_with
 
 
 def test_a_worker_stopped_as_docker_stops_it_exits_within_its_grace_period_and_its_job_finishes_on_another(people, case, clip, tmp_path):
-    # As docker-compose runs it, with a soft shutdown of 5 s instead of 90.
-    as_compose = {"REMAP_SIGTERM": "SIGQUIT", "CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT": "5", "FOOTAGE_JOB_STALE_SECONDS": "15"}
+    # As docker-compose runs it, with a soft shutdown of 2 s instead of 90.
+    as_compose = {"REMAP_SIGTERM": "SIGQUIT", "CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT": "2", "FOOTAGE_JOB_STALE_SECONDS": "6"}
     app.conf.task_always_eager = False
     try:
         item = make_footage(incident=case, uploaded_by=people.reporter, path=clip, process=False)

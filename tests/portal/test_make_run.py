@@ -69,7 +69,7 @@ def _wait(url, predicate, timeout):
                 return last
         except requests.ConnectionError:
             pass
-        time.sleep(0.5)
+        time.sleep(0.2)
     raise AssertionError(f"{url} did not become ready: {last and last.status_code}")
 
 
@@ -99,7 +99,7 @@ def test_make_run_serves_the_portal_with_a_working_worker_and_stops_on_ctrl_c(tm
             home = session.get(base + "/staff/")
             if "The worker is running" in home.text:
                 break
-            time.sleep(1)
+            time.sleep(0.5)
         assert "Supervisor home" in home.text, (tmp_path / "log").read_text()[-3000:]
         assert "The worker is running" in home.text, (tmp_path / "log").read_text()[-3000:]
         assert (tmp_path / "var" / "db.sqlite3").exists()
@@ -114,7 +114,7 @@ def test_make_run_serves_the_portal_with_a_working_worker_and_stops_on_ctrl_c(tm
     assert len(family) >= 3  # the server, the worker (and its pool) and beat
     deadline = time.monotonic() + 15
     while _alive(family) and time.monotonic() < deadline:
-        time.sleep(0.5)
+        time.sleep(0.1)
     assert not _alive(family), "processes were left running after Ctrl-C"
 
 
@@ -127,7 +127,7 @@ def test_sigterm_to_make_runs_process_group_stops_the_worker_and_beat_within_the
     try:
         deadline = time.monotonic() + 180
         while not ("ready." in log.read_text() and "beat: Starting" in log.read_text()) and time.monotonic() < deadline:
-            time.sleep(0.5)
+            time.sleep(0.1)
         assert "ready." in log.read_text(), log.read_text()[-3000:]
         # The worker used to hang only once its pool processes had taken work.
         send = "import django; django.setup(); from portal.tasks import record_worker_heartbeat as t; [t.delay() for _ in range(4)]"
@@ -135,7 +135,7 @@ def test_sigterm_to_make_runs_process_group_stops_the_worker_and_beat_within_the
         # Waits for what it asserts: beat's own "Sending due task" lines name the task too, so
         # counting the task's name could stop before the four had run on a slow machine.
         while log.read_text().count("succeeded") < 4 and time.monotonic() < deadline:
-            time.sleep(0.5)
+            time.sleep(0.1)
         assert log.read_text().count("succeeded") >= 4, log.read_text()[-3000:]
         family = _descendants(proc.pid)
         assert len(family) >= 3  # the worker, its pool and beat
@@ -155,5 +155,5 @@ def test_sigterm_to_make_runs_process_group_stops_the_worker_and_beat_within_the
     assert "killed after" not in log.read_text()
     deadline = time.monotonic() + 10
     while _alive(family) and time.monotonic() < deadline:
-        time.sleep(0.5)
+        time.sleep(0.1)
     assert not _alive(family), "processes were left running after SIGTERM"

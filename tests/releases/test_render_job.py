@@ -32,10 +32,11 @@ def _files_under(folder: Path) -> list[Path]:
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_render_killed_with_sigkill_is_swept_by_beat_and_completes_with_exactly_one_file(case, people, tmp_path):
-    footage = make_video_footage(incident=case, uploaded_by=people.investigator, seconds=8, size=(640, 360))
+    footage = make_video_footage(incident=case, uploaded_by=people.investigator, seconds=4, size=(640, 360))
     release_folder = Path(settings.MEDIA_ROOT) / "releases"
-    # The render beats every 10 s; production calls it lost after 5 minutes, here after 30 s.
-    stale = {"RELEASE_RENDER_STALE_SECONDS": "30"}
+    # Production beats every 10 s and calls a render lost after 5 minutes; here every second and after
+    # 10 s, twice the longest pause between beats seen on a loaded machine (a model loading).
+    stale = {"RELEASE_RENDER_HEARTBEAT_SECONDS": "1", "RELEASE_RENDER_STALE_SECONDS": "10"}
     app.conf.task_always_eager = False
     try:
         release = request_release(footage, actor=people.investigator)
