@@ -27,13 +27,17 @@ run: system-run venv
 
 # In parallel: each pytest-xdist worker has its own database, Redis databases and files
 # (tests/worker_isolation.py); tests sharing one costly session fixture are marked for one worker.
-TEST_WORKERS ?= auto
+# Twice the cores: many tests wait on workers, servers and browsers they start, and a core one
+# worker leaves idle while it waits is used by another.
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) * 2 )))
 test: system-test venv
 	$(PY) scripts/testenv.py -- $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 # The Django-free and unit tests: no browser, no live server, no database (see tests/conftest.py).
+# One worker a core: these do not wait, and each worker sets up its own test database.
+FAST_WORKERS ?= auto
 test-fast: system-test venv
-	$(PY) scripts/testenv.py -- $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup -m "not browser and not slow and not database" $(PYTEST_ARGS)
+	$(PY) scripts/testenv.py -- $(PY) -m pytest -n $(FAST_WORKERS) --dist loadgroup -m "not browser and not slow and not database" $(PYTEST_ARGS)
 
 bench: venv
 	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
