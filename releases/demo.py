@@ -6,7 +6,8 @@ incident is months old, past its deadline). A third officer (`release3`) lets a 
 through even when `release` made a "do not redact" decision and `release2` confirmed it.
 The first case's footage has speech (a few seconds committed under demo_assets/, made once with
 espeak-ng, so `make run` needs no speech synthesiser): its captions are drafted by the render and
-reviewed by `release` before the sign-offs. Idempotent: a case whose footage already has a release is driven on from where it stands."""
+reviewed by `release` before the sign-offs. A second clip of the last published case is published
+and then withdrawn by the supervisor, as after a court's seal. Idempotent: a case whose footage already has a release is driven on from where it stands."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from portal.demo import demo_password
 from portal.roles import Role
 
 from . import review
-from .models import Release, ReleaseState, RenderJob, RenderState
+from .models import Release, ReleaseState, RenderJob, RenderState, WithholdGround
 from .rendering import run_render_job
 from .signoff import signing_status
 from .signing import SigningKeyError, generate_key_file, private_key_from_setting
@@ -31,6 +32,7 @@ from .workflow import apply_release_transition, request_release
 
 DEMO_CASES = 2  # published
 IN_REVIEW_CASES = 1  # the next ones, left in review
+WITHDRAWN_CASES = 1  # a second clip of the last published case, published and then withdrawn
 SECOND_OFFICER = "release2"
 # Beyond the demo's one account per role: enough release officers that one who neither made nor
 # confirmed a decision is always there to give the independent sign-off.
@@ -54,16 +56,30 @@ def _demo_footage(incident: Incident, supervisor: User):
     from footage.models import FootageItem
 
     item = FootageItem.objects.filter(incident=incident, media_type="video").order_by("pk").first()
-    if item is not None:
-        return item
     # No footage demo ran for this case: bring a short synthetic clip in through the real ingest.
+    return item if item is not None else _passers_by_clip(incident, supervisor, "demo-bodycam.mp4")
+
+
+def _passers_by_clip(incident: Incident, supervisor: User, filename: str):
+    """A short body-worn clip of passers-by, ingested into `incident` as `filename`."""
     from footage.ingest import ingest_file
     from media import make_test_clip, passers_by
 
     with tempfile.TemporaryDirectory() as tmp:
-        clip = make_test_clip(Path(tmp) / "demo-bodycam.mp4", 3, (640, 360), people=passers_by((640, 360)))
-        return ingest_file(clip, incident=incident, uploaded_by=supervisor, kind="body_worn",
-                           original_filename="demo-bodycam.mp4")
+        clip = make_test_clip(Path(tmp) / filename, 3, (640, 360), people=passers_by((640, 360)))
+        return ingest_file(clip, incident=incident, uploaded_by=supervisor, kind="body_worn", original_filename=filename)
+
+
+# Published, then withdrawn as a court's seal would have it: the public page says it was released
+# and when it was withdrawn, and the public check of its fingerprint says the same.
+WITHDRAWN_FILENAME = "demo-bodycam-sealed.mp4"
+
+
+def _sealed_footage(incident: Incident, supervisor: User):
+    from footage.models import FootageItem
+
+    item = FootageItem.objects.filter(incident=incident, original_filename=WITHDRAWN_FILENAME).order_by("pk").first()
+    return item if item is not None else _passers_by_clip(incident, supervisor, WITHDRAWN_FILENAME)
 
 
 DEMO_SPEECH = Path(__file__).resolve().parent / "demo_assets" / "demo-speech.ogg"
@@ -149,20 +165,39 @@ def load(users, stdout=None) -> None:
         if n >= DEMO_CASES:
             in_review += release.state == ReleaseState.IN_REVIEW
             continue
-        if release.state == ReleaseState.IN_REVIEW:
-            for i, finding in enumerate(release.check_findings):
-                if not finding.get("cleared_by_id"):
-                    review.clear_finding(release, i, "Demo: a face on a poster, not a person.", actor=officer)
-            _review_captions(release, officer)
-            for signer, note in ((officer, "Demo: reviewed frame by frame."), (approver, "Demo: checked frame by frame.")):
-                if signing_status(release, signer).may_sign:  # a rerun after an interruption signs only once
-                    apply_release_transition(release, "approve", actor=signer, reason=note)
-        if release.state == ReleaseState.APPROVED:
-            apply_release_transition(release, "publish", actor=approver)
-        release.refresh_from_db()
-        published += release.state == ReleaseState.PUBLISHED
+        published += _published(release, officer, approver).state == ReleaseState.PUBLISHED
+    withdrawn = 0
+    if len(incidents) >= DEMO_CASES:
+        item = _sealed_footage(incidents[DEMO_CASES - 1], supervisor)
+        release = Release.objects.filter(footage=item).order_by("-pk").first()
+        if release is None and item.sha256:
+            release = request_release(item, actor=supervisor, reason="Demo: public interest in the incident.")
+        if release is not None:
+            if release.state in (ReleaseState.REQUESTED, ReleaseState.REDACTING):
+                release = _rendered(release)
+            if _published(release, officer, approver).state == ReleaseState.PUBLISHED:
+                apply_release_transition(release, "withdraw", actor=supervisor, ground=WithholdGround.COURT_ORDER,
+                                         reason="Demo: sealed by a court order after it was published.")
+                release.refresh_from_db()
+            withdrawn += release.state == ReleaseState.WITHHELD and release.published_at is not None
     if stdout is not None:
         stdout.write(
-            f"Releases: {published} demo release(s) published, {in_review} waiting for review; "
-            f"release officers {', '.join(['release', *MORE_OFFICERS])}."
+            f"Releases: {published} demo release(s) published, {in_review} waiting for review, {withdrawn} withdrawn"
+            f" after publication; release officers {', '.join(['release', *MORE_OFFICERS])}."
         )
+
+
+def _published(release: Release, officer: User, approver: User) -> Release:
+    """`release` taken from review through both sign-offs to publication, from wherever it stands."""
+    if release.state == ReleaseState.IN_REVIEW:
+        for i, finding in enumerate(release.check_findings):
+            if not finding.get("cleared_by_id"):
+                review.clear_finding(release, i, "Demo: a face on a poster, not a person.", actor=officer)
+        _review_captions(release, officer)
+        for signer, note in ((officer, "Demo: reviewed frame by frame."), (approver, "Demo: checked frame by frame.")):
+            if signing_status(release, signer).may_sign:  # a rerun after an interruption signs only once
+                apply_release_transition(release, "approve", actor=signer, reason=note)
+    if release.state == ReleaseState.APPROVED:
+        apply_release_transition(release, "publish", actor=approver)
+    release.refresh_from_db()
+    return release

@@ -1,4 +1,7 @@
 import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import formats, timezone
 
 from redaction.regions_log import RegionsLog
 from releases.models import Release, ReleaseState
@@ -19,10 +22,19 @@ def test_the_demo_publishes_releases_through_the_two_person_rule_one_with_review
     made = list(Release.objects.order_by("pk"))
     published = [r for r in made if r.state == ReleaseState.PUBLISHED]
     waiting = [r for r in made if r.state == ReleaseState.IN_REVIEW]
+    withdrawn = [r for r in made if r.state == ReleaseState.WITHHELD]
     assert len(published) == releases.demo.DEMO_CASES
     assert len(waiting) == releases.demo.IN_REVIEW_CASES
-    assert len(made) == len(published) + len(waiting)
-    assert all(r.approved_by.username == "release2" for r in published)
+    assert len(withdrawn) == releases.demo.WITHDRAWN_CASES
+    assert len(made) == len(published) + len(waiting) + len(withdrawn)
+    assert all(r.approved_by.username == "release2" for r in published + withdrawn)
+    # The withdrawn one was public: its incident's page says when it was released, and that it was withdrawn.
+    (sealed,) = withdrawn
+    assert sealed.published_at and sealed.withheld_ground == "court_order"
+    assert sealed.footage.original_filename == releases.demo.WITHDRAWN_FILENAME
+    page = Client().get(reverse("public:incident-detail", args=[sealed.incident.reference])).content.decode()
+    released_on = formats.date_format(timezone.localtime(sealed.published_at), "DATE_FORMAT")
+    assert f"A video was released on {released_on} and has since been withdrawn." in page
     assert all(sorted(r.signoffs.values_list("signed_by__username", flat=True)) == ["release", "release2"] for r in published)
     assert all(r.requested_by.username == "supervisor" for r in made)
     assert published_releases().count() == len(published)
