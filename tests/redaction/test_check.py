@@ -44,11 +44,16 @@ def test_a_copy_cut_short_is_an_error_not_a_clean_scan(blurred, tmp_path):
 
     from redaction import MediaError, scan_for_unhidden_faces
 
-    data = blurred.path.read_bytes()
+    # The copy's first second as it is (a stream copy, its index at the front as in the copy): any
+    # stretch of it is cut short the same way, and fewer frames are scanned before the cut.
+    opening = tmp_path / "opening.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(blurred.path), "-frames:v", str(OPENING_FRAMES), "-an", "-c", "copy",
+                    "-movflags", "+faststart", str(opening)], check=True)
+    data = opening.read_bytes()
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(data[: len(data) * 6 // 10])  # the index is at the front (faststart)
     with pytest.raises(MediaError, match="to the end"):
-        scan_for_unhidden_faces(cut, every=15)
+        scan_for_unhidden_faces(cut, every=15, workers=1)  # this process's own decode meets the cut first
 
 
 def test_its_command_line_exits_1_when_it_finds_faces(opening):
@@ -82,12 +87,43 @@ def _overlaps(a, b) -> bool:
     return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
 
 
+# The planted leaks' frames and a stretch around each: wider than a finding run's gap around the
+# three-frame leak (31-33), a few frames around the small one (101-103). Each starts on a tenth
+# frame, so the check looks at the same frames of it as of the whole copy.
+LEAK_STRETCHES = ((20, 50), (100, 110))
+
+
+def _scan_stretches(copy, stretches, tracks, folder) -> list:
+    """The second check's findings (with its default settings) on `copy`'s frames in `stretches`
+    ([first, end) pairs) only, in the copy's frame numbers: each stretch is cut out losslessly
+    (its frames' pixels as in `copy`) and scanned with the render's `tracks` over it."""
+    import dataclasses
+
+    from redaction import scan_for_unhidden_faces
+
+    folder.mkdir()
+    found = []
+    for first, end in stretches:
+        assert first % 10 == 0
+        part = folder / f"{first}-{end}.mp4"
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-y", "-i", str(copy), "-an", "-vf",
+             f"trim=start_frame={first}:end_frame={end},setpts=PTS-STARTPTS",
+             "-c:v", "libx264", "-threads", "1", "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p", str(part)],
+            check=True,
+        )
+        over = [dataclasses.replace(t, frames=[[f - first, *box] for f, *box in t.frames if first <= f < end]) for t in tracks]
+        found += [(f + first, box, score) for f, box, score in
+                  scan_for_unhidden_faces(part, hidden_tracks=[t for t in over if t.frames], workers=1)]
+    return found
+
+
 def test_a_planted_three_frame_leak_is_found_by_the_second_check_and_a_confirmed_do_not_redact_face_is_not(clip, blurred, tmp_path):
     """Issue 23: the check looked at every 10th frame, so a leak of a few frames passed it; and a
     small face's leak is found where the render had hidden it."""
     import json
 
-    from redaction import TrackMark, redact_video, scan_for_unhidden_faces
+    from redaction import TrackMark, redact_video
     from redaction.check import finding_ranges, split_spared_findings
 
     # An official acting in public, whom two officers agreed to leave visible: the longest-lived large track.
@@ -138,9 +174,9 @@ def test_a_planted_three_frame_leak_is_found_by_the_second_check_and_a_confirmed
     def on_small_leak(findings):
         return [f for f in findings if f[0] in small_frames and _overlaps(f[1], (sx1, sy1, sx2, sy2))]
 
-    as_rendered = scan_for_unhidden_faces(reviewed, hidden_tracks=result.log.tracks, workers=1)
+    as_rendered = _scan_stretches(reviewed, LEAK_STRETCHES, result.log.tracks, tmp_path / "reviewed")
     assert not on_leak(as_rendered) and not on_small_leak(as_rendered), "the faces were not hidden in the render itself"
-    found, spared = split_spared_findings(scan_for_unhidden_faces(planted, hidden_tracks=result.log.tracks, workers=1),
+    found, spared = split_spared_findings(_scan_stretches(planted, LEAK_STRETCHES, result.log.tracks, tmp_path / "planted"),
                                           result.log.tracks, [mark])
     assert on_leak(found)
     assert on_small_leak(found)
