@@ -4,23 +4,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
 from redaction.regions_log import TrackRecord
 
-from .conftest import ROOT
-
-OPENING_FRAMES = 30
-
-
-@pytest.fixture(scope="module")
-def opening(clip, tmp_path_factory):
-    """The clip's first second, its frames as they are (a stream copy): for the tests whose
-    assertions hold on any stretch of a clip with faces in it."""
-    path = tmp_path_factory.mktemp("opening") / "opening.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(clip.path), "-frames:v", str(OPENING_FRAMES), "-c", "copy", str(path)],
-                   check=True)
-    return path
+from .conftest import OPENING_FRAMES, ROOT
 
 
 def test_it_flags_faces_in_an_unredacted_clip(clip_scanned):
