@@ -104,6 +104,23 @@ def clip(media_dir: Path, tmp_path_factory) -> Clip:
     return made_once_per_run(tmp_path_factory, "clip", lambda d: make_clip(media_dir, d))
 
 
+OPENING_FRAMES = 30
+
+
+@pytest.fixture(scope="session")
+def opening(clip: Clip, tmp_path_factory) -> Path:
+    """The clip's first second, its frames as they are (a stream copy): for the tests whose
+    assertions hold on any stretch of a clip with faces in it."""
+
+    def cut(d: Path) -> Path:
+        path = d / "opening.mp4"
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(clip.path), "-frames:v", str(OPENING_FRAMES), "-c", "copy", str(path)],
+                       check=True)
+        return path
+
+    return made_once_per_run(tmp_path_factory, "opening", cut)
+
+
 @dataclass
 class Rendered:
     path: Path

@@ -4,23 +4,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-
 from redaction.regions_log import TrackRecord
 
-from .conftest import ROOT
-
-OPENING_FRAMES = 30
-
-
-@pytest.fixture(scope="module")
-def opening(clip, tmp_path_factory):
-    """The clip's first second, its frames as they are (a stream copy): for the tests whose
-    assertions hold on any stretch of a clip with faces in it."""
-    path = tmp_path_factory.mktemp("opening") / "opening.mp4"
-    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(clip.path), "-frames:v", str(OPENING_FRAMES), "-c", "copy", str(path)],
-                   check=True)
-    return path
+from .conftest import OPENING_FRAMES, ROOT
 
 
 def test_it_flags_faces_in_an_unredacted_clip(clip_scanned):
@@ -44,16 +30,22 @@ def test_a_copy_cut_short_is_an_error_not_a_clean_scan(blurred, tmp_path):
 
     from redaction import MediaError, scan_for_unhidden_faces
 
-    data = blurred.path.read_bytes()
+    # The copy's first second as it is (a stream copy, its index at the front as in the copy): any
+    # stretch of it is cut short the same way, and fewer frames are scanned before the cut.
+    opening = tmp_path / "opening.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(blurred.path), "-frames:v", str(OPENING_FRAMES), "-an", "-c", "copy",
+                    "-movflags", "+faststart", str(opening)], check=True)
+    data = opening.read_bytes()
     cut = tmp_path / "cut.mp4"
     cut.write_bytes(data[: len(data) * 6 // 10])  # the index is at the front (faststart)
     with pytest.raises(MediaError, match="to the end"):
-        scan_for_unhidden_faces(cut, every=15)
+        scan_for_unhidden_faces(cut, every=15, workers=1)  # this process's own decode meets the cut first
 
 
 def test_its_command_line_exits_1_when_it_finds_faces(opening):
+    # One process and HOG alone find frame 0's faces; a helper and CenterFace would cost more than the scan.
     proc = subprocess.run(
-        [sys.executable, "-m", "redaction.check", str(opening), "--every", "60", "--json"],
+        [sys.executable, "-m", "redaction.check", str(opening), "--every", "60", "--centerface-every", "0", "--workers", "1", "--json"],
         cwd=ROOT, capture_output=True, text=True,
     )
     assert proc.returncode == 1, proc.stderr
@@ -82,12 +74,43 @@ def _overlaps(a, b) -> bool:
     return min(a[2], b[2]) > max(a[0], b[0]) and min(a[3], b[3]) > max(a[1], b[1])
 
 
+# The planted leaks' frames and a stretch around each: wider than a finding run's gap around the
+# three-frame leak (31-33), a few frames around the small one (101-103). Each starts on a tenth
+# frame, so the check looks at the same frames of it as of the whole copy.
+LEAK_STRETCHES = ((20, 50), (100, 110))
+
+
+def _scan_stretches(copy, stretches, tracks, folder) -> list:
+    """The second check's findings (with its default settings) on `copy`'s frames in `stretches`
+    ([first, end) pairs) only, in the copy's frame numbers: each stretch is cut out losslessly
+    (its frames' pixels as in `copy`) and scanned with the render's `tracks` over it."""
+    import dataclasses
+
+    from redaction import scan_for_unhidden_faces
+
+    folder.mkdir()
+    found = []
+    for first, end in stretches:
+        assert first % 10 == 0
+        part = folder / f"{first}-{end}.mp4"
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-y", "-i", str(copy), "-an", "-vf",
+             f"trim=start_frame={first}:end_frame={end},setpts=PTS-STARTPTS",
+             "-c:v", "libx264", "-threads", "1", "-preset", "ultrafast", "-qp", "0", "-pix_fmt", "yuv420p", str(part)],
+            check=True,
+        )
+        over = [dataclasses.replace(t, frames=[[f - first, *box] for f, *box in t.frames if first <= f < end]) for t in tracks]
+        found += [(f + first, box, score) for f, box, score in
+                  scan_for_unhidden_faces(part, hidden_tracks=[t for t in over if t.frames], workers=1)]
+    return found
+
+
 def test_a_planted_three_frame_leak_is_found_by_the_second_check_and_a_confirmed_do_not_redact_face_is_not(clip, blurred, tmp_path):
     """Issue 23: the check looked at every 10th frame, so a leak of a few frames passed it; and a
     small face's leak is found where the render had hidden it."""
     import json
 
-    from redaction import TrackMark, redact_video, scan_for_unhidden_faces
+    from redaction import TrackMark, redact_video
     from redaction.check import finding_ranges, split_spared_findings
 
     # An official acting in public, whom two officers agreed to leave visible: the longest-lived large track.
@@ -138,9 +161,9 @@ def test_a_planted_three_frame_leak_is_found_by_the_second_check_and_a_confirmed
     def on_small_leak(findings):
         return [f for f in findings if f[0] in small_frames and _overlaps(f[1], (sx1, sy1, sx2, sy2))]
 
-    as_rendered = scan_for_unhidden_faces(reviewed, hidden_tracks=result.log.tracks, workers=1)
+    as_rendered = _scan_stretches(reviewed, LEAK_STRETCHES, result.log.tracks, tmp_path / "reviewed")
     assert not on_leak(as_rendered) and not on_small_leak(as_rendered), "the faces were not hidden in the render itself"
-    found, spared = split_spared_findings(scan_for_unhidden_faces(planted, hidden_tracks=result.log.tracks, workers=1),
+    found, spared = split_spared_findings(_scan_stretches(planted, LEAK_STRETCHES, result.log.tracks, tmp_path / "planted"),
                                           result.log.tracks, [mark])
     assert on_leak(found)
     assert on_small_leak(found)

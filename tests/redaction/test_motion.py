@@ -2,6 +2,7 @@
 redacted, and checked from the pixels of the release copy the way shared/media/score.py checks them."""
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import subprocess
@@ -31,6 +32,12 @@ def scorer(media):
 
 def background(seed: int = 3) -> np.ndarray:
     """A street-like texture twice the frame's size: blobs and edges at several scales, no faces."""
+    return _background(seed).copy()
+
+
+@functools.lru_cache(maxsize=None)
+def _background(seed: int) -> np.ndarray:
+    # Made once per seed and process: several tests of this folder draw on the same texture.
     rng = np.random.default_rng(seed)
     bg = np.zeros((H * 2, W * 2, 3), np.float32)
     for scale in (8, 32, 128):
