@@ -58,7 +58,7 @@ class Track:
     emitted: int = -1  # the last frame a box of this track was given for
     first: tuple[int, np.ndarray] | None = None  # frame and box of its first detection
     looked: int = -1  # the last keyframe that looked for it
-    history: list = field(default_factory=list)  # (frame, box) of its last few detections of the whole face
+    history: list = field(default_factory=list)  # (frame, box) of its last few detections
     found_by: str = "detector"  # what started it: a sure detection, or a weak one seen again
     # Keyframes since its last detection that looked everywhere while its face would have been
     # at least half in the frame, and found nothing there.
@@ -229,14 +229,10 @@ class Tracker:
             for f in range(max(t.emitted, t.frame) + 1, key + 1):
                 a = (f - t.frame) / span
                 emit(f, t, self.carry(t.box, t.frame, f) + own * a, cue if f == key else "between detections")
-            # A part says where a piece of the face is, not how the face moves: the whole face is
-            # placed near its prediction, and measured from such boxes the velocity followed the
-            # prediction away from the face (seed 23 f113-118).
-            if new is found:
-                since, before = next(((f, b) for f, b in reversed(t.history) if key - f >= cfg.velocity_frames), t.history[0])
-                v = (new - self.carry(before, since, key)) / (key - since)
-                t.velocity = v if t.hits == 1 else 0.5 * t.velocity + 0.5 * v
-                t.history = (t.history + [(key, new)])[-8:]
+            since, before = next(((f, b) for f, b in reversed(t.history) if key - f >= cfg.velocity_frames), t.history[0])
+            v = (new - self.carry(before, since, key)) / (key - since)
+            t.velocity = v if t.hits == 1 else 0.5 * t.velocity + 0.5 * v
+            t.history = (t.history + [(key, new)])[-8:]
             t.box, t.frame = new, key
             t.hits += 1
             t.unseen = 0
