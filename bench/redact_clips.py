@@ -25,7 +25,8 @@ settings, in the same run, and its CPU time (core-seconds per second of video). 
 worst first (by the largest shortfall from the issue's targets), then the distribution over the
 generated seeds. `--sheet` writes a PNG of the redacted copy's crops, one per run of frames in
 which a face stayed unhidden, so a person can look; `--json` writes every clip's figures and those
-runs (clip, face, frames, height, box).
+runs (clip, face, frames, height, box); `--logs` keeps each clip's regions log (its tracks, what
+found each and what placed each box) beside them.
 Timings on a shared host are noisy: compare only ratios taken in the same run.
 """
 from __future__ import annotations
@@ -242,6 +243,9 @@ def run_clip(name: str, src: Path, gt_path: Path, a: argparse.Namespace) -> dict
         out, log_path = Path(tmp) / "out.mp4", Path(tmp) / "regions.json"
         t_redact = timed(redaction_command(src, out, log_path, a), "redaction", cwd=ROOT)
         log = json.load(open(log_path))
+        if a.logs:
+            a.logs.mkdir(parents=True, exist_ok=True)
+            (a.logs / f"{name.replace(' ', '_')}.json").write_text(json.dumps(log))
         enc, w, h = log["encoder"], log["output"]["width"], log["output"]["height"]
         t_plain = timed(["ffmpeg", "-v", "error", "-y", "-i", str(src), "-vf", f"scale={w}:{h}:flags=area",
                          "-c:v", enc["codec"], "-preset", enc["preset"], "-qp", str(enc["qp"]), "-pix_fmt", "yuv420p",
@@ -275,6 +279,7 @@ def main() -> int:
     ap.add_argument("--crowd-seed", type=int, default=1)
     ap.add_argument("--sheet", type=Path, default=CACHE / "unhidden_faces.png", help="PNG of crops of every unhidden face")
     ap.add_argument("--json", type=Path, help="write every clip's figures here")
+    ap.add_argument("--logs", type=Path, help="keep each clip's regions log in this folder, to look up what placed a missed face's box")
     pipeline_options(ap)
     a = ap.parse_args()
     if not (MEDIA / "make_clip.py").exists():

@@ -217,15 +217,18 @@ class Tracker:
             used_t.add(ti)
             used_d.add(di)
             t, d = self.tracks[ti], dets[di]
-            new = np.array(d.box)
+            found = np.array(d.box)
             span = key - t.frame
+            # A part of the face becomes the track's box no more than it is hidden alone: the next
+            # look would take a part of the part for the whole (`_adopted`).
+            new, region = self._adopted(t, found, key)
+            cue = "detected" if new is found else "detected in part"
             # The picture's motion carries the last box along; what is left of the way to the
-            # new one is the face's own, spread evenly over the frames in between. The whole face
-            # is hidden; the box as found stays the track's, for its velocity and closer looks.
-            own = self._whole_face(t, new, key) - self.carry(t.box, t.frame, key)
+            # new one is the face's own, spread evenly over the frames in between.
+            own = region - self.carry(t.box, t.frame, key)
             for f in range(max(t.emitted, t.frame) + 1, key + 1):
                 a = (f - t.frame) / span
-                emit(f, t, self.carry(t.box, t.frame, f) + own * a, "detected" if f == key else "between detections")
+                emit(f, t, self.carry(t.box, t.frame, f) + own * a, cue if f == key else "between detections")
             since, before = next(((f, b) for f, b in reversed(t.history) if key - f >= cfg.velocity_frames), t.history[0])
             v = (new - self.carry(before, since, key)) / (key - since)
             t.velocity = v if t.hits == 1 else 0.5 * t.velocity + 0.5 * v
@@ -302,6 +305,20 @@ class Tracker:
             self.candidates = sorted(candidates, key=lambda c: -c.best_score)
         self.prev_key = key
         return {f: list(boxes.items()) for f, boxes in out.items()}
+
+    def _adopted(self, t: Track, box: np.ndarray, key: int) -> tuple[np.ndarray, np.ndarray]:
+        """The track's face on keyframe `key` given the detection `box` matched to it, and the
+        region hidden there: both `box` itself where it is about the face's expected size.
+
+        Where it is a part (`_whole_face`), the face is that part grown to the size the face can
+        still have, and the region also takes in the face's motion-predicted box: which side of
+        the face the part lies on cannot be told from the part, and a box placed toward it left
+        the other side visible."""
+        face = self._whole_face(t, box, key)
+        if face is box:
+            return box, box
+        expected = self.predict(t, key)
+        return face, np.concatenate([np.minimum(face[:2], expected[:2]), np.maximum(face[2:], expected[2:])])
 
     def _whole_face(self, t: Track, box: np.ndarray, key: int) -> np.ndarray:
         """The face of track `t` (seen on three keyframes or more) on keyframe `key`, given the
