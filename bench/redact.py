@@ -297,7 +297,8 @@ def main() -> int:
         print(f"  ffmpeg decode alone: {duration / t_decode:.2f}x real time; redaction takes {t_redact / t_decode:.2f}x as long")
         cpu_plain = CPU["plain"]
         print(f"  plain transcode ({enc['preset']}, qp {enc['qp']}, same size): {duration / t_transcode:.2f}x real time,"
-              f" {cpu_plain / duration:.2f} core-s per s; redaction takes {t_redact / t_transcode:.2f}x as long")
+              f" {cpu_plain / duration:.2f} core-s per s; redaction takes {t_redact / t_transcode:.2f}x as long"
+              f" and {cpu_redact / cpu_plain:.2f}x its CPU (less noisy than wall time on a shared host)")
     passes = log["detector"]["passes"]
     keyframes = passes.get("wide", 0) + passes.get("sweep", 0)
     print(f"closer looks: {passes.get('refine', 0) + passes.get('refine_detail', 0)} (+{passes.get('ahead', 0)} ahead)"

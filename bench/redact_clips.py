@@ -253,8 +253,11 @@ def run_clip(name: str, src: Path, gt_path: Path, a: argparse.Namespace) -> dict
         row = evaluate(name, src, out, gt)
     area, _ = over_redaction(log, gt)
     row.update({"area": area, "speed_ratio": t_redact / t_plain, "realtime": duration / t_redact, "tracks": len(log["tracks"]),
-                "core_s_per_s": CPU["redaction"] / duration, "families": [f["name"] for f in log["detector"].get("families", [])],
+                "core_s_per_s": CPU["redaction"] / duration, "cpu_ratio": CPU["redaction"] / max(CPU["plain"], 1e-9), "families": [f["name"] for f in log["detector"].get("families", [])],
                 "faces_per_frame": sum(len(f) for f in gt["frames"]) / max(len(gt["frames"]), 1)})
+    # Each stage's own CPU (core-s per s of video): where a cut would come from.
+    row["stage_cpu"] = {k.removeprefix("redact-").removesuffix("_cpu_s"): v / duration
+                        for k, v in log["timings"].items() if k.endswith("_cpu_s")}
     return row
 
 
@@ -267,7 +270,9 @@ def print_row(row: dict) -> None:
           + f"  48+ {pct(row['48+'])}  every face {pct(row['every'])}"
           + f"  48+ unhidden on {row['frames_48_unhidden']} frames (longest run {row['longest_48_unhidden']})"
           + f"  area {row['area'] * 100:.2f}%  {row['speed_ratio']:.2f}x a plain transcode"
-          + f"  {row['core_s_per_s']:.2f} core-s per s", flush=True)
+          + f"  {row['core_s_per_s']:.2f} core-s per s ({row['cpu_ratio']:.2f}x the transcode's)", flush=True)
+    if row.get("stage_cpu"):
+        print(f"{'':>30}pipeline threads' CPU, core-s per s: " + ", ".join(f"{k} {v:.2f}" for k, v in row["stage_cpu"].items()), flush=True)
 
 
 def main() -> int:

@@ -69,7 +69,7 @@ class HiddenFrames:
             self.track_cues[tid][cue] += 1
         spared = spared_boxes(padded, self._marks, idx) if self._marks else {}
         for tid, box in padded.items():
-            self.track_frames[tid].append([idx, *(round(v, 1) for v in box)])
+            self.track_frames[tid].append([idx, round(box[0], 1), round(box[1], 1), round(box[2], 1), round(box[3], 1)])
             if tid in spared:
                 self.spared_frames[tid].append(idx)
                 self.mark_spared[spared[tid]][tid] += 1
