@@ -320,7 +320,8 @@ class ShareRevoke(LifecycleAPIView):
 
 # ---- packages -------------------------------------------------------------------------------
 
-@extend_schema(tags=["packages"], responses={(200, "application/zip"): OpenApiTypes.BINARY, **ERRORS})
+@extend_schema(tags=["packages"], responses={(200, "application/zip"): OpenApiTypes.BINARY, **ERRORS,
+                                             503: OpenApiResponse(description="The portal's signing key is missing or unreadable")})
 class CasePackage(LifecycleAPIView):
     """The case package: a signed ZIP, streamed."""
 

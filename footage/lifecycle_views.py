@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from incidents.access import get_visible_incident, visible_incidents
+from portal.refusals import Refused
 from portal.roles import Role, has_role
 
 from . import deletion, packages, retention, sharing
@@ -211,6 +212,9 @@ def case_package(request: HttpRequest, incident_id: int) -> HttpResponse:
         return package_response(incident, request.user, request)
     except LifecycleRefused as exc:
         _refused(exc)
+    except Refused as exc:
+        messages.error(request, exc.message)
+        return redirect(incident.get_absolute_url())
 
 
 @require_http_methods(["GET", "POST"])

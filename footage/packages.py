@@ -26,8 +26,9 @@ from incidents.access import is_visible
 from incidents.models import Incident
 from portal.audit import record_event
 from portal.models import AuditEvent, AuditOutcome
+from portal.refusals import Refused
 from portal.roles import Role, has_role
-from releases.signing import load_public_key_pem, load_signing_key, public_key_pem, sign, signature_is_valid
+from releases.signing import SigningKeyError, load_public_key_pem, load_signing_key, public_key_pem, sign, signature_is_valid
 
 from .custody import record_custody
 from .lifecycle_errors import LifecycleRefused
@@ -79,16 +80,20 @@ def start_package(incident: Incident, *, actor: User, request=None) -> Iterator[
         record_event(actor=actor, action="package.refused", target=incident, outcome=AuditOutcome.REFUSED,
                      reason="only investigators, supervisors and auditors of the case take a package", request=request)
         raise LifecycleRefused("Only the case's investigators, supervisors and auditors download a case package.")
+    try:
+        key = load_signing_key()
+    except SigningKeyError as exc:
+        # Before the export and the custody entries: no package leaves, so none is recorded.
+        raise Refused(f"The case package cannot be signed: {exc}", code="no_signing_key", status=503) from None
     items = list(package_items(incident))
     record_event(actor=actor, action="package.downloaded", target=incident, request=request,
                  detail={"footage": [item.pk for item in items]})
     for item in items:
         record_custody(item, CustodyAction.PACKAGED, actor=actor, request=request, detail={"case": incident.reference})
-    return stream_package(incident, items, made_by=actor.get_username())
+    return stream_package(incident, items, made_by=actor.get_username(), key=key)
 
 
-def stream_package(incident: Incident, items: list[FootageItem], *, made_by: str) -> Iterator[bytes]:
-    key = load_signing_key()
+def stream_package(incident: Incident, items: list[FootageItem], *, made_by: str, key) -> Iterator[bytes]:
     sink = _Sink()
     files: list[dict] = []
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:

@@ -102,6 +102,31 @@ def test_only_investigators_supervisors_and_auditors_of_the_case_take_a_package(
             start_package(case, actor=outsider)
 
 
+def test_without_its_signing_key_a_package_is_refused_with_the_error_body_and_no_export_is_recorded(people, case, settings, api_client, tmp_path):
+    from django.test import Client
+    from django.urls import reverse
+
+    from footage.models import CustodyEvent
+    from portal.models import AuditEvent
+    from tests.personas import sign_in_verified
+
+    make_footage(incident=case, uploaded_by=people.investigator, process=False)
+    settings.RELEASE_SIGNING_KEY = str(tmp_path / "no-such-key.pem")
+    client = Client()
+    sign_in_verified(client, people.investigator)
+
+    api = api_client(people.investigator).get(reverse("footage-api:case-package", args=[case.pk]))
+    page = client.get(reverse("footage:package", args=[case.pk]), follow=True)
+
+    assert api.status_code == 503
+    assert api.json()["code"] == "no_signing_key"
+    assert "cannot be signed" in api.json()["detail"]
+    assert page.status_code == 200
+    assert "The case package cannot be signed" in page.content.decode()
+    assert not AuditEvent.objects.filter(action="package.downloaded").exists()
+    assert not CustodyEvent.objects.filter(action=CustodyAction.PACKAGED).exists()
+
+
 def _rss_kib() -> int:
     with open("/proc/self/status") as f:
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
