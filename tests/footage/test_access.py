@@ -9,30 +9,11 @@ from footage.access import get_visible_footage, visible_footage
 from footage.models import CustodyAction
 from portal.models import AuditEvent
 from tests.factories.footage import make_footage
-from tests.factories.incidents import make_incident_in_state
-from tests.module_data import copy_for_a_test, made_once
 from tests.personas import sign_in_verified
-from tests.people_per_module import _cast_of_the_module, people  # noqa: F401 (made once for the module)
+from tests.footage.footage_per_module import _footage_of_the_module, item  # noqa: F401 (made once for the module)
+from tests.people_per_module import people  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def _item_of_the_module(_cast_of_the_module, django_db_blocker):  # noqa: F811
-    """The case's footage, ingested and processed once for the module's tests (tests/module_data.py)."""
-    cast = _cast_of_the_module
-
-    def build():
-        case = make_incident_in_state("investigation", reporter=cast.reporter, supervisor=cast.supervisor,
-                                      investigator=cast.investigator)
-        return make_footage(incident=case, uploaded_by=cast.reporter, seconds=1, size=(320, 180))
-
-    yield from made_once(django_db_blocker, build)
-
-
-@pytest.fixture
-def item(people, _item_of_the_module):  # noqa: F811
-    return copy_for_a_test(_item_of_the_module)
 
 
 def staff_urls(item) -> list[str]:
