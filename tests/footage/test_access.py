@@ -10,14 +10,10 @@ from footage.models import CustodyAction
 from portal.models import AuditEvent
 from tests.factories.footage import make_footage
 from tests.personas import sign_in_verified
+from tests.footage.footage_per_module import _footage_of_the_module, item  # noqa: F401 (made once for the module)
 from tests.people_per_module import people  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def item(people, case):
-    return make_footage(incident=case, uploaded_by=people.reporter, seconds=1, size=(320, 180))
 
 
 def staff_urls(item) -> list[str]:
@@ -139,13 +135,3 @@ def test_a_release_officer_sees_only_footage_asked_for_release(people, item, cli
     assert client.get(f"/staff/footage/{other.pk}/").status_code == 404
     assert list(visible_footage(people.release_officer)) == [item]
 
-
-def test_footage_of_a_draft_is_its_reporters_alone(people, client):
-    from tests.factories.incidents import make_incident
-
-    draft = make_incident(reporter=people.reporter)
-    footage = make_footage(incident=draft, uploaded_by=people.reporter, seconds=1, size=(320, 180), process=False)
-    assert list(visible_footage(people.reporter)) == [footage]
-    for who in ("supervisor", "auditor", "release_officer", "investigator"):
-        sign_in_verified(client, getattr(people, who))
-        assert client.get(f"/staff/footage/{footage.pk}/").status_code == 404, who

@@ -15,6 +15,7 @@ from footage.models import CustodyAction, CustodyEvent
 from footage.tasks import start_fixity_cycle
 from portal.models import AuditEvent
 from tests.factories.footage import make_footage
+from tests.footage.footage_per_module import _footage_of_the_module, item  # noqa: F401 (made once for the module)
 from tests.personas import sign_in_verified
 from tests.people_per_module import people  # noqa: F401 (made once for the module)
 
@@ -22,7 +23,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def item(people, case):
+def own_item(people, case):
+    """Footage of the test's own, for a test that changes its file."""
     return make_footage(incident=case, uploaded_by=people.reporter, seconds=1, size=(320, 180))
 
 
@@ -154,21 +156,21 @@ def test_a_deleted_entry_breaks_the_chain_after_it(item):
 
 
 def test_verification_of_a_changed_original_fails_and_alerts_the_administrators(
-    people, item, settings, django_capture_on_commit_callbacks
+    people, own_item, settings, django_capture_on_commit_callbacks
 ):
     settings.ADMINS = [("IT", "it@city.invalid")]
-    path = item.original.storage.path(item.original.name)
+    path = own_item.original.storage.path(own_item.original.name)
     with open(path, "r+b") as f:
         f.seek(100)
         f.write(b"\x00tampered\x00")
 
     with django_capture_on_commit_callbacks(execute=True):
-        ok = verify_original(item, actor=people.auditor)
+        ok = verify_original(own_item, actor=people.auditor)
 
     assert ok is False
-    entry = custody_log(item).last()
+    entry = custody_log(own_item).last()
     assert entry.action == CustodyAction.VERIFICATION_FAILED
-    assert entry.detail["expected_sha256"] == item.sha256 != entry.detail["found_sha256"]
+    assert entry.detail["expected_sha256"] == own_item.sha256 != entry.detail["found_sha256"]
     alert = AuditEvent.objects.get(action="footage.fixity_failed")
     assert alert.outcome == "failed"
     assert len(mail.outbox) == 1

@@ -8,6 +8,7 @@ import pytest
 from footage import demo
 from footage.models import FootageItem, JobState, ProcessingJob
 from portal.demo import ensure_demo_users
+from tests.demo_clips import _demo_clips_made_once  # noqa: F401 (autouse: the demo clips made once per run)
 
 pytestmark = pytest.mark.django_db
 

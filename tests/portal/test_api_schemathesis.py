@@ -27,6 +27,7 @@ from footage.uploads import create_upload
 from releases.workflow import request_release
 from tests.factories.footage import make_footage
 from tests.factories.incidents import make_incident, make_incident_in_state, make_published_incident
+from tests.factories.releases import ensure_signing_key
 
 # On one worker: the cases each process draws and makes once serve all seven tests there.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("schemathesis")]
@@ -75,6 +76,7 @@ def world(people, settings, tmp_path):
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.UPLOAD_TEMP_DIR = tmp_path / "uploads"
+    ensure_signing_key()  # as a deployment has: a case package is signed with it
     draft = make_incident(reporter=people.reporter)
     case = make_incident_in_state("investigation", reporter=people.reporter, supervisor=people.supervisor,
                                   investigator=people.investigator)
@@ -125,11 +127,21 @@ ROLES = [Role.INVESTIGATOR, Role.SUPERVISOR, Role.RELEASE_OFFICER, Role.AUDITOR,
 COVERAGE_CASES_PER_OPERATION = 30
 
 
-def _headers_for(role, people) -> dict:
+def _headers_for(role, people):
+    """The headers of `role`'s next request. One case revokes the caller's token (DELETE
+    /api/auth/token/): it is put back, or every later case would be answered 401, as nobody."""
     # A token made here and now: valid whatever expiry rule the token sign-in applies.
     user = {Role.INVESTIGATOR: people.investigator, Role.SUPERVISOR: people.supervisor,
             Role.RELEASE_OFFICER: people.release_officer, Role.AUDITOR: people.auditor}.get(role)
-    return {"Authorization": f"Token {Token.objects.create(user=user).key}"} if user else {}
+    if user is None:
+        return dict
+    key = Token.objects.create(user=user).key
+
+    def headers() -> dict:
+        Token.objects.get_or_create(key=key, defaults={"user": user})
+        return {"Authorization": f"Token {key}"}
+
+    return headers
 
 
 # Derandomized and never shrunk, Hypothesis draws the same cases whichever role sends them (its
@@ -171,7 +183,7 @@ def test_every_operation_answers_as_its_schema_says(role, people, world, schema)
         operation = result.ok()
         for case in _fuzz_cases(operation, world):
             try:
-                case.call_and_validate(headers=headers, checks=CHECKS)
+                case.call_and_validate(headers=headers(), checks=CHECKS)
             except (Exception, BaseExceptionGroup) as exc:  # every operation's failures are reported together
                 failures.append(f"{operation.method.upper()} {operation.path}: {exc}\n{case!r}")
                 break
@@ -204,9 +216,9 @@ def test_boundary_and_malformed_requests_answer_as_the_schema_says(role, people,
         real = _real_path_parameters(operation, world)
         for number, case in enumerate(_coverage_cases(schema, operation)):
             try:
-                _fresh(case, {}).call_and_validate(headers=headers, checks=CHECKS)
+                _fresh(case, {}).call_and_validate(headers=headers(), checks=CHECKS)
                 if real:  # the same request once more, at a real object
-                    _fresh(case, real[number % len(real)]).call_and_validate(headers=headers, checks=CHECKS)
+                    _fresh(case, real[number % len(real)]).call_and_validate(headers=headers(), checks=CHECKS)
             except (Exception, BaseExceptionGroup) as exc:
                 failures.append(f"{operation.method.upper()} {operation.path}: {exc}")
                 break

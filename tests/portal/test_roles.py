@@ -3,6 +3,7 @@ from django.contrib.auth.models import Group, User
 from django.core.management import CommandError, call_command
 
 from portal.roles import Role, has_role, roles_of
+from tests.demo_clips import _demo_clips_made_once  # noqa: F401 (autouse: the demo clips made once per run)
 
 pytestmark = pytest.mark.django_db
 

@@ -6,6 +6,7 @@ from django.utils import formats, timezone
 from redaction.regions_log import RegionsLog
 from releases.models import Release, ReleaseState
 from releases.selectors import overdue_releases, published_releases
+from tests.demo_clips import _demo_clips_made_once  # noqa: F401 (autouse: the demo clips made once per run)
 
 
 @pytest.mark.django_db
