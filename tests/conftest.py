@@ -112,17 +112,29 @@ def _release_renders_made_once_per_input(tmp_path_factory):
         yield
 
 
+# What the migrations made and no test changes: kept by the flush after a transactional test, so
+# that neither the flush's post_migrate (every app's permissions) nor the next test's role groups
+# are made again.
+KEPT_BY_THE_FLUSH = {"django_content_type", "auth_permission", "auth_group", "auth_group_permissions"}
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _flush_can_empty_append_only_tables(django_db_setup, django_db_blocker):
-    """Transactional tests end with TRUNCATE of every table, which the append-only triggers
-    refuse. The test harness (a superuser) empties them with triggers off, the same way an
-    operator with superuser rights could; the application's connections never do this."""
+    """Transactional tests end by emptying every table, which the append-only triggers refuse.
+    The test harness (a superuser) empties them with triggers off, the same way an operator with
+    superuser rights could; the application's connections never do this. It deletes the rows
+    rather than TRUNCATE, which makes new files for every table and index: a test leaves a few
+    rows in each."""
     from django.db.backends.postgresql.operations import DatabaseOperations
 
     original = DatabaseOperations.sql_flush
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
-        statements = original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        tables = [table for table in tables if table not in KEPT_BY_THE_FLUSH]
+        if reset_sequences:
+            statements = original(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        else:
+            statements = [f"DELETE FROM {self.quote_name(table)};" for table in tables]
         return ["SET LOCAL session_replication_role = replica", *statements] if statements else statements
 
     DatabaseOperations.sql_flush = sql_flush

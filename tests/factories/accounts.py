@@ -10,9 +10,9 @@ from tests.personas import PASSWORD, TOTP_KEY
 
 
 def ensure_role_groups() -> None:
-    """The role groups the migration made. Transactional tests empty every table when they end,
-    so later ones get the groups back from the same migration code (only then: it creates every
-    app's permissions first, a few dozen queries)."""
+    """The role groups the migration made. The flush after a transactional test keeps them
+    (tests/conftest.py); were they gone, they come back from the same migration code (only then:
+    it creates every app's permissions first, a few dozen queries)."""
     from importlib import import_module
 
     from django.apps import apps

@@ -10,13 +10,14 @@ import json
 
 import pytest
 
-from tests.public.conftest import make_canary_incident
+from tests.factories.accounts import ensure_role_groups, make_user
+from tests.module_data import copy_for_a_test, made_once
+from tests.public.conftest import make_canary_incident, make_staff
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def released(staff):
+def make_released(staff):
     return {
         "masked": make_canary_incident(staff, tag="a1", publish=True, agencies=["ice_ero"], agent_count=6, agents_masked=True,
                                        agents_unidentified=True, warrant_shown="none", days_ago=20),
@@ -24,6 +25,23 @@ def released(staff):
                                      agents_masked=False, agents_unidentified=False, warrant_shown="judicial",
                                      vehicle_plates="", days_ago=15),
     }
+
+
+@pytest.fixture(scope="module")
+def _released_once(django_db_setup, django_db_blocker):
+    """Every test here reads the same released incidents: made once for the module
+    (tests/module_data.py)."""
+
+    def release():
+        ensure_role_groups()
+        return make_released(make_staff(make_user))
+
+    yield from made_once(django_db_blocker, release)
+
+
+@pytest.fixture
+def released(_released_once, db):
+    return copy_for_a_test(_released_once)
 
 
 def streamed(response) -> str:

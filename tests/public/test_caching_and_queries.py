@@ -11,6 +11,7 @@ from django.conf import settings
 
 from tests.public.conftest import make_canary_incident
 from tests.personas import sign_in_verified
+from tests.public.staff_per_module import _staff_of_the_module, staff  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

@@ -9,13 +9,14 @@ import json
 import pytest
 from django.utils import formats, timezone
 
-from tests.public.conftest import make_canary_incident
+from tests.factories.accounts import ensure_role_groups, make_user
+from tests.module_data import copy_for_a_test, made_once
+from tests.public.conftest import make_canary_incident, make_staff
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def released(staff):
+def make_released(staff):
     return [
         make_canary_incident(staff, tag="o1", publish=True, state="closed", days_ago=50, neighbourhood="old_market",
                              agencies=["ice_ero", "cbp"], categories=["use_of_force", "property_damage"],
@@ -23,6 +24,23 @@ def released(staff):
         make_canary_incident(staff, tag="o2", publish=True, days_ago=8, neighbourhood="riverside", agencies=["fbi"],
                              categories=["vehicle_stop"], precision="neighbourhood", summary="Agents stopped a van."),
     ]
+
+
+@pytest.fixture(scope="module")
+def _released_once(django_db_setup, django_db_blocker):
+    """Every test here reads the same released incidents: made once for the module
+    (tests/module_data.py)."""
+
+    def release():
+        ensure_role_groups()
+        return make_released(make_staff(make_user))
+
+    yield from made_once(django_db_blocker, release)
+
+
+@pytest.fixture
+def released(_released_once, db):
+    return copy_for_a_test(_released_once)
 
 
 def streamed(response) -> str:

@@ -14,6 +14,7 @@ from public.caching import never_shared, recent_pages
 from releases.workflow import apply_release_transition
 from tests.personas import sign_in_verified
 from tests.public.conftest import make_canary_incident
+from tests.public.staff_per_module import _staff_of_the_module, staff  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.public.conftest import make_canary_incident, release_footage
+from tests.public.staff_per_module import _staff_of_the_module, staff  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from tests.public.conftest import make_canary_incident
+from tests.factories.accounts import ensure_role_groups, make_user
+from tests.module_data import copy_for_a_test, made_once
+from tests.public.conftest import make_canary_incident, make_staff
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def released(staff):
+def make_released(staff):
     return {
         "ero": make_canary_incident(staff, tag="s1", publish=True, neighbourhood="old_market", agencies=["ice_ero"],
                                     categories=["arrest_or_detention"], summary="Agents detained a man outside the bakery."),
@@ -21,6 +22,23 @@ def released(staff):
                                     categories=["vehicle_stop", "use_of_force"],
                                     summary="City police watched as agents stopped a car; the officers stayed."),
     }
+
+
+@pytest.fixture(scope="module")
+def _released_once(django_db_setup, django_db_blocker):
+    """Every test here reads the same released incidents: made once for the module
+    (tests/module_data.py)."""
+
+    def release():
+        ensure_role_groups()
+        return make_released(make_staff(make_user))
+
+    yield from made_once(django_db_blocker, release)
+
+
+@pytest.fixture
+def released(_released_once, db):
+    return copy_for_a_test(_released_once)
 
 
 def found(client, q, **filters) -> set[str]:

@@ -10,6 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.public.conftest import make_canary_incident, release_footage
+from tests.public.staff_per_module import _staff_of_the_module, staff  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

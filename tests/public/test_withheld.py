@@ -10,6 +10,7 @@ from django.utils import formats
 
 from releases.workflow import apply_release_transition
 from tests.public.conftest import make_canary_incident
+from tests.public.staff_per_module import _staff_of_the_module, staff  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from releases.models import Release
+from tests.releases.data_per_module import case, footage, people  # noqa: F401 (made once for the module)
 
 
 @pytest.mark.parametrize("field", ["reason", "mode"])

@@ -15,6 +15,7 @@ from releases import rendering
 from releases.models import RenderJob, RenderState
 from releases.workflow import request_release
 from tests.factories.releases import make_video_footage
+from tests.releases.data_per_module import case, people  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

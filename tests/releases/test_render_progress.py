@@ -9,6 +9,7 @@ from releases.models import RenderJob, RenderState
 from releases.rendering import ProgressWriter, claim
 from releases.workflow import request_release
 from tests.personas import sign_in_verified
+from tests.releases.data_per_module import case, footage, people  # noqa: F401 (made once for the module)
 
 pytestmark = pytest.mark.django_db
 

@@ -10,6 +10,7 @@ from media import make_test_clip
 from releases import review
 from releases.errors import ReleaseRefused
 from tests.factories.releases import make_release_in_review, make_video_footage
+from tests.releases.data_per_module import case, people  # noqa: F401 (made once for the module)
 from tests.personas import sign_in_verified
 
 pytestmark = pytest.mark.django_db
