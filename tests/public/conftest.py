@@ -111,3 +111,24 @@ def release_footage(incident, staff, *, approver, publish: bool = True):
         return release
     release = clear_all_findings(release, officer=staff.release_officer)
     return approve_and_publish(release, approver=approver)
+
+
+def released_per_module(make_released):
+    """A module's `released` fixture: what `make_released(staff)` publishes, made once for the
+    module (tests/module_data.py) for tests that only read it; each test gets its own copy."""
+    from tests.factories.accounts import ensure_role_groups, make_user
+    from tests.module_data import copy_for_a_test, made_once
+
+    @pytest.fixture(scope="module")
+    def _released_once(django_db_setup, django_db_blocker):
+        def release():
+            ensure_role_groups()
+            return make_released(make_staff(make_user))
+
+        yield from made_once(django_db_blocker, release)
+
+    @pytest.fixture
+    def released(_released_once, db):
+        return copy_for_a_test(_released_once)
+
+    return _released_once, released

@@ -10,9 +10,7 @@ import json
 
 import pytest
 
-from tests.factories.accounts import ensure_role_groups, make_user
-from tests.module_data import copy_for_a_test, made_once
-from tests.public.conftest import make_canary_incident, make_staff
+from tests.public.conftest import make_canary_incident, released_per_module
 
 pytestmark = pytest.mark.django_db
 
@@ -27,21 +25,8 @@ def make_released(staff):
     }
 
 
-@pytest.fixture(scope="module")
-def _released_once(django_db_setup, django_db_blocker):
-    """Every test here reads the same released incidents: made once for the module
-    (tests/module_data.py)."""
-
-    def release():
-        ensure_role_groups()
-        return make_released(make_staff(make_user))
-
-    yield from made_once(django_db_blocker, release)
-
-
-@pytest.fixture
-def released(_released_once, db):
-    return copy_for_a_test(_released_once)
+# Every test here reads the same released incidents.
+_released_once, released = released_per_module(make_released)
 
 
 def streamed(response) -> str:
