@@ -46,7 +46,7 @@ from .stages import END, Stages, Stopped, feed, get, raw_frames
 from .writing import HiddenFrames
 from .tracking import Tracker, TrackerConfig, follow_patch
 
-PIPELINE_VERSION = "redaction 1.20"
+PIPELINE_VERSION = "redaction 1.21"
 
 
 @dataclass(frozen=True)

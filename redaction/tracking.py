@@ -311,14 +311,16 @@ class Tracker:
         region hidden there: both `box` itself where it is about the face's expected size.
 
         Where it is a part (`_whole_face`), the face is that part grown to the size the face can
-        still have, and the region also takes in the face's motion-predicted box: which side of
-        the face the part lies on cannot be told from the part, and a box placed toward it left
-        the other side visible."""
+        still have, and the region also takes in the face's motion-predicted box and its last box
+        carried with the picture: which side of the face the part lies on cannot be told from the
+        part, and whether the face kept its speed since cannot be told either (a small fast face
+        that slowed was left behind a region placed at the prediction)."""
         face = self._whole_face(t, box, key)
         if face is box:
             return box, box
-        expected = self.predict(t, key)
-        return face, np.concatenate([np.minimum(face[:2], expected[:2]), np.maximum(face[2:], expected[2:])])
+        expected, stayed = self.predict(t, key), self.carry(t.box, t.frame, key)
+        return face, np.concatenate([np.minimum(np.minimum(face[:2], expected[:2]), stayed[:2]),
+                                     np.maximum(np.maximum(face[2:], expected[2:]), stayed[2:])])
 
     def _whole_face(self, t: Track, box: np.ndarray, key: int) -> np.ndarray:
         """The face of track `t` (seen on three keyframes or more) on keyframe `key`, given the

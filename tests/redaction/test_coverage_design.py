@@ -28,6 +28,7 @@ def _part(face, which: str):
         "upper": (x1, y1, x2, y1 + 0.6 * h),
         "lower": (x1 + 4, y1 + 0.5 * h, x2 - 4, y2),
         "left": (x1, y1 + 0.2 * h, x1 + 0.5 * (x2 - x1), y2 - 0.2 * h),
+        "right": (x1 + 0.5 * (x2 - x1), y1 + 0.2 * h, x2, y2 - 0.2 * h),
     }[which]
 
 
@@ -61,3 +62,21 @@ def test_a_track_keeps_the_whole_face_as_its_box_when_a_look_finds_a_part_and_it
     assert tracker.cues[(24, track.id)] == "detected"
     (_, box), = out[24]
     assert box == pytest.approx(_walking(24))
+
+
+def _fast_then_stopped(key):
+    """A 16 px face moving right 8 px a frame up to frame 22, where it stops."""
+    x = 400.0 + 8 * min(key, 22)
+    return (x, 300.0, x + 16, 320.0)
+
+
+def test_a_small_fast_face_that_stops_while_looks_find_only_a_part_of_it_stays_covered():
+    tracker = Tracker(TrackerConfig(), WIDTH, HEIGHT)
+    for key in (0, 5, 10, 15, 20, 21, 22):
+        tracker.update(key, [Detection(*_fast_then_stopped(key), 0.9)])
+    off = grid_margin(WIDTH, RedactionSettings().detect_width)
+    for key in (23, 24, 25):
+        out = tracker.update(key, [Detection(*_part(_fast_then_stopped(key), "right"), 0.5)])
+        (_, box), = out[key]
+        hidden = head_box(box, WIDTH, HEIGHT, edge_px=off)
+        assert _covers(hidden, _fast_then_stopped(key)), f"frame {key}: {hidden} leaves part of {_fast_then_stopped(key)} out"
