@@ -9,11 +9,7 @@ from redaction.hiding import grid_margin, head_box
 from redaction.pipeline import RedactionSettings
 from redaction.tracking import Tracker, TrackerConfig
 
-WIDTH, HEIGHT = 1280, 720
-
-
-def _covers(outer, inner) -> bool:
-    return outer[0] <= inner[0] and outer[1] <= inner[1] and outer[2] >= inner[2] and outer[3] >= inner[3]
+from .test_margins import HEIGHT, WIDTH, _covers
 
 
 def _walking(key):
