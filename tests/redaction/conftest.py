@@ -8,6 +8,7 @@ one thread: with several, its rate control makes other pixels on every run (the 
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import pickle
@@ -39,6 +40,16 @@ def one_thread_make_clip(media_dir: Path, directory: Path) -> Path:
     script = directory / "make_clip_one_thread.py"
     script.write_text(text)
     return script
+
+
+@functools.lru_cache(maxsize=None)
+def render_detector():
+    """The render's detector, one per test process as one per render worker
+    (releases.rendering.face_detector): it keeps the input shapes it has compiled, and each video
+    is found on it as on a fresh one (redaction.detector.Bfloat16Shapes)."""
+    from redaction.detector import FaceDetector
+
+    return FaceDetector(threads=1)
 
 
 @dataclass
@@ -135,7 +146,7 @@ def blurred(clip: Clip, tmp_path_factory) -> Rendered:
 
     def render(d: Path):
         out, log = d / "release.mp4", d / "regions.json"
-        return out, log, redact_video(clip.path, out, mode="blur", log_path=log, mute_ranges=[MUTE])
+        return out, log, redact_video(clip.path, out, mode="blur", log_path=log, mute_ranges=[MUTE], detector=render_detector())
 
     out, log, result = made_once_per_run(tmp_path_factory, "blurred", render)
     return Rendered(out, RegionsLog.read(log), result)

@@ -6,7 +6,7 @@ import sys
 
 from redaction.regions_log import TrackRecord
 
-from .conftest import OPENING_FRAMES, ROOT
+from .conftest import OPENING_FRAMES, ROOT, render_detector
 
 
 def test_it_flags_faces_in_an_unredacted_clip(clip_scanned):
@@ -117,7 +117,7 @@ def test_a_planted_three_frame_leak_is_found_by_the_second_check_and_a_confirmed
     agent = max((t for t in blurred.log.tracks if t.frames[0][4] - t.frames[0][2] > 80), key=lambda t: len(t.frames))
     mark = TrackMark.from_frames("c1", agent.frames)
     reviewed = tmp_path / "reviewed.mp4"
-    result = redact_video(clip.path, reviewed, mode="blur", suppressed=[mark])
+    result = redact_video(clip.path, reviewed, mode="blur", suppressed=[mark], detector=render_detector())
 
     # A leak: a large face elsewhere, hidden in the render, shown unhidden on frames 31-33 only
     # (none of them a tenth frame).
