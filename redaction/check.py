@@ -9,7 +9,8 @@ faces HOG's window is too large for. Told where the render hid faces, CenterFace
 closer around every hidden region on every frame HOG looks at (a region that lagged or stopped
 leaves a face that HOG may not see: small, in profile, looking down), and HOG looks again at each
 hidden region at the frame's edge with the frame mirrored beyond it. Two processes share the
-frames where there are two cores. Findings are frames; `finding_ranges` groups them into runs.
+frames where there are two cores and frames enough to repay the second's start. Findings are
+frames; `finding_ranges` groups them into runs.
 
     python -m redaction.check OUT.mp4 [--every 2] [--centerface-every 10] [--threshold 0.5] [--workers N] [--json]
 
@@ -37,6 +38,9 @@ Finding = tuple[int, tuple[float, float, float, float], float]
 
 # The helpers run this module from the directory that holds the package.
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Pixels each process must have to look at before a helper is started: below it, loading a
+# helper's detectors costs more than the frames it takes off this process.
+HELPER_MIN_PIXELS = 20_000_000
 
 
 def scan_for_unhidden_faces(
@@ -58,7 +62,8 @@ def scan_for_unhidden_faces(
 
     Boxes are in the video's own pixels. The HOG family (`second_family`) looks at every
     `every`th frame, CenterFace (`detector`) at every `centerface_every`th (either None: never),
-    both at full resolution. `workers` (default: two where there are two cores) share the frames:
+    both at full resolution. `workers` (default: two where there are two cores and the frames to
+    look at are enough to repay a helper's start) share the frames:
     the others are this module's command line in processes of their own, since the detectors
     hold Python's lock. `progress` is told the share of frames scanned after each. `part` (i, n):
     look only at the i-th of every n frames looked at (what a worker does).
@@ -68,7 +73,7 @@ def scan_for_unhidden_faces(
     stopped is seen even where HOG cannot see it (too small, in profile, looking down, dark). A
     face the render never hid is left to the passes above.
     """
-    workers = min(2, os.cpu_count() or 1) if workers is None else max(1, workers)
+    workers = _workers_worth_starting(video_path, every, centerface_every) if workers is None else max(1, workers)
     hidden_tracks = list(hidden_tracks)
     if workers > 1 and part == (0, 1):
         return _scan_with_helpers(
@@ -261,6 +266,16 @@ def _fold(a: float, b: float, size: int) -> tuple[float, float]:
     return max(0.0, a), min(float(size), b)
 
 
+def _workers_worth_starting(video_path, every: int | None, centerface_every: int | None) -> int:
+    """Two processes where there are two cores and each has `HELPER_MIN_PIXELS` to look at, else one."""
+    cores = min(2, os.cpu_count() or 1)
+    if cores == 1:
+        return 1
+    info = media.probe(video_path)
+    looked_at = sum(1 for n in range(info.frames) if (every and n % every == 0) or (centerface_every and n % centerface_every == 0))
+    return cores if looked_at * info.width * info.height >= cores * HELPER_MIN_PIXELS else 1
+
+
 def _scan_with_helpers(video_path, workers: int, *, every, centerface_every, threshold, hidden_tracks, **options) -> list[Finding]:
     """`scan_for_unhidden_faces` with the frames shared among this process and `workers` - 1
     helper processes."""
@@ -389,7 +404,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--centerface-every", type=int, default=10, help="CenterFace looks at every Nth frame (default 10; 0: never)")
     ap.add_argument("--threshold", type=float, default=0.5, help="detector score that counts as a face")
     ap.add_argument("--json", action="store_true")
-    ap.add_argument("--workers", type=int, help="processes sharing the frames (default: two where there are two cores)")
+    ap.add_argument("--workers", type=int, help="processes sharing the frames (default: two where there are two cores and frames enough)")
     ap.add_argument("--hidden-tracks", help="the render's regions log (or its tracks) as JSON: look closer where it hid faces")
     ap.add_argument("--part", default="0/1", help=argparse.SUPPRESS)  # I/N: a helper's share of the frames
     a = ap.parse_args(argv)

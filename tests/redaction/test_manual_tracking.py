@@ -10,6 +10,8 @@ import pytest
 from redaction import redact_video
 from redaction.manual_tracking import track_regions
 
+from .conftest import render_detector
+
 W, H, FPS = 320, 240, 30
 PATCH = 48
 
@@ -59,7 +61,7 @@ def test_a_box_drawn_on_one_keyframe_is_tracked_over_its_range_and_hidden_on_eve
     assert all(b[2] - b[0] < 1.5 * PATCH for b in tracked.frames.values())
 
     out = tmp_path / "released.mp4"
-    result = redact_video(clip, out, mode="fill", extra_regions=[tracked])
+    result = redact_video(clip, out, mode="fill", extra_regions=[tracked], detector=render_detector())
 
     source, released = gray_frames(clip), gray_frames(out)
     for f in range(15, 71):

@@ -94,8 +94,10 @@ def gray_frames(path: Path) -> list[np.ndarray]:
 def redact(src: Path, tmp_path: Path) -> tuple[list[np.ndarray], dict]:
     from redaction import redact_video
 
+    from .conftest import render_detector
+
     out, log = tmp_path / "release.mp4", tmp_path / "regions.json"
-    redact_video(src, out, mode="blur", log_path=log)
+    redact_video(src, out, mode="blur", log_path=log, detector=render_detector())
     return gray_frames(out), json.loads(log.read_text())
 
 

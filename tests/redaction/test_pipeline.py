@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from .conftest import MUTE, ROOT, score
+from .conftest import MUTE, ROOT, render_detector, score
 
 # Floors with margin below what the pipeline reaches on this 4 s clip: 100% of faces of every
 # height (1.9, 1.11 and 1.12, from the 720p copy and from the 1080p source alike). The only small
@@ -74,7 +74,7 @@ def test_it_hides_faces_in_nearly_every_frame(media_dir, clip, blurred):
 def test_a_1080p_source_gives_tiny_faces_their_closer_look_at_1080p(media_dir, clip, tmp_path):
     from redaction import redact_video
 
-    result = redact_video(clip.source, tmp_path / "from1080.mp4", mode="blur")
+    result = redact_video(clip.source, tmp_path / "from1080.mp4", mode="blur", detector=render_detector())
     detector = result.log.detector
     assert detector["detail_frames"] == {"width": 1920, "height": 1080, "below_px": 24.0}
     assert detector["passes"]["refine_detail"] > 0
@@ -192,7 +192,7 @@ def test_it_leaves_a_suppressed_track_visible_and_hides_a_manual_region(clip, bl
     out = tmp_path / "reviewed.mp4"
     # The reviewer's decision is the track as they saw it in the first render: its boxes.
     mark = TrackMark.from_frames("c1", track.frames)
-    result = redact_video(clip.path, out, mode="fill", suppressed=[mark], extra_regions=[manual])
+    result = redact_video(clip.path, out, mode="fill", suppressed=[mark], extra_regions=[manual], detector=render_detector())
 
     assert [t.id for t in result.log.tracks] == [t.id for t in blurred.log.tracks]
     spared = [t for t in result.log.tracks if t.spared]
