@@ -75,6 +75,9 @@ def main() -> None:
         postgres = [line for line in lines if line.startswith("testenv: PostgreSQL used")]
         summary = [line for line in lines if not line.startswith("testenv:")]
         print(summary[-1] if summary else run.stderr[-2000:])
+        for line in summary:
+            if line.startswith(("FAILED ", "ERROR ")):
+                print(line[:300])
         rows = [json.loads(line) for f in Path(folder).glob("*.jsonl") for line in f.read_text().splitlines()]
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     counted = sum(r["own"] + r["children"] for r in rows)
