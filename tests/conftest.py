@@ -136,7 +136,7 @@ KEPT_BY_THE_FLUSH = {"django_content_type", "auth_permission", "auth_group", "au
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _flush_can_empty_append_only_tables(django_db_setup, django_db_blocker):
+def _flush_can_empty_append_only_tables():
     """Transactional tests end by emptying every table, which the append-only triggers refuse.
     The test harness (a superuser) empties them with triggers off, the same way an operator with
     superuser rights could; the application's connections never do this. It deletes the rows
