@@ -8,7 +8,8 @@ two cores it kept busy.
 
 A child's CPU counts where it was reaped, so a process started by one test and stopped by a later
 one (a session's server) is counted at the later test; PostgreSQL and Redis, started by
-scripts/testenv.py outside pytest, are in neither figure. Compare files between two runs on the
+scripts/testenv.py outside pytest, are in neither figure; PostgreSQL's CPU is printed beside them, as
+testenv.py reports it. Compare files between two runs on the
 same quiet machine, not absolute seconds between machines.
 """
 
@@ -70,12 +71,20 @@ def main() -> None:
         before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.monotonic()
         run = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
         wall, after = time.monotonic() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
-        print(run.stdout.strip().splitlines()[-1] if run.stdout.strip() else run.stderr[-2000:])
+        lines = run.stdout.strip().splitlines()
+        postgres = [line for line in lines if line.startswith("testenv: PostgreSQL used")]
+        summary = [line for line in lines if not line.startswith("testenv:")]
+        print(summary[-1] if summary else run.stderr[-2000:])
+        for line in summary:
+            if line.startswith(("FAILED ", "ERROR ")):
+                print(line[:300])
         rows = [json.loads(line) for f in Path(folder).glob("*.jsonl") for line in f.read_text().splitlines()]
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     counted = sum(r["own"] + r["children"] for r in rows)
     print(f"make test: {wall:.0f} s wall, {cpu:.0f} CPU-s ({cpu / wall / (os.cpu_count() or 1):.0%} of {os.cpu_count()} cores);"
           f" {len(rows)} tests, {counted:.0f} CPU-s counted at the tests")
+    if postgres:
+        print(postgres[-1].removeprefix("testenv: "), "(not in the figures above)")
     by_file, tests_in = collections.Counter(), collections.Counter()
     for r in rows:
         name = r["id"].split("::")[0]

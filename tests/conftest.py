@@ -112,6 +112,23 @@ def _release_renders_made_once_per_input(tmp_path_factory):
         yield
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(request, django_test_environment, django_db_blocker, tmp_path_factory):
+    """pytest-django's, except that the migrations run once per run, not once per xdist worker:
+    each worker's database is a copy of the one they built (tests/migrated_once.py). The suite has
+    one database and no test asks for a serialized rollback."""
+    from tests.migrated_once import create_worker_database, destroy_worker_database
+
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    base = tmp_path_factory.getbasetemp()
+    verbosity = request.config.option.verbose
+    with django_db_blocker.unblock():
+        original_name = create_worker_database(worker, base.parent if worker else base, verbosity)
+    yield
+    with django_db_blocker.unblock():
+        destroy_worker_database(original_name, verbosity)
+
+
 # What the migrations made and no test changes: kept by the flush after a transactional test, so
 # that neither the flush's post_migrate (every app's permissions) nor the next test's role groups
 # are made again.
@@ -119,7 +136,7 @@ KEPT_BY_THE_FLUSH = {"django_content_type", "auth_permission", "auth_group", "au
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _flush_can_empty_append_only_tables(django_db_setup, django_db_blocker):
+def _flush_can_empty_append_only_tables():
     """Transactional tests end by emptying every table, which the append-only triggers refuse.
     The test harness (a superuser) empties them with triggers off, the same way an operator with
     superuser rights could; the application's connections never do this. It deletes the rows
