@@ -73,17 +73,18 @@ def scan_for_unhidden_faces(
     stopped is seen even where HOG cannot see it (too small, in profile, looking down, dark). A
     face the render never hid is left to the passes above.
     """
-    workers = _workers_worth_starting(video_path, every, centerface_every) if workers is None else max(1, workers)
+    info = media.probe(video_path)
     hidden_tracks = list(hidden_tracks)
-    if workers > 1 and part == (0, 1):
-        return _scan_with_helpers(
-            video_path, workers, every=every, centerface_every=centerface_every, threshold=threshold, tile=tile,
-            min_size=min_size, detector=detector, second_family=second_family, hidden_tracks=hidden_tracks,
-            progress=progress,
-        )
+    if part == (0, 1):
+        workers = _workers_worth_starting(info, every, centerface_every) if workers is None else max(1, workers)
+        if workers > 1:
+            return _scan_with_helpers(
+                video_path, info, workers, every=every, centerface_every=centerface_every, threshold=threshold, tile=tile,
+                min_size=min_size, detector=detector, second_family=second_family, hidden_tracks=hidden_tracks,
+                progress=progress,
+            )
     from .hog_detector import HogFaceDetector
 
-    info = media.probe(video_path)
     w, h = info.width, info.height
     if not every and not centerface_every:
         raise ValueError("the check must look with at least one detector")
@@ -266,22 +267,22 @@ def _fold(a: float, b: float, size: int) -> tuple[float, float]:
     return max(0.0, a), min(float(size), b)
 
 
-def _workers_worth_starting(video_path, every: int | None, centerface_every: int | None) -> int:
+def _workers_worth_starting(info: media.VideoInfo, every: int | None, centerface_every: int | None) -> int:
     """Two processes where there are two cores and each has `HELPER_MIN_PIXELS` to look at, else one."""
     cores = min(2, os.cpu_count() or 1)
     if cores == 1:
         return 1
-    info = media.probe(video_path)
     looked_at = sum(1 for n in range(info.frames) if (every and n % every == 0) or (centerface_every and n % centerface_every == 0))
     return cores if looked_at * info.width * info.height >= cores * HELPER_MIN_PIXELS else 1
 
 
-def _scan_with_helpers(video_path, workers: int, *, every, centerface_every, threshold, hidden_tracks, **options) -> list[Finding]:
+def _scan_with_helpers(video_path, info: media.VideoInfo, workers: int, *, every, centerface_every, threshold, hidden_tracks,
+                       **options) -> list[Finding]:
     """`scan_for_unhidden_faces` with the frames shared among this process and `workers` - 1
     helper processes."""
     cmd = [sys.executable, "-m", "redaction.check", os.path.abspath(video_path), "--json", "--workers", "1",
            "--every", str(every or 0), "--centerface-every", str(centerface_every or 0), "--threshold", str(threshold)]
-    limits = media.limits_for(media.probe(video_path).duration)
+    limits = media.limits_for(info.duration)
     outputs, helpers = [], []
     tracks_file = None
     try:
