@@ -10,19 +10,9 @@ permissions, the append-only triggers. The migrated database is left for the thr
 
 from __future__ import annotations
 
-import fcntl
-from contextlib import contextmanager
 from pathlib import Path
 
-
-@contextmanager
-def _one_worker_at_a_time(lock: Path):
-    with open(lock, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+from tests.render_cache import _alone
 
 
 def create_worker_database(worker: str, shared: Path, verbosity: int) -> str:
@@ -38,7 +28,7 @@ def create_worker_database(worker: str, shared: Path, verbosity: int) -> str:
         creation.create_test_db(verbosity=verbosity, autoclobber=True, serialize=False)
         return original_name
     migrated = shared / "test-database-migrated"
-    with _one_worker_at_a_time(shared / "test-database.lock"):
+    with _alone(shared / "test-database.lock"):
         if migrated.exists():
             name = creation._get_test_db_name()
             settings.DATABASES[connection.alias]["NAME"] = connection.settings_dict["NAME"] = name
