@@ -7,7 +7,8 @@ two cores it kept busy.
     .venv/bin/python bench/suite_cpu.py [--workers N] [--most 30] [-- extra pytest arguments]
 
 A child's CPU counts where it was reaped, so a process started by one test and stopped by a later
-one (a session's server) is counted at the later test; PostgreSQL and Redis, started by
+one (a module's server) is counted at the later test, and what each worker keeps for the whole
+run (Chromium above all) on one line of its own, its session teardown; PostgreSQL and Redis, started by
 scripts/testenv.py outside pytest, are in neither figure; PostgreSQL's CPU is printed beside them, as
 testenv.py reports it. Compare files between two runs on the
 same quiet machine, not absolute seconds between machines.
@@ -40,7 +41,24 @@ try:
 except ImportError:  # run as a script with a Python that has no pytest
     pytest = None
 
+SESSION_TEARDOWN = "(each worker's session teardown: its browser, servers and other fixtures kept for the run)"
+
 if pytest is not None:
+    _teardown: dict[str, float] = {}
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_teardown(item, nextitem):
+        # The last test's teardown ends the session's fixtures too: Chromium, whose CPU is reaped
+        # only then, would otherwise be counted at whichever test a worker happened to run last.
+        if nextitem is not None or not os.environ.get(_OUT):
+            yield
+            return
+        own0, children0 = _cpu()
+        start = time.monotonic()
+        yield
+        own1, children1 = _cpu()
+        _teardown.update(own=own1 - own0, children=children1 - children0, wall=time.monotonic() - start)
+
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(item, nextitem):
         folder = os.environ.get(_OUT)
@@ -48,13 +66,37 @@ if pytest is not None:
             yield
             return
         own0, children0 = _cpu()
-        start = time.monotonic()
+        start, started = time.monotonic(), time.time()
         yield
         own1, children1 = _cpu()
+        row = {"id": item.nodeid, "own": own1 - own0, "children": children1 - children0,
+               "wall": time.monotonic() - start, "start": started}
+        rows = [row]
+        if _teardown:
+            row.update({key: row[key] - _teardown[key] for key in ("own", "children", "wall")})
+            rows.append({"id": SESSION_TEARDOWN, **_teardown, "start": started + row["wall"]})
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
         with open(Path(folder) / f"{worker}.jsonl", "a") as out:
-            out.write(json.dumps({"id": item.nodeid, "own": own1 - own0, "children": children1 - children0,
-                                  "wall": time.monotonic() - start}) + "\n")
+            out.writelines(json.dumps(r | {"worker": worker}) + "\n" for r in rows)
+
+
+def _busy(rows: list[dict]) -> str:
+    """How long the run had fewer workers at a test than the machine has cores (a tail of one
+    long test, or tests waiting on what they started), from each test's start and wall time."""
+    if not rows:
+        return ""
+    begin, end = min(r["start"] for r in rows), max(r["start"] + r["wall"] for r in rows)
+    cores, step = os.cpu_count() or 1, 0.5
+    short = collections.Counter()
+    for i in range(int((end - begin) / step) + 1):
+        t = begin + i * step
+        busy = sum(1 for r in rows if r["start"] <= t < r["start"] + r["wall"])
+        if busy < cores:
+            short[busy] += step
+    last = {r["worker"]: r for r in sorted(rows, key=lambda r: r["start"] + r["wall"]) if r["id"] != SESSION_TEARDOWN}
+    ends = ", ".join(f"{w} {r['start'] + r['wall'] - begin:.0f} s" for w, r in sorted(last.items()))
+    return (f"workers at a test: fewer than the {cores} cores for {sum(short.values()):.0f} s of {end - begin:.0f} s "
+            f"({', '.join(f'{n} for {s:.0f} s' for n, s in sorted(short.items()))}); each worker's last test ended at: {ends}")
 
 
 def main() -> None:
@@ -81,8 +123,10 @@ def main() -> None:
         rows = [json.loads(line) for f in Path(folder).glob("*.jsonl") for line in f.read_text().splitlines()]
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     counted = sum(r["own"] + r["children"] for r in rows)
+    tests = [r for r in rows if r["id"] != SESSION_TEARDOWN]
     print(f"make test: {wall:.0f} s wall, {cpu:.0f} CPU-s ({cpu / wall / (os.cpu_count() or 1):.0%} of {os.cpu_count()} cores);"
-          f" {len(rows)} tests, {counted:.0f} CPU-s counted at the tests")
+          f" {len(tests)} tests, {counted:.0f} CPU-s counted at the tests and the workers' session teardowns")
+    print(_busy(rows))
     if postgres:
         print(postgres[-1].removeprefix("testenv: "), "(not in the figures above)")
     by_file, tests_in = collections.Counter(), collections.Counter()
