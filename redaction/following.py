@@ -49,6 +49,9 @@ def follow_faces(scanned_in: queue.Queue, ready_out: queue.Queue, stop: threadin
         # the wide pass where one is too large for those or seen once only (with no velocity
         # yet, it may be anywhere near).
         due = tracker.due(idx, every) if whole is None else []
+        # A weak sighting gets its second look on the next frame, before a small fast face has
+        # moved out of the look's reach.
+        weak = tracker.waiting(idx, settings.refine_candidates) if whole is None else []
         expected = []
         if due:
             large = [t for t in due if _height(tracker.predict(t, idx)) >= settings.refine_below_px]
@@ -58,9 +61,11 @@ def follow_faces(scanned_in: queue.Queue, ready_out: queue.Queue, stop: threadin
             wide = bool(large) or any(t.hits == 1 for t in small)
             due = close + large + [t for t in small[settings.refine_between:] if wide and t.hits == 1]
             whole = keyframes.whole(frame, "tracks") if wide else keyframes.none("tracks")
+        elif weak:
+            whole = keyframes.none("weak sightings")
         if whole is not None:
-            if due:
-                found = keyframes.closer(frame, whole, expected)
+            if due or weak:
+                found = keyframes.closer(frame, whole, expected, weak)
             else:
                 found = keyframes.closer(
                     frame, whole,
@@ -70,7 +75,7 @@ def follow_faces(scanned_in: queue.Queue, ready_out: queue.Queue, stop: threadin
                     detail=detail.for_frame(idx),
                     ahead=tracker.out_of_sight(idx),
                 )
-            dets = tracker.update(idx, found, looked={t.id for t in due} if due else None)
+            dets = tracker.update(idx, found, looked={t.id for t in due} if due or weak else None, confirm=bool(weak))
             recent.follow_births(tracker, dets, settings.follow_min_score)
             recent.follow_misses(tracker, idx, dets, settings.follow_min_score)
             cues = tracker.cues

@@ -46,7 +46,7 @@ from .stages import END, Stages, Stopped, feed, get, raw_frames
 from .writing import HiddenFrames
 from .tracking import Tracker, TrackerConfig, follow_patch
 
-PIPELINE_VERSION = "redaction 1.21"
+PIPELINE_VERSION = "redaction 1.22"
 
 
 @dataclass(frozen=True)
@@ -70,10 +70,10 @@ class RedactionSettings:
     refine_max: int = 8
     # Closer looks a frame between keyframes, most overdue first: a crowd's cost stays per frame.
     refine_between: int = 2
-    # Weak sightings looked at again per keyframe, likeliest first (a hard face competes with
-    # shadows and patterns for these places).
+    # Weak sightings of a keyframe looked at again, on the next frame (`Tracker.waiting`), or on
+    # the next keyframe where that is the next frame.
     refine_candidates: int = 5
-    # ... of which this many keep their places when tracked and lost faces would take them all.
+    # ... of which this many keep their places there when tracked and lost faces would take them all.
     refine_candidates_kept: int = 2
     # Places out-of-sight tracks would have moved on to (`Tracker.out_of_sight`), looked at per
     # keyframe after all the others.
@@ -554,8 +554,8 @@ def _regions_log(*, hidden: HiddenFrames, tracker: Tracker, keyframes: KeyframeD
             "sweep_every": settings.sweep_every if keyframes.sweeps else None,
             "sweep_width": keyframes.sweep_size[0] if keyframes.sweeps else None,
             "passes": dict(keyframes.passes),
-            # Why each keyframe was one: every Kth frame, a shot cut, the camera's motion, or
-            # tracked faces that were new, missed or fast.
+            # Why each keyframe was one: every Kth frame, a shot cut, the camera's motion,
+            # tracked faces that were new, missed or fast, or weak sightings' second looks.
             "keyframes": dict(keyframes.keyframes),
             # Closer looks at faces smaller than detail_below_px took their crop from here.
             "detail_frames": {"width": detail_size[0], "height": detail_size[1], "below_px": settings.detail_below_px}

@@ -94,6 +94,9 @@ class TrackerConfig:
     # for this many frames: a hard face the detector lost for longer than the track lasts is
     # found again there, and following back hides the gap.
     relook_frames: int = 90
+    # A weak sighting where a second look found nothing this many frames ago or less waits behind
+    # the others for its next second look.
+    dismissed_frames: int = 90
     # ... and, where it was moving, also where it would be had it kept moving for up to this many
     # frames since its last detection: a face that walks behind something comes out further along.
     look_ahead_frames: int = 45
@@ -123,6 +126,9 @@ class Tracker:
         self.prev_key: int | None = None
         self.best_scores: dict[int, float] = {}
         self.candidates: list[Track] = []  # weak detections of the last keyframe, not hidden yet
+        self.looking: list[Track] = []  # the candidates given their second look (`waiting`)
+        # (frame, box) of places a second look found no face at, for `dismissed_frames`.
+        self.dismissed: list[tuple[int, np.ndarray]] = []
         self.born: list[tuple[Track, int, np.ndarray]] = []  # (track, first frame, first box) of the last update
         self.missed: list[Track] = []  # established tracks the last update coasted for want of a detection
         self.lost: list[Track] = []  # established tracks ended within `relook_frames`, still looked for
@@ -177,7 +183,19 @@ class Tracker:
         wanting.sort(key=lambda w: w[:3])
         return [w[3] for w in wanting[:limit]]
 
-    def update(self, key: int, detections: list[Detection], looked=None) -> dict[int, list[tuple[int, Box]]]:
+    def waiting(self, frame: int, most: int) -> list[tuple]:
+        """`most` weak sightings of the last keyframe that looked everywhere, carried with the
+        picture to `frame`, for their second look: the likeliest first, but those where a second
+        look lately found nothing last (a pattern the detector scores above a real small face is
+        there on every keyframe, and would take every look)."""
+        gone = [(self.carry(box, f, frame), f) for f, box in self.dismissed if frame - f <= self.config.dismissed_frames]
+        here = [np.array(self.carry(c.box, c.frame, frame)) for c in self.candidates]
+        dismissed = [any(iou(b, g) > 0.3 for g, _ in gone) for b in here]
+        order = sorted(range(len(here)), key=lambda i: dismissed[i])  # stable: likeliest first within each
+        self.looking = [self.candidates[i] for i in order[:most]]
+        return [tuple(here[i]) for i in order[:most]]
+
+    def update(self, key: int, detections: list[Detection], looked=None, confirm: bool = False) -> dict[int, list[tuple[int, Box]]]:
         """Take a keyframe's detections; return boxes per frame for frames up to `key`.
 
         Frames after each track's last box get boxes of continuing tracks; frames up to
@@ -186,7 +204,8 @@ class Tracker:
 
         `looked` (track ids) makes it a keyframe that looked for those faces only: other tracks
         are left as they were, and faces not tracked yet wait for the next keyframe that looks at
-        the whole picture.
+        the whole picture. With `confirm`, its looks also took in the weak sightings (`waiting`):
+        one seen again starts a track, and the others have had their second look.
         """
         cfg = self.config
         prev = self.prev_key if self.prev_key is not None else key - 1
@@ -265,12 +284,13 @@ class Tracker:
         self.tracks = alive
         self.lost = [t for t in self.lost if key - t.frame <= cfg.pad_after_established + cfg.relook_frames]
 
-        if looked is not None:  # weak sightings wait for a keyframe that looks everywhere
+        if looked is not None and not confirm:  # weak sightings wait for their second look
             rest = []
         else:
             rest = [di for di in range(len(dets)) if di not in used_d and dets[di].score >= cfg.confirm_score]
         # A candidate from the last keyframe seen again becomes a track from its first sighting.
-        cand_pairs = self._pairs(self.candidates, [dets[di] for di in rest], key)
+        waiting = self.looking if confirm else self.candidates
+        cand_pairs = self._pairs(waiting, [dets[di] for di in rest], key)
         used_c = set()
         for _, ci, ri in sorted(cand_pairs, reverse=True):
             di = rest[ri]
@@ -278,7 +298,7 @@ class Tracker:
                 continue
             used_c.add(ci)
             used_d.add(di)
-            c, d = self.candidates[ci], dets[di]
+            c, d = waiting[ci], dets[di]
             t = self._start(d, key, since=c)
             self.born.append((t, c.frame, c.box))
             for f in range(max(0, c.frame - cfg.pad_before), c.frame):
@@ -289,6 +309,7 @@ class Tracker:
                 emit(f, t, self.carry(c.box, c.frame, f) + own * a, "detected" if f in (c.frame, key) else "between detections")
 
         candidates = []
+        inside = self._inside_tracks([d.box for d in dets], key)
         for di, d in enumerate(dets):
             # A keyframe that looked for some faces only starts no tracks: more whole-frame passes
             # would be more chances for a false one, and a new face is found on the next Kth frame.
@@ -299,10 +320,14 @@ class Tracker:
                 self.born.append((t, key, t.box))
                 for f in range(max(0, key - cfg.pad_before), key + 1):
                     emit(f, t, self.carry(t.box, key, f), "detected" if f == key else "before first sighting")
-            elif d.score >= cfg.candidate_score:
+            elif d.score >= cfg.candidate_score and inside[di] < 0.5:  # else a part of a face hidden already
                 candidates.append(Track(0, np.array(d.box), key, best_score=d.score))
         if looked is None:
             self.candidates = sorted(candidates, key=lambda c: -c.best_score)
+        elif confirm:
+            self.dismissed = [(f, b) for f, b in self.dismissed if key - f <= cfg.dismissed_frames]
+            self.dismissed += [(key, self.carry(c.box, c.frame, key)) for ci, c in enumerate(waiting) if ci not in used_c]
+            self.candidates, self.looking = [], []
         self.prev_key = key
         return {f: list(boxes.items()) for f, boxes in out.items()}
 
@@ -378,7 +403,8 @@ class Tracker:
         t.history = [(key, t.box)]
         if since is not None:
             t.history = [(since.frame, since.box), (key, t.box)]
-            t.velocity = (t.box - self.carry(since.box, since.frame, key)) / max(key - since.frame, 1)
+            if key - since.frame >= self.config.velocity_frames:  # nearer, the boxes' jitter reads as speed
+                t.velocity = (t.box - self.carry(since.box, since.frame, key)) / (key - since.frame)
             t.hits = 2
             t.best_score = max(d.score, since.best_score)
             t.found_by = "weak sighting seen again"
@@ -387,6 +413,17 @@ class Tracker:
         self.found_by[t.id] = t.found_by
         self.tracks.append(t)
         return t
+
+    def _inside_tracks(self, boxes: list, key: int) -> np.ndarray:
+        """For each of `boxes`, the largest share of its area inside one track's box on `key`."""
+        if not boxes or not self.tracks:
+            return np.zeros(len(boxes))
+        b = np.array(boxes, dtype=float)[:, None, :]
+        t = np.array([t.box if t.frame == key else self.predict(t, key) for t in self.tracks], dtype=float)[None, :, :]
+        w = np.clip(np.minimum(b[..., 2], t[..., 2]) - np.maximum(b[..., 0], t[..., 0]), 0, None)
+        h = np.clip(np.minimum(b[..., 3], t[..., 3]) - np.maximum(b[..., 1], t[..., 1]), 0, None)
+        area = np.maximum((b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1]), 1e-6)
+        return (w * h / area).max(axis=1)
 
     def _pairs(self, tracks: list[Track], dets: list[Detection], key: int) -> list[tuple[float, int, int]]:
         """(goodness, track index, detection index) for every plausible match.

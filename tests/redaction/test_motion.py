@@ -72,9 +72,9 @@ def paste(frame: np.ndarray, picture: np.ndarray, face: tuple, face_h: float, cx
     return [ox + fx1, oy + fy1, ox + fx2, oy + fy2]
 
 
-def write_clip(path: Path, frames) -> None:
+def write_clip(path: Path, frames, size: tuple[int, int] = (W, H)) -> None:
     enc = subprocess.Popen(
-        ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{W}x{H}", "-r", str(FPS),
+        ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", "{}x{}".format(*size), "-r", str(FPS),
          "-i", "-", "-c:v", "libx264", "-threads", "1", "-preset", "veryfast", "-qp", "12", "-pix_fmt", "yuv420p",
          str(path)],
         stdin=subprocess.PIPE,

@@ -71,13 +71,13 @@ def test_it_hides_faces_in_nearly_every_frame(media_dir, clip, blurred):
     assert_meets_the_floors(score(media_dir, clip, blurred.path))
 
 
-def test_a_1080p_source_gives_tiny_faces_their_closer_look_at_1080p(media_dir, clip, tmp_path):
+def test_a_1080p_source_meets_the_floors_and_its_log_names_the_detail_frames(media_dir, clip, tmp_path):
+    # Tiny faces' closer looks in those frames: test_coverage_design.py's busy keyframe.
     from redaction import redact_video
 
     result = redact_video(clip.source, tmp_path / "from1080.mp4", mode="blur", detector=render_detector())
     detector = result.log.detector
     assert detector["detail_frames"] == {"width": 1920, "height": 1080, "below_px": 24.0}
-    assert detector["passes"]["refine_detail"] > 0
     assert (result.width, result.height, result.frames) == (1280, 720, clip.frames)
     # Scored at 720p like the rest, against the 720p copy of the same footage, so the floors
     # speak of the same face heights. (The test clip is the same on every run since make_clip's

@@ -108,6 +108,47 @@ def test_a_weak_detection_not_seen_again_is_dropped_unhidden():
     assert tr.update(15, []) == {} and tr.candidates == [] and tr.tracks == []
 
 
+def test_a_weak_sighting_confirmed_on_the_next_frame_becomes_a_track_though_it_moved_past_pairing_reach():
+    # 16 px tall and 9 px a frame: by the next keyframe it would be 45 px on, beyond the reach
+    # a candidate is matched within; on the next frame it is 9 px on.
+    face = lambda f: (100.0 + 9 * f, 100.0, 112.0 + 9 * f, 116.0)
+    tr = Tracker(TrackerConfig(pad_before=3), 1000, 1000)
+    assert tr.update(10, [Detection(*face(10), 0.15)]) == {}
+    assert tr.waiting(11, 5) == [face(10)]  # carried with the picture (still, here)
+    out = tr.update(11, [Detection(*face(11), 0.8)], looked=set(), confirm=True)
+    assert sorted(out) == list(range(7, 12))
+    (track, first, _), = tr.born
+    assert first == 10 and track.found_by == "weak sighting seen again"
+    assert not track.velocity.any()  # one frame apart, the boxes' jitter would read as speed
+    assert tr.candidates == [] and tr.waiting(12, 5) == []
+
+
+def test_a_weak_sighting_its_second_look_does_not_find_again_is_dropped_unhidden():
+    tr = Tracker(TrackerConfig(pad_before=3), 1000, 1000)
+    tr.update(10, [Detection(100, 100, 112, 116, 0.15)])
+    assert tr.update(11, [], looked=set(), confirm=True) == {}
+    assert tr.tracks == [] and tr.candidates == []
+
+
+def test_a_weak_sighting_where_a_second_look_lately_found_nothing_waits_behind_the_others():
+    tr = Tracker(TrackerConfig(), 1000, 1000)
+    pattern, face = Detection(100, 100, 116, 116, 0.3), Detection(500, 500, 512, 516, 0.2)
+    tr.update(10, [pattern, face])
+    assert tr.waiting(11, 1) == [pattern.box]  # likelier, first
+    tr.update(11, [], looked=set(), confirm=True)  # nothing there
+    tr.update(15, [pattern, face])
+    assert tr.waiting(16, 1) == [face.box]
+    tr.update(16, [Detection(501, 500, 513, 516, 0.8)], looked=set(), confirm=True)
+    assert [t.found_by for t in tr.tracks] == ["weak sighting seen again"]
+
+
+def test_a_weak_detection_inside_a_tracked_face_is_a_part_of_it_not_a_new_candidate():
+    tr = Tracker(TrackerConfig(), 1000, 1000)
+    tr.update(10, [Detection(100, 100, 180, 200, 0.9)])
+    tr.update(15, [Detection(100, 100, 180, 200, 0.9), Detection(120, 120, 150, 150, 0.2), Detection(400, 400, 420, 424, 0.2)])
+    assert [tuple(c.box) for c in tr.candidates] == [(400, 400, 420, 424)]
+
+
 def moving_texture_planes(texture, size, start, step, frames):
     """Grey luma planes of `size` (width, height) with `texture` moving from `start` (x, y) by
     `step` (x, y) a frame; it is gone from the last one."""
