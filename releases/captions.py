@@ -188,11 +188,31 @@ def approval_problem(release: Release) -> ReleaseError | None:
     """Why the current render cannot be signed off for its captions, or None. A copy with speech
     (or whose audio could not be read) needs a person to review the captions or state there is no
     speech; a copy without audio, or where nothing was heard, needs nothing."""
-    transcript = current_transcript(release)
+    return approval_problems([release])[release.pk]
+
+
+def approval_problems(releases: list[Release]) -> dict[int, ReleaseError | None]:
+    """`approval_problem` of each of `releases`, by pk: two queries at most, however many."""
+    rendered = {r.pk: r for r in releases if r.rendered_at}
+    transcripts: dict[int, Transcript] = {}
+    if rendered:
+        # Without the words and cues, which can be long and are not needed here.
+        for t in Transcript.objects.filter(release__in=list(rendered)).only("release_id", "rendered_at", "status", "reviewed_by_id"):
+            if t.rendered_at == rendered[t.release_id].rendered_at:
+                transcripts[t.release_id] = t
+    drafting = {pk: r for pk, r in rendered.items() if pk not in transcripts and "captions" in (r.redaction_log or {})}
+    jobs: dict[int, TranscriptionJob] = {}
+    if drafting:
+        for job in TranscriptionJob.objects.filter(release__in=list(drafting)).only("release_id", "rendered_at", "state", "progress"):
+            if job.rendered_at == drafting[job.release_id].rendered_at:
+                jobs[job.release_id] = job
+    return {r.pk: _approval_problem(r, transcripts.get(r.pk), jobs.get(r.pk)) for r in releases}
+
+
+def _approval_problem(release: Release, transcript: Transcript | None, job: TranscriptionJob | None) -> ReleaseError | None:
     if transcript is None:
         if "captions" not in (release.redaction_log or {}):
             return None  # rendered before the render job drafted captions
-        job = TranscriptionJob.objects.filter(release=release, rendered_at=release.rendered_at).first()
         if job is not None and job.state in (RenderState.QUEUED, RenderState.RUNNING):
             return ReleaseRefused(f"The captions of this render are being drafted ({job.percent}% done).",
                                   code="captions_missing")

@@ -31,7 +31,7 @@ from public.data_version import public_data_changed
 
 from . import access, signoff
 from .errors import ReleaseError, ReleaseForbidden, ReleaseRefused
-from .models import RedactionChange, RedactionMode, Release, ReleaseState, RenderJob, RenderState, SignOff, WithholdGround
+from .models import RedactionMode, Release, ReleaseState, RenderJob, RenderState, SignOff, WithholdGround
 
 S = ReleaseState
 SYSTEM = None  # transitions only the render job takes; no person may
@@ -76,12 +76,11 @@ def available_actions(release: Release, user) -> list[str]:
     ]
 
 
+ACTIVE_RENDER_STATES = (RenderState.QUEUED, RenderState.RUNNING)
+
+
 def render_active(release: Release) -> bool:
-    return RenderJob.objects.filter(release=release, state__in=[RenderState.QUEUED, RenderState.RUNNING]).exists()
-
-
-def effective_change_ids(release: Release) -> list[int]:
-    return sorted(c.pk for c in RedactionChange.objects.filter(release=release) if c.takes_effect)
+    return RenderJob.objects.filter(release=release, state__in=ACTIVE_RENDER_STATES).exists()
 
 
 def apply_release_transition(

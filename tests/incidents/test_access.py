@@ -117,6 +117,32 @@ def test_the_case_page_shows_only_the_actions_the_user_may_take_now(people, case
     assert page.context["transitions"] == [] and not page.context["can_edit"]
 
 
+@pytest.mark.parametrize("role", ["reporter", "investigator", "supervisor", "release_officer", "auditor"])
+def test_the_case_page_checks_who_sees_the_case_once(people, cases, client, role):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sign_in_verified(client, getattr(people, role))
+    case = cases.rita_assigned
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("incidents:detail", args=[case.pk])).status_code == 200
+    of_the_case = [q["sql"] for q in queries.captured_queries
+                   if q["sql"].split(" WHERE ")[0].endswith('FROM "incidents_incident"') and f'"incidents_incident"."id" = {case.pk}' in q["sql"]]
+    assert len(of_the_case) == 1, of_the_case
+
+
+def test_a_case_read_before_its_investigator_was_changed_is_asked_about_again(people, cases):
+    from incidents.access import can_read_investigation, get_visible_incident, is_visible
+
+    case = get_visible_incident(people.investigator, cases.rita_assigned.pk)
+    assert is_visible(people.investigator, case) and can_read_investigation(people.investigator, case)
+    assert not is_visible(people.other_investigator, case)
+    assign_investigator(case, actor=people.supervisor, investigator=people.other_investigator)
+    case.refresh_from_db()
+    assert not is_visible(people.investigator, case) and not can_read_investigation(people.investigator, case)
+    assert is_visible(people.other_investigator, case)
+
+
 def test_a_case_that_does_not_exist_and_one_that_is_hidden_look_the_same(people, cases, client):
     sign_in_verified(client, people.other_reporter)
     hidden = client.get(reverse("incidents:detail", args=[cases.rita_draft.pk]))
