@@ -78,18 +78,34 @@ def iou(a: Box, b: Box) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def iou_matrix(a, b) -> np.ndarray:
-    """`iou` of every box of `a` (N x 4) with every box of `b` (M x 4), as an N x M array: one
-    pass over a crowd's hundreds of faces instead of a Python call per pair."""
+def _overlaps(a, b):
+    """The intersection of every box of `a` (N x 4) with every box of `b` (M x 4), as an N x M
+    array, and each box's area (N, M)."""
     import numpy as np  # here, not at the top: the web image reads regions without numpy
     a = np.asarray(a, dtype=float).reshape(-1, 4)
     b = np.asarray(b, dtype=float).reshape(-1, 4)
     ix = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0.0, None)
     iy = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0.0, None)
-    inter = ix * iy
-    union = ((a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]))[:, None] + ((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]))[None, :] - inter
+    return ix * iy, (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1]), (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+
+
+def iou_matrix(a, b) -> np.ndarray:
+    """`iou` of every box of `a` (N x 4) with every box of `b` (M x 4), as an N x M array: one
+    pass over a crowd's hundreds of faces instead of a Python call per pair."""
+    import numpy as np
+    inter, area_a, area_b = _overlaps(a, b)
+    union = area_a[:, None] + area_b[None, :] - inter
     out = np.zeros_like(inter)
     np.divide(inter, union, out=out, where=union > 0)
+    return out
+
+
+def inside_matrix(a, b) -> np.ndarray:
+    """The share of each box of `a` (N x 4) that lies inside each box of `b` (M x 4), N x M."""
+    import numpy as np
+    inter, area_a, _ = _overlaps(a, b)
+    out = np.zeros_like(inter)
+    np.divide(inter, area_a[:, None], out=out, where=area_a[:, None] > 0)
     return out
 
 

@@ -28,7 +28,7 @@ import numpy as np
 
 from .detector import Detection
 from .motion import CameraPath
-from .regions import iou, iou_matrix
+from .regions import inside_matrix, iou, iou_matrix
 
 Box = tuple[float, float, float, float]
 
@@ -187,11 +187,12 @@ class Tracker:
         """`most` weak sightings of the last keyframe that looked everywhere, carried with the
         picture to `frame`, for their second look: the likeliest first, but those where a second
         look lately found nothing last (a pattern the detector scores above a real small face is
-        there on every keyframe, and would take every look)."""
-        gone = [(self.carry(box, f, frame), f) for f, box in self.dismissed if frame - f <= self.config.dismissed_frames]
+        there on every keyframe, and would take every look). They are the ones the next
+        `update(confirm=True)` takes as looked at."""
+        gone = [self.carry(box, f, frame) for f, box in self.dismissed if frame - f <= self.config.dismissed_frames]
         here = [np.array(self.carry(c.box, c.frame, frame)) for c in self.candidates]
-        dismissed = [any(iou(b, g) > 0.3 for g, _ in gone) for b in here]
-        order = sorted(range(len(here)), key=lambda i: dismissed[i])  # stable: likeliest first within each
+        dismissed = (iou_matrix(here, gone) > 0.3).any(axis=1) if here and gone else np.zeros(len(here), bool)
+        order = sorted(range(len(here)), key=lambda i: bool(dismissed[i]))  # stable: likeliest first within each
         self.looking = [self.candidates[i] for i in order[:most]]
         return [tuple(here[i]) for i in order[:most]]
 
@@ -415,15 +416,10 @@ class Tracker:
         return t
 
     def _inside_tracks(self, boxes: list, key: int) -> np.ndarray:
-        """For each of `boxes`, the largest share of its area inside one track's box on `key`."""
+        """For each of `boxes`, the largest share of it inside one track's box on `key`."""
         if not boxes or not self.tracks:
             return np.zeros(len(boxes))
-        b = np.array(boxes, dtype=float)[:, None, :]
-        t = np.array([t.box if t.frame == key else self.predict(t, key) for t in self.tracks], dtype=float)[None, :, :]
-        w = np.clip(np.minimum(b[..., 2], t[..., 2]) - np.maximum(b[..., 0], t[..., 0]), 0, None)
-        h = np.clip(np.minimum(b[..., 3], t[..., 3]) - np.maximum(b[..., 1], t[..., 1]), 0, None)
-        area = np.maximum((b[..., 2] - b[..., 0]) * (b[..., 3] - b[..., 1]), 1e-6)
-        return (w * h / area).max(axis=1)
+        return inside_matrix(boxes, [self.predict(t, key) for t in self.tracks]).max(axis=1)
 
     def _pairs(self, tracks: list[Track], dets: list[Detection], key: int) -> list[tuple[float, int, int]]:
         """(goodness, track index, detection index) for every plausible match.
