@@ -69,7 +69,7 @@ def follow_faces(scanned_in: queue.Queue, ready_out: queue.Queue, stop: threadin
             else:
                 found = keyframes.closer(
                     frame, whole,
-                    [tuple(tracker.predict(t, idx)) for t in tracker.tracks],
+                    [tuple(b) for b in tracker.predict_all(tracker.tracks, idx)],
                     [tuple(c.box) for c in tracker.candidates],  # likeliest first
                     [tuple(t.last_known()[1]) for t in tracker.lost],
                     detail=detail.for_frame(idx),
