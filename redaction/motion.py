@@ -140,6 +140,24 @@ class CameraPath:
         out[rows] = k * (boxes[rows] - self.c4 - a_shift) + self.c4 + b[2]
         return out
 
+    def carry_to(self, box, start: int, ends) -> np.ndarray:
+        """`box` as it was on frame `start`, moved with the picture to each frame of `ends`
+        (len(ends) x 4): `carry` to every frame at once, with the same arithmetic."""
+        box = np.asarray(box, dtype=float)
+        out = np.repeat(box[None, :], len(ends), axis=0)
+        a = self.places.get(start)
+        if a is None:
+            return out
+        found = [(i, self.places.get(e)) for i, e in enumerate(ends) if e != start]
+        rows = [i for i, b in found if b is not None]
+        if not rows:
+            return out
+        b_scale = np.array([b[0] for i, b in found if b is not None])
+        b_shift = np.array([b[2] for i, b in found if b is not None])
+        k = (b_scale / a[0])[:, None]
+        out[rows] = k * (box - self.c4 - a[2]) + self.c4 + b_shift
+        return out
+
     def scale(self, start: int, end: int) -> float:
         """How much the picture grew from frame `start` to frame `end`."""
         a, b = self.places.get(start), self.places.get(end)

@@ -151,6 +151,12 @@ class Tracker:
             return np.asarray(box, dtype=float)
         return self.camera.carry(box, start, end)
 
+    def carry_frames(self, box: np.ndarray, start: int, frames) -> np.ndarray:
+        """`carry` of `box` from frame `start` to each of `frames` (len(frames) x 4)."""
+        if self.camera is None:
+            return np.repeat(np.asarray(box, dtype=float)[None, :], len(frames), axis=0)
+        return self.camera.carry_to(box, start, frames)
+
     def predict(self, t: Track, frame: int) -> np.ndarray:
         """Where the track's face is expected on `frame`: its last box carried with the picture,
         then moved on by its own velocity (held after `TRUST_VELOCITY_FRAMES`, as it is noisy)."""
@@ -232,6 +238,11 @@ class Tracker:
             self.cues[(f, t.id)] = cue
             t.emitted = max(t.emitted, f)
 
+        def emit_all(frames, t: Track, boxes: np.ndarray, cue) -> None:
+            """`emit` of each row of `boxes` on its frame; `cue(f)` names each one's cue."""
+            for f, box in zip(frames, boxes.tolist()):
+                emit(f, t, box, cue(f))
+
         self.born, self.missed = [], []
         dets = [d for d in detections if d.score >= cfg.keep_track_score]
         for t in self.tracks:
@@ -258,9 +269,10 @@ class Tracker:
             # The picture's motion carries the last box along; what is left of the way to the
             # new one is the face's own, spread evenly over the frames in between.
             own = region - self.carry(t.box, t.frame, key)
-            for f in range(max(t.emitted, t.frame) + 1, key + 1):
-                a = (f - t.frame) / span
-                emit(f, t, self.carry(t.box, t.frame, f) + own * a, cue if f == key else "between detections")
+            between = range(max(t.emitted, t.frame) + 1, key + 1)
+            shares = np.array([(f - t.frame) / span for f in between], dtype=float).reshape(-1, 1)
+            emit_all(between, t, self.carry_frames(t.box, t.frame, between) + own * shares,
+                     lambda f: cue if f == key else "between detections")
             since, before = next(((f, b) for f, b in reversed(t.history) if key - f >= cfg.velocity_frames), t.history[0])
             v = (new - self.carry(before, since, key)) / (key - since)
             t.velocity = v if t.hits == 1 else 0.5 * t.velocity + 0.5 * v
@@ -269,7 +281,7 @@ class Tracker:
             t.hits += 1
             t.unseen = 0
             if t.hits == 2 and t.first is not None and np.any(t.velocity):
-                self._entered(t, emit)
+                self._entered(t, emit_all)
             t.best_score = max(t.best_score, d.score)
             self.best_scores[t.id] = t.best_score
 
@@ -285,9 +297,9 @@ class Tracker:
             pad_after = cfg.pad_after_established if established else cfg.pad_after
             if looked is None and self.width and self._share_inside(self._face_at(t, key)) >= 0.5:
                 t.unseen += 1
-            for f in range(max(t.emitted, t.frame) + 1, key + 1):
-                if self._coasting(t, f, pad_after):
-                    emit(f, t, self._coast(t, f), "coasting")
+            coasting = [f for f in range(max(t.emitted, t.frame) + 1, key + 1) if self._coasting(t, f, pad_after)]
+            if coasting:
+                emit_all(coasting, t, self._extrapolate(t.box, t.frame, t.velocity, coasting), lambda f: "coasting")
             if established and max(prev, t.frame) + 1 - t.frame <= pad_after:
                 self.missed.append(t)
             if self._coasting(t, key + 1, pad_after):
@@ -331,8 +343,9 @@ class Tracker:
             if d.score >= cfg.new_track_score:
                 t = self._start(d, key)
                 self.born.append((t, key, t.box))
-                for f in range(max(0, key - cfg.pad_before), key + 1):
-                    emit(f, t, self.carry(t.box, key, f), "detected" if f == key else "before first sighting")
+                before = range(max(0, key - cfg.pad_before), key + 1)
+                emit_all(before, t, self.carry_frames(t.box, key, before),
+                         lambda f: "detected" if f == key else "before first sighting")
             elif d.score >= cfg.candidate_score and inside[di] < 0.5:  # else a part of a face hidden already
                 candidates.append(Track(0, np.array(d.box), key, best_score=d.score))
         if looked is None:
@@ -489,44 +502,47 @@ class Tracker:
         inside = x2 > 0 and y2 > 0 and x1 < self.width and y1 < self.height
         return inside and (x1 < 0 or y1 < 0 or x2 > self.width or y2 > self.height)
 
-    def _coast(self, t: Track, f: int) -> np.ndarray:
-        """The box of a track not detected since frame `t.frame`, on frame `f`."""
-        return self._extrapolate(t.box, t.frame, t.velocity, f)
-
-    def _extrapolate(self, box: np.ndarray, frame: int, v: np.ndarray, f: int) -> np.ndarray:
-        """A face's box on frame `frame`, on frame `f` (later or earlier) had it kept its velocity
-        `v`: carried with the picture, its centre moved on at the face's own speed, at least its
-        size (growing as the face grew), and wider by its uncertainty: a share of its size and of
-        its speed for every frame from `frame`."""
+    def _extrapolate(self, box: np.ndarray, frame: int, v: np.ndarray, frames: list[int]) -> np.ndarray:
+        """A face's box on frame `frame`, on each of `frames` (later or earlier; len(frames) x 4)
+        had it kept its velocity `v`: carried with the picture, its centre moved on at the face's
+        own speed, at least its size (growing as the face grew), and wider by its uncertainty: a
+        share of its size and of its speed for every frame from `frame`. All frames at once: a
+        crowd's coasting boxes are hundreds a keyframe."""
         cfg = self.config
-        dt = abs(f - frame)
-        moved = self.carry(box, frame, f)
-        c = (moved[:2] + moved[2:]) / 2 + (v[:2] + v[2:]) / 2 * (f - frame)
-        size = moved[2:] - moved[:2]
+        steps = np.array(frames, dtype=np.int64) - frame
+        dt = np.abs(steps)
+        moved = self.carry_frames(box, frame, frames)
+        c = (moved[:, :2] + moved[:, 2:]) / 2 + (v[:2] + v[2:]) / 2 * steps[:, None]
+        size = moved[:, 2:] - moved[:, :2]
         growth = (v[2:] - v[:2]) / np.maximum(box[2:] - box[:2], 1.0)  # share of its size per frame
-        size = size * np.maximum(1.0, 1 + np.sign(f - frame) * growth * min(dt, TRUST_VELOCITY_FRAMES))
+        size = size * np.maximum(1.0, 1 + np.sign(steps)[:, None] * growth * np.minimum(dt, TRUST_VELOCITY_FRAMES)[:, None])
         speed = float(np.hypot(*((v[:2] + v[2:]) / 2)))
-        half = size / 2 * (1 + cfg.coast_growth * dt / KEYFRAME_SPAN) + cfg.speed_margin * speed * dt
-        return np.concatenate([c - half, c + half])
+        half = size / 2 * (1 + cfg.coast_growth * dt / KEYFRAME_SPAN)[:, None] + (cfg.speed_margin * speed * dt)[:, None]
+        return np.concatenate([c - half, c + half], axis=1)
 
-    def _entered(self, t: Track, emit) -> None:
+    def _entered(self, t: Track, emit_all) -> None:
         """On a track's second detection, its first one's padding before it (`pad_before` frames
         where it was first seen) is moved back along the way it came, and reaches back until that
         way leaves the frame: a face that came in fast was far from its first box before it."""
         cfg = self.config
         first, box = t.first
+        frames = []
         for f in range(first - 1, max(-1, first - cfg.leave_frames), -1):
             if first - f > cfg.pad_before:
                 face = self.carry(box, first, f) + _centre_moved(t.velocity, f - first)
                 if not self.width or not self._leaving(face):
                     break
-            emit(f, t, self._extrapolate(box, first, t.velocity, f), "before first sighting")
+            frames.append(f)
+        if frames:
+            emit_all(frames, t, self._extrapolate(box, first, t.velocity, frames), lambda f: "before first sighting")
 
-    def _clip(self, box: np.ndarray) -> Box:
-        x1, y1, x2, y2 = (float(v) for v in box)
+    def _clip(self, box) -> Box:
+        x1, y1, x2, y2 = box.tolist() if isinstance(box, np.ndarray) else map(float, box)
         if self.width:
-            x1, x2 = max(0.0, x1), min(float(self.width), x2)
-            y1, y2 = max(0.0, y1), min(float(self.height), y2)
+            w, h = float(self.width), float(self.height)
+            # max(0.0, x) and min(w, x), written out: called for every box of every frame
+            x1, x2 = x1 if x1 > 0.0 else 0.0, x2 if x2 < w else w
+            y1, y2 = y1 if y1 > 0.0 else 0.0, y2 if y2 < h else h
         return (x1, y1, x2, y2)
 
 
