@@ -10,7 +10,7 @@ Between detections a box follows the picture (`motion.CameraPath`: pans, shakes 
 every face alike) and the face's own velocity, measured from its detections with the camera's
 motion taken out. A box the detector has not confirmed for a while grows with that time, with the
 face's speed and with its change of size: where the face may be is covered by area. Detection
-comes as often as the tracks need (`detect_interval`): every frame or every second one for faces
+comes as often as the tracks need (`detect_intervals`): every frame or every second one for faces
 that are new, missed or fast, and a keyframe may look at those faces only (`update(looked=...)`).
 
 A weak detection (too unsure to start a track, which would blur every shadow that looks a little
@@ -173,19 +173,29 @@ class Tracker:
         steps = np.array([min(frame - t.frame, TRUST_VELOCITY_FRAMES) for t in tracks], dtype=float)
         return boxes + np.array([t.velocity for t in tracks], dtype=float) * steps[:, None]
 
-    def detect_interval(self, t: Track, most: int, key: int) -> int:
-        """How many frames after it was last looked for the track wants the next look (at most
-        `most`), on frame `key`: one or two while it is new or newly missed (for two Kth-frame intervals
-        since its last detection; then it is looked for on the keyframes that look everywhere), or
-        while it moves its own size in fewer frames (as far as a closer look leaves room for)."""
+    def detect_intervals(self, tracks: list[Track], most: int, key: int) -> list[int]:
+        """For each track, how many frames after it was last looked for it wants the next look (at
+        most `most`), on frame `key`: one or two while it is new or newly missed (for two Kth-frame
+        intervals since its last detection; then it is looked for on the keyframes that look
+        everywhere), or while it moves its own size in fewer frames (as far as a closer look
+        leaves room for). All tracks at once: a crowd's hundreds are asked on every frame."""
+        if not tracks:
+            return []
         cfg = self.config
-        size = float(max(t.box[2] - t.box[0], t.box[3] - t.box[1], 1.0))
-        speed = float(np.hypot(*((t.velocity[:2] + t.velocity[2:]) / 2)))
-        if key - t.frame > 2 * most:
-            return most
-        n = most if speed <= 0 else max(1, min(most, int(size / speed)))
-        missed = t.frame < t.looked and t.hits >= cfg.established_hits
-        return min(n, 2) if t.hits < 3 or missed else n
+        box = np.array([t.box for t in tracks], dtype=float)
+        v = np.array([t.velocity for t in tracks], dtype=float)
+        frame = np.array([t.frame for t in tracks])
+        hits = np.array([t.hits for t in tracks])
+        looked = np.array([t.looked for t in tracks])
+        size = np.maximum(np.maximum(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]), 1.0)
+        centre = (v[:, :2] + v[:, 2:]) / 2
+        speed = np.hypot(centre[:, 0], centre[:, 1])
+        moving = speed > 0
+        own = np.floor(np.minimum(most, size / np.where(moving, speed, 1.0)))
+        n = np.where(moving, np.maximum(1, own), most)
+        missed = (frame < looked) & (hits >= cfg.established_hits)
+        n = np.where((hits < 3) | missed, np.minimum(n, 2), n)
+        return np.where(key - frame > 2 * most, most, n).astype(np.int64).tolist()
 
     def due(self, key: int, most: int, limit: int | None = None) -> list[Track]:
         """The tracks that want a detection on frame `key`: that long since they were last looked
@@ -193,8 +203,8 @@ class Tracker:
         most `limit` of them. The rest stay due and come first on the next frames: in a crowd,
         looks between keyframes cost a fixed amount per frame, however many faces want one."""
         wanting = []
-        for t in self.tracks:
-            waited, interval = key - max(t.frame, t.looked), self.detect_interval(t, most, key)
+        for t, interval in zip(self.tracks, self.detect_intervals(self.tracks, most, key)):
+            waited = key - max(t.frame, t.looked)
             if waited >= interval:
                 wanting.append((-waited / interval, float(t.box[3] - t.box[1]), t.id, t))
         wanting.sort(key=lambda w: w[:3])
@@ -469,7 +479,8 @@ class Tracker:
         near = (dist < reach[:, None]) | (dist_px < cfg.match_px * (self.width or 1280) / 1280)
         ok = (ov >= cfg.min_iou) | (near & (ratio > 0.5) & (ratio < 2.0))
         goodness = ov - 0.1 * dist
-        return [(float(goodness[ti, di]), int(ti), int(di)) for ti, di in zip(*np.nonzero(ok))]
+        ti, di = np.nonzero(ok)
+        return list(zip(goodness[ti, di].tolist(), ti.tolist(), di.tolist()))
 
     def _coasting(self, t: Track, f: int, pad_after: int) -> bool:
         """Whether the track still has a box on frame `f`: for `pad_after` frames after its last
