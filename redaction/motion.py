@@ -144,11 +144,18 @@ class CameraPath:
         """`box` as it was on frame `start`, moved with the picture to each frame of `ends`
         (len(ends) x 4): `carry` to every frame at once, with the same arithmetic."""
         box = np.asarray(box, dtype=float)
-        out = np.repeat(box[None, :], len(ends), axis=0)
         a = self.places.get(start)
+        places = [self.places.get(e) for e in ends]
+        if a is not None and places and all(b is not None for b in places):  # the usual case: all held
+            k = (np.array([b[0] for b in places]) / a[0])[:, None]
+            out = k * (box - self.c4 - a[2]) + self.c4 + np.array([b[2] for b in places])
+            if start in ends:
+                out[[i for i, e in enumerate(ends) if e == start]] = box
+            return out
+        out = np.repeat(box[None, :], len(ends), axis=0)
         if a is None:
             return out
-        found = [(i, self.places.get(e)) for i, e in enumerate(ends) if e != start]
+        found = [(i, b) for i, (e, b) in enumerate(zip(ends, places)) if e != start]
         rows = [i for i, b in found if b is not None]
         if not rows:
             return out
