@@ -151,6 +151,11 @@ class Tracker:
             return np.asarray(box, dtype=float)
         return self.camera.carry(box, start, end)
 
+    def carry_boxes(self, boxes: list, starts: list[int], end: int) -> np.ndarray:
+        """`carry` of each of `boxes` from its frame of `starts` to frame `end` (len(boxes) x 4)."""
+        boxes = np.array(boxes, dtype=float).reshape(-1, 4)
+        return boxes if self.camera is None else self.camera.carry_many(boxes, starts, end)
+
     def carry_frames(self, box: np.ndarray, start: int, frames) -> np.ndarray:
         """`carry` of `box` from frame `start` to each of `frames` (len(frames) x 4)."""
         if self.camera is None:
@@ -216,9 +221,10 @@ class Tracker:
         look lately found nothing last (a pattern the detector scores above a real small face is
         there on every keyframe, and would take every look). They are the ones the next
         `update(confirm=True)` takes as looked at."""
-        gone = [self.carry(box, f, frame) for f, box in self.dismissed if frame - f <= self.config.dismissed_frames]
-        here = [np.array(self.carry(c.box, c.frame, frame)) for c in self.candidates]
-        dismissed = (iou_matrix(here, gone) > 0.3).any(axis=1) if here and gone else np.zeros(len(here), bool)
+        recent = [(f, box) for f, box in self.dismissed if frame - f <= self.config.dismissed_frames]
+        gone = self.carry_boxes([box for _, box in recent], [f for f, _ in recent], frame)
+        here = self.carry_boxes([c.box for c in self.candidates], [c.frame for c in self.candidates], frame)
+        dismissed = (iou_matrix(here, gone) > 0.3).any(axis=1) if len(here) and len(gone) else np.zeros(len(here), bool)
         order = sorted(range(len(here)), key=lambda i: bool(dismissed[i]))  # stable: likeliest first within each
         self.looking = [self.candidates[i] for i in order[:most]]
         return [tuple(here[i]) for i in order[:most]]
