@@ -444,28 +444,30 @@ def merge_covering(dets: list[Detection], iou_threshold: float = 0.3, *, similar
     dropped_boxes = np.array([dets[j].box for j in dropped], float).reshape(-1, 4)
     dropped_scores = scores[dropped]
     # A box none of whose similar dropped boxes overlaps it enough stays as it is (most of a crowd).
-    first = iou_matrix([dets[i].box for i in keep], dropped_boxes) >= iou_threshold
-    first &= dropped_scores[None, :] >= similar * scores[keep][:, None]
+    overlapping = iou_matrix([dets[i].box for i in keep], dropped_boxes) >= iou_threshold
+    first = overlapping & (dropped_scores[None, :] >= similar * scores[keep][:, None])
     grows = first.any(axis=1)
     merged = []
-    for i, grown in zip(keep, grows):
+    for row, (i, grown) in enumerate(zip(keep, grows)):
         box = dets[i].box
         if not grown:
             merged.append(dets[i])
             continue
-        # In the dropped boxes' order, each one close enough to the box as grown so far.
+        # In the dropped boxes' order, each one close enough to the box as grown so far (as
+        # detected, that is the row of `overlapping` already computed).
         qualified = np.nonzero(dropped_scores >= similar * scores[i])[0]
         near = [dropped[k] for k in qualified]
         rows = dropped_boxes[qualified]
         pos = 0
-        while pos < len(near):
-            hits = np.nonzero(iou_matrix([box], rows[pos:])[0] >= iou_threshold)[0]
-            if not hits.size:
-                break
+        hits = np.nonzero(overlapping[row, qualified])[0]
+        while hits.size:
             pos += int(hits[0])
             other = dets[near[pos]].box
             box = (min(box[0], other[0]), min(box[1], other[1]), max(box[2], other[2]), max(box[3], other[3]))
             pos += 1
+            if pos >= len(near):
+                break
+            hits = np.nonzero(iou_matrix([box], rows[pos:])[0] >= iou_threshold)[0]
         merged.append(Detection(*box, dets[i].score))
     return merged
 

@@ -54,12 +54,13 @@ def follow_faces(scanned_in: queue.Queue, ready_out: queue.Queue, stop: threadin
         weak = tracker.waiting(idx, settings.refine_candidates) if whole is None else []
         expected = []
         if due:
-            large = [t for t in due if _height(tracker.predict(t, idx)) >= settings.refine_below_px]
-            small = [t for t in due if all(t is not b for b in large)]
-            close = small[: settings.refine_between]
-            expected = [tuple(tracker.predict(t, idx)) for t in close]
-            wide = bool(large) or any(t.hits == 1 for t in small)
-            due = close + large + [t for t in small[settings.refine_between:] if wide and t.hits == 1]
+            predicted = list(zip(due, tracker.predict_all(due, idx)))
+            large = [t for t, box in predicted if _height(box) >= settings.refine_below_px]
+            small = [(t, box) for t, box in predicted if all(t is not b for b in large)]
+            close = [t for t, _ in small[: settings.refine_between]]
+            expected = [tuple(box) for _, box in small[: settings.refine_between]]
+            wide = bool(large) or any(t.hits == 1 for t, _ in small)
+            due = close + large + [t for t, _ in small[settings.refine_between:] if wide and t.hits == 1]
             whole = keyframes.whole(frame, "tracks") if wide else keyframes.none("tracks")
         elif weak:
             whole = keyframes.none("weak sightings")
@@ -69,7 +70,7 @@ def follow_faces(scanned_in: queue.Queue, ready_out: queue.Queue, stop: threadin
             else:
                 found = keyframes.closer(
                     frame, whole,
-                    [tuple(tracker.predict(t, idx)) for t in tracker.tracks],
+                    [tuple(b) for b in tracker.predict_all(tracker.tracks, idx)],
                     [tuple(c.box) for c in tracker.candidates],  # likeliest first
                     [tuple(t.last_known()[1]) for t in tracker.lost],
                     detail=detail.for_frame(idx),

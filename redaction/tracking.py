@@ -10,7 +10,7 @@ Between detections a box follows the picture (`motion.CameraPath`: pans, shakes 
 every face alike) and the face's own velocity, measured from its detections with the camera's
 motion taken out. A box the detector has not confirmed for a while grows with that time, with the
 face's speed and with its change of size: where the face may be is covered by area. Detection
-comes as often as the tracks need (`detect_interval`): every frame or every second one for faces
+comes as often as the tracks need (`detect_intervals`): every frame or every second one for faces
 that are new, missed or fast, and a keyframe may look at those faces only (`update(looked=...)`).
 
 A weak detection (too unsure to start a track, which would blur every shadow that looks a little
@@ -151,24 +151,56 @@ class Tracker:
             return np.asarray(box, dtype=float)
         return self.camera.carry(box, start, end)
 
+    def carry_boxes(self, boxes: list, starts: list[int], end: int) -> np.ndarray:
+        """`carry` of each of `boxes` from its frame of `starts` to frame `end` (len(boxes) x 4)."""
+        boxes = np.array(boxes, dtype=float).reshape(-1, 4)
+        return boxes if self.camera is None else self.camera.carry_many(boxes, starts, end)
+
+    def carry_frames(self, box: np.ndarray, start: int, frames) -> np.ndarray:
+        """`carry` of `box` from frame `start` to each of `frames` (len(frames) x 4)."""
+        if self.camera is None:
+            return np.repeat(np.asarray(box, dtype=float)[None, :], len(frames), axis=0)
+        return self.camera.carry_to(box, start, frames)
+
     def predict(self, t: Track, frame: int) -> np.ndarray:
         """Where the track's face is expected on `frame`: its last box carried with the picture,
         then moved on by its own velocity (held after `TRUST_VELOCITY_FRAMES`, as it is noisy)."""
         return self.carry(t.box, t.frame, frame) + t.velocity * min(frame - t.frame, TRUST_VELOCITY_FRAMES)
 
-    def detect_interval(self, t: Track, most: int, key: int) -> int:
-        """How many frames after it was last looked for the track wants the next look (at most
-        `most`), on frame `key`: one or two while it is new or newly missed (for two Kth-frame intervals
-        since its last detection; then it is looked for on the keyframes that look everywhere), or
-        while it moves its own size in fewer frames (as far as a closer look leaves room for)."""
+    def predict_all(self, tracks: list[Track], frame: int) -> np.ndarray:
+        """`predict` of every track of `tracks` at once (N x 4), with the same arithmetic: a
+        crowd's hundreds of tracks are predicted on every frame."""
+        if not tracks:
+            return np.zeros((0, 4))
+        boxes = np.array([t.box for t in tracks], dtype=float)
+        if self.camera is not None:
+            boxes = self.camera.carry_many(boxes, [t.frame for t in tracks], frame)
+        steps = np.array([min(frame - t.frame, TRUST_VELOCITY_FRAMES) for t in tracks], dtype=float)
+        return boxes + np.array([t.velocity for t in tracks], dtype=float) * steps[:, None]
+
+    def detect_intervals(self, tracks: list[Track], most: int, key: int) -> list[int]:
+        """For each track, how many frames after it was last looked for it wants the next look (at
+        most `most`), on frame `key`: one or two while it is new or newly missed (for two Kth-frame
+        intervals since its last detection; then it is looked for on the keyframes that look
+        everywhere), or while it moves its own size in fewer frames (as far as a closer look
+        leaves room for). All tracks at once: a crowd's hundreds are asked on every frame."""
+        if not tracks:
+            return []
         cfg = self.config
-        size = float(max(t.box[2] - t.box[0], t.box[3] - t.box[1], 1.0))
-        speed = float(np.hypot(*((t.velocity[:2] + t.velocity[2:]) / 2)))
-        if key - t.frame > 2 * most:
-            return most
-        n = most if speed <= 0 else max(1, min(most, int(size / speed)))
-        missed = t.frame < t.looked and t.hits >= cfg.established_hits
-        return min(n, 2) if t.hits < 3 or missed else n
+        box = np.array([t.box for t in tracks], dtype=float)
+        v = np.array([t.velocity for t in tracks], dtype=float)
+        frame = np.array([t.frame for t in tracks])
+        hits = np.array([t.hits for t in tracks])
+        looked = np.array([t.looked for t in tracks])
+        size = np.maximum(np.maximum(box[:, 2] - box[:, 0], box[:, 3] - box[:, 1]), 1.0)
+        centre = (v[:, :2] + v[:, 2:]) / 2
+        speed = np.hypot(centre[:, 0], centre[:, 1])
+        moving = speed > 0
+        own = np.floor(np.minimum(most, size / np.where(moving, speed, 1.0)))
+        n = np.where(moving, np.maximum(1, own), most)
+        missed = (frame < looked) & (hits >= cfg.established_hits)
+        n = np.where((hits < 3) | missed, np.minimum(n, 2), n)
+        return np.where(key - frame > 2 * most, most, n).astype(np.int64).tolist()
 
     def due(self, key: int, most: int, limit: int | None = None) -> list[Track]:
         """The tracks that want a detection on frame `key`: that long since they were last looked
@@ -176,8 +208,8 @@ class Tracker:
         most `limit` of them. The rest stay due and come first on the next frames: in a crowd,
         looks between keyframes cost a fixed amount per frame, however many faces want one."""
         wanting = []
-        for t in self.tracks:
-            waited, interval = key - max(t.frame, t.looked), self.detect_interval(t, most, key)
+        for t, interval in zip(self.tracks, self.detect_intervals(self.tracks, most, key)):
+            waited = key - max(t.frame, t.looked)
             if waited >= interval:
                 wanting.append((-waited / interval, float(t.box[3] - t.box[1]), t.id, t))
         wanting.sort(key=lambda w: w[:3])
@@ -189,9 +221,10 @@ class Tracker:
         look lately found nothing last (a pattern the detector scores above a real small face is
         there on every keyframe, and would take every look). They are the ones the next
         `update(confirm=True)` takes as looked at."""
-        gone = [self.carry(box, f, frame) for f, box in self.dismissed if frame - f <= self.config.dismissed_frames]
-        here = [np.array(self.carry(c.box, c.frame, frame)) for c in self.candidates]
-        dismissed = (iou_matrix(here, gone) > 0.3).any(axis=1) if here and gone else np.zeros(len(here), bool)
+        recent = [(f, box) for f, box in self.dismissed if frame - f <= self.config.dismissed_frames]
+        gone = self.carry_boxes([box for _, box in recent], [f for f, _ in recent], frame)
+        here = self.carry_boxes([c.box for c in self.candidates], [c.frame for c in self.candidates], frame)
+        dismissed = (iou_matrix(here, gone) > 0.3).any(axis=1) if len(here) and len(gone) else np.zeros(len(here), bool)
         order = sorted(range(len(here)), key=lambda i: bool(dismissed[i]))  # stable: likeliest first within each
         self.looking = [self.candidates[i] for i in order[:most]]
         return [tuple(here[i]) for i in order[:most]]
@@ -221,6 +254,11 @@ class Tracker:
             self.cues[(f, t.id)] = cue
             t.emitted = max(t.emitted, f)
 
+        def emit_all(frames, t: Track, boxes: np.ndarray, cue) -> None:
+            """`emit` of each row of `boxes` on its frame; `cue(f)` names each one's cue."""
+            for f, box in zip(frames, boxes.tolist()):
+                emit(f, t, box, cue(f))
+
         self.born, self.missed = [], []
         dets = [d for d in detections if d.score >= cfg.keep_track_score]
         for t in self.tracks:
@@ -228,7 +266,8 @@ class Tracker:
                 t.looked = key
         # Only the faces looked for take a detection: a closer look at one often sees part of
         # another, larger face, which would pull that face's box off it.
-        pairs = [p for p in self._pairs(self.tracks, dets, key) if looked is None or self.tracks[p[1]].id in looked]
+        matchable = range(len(self.tracks)) if looked is None else [i for i, t in enumerate(self.tracks) if t.id in looked]
+        pairs = [(g, matchable[ti], di) for g, ti, di in self._pairs([self.tracks[i] for i in matchable], dets, key)]
         pairs.sort(reverse=True)
         used_t, used_d = set(), set()
         for _, ti, di in pairs:
@@ -246,9 +285,10 @@ class Tracker:
             # The picture's motion carries the last box along; what is left of the way to the
             # new one is the face's own, spread evenly over the frames in between.
             own = region - self.carry(t.box, t.frame, key)
-            for f in range(max(t.emitted, t.frame) + 1, key + 1):
-                a = (f - t.frame) / span
-                emit(f, t, self.carry(t.box, t.frame, f) + own * a, cue if f == key else "between detections")
+            between = range(max(t.emitted, t.frame) + 1, key + 1)
+            shares = np.array([(f - t.frame) / span for f in between], dtype=float).reshape(-1, 1)
+            emit_all(between, t, self.carry_frames(t.box, t.frame, between) + own * shares,
+                     lambda f: cue if f == key else "between detections")
             since, before = next(((f, b) for f, b in reversed(t.history) if key - f >= cfg.velocity_frames), t.history[0])
             v = (new - self.carry(before, since, key)) / (key - since)
             t.velocity = v if t.hits == 1 else 0.5 * t.velocity + 0.5 * v
@@ -257,7 +297,7 @@ class Tracker:
             t.hits += 1
             t.unseen = 0
             if t.hits == 2 and t.first is not None and np.any(t.velocity):
-                self._entered(t, emit)
+                self._entered(t, emit_all)
             t.best_score = max(t.best_score, d.score)
             self.best_scores[t.id] = t.best_score
 
@@ -273,9 +313,9 @@ class Tracker:
             pad_after = cfg.pad_after_established if established else cfg.pad_after
             if looked is None and self.width and self._share_inside(self._face_at(t, key)) >= 0.5:
                 t.unseen += 1
-            for f in range(max(t.emitted, t.frame) + 1, key + 1):
-                if self._coasting(t, f, pad_after):
-                    emit(f, t, self._coast(t, f), "coasting")
+            coasting = [f for f in range(max(t.emitted, t.frame) + 1, key + 1) if self._coasting(t, f, pad_after)]
+            if coasting:
+                emit_all(coasting, t, self._extrapolate(t.box, t.frame, t.velocity, coasting), lambda f: "coasting")
             if established and max(prev, t.frame) + 1 - t.frame <= pad_after:
                 self.missed.append(t)
             if self._coasting(t, key + 1, pad_after):
@@ -310,7 +350,7 @@ class Tracker:
                 emit(f, t, self.carry(c.box, c.frame, f) + own * a, "detected" if f in (c.frame, key) else "between detections")
 
         candidates = []
-        inside = self._inside_tracks([d.box for d in dets], key)
+        inside = self._inside_tracks([d.box for d in dets], key) if looked is None else None
         for di, d in enumerate(dets):
             # A keyframe that looked for some faces only starts no tracks: more whole-frame passes
             # would be more chances for a false one, and a new face is found on the next Kth frame.
@@ -319,8 +359,9 @@ class Tracker:
             if d.score >= cfg.new_track_score:
                 t = self._start(d, key)
                 self.born.append((t, key, t.box))
-                for f in range(max(0, key - cfg.pad_before), key + 1):
-                    emit(f, t, self.carry(t.box, key, f), "detected" if f == key else "before first sighting")
+                before = range(max(0, key - cfg.pad_before), key + 1)
+                emit_all(before, t, self.carry_frames(t.box, key, before),
+                         lambda f: "detected" if f == key else "before first sighting")
             elif d.score >= cfg.candidate_score and inside[di] < 0.5:  # else a part of a face hidden already
                 candidates.append(Track(0, np.array(d.box), key, best_score=d.score))
         if looked is None:
@@ -385,7 +426,7 @@ class Tracker:
         to a speck no look is taken at: a hard grey face that came out from behind a larger one
         was not looked for again."""
         cfg = self.config
-        looked_for = [(t, self.predict(t, key)) for t in self.tracks] + [(t, t.last_known()[1]) for t in self.lost]
+        looked_for = list(zip(self.tracks, self.predict_all(self.tracks, key))) + [(t, t.last_known()[1]) for t in self.lost]
         places = []
         for t, looked in looked_for:
             since = key - t.frame
@@ -419,7 +460,7 @@ class Tracker:
         """For each of `boxes`, the largest share of it inside one track's box on `key`."""
         if not boxes or not self.tracks:
             return np.zeros(len(boxes))
-        return inside_matrix(boxes, [self.predict(t, key) for t in self.tracks]).max(axis=1)
+        return inside_matrix(boxes, self.predict_all(self.tracks, key)).max(axis=1)
 
     def _pairs(self, tracks: list[Track], dets: list[Detection], key: int) -> list[tuple[float, int, int]]:
         """(goodness, track index, detection index) for every plausible match.
@@ -430,7 +471,7 @@ class Tracker:
         if not tracks or not dets:
             return []
         # Every track against every detection at once: on a crowd, hundreds of each.
-        pred = np.array([self.predict(t, key) for t in tracks], dtype=float)
+        pred = self.predict_all(tracks, key)
         boxes = np.array([d.box for d in dets], dtype=float)
         ph = pred[:, 3] - pred[:, 1]
         size = np.maximum(np.maximum(pred[:, 2] - pred[:, 0], ph), 1.0)
@@ -444,7 +485,8 @@ class Tracker:
         near = (dist < reach[:, None]) | (dist_px < cfg.match_px * (self.width or 1280) / 1280)
         ok = (ov >= cfg.min_iou) | (near & (ratio > 0.5) & (ratio < 2.0))
         goodness = ov - 0.1 * dist
-        return [(float(goodness[ti, di]), int(ti), int(di)) for ti, di in zip(*np.nonzero(ok))]
+        ti, di = np.nonzero(ok)
+        return list(zip(goodness[ti, di].tolist(), ti.tolist(), di.tolist()))
 
     def _coasting(self, t: Track, f: int, pad_after: int) -> bool:
         """Whether the track still has a box on frame `f`: for `pad_after` frames after its last
@@ -477,44 +519,47 @@ class Tracker:
         inside = x2 > 0 and y2 > 0 and x1 < self.width and y1 < self.height
         return inside and (x1 < 0 or y1 < 0 or x2 > self.width or y2 > self.height)
 
-    def _coast(self, t: Track, f: int) -> np.ndarray:
-        """The box of a track not detected since frame `t.frame`, on frame `f`."""
-        return self._extrapolate(t.box, t.frame, t.velocity, f)
-
-    def _extrapolate(self, box: np.ndarray, frame: int, v: np.ndarray, f: int) -> np.ndarray:
-        """A face's box on frame `frame`, on frame `f` (later or earlier) had it kept its velocity
-        `v`: carried with the picture, its centre moved on at the face's own speed, at least its
-        size (growing as the face grew), and wider by its uncertainty: a share of its size and of
-        its speed for every frame from `frame`."""
+    def _extrapolate(self, box: np.ndarray, frame: int, v: np.ndarray, frames: list[int]) -> np.ndarray:
+        """A face's box on frame `frame`, on each of `frames` (later or earlier; len(frames) x 4)
+        had it kept its velocity `v`: carried with the picture, its centre moved on at the face's
+        own speed, at least its size (growing as the face grew), and wider by its uncertainty: a
+        share of its size and of its speed for every frame from `frame`. All frames at once: a
+        crowd's coasting boxes are hundreds a keyframe."""
         cfg = self.config
-        dt = abs(f - frame)
-        moved = self.carry(box, frame, f)
-        c = (moved[:2] + moved[2:]) / 2 + (v[:2] + v[2:]) / 2 * (f - frame)
-        size = moved[2:] - moved[:2]
+        steps = np.array(frames, dtype=np.int64) - frame
+        dt = np.abs(steps)
+        moved = self.carry_frames(box, frame, frames)
+        c = (moved[:, :2] + moved[:, 2:]) / 2 + (v[:2] + v[2:]) / 2 * steps[:, None]
+        size = moved[:, 2:] - moved[:, :2]
         growth = (v[2:] - v[:2]) / np.maximum(box[2:] - box[:2], 1.0)  # share of its size per frame
-        size = size * np.maximum(1.0, 1 + np.sign(f - frame) * growth * min(dt, TRUST_VELOCITY_FRAMES))
+        size = size * np.maximum(1.0, 1 + np.sign(steps)[:, None] * growth * np.minimum(dt, TRUST_VELOCITY_FRAMES)[:, None])
         speed = float(np.hypot(*((v[:2] + v[2:]) / 2)))
-        half = size / 2 * (1 + cfg.coast_growth * dt / KEYFRAME_SPAN) + cfg.speed_margin * speed * dt
-        return np.concatenate([c - half, c + half])
+        half = size / 2 * (1 + cfg.coast_growth * dt / KEYFRAME_SPAN)[:, None] + (cfg.speed_margin * speed * dt)[:, None]
+        return np.concatenate([c - half, c + half], axis=1)
 
-    def _entered(self, t: Track, emit) -> None:
+    def _entered(self, t: Track, emit_all) -> None:
         """On a track's second detection, its first one's padding before it (`pad_before` frames
         where it was first seen) is moved back along the way it came, and reaches back until that
         way leaves the frame: a face that came in fast was far from its first box before it."""
         cfg = self.config
         first, box = t.first
+        frames = []
         for f in range(first - 1, max(-1, first - cfg.leave_frames), -1):
             if first - f > cfg.pad_before:
                 face = self.carry(box, first, f) + _centre_moved(t.velocity, f - first)
                 if not self.width or not self._leaving(face):
                     break
-            emit(f, t, self._extrapolate(box, first, t.velocity, f), "before first sighting")
+            frames.append(f)
+        if frames:
+            emit_all(frames, t, self._extrapolate(box, first, t.velocity, frames), lambda f: "before first sighting")
 
-    def _clip(self, box: np.ndarray) -> Box:
-        x1, y1, x2, y2 = (float(v) for v in box)
+    def _clip(self, box) -> Box:
+        x1, y1, x2, y2 = box.tolist() if isinstance(box, np.ndarray) else map(float, box)
         if self.width:
-            x1, x2 = max(0.0, x1), min(float(self.width), x2)
-            y1, y2 = max(0.0, y1), min(float(self.height), y2)
+            w, h = float(self.width), float(self.height)
+            # max(0.0, x) and min(w, x), written out: called for every box of every frame
+            x1, x2 = x1 if x1 > 0.0 else 0.0, x2 if x2 < w else w
+            y1, y2 = y1 if y1 > 0.0 else 0.0, y2 if y2 < h else h
         return (x1, y1, x2, y2)
 
 

@@ -8,9 +8,10 @@ import pytest
 from redaction import hiding
 from redaction.detector import Detection
 from redaction.hiding import hide, planes
+from redaction.motion import CameraPath, Motion
 from redaction.pipeline import RedactionSettings
 from redaction.regions import iou, iou_matrix
-from redaction.tracking import Tracker, TrackerConfig
+from redaction.tracking import Track, Tracker, TrackerConfig
 from tests.redaction.test_motion import (  # noqa: F401 - fixtures
     H, W, background, face_picture, gray_frames, media, paste, redact, scorer, unhidden_frames, write_clip,
 )
@@ -58,6 +59,27 @@ def test_looks_between_keyframes_go_to_a_few_faces_a_frame_the_most_overdue_firs
     second = tr.due(3, 5, limit=3)
     assert len(second) == 3 and not {t.id for t in first} & {t.id for t in second}  # ... the others come next
     assert len(tr.due(3, 5)) == 17
+
+
+def test_a_crowds_boxes_carried_and_predicted_all_at_once_are_exactly_where_each_would_be_alone():
+    rng = np.random.default_rng(7)
+    # A camera that pans, shakes and zooms, with a cut, and holds only its last 40 frames.
+    camera = CameraPath(W, H, frames=40)
+    for f in range(60):
+        camera.add(f, Motion(scale=float(1 + rng.normal(0, 0.01)), dx=float(rng.normal(0, 4)),
+                             dy=float(rng.normal(0, 4)), cut=f == 35))
+    tracker = Tracker(TrackerConfig(), W, H, camera=camera)
+    tracks = []
+    for i in range(200):
+        x, y = rng.uniform(0, W - 60), rng.uniform(0, H - 60)
+        size = rng.uniform(8, 60)
+        tracks.append(Track(i + 1, np.array([x, y, x + size, y + size * 1.2]), int(rng.integers(10, 60)),
+                            velocity=rng.normal(0, 2, 4)))
+    for frame in (15, 40, 59, 70):
+        assert tracker.predict_all(tracks, frame).tolist() == [tracker.predict(t, frame).tolist() for t in tracks]
+    for t in tracks[:40]:
+        ends = list(range(t.frame - 12, t.frame + 12))
+        assert camera.carry_to(t.box, t.frame, ends).tolist() == [camera.carry(t.box, t.frame, e).tolist() for e in ends]
 
 
 def test_a_crowd_is_blurred_in_a_pass_per_size_step_each_box_hidden_and_nothing_else_changed(monkeypatch):
