@@ -7,8 +7,9 @@ face CenterFace does not see is looked for by another method; CenterFace itself 
 tenth frame in overlapping tiles (finer than the pipeline's own full-frame pass) for the small
 faces HOG's window is too large for. Told where the render hid faces, CenterFace also looks
 closer around every hidden region on every frame HOG looks at (a region that lagged or stopped
-leaves a face that HOG may not see: small, in profile, looking down), and HOG looks again at each
-hidden region at the frame's edge with the frame mirrored beyond it. Two processes share the
+leaves a face that HOG may not see: small, in profile, looking down; regions side by side are
+looked around together), and HOG looks again at each hidden region at the frame's edge with the
+frame mirrored beyond it. Two processes share the
 frames where there are two cores and frames enough to repay the second's start. Findings are
 frames; `finding_ranges` groups them into runs.
 
@@ -186,11 +187,14 @@ def hidden_boxes(tracks: Iterable[TrackRecord]) -> dict[int, list[tuple]]:
 def _closer_looks(rgb: np.ndarray, boxes, detector: FaceDetector | None, threshold: float) -> list[Detection]:
     """CenterFace twice on each box's surroundings: three times its size, a face smaller than HOG
     sees enlarged twice and a larger one reduced to at most CLOSER_LOOK_PX across; and twice its
-    size, scaled so that the box is CLOSER_LOOK_BOX_PX across."""
+    size, scaled so that the box is CLOSER_LOOK_BOX_PX across. The wider surroundings of regions
+    side by side (a crowd's) are looked at together where that is fewer pixels (`_shared_looks`);
+    the nearer ones stay apart, each at its own box's scale: CenterFace's score for a face swings
+    with the scale it is shown at, and looks at several scales find what one would miss."""
     if not boxes or detector is None:
         return []
     h, w = rgb.shape[:2]
-    found = []
+    wide, near = [], []
     for x1, y1, x2, y2 in boxes:
         side = max(x2 - x1, y2 - y1, 16)
         cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
@@ -203,9 +207,72 @@ def _closer_looks(rgb: np.ndarray, boxes, detector: FaceDetector | None, thresho
                 width = max(32, int((b - a) * CLOSER_LOOK_BOX_PX / side))
             else:
                 width = 2 * (b - a) if max(x2 - x1, y2 - y1) < SMALL_FACE_PX else min(b - a, CLOSER_LOOK_PX)
-            for det in detector.detect_scaled(_lift_if_dark(rgb[c:d, a:b]), width, threshold=threshold):
+            (wide if context == 1.5 else near).append(((a, b, c, d), width))
+    found = []
+    for (a, b, c, d), width, members in _shared_looks(wide) + [(crop, width, [crop]) for crop, width in near]:
+        for det in detector.detect_scaled(_lift_if_dark(rgb[c:d, a:b]), width, threshold=threshold):
+            # A face in the gap between the members' surroundings was not looked for there.
+            x, y = (det.x1 + det.x2) / 2 + a, (det.y1 + det.y2) / 2 + c
+            if len(members) == 1 or any(p <= x < q and r <= y < s for p, q, r, s in members):
                 found.append(Detection(det.x1 + a, det.y1 + c, det.x2 + a, det.y2 + c, det.score))
     return found
+
+
+# Surroundings shown at scales this close are looked at together, at the largest of them.
+SHARED_LOOK_SCALES_PER_OCTAVE = 4
+
+
+def _shared_looks(looks: list[tuple[tuple[int, int, int, int], int]]):
+    """Closer looks (crop (a, b, c, d), width to show it at) as the looks to take: (crop, width,
+    the crops it stands for).
+
+    Crops to be shown at about one scale that overlap, directly or through others, are looked at
+    as one rectangle where it has fewer pixels than they have together: each one's pixels are
+    shown as large as before or a little larger (at most a step of SHARED_LOOK_SCALES_PER_OCTAVE),
+    with more of their surroundings, and brightened, where dark, by the rectangle's own light
+    (`_lift_if_dark`). A crop alone is looked at as it was."""
+    if len(looks) < 2:
+        return [(crop, width, [crop]) for crop, width in looks]
+    out, by_step = [], defaultdict(list)
+    for crop, width in looks:
+        a, b, c, d = crop
+        by_step[int(np.ceil(np.log2(width / (b - a)) * SHARED_LOOK_SCALES_PER_OCTAVE - 1e-9))].append((crop, width))
+    for step, group in by_step.items():
+        crops = np.array([crop for crop, _ in group], dtype=np.int64)
+        a, b, c, d = crops.T
+        touching = (a[:, None] < b[None, :]) & (a[None, :] < b[:, None]) & (c[:, None] < d[None, :]) & (c[None, :] < d[:, None])
+        _, label = _connected_components(touching)
+        scale = 2.0 ** (step / SHARED_LOOK_SCALES_PER_OCTAVE)
+        for cluster in range(label.max() + 1):
+            rows = np.nonzero(label == cluster)[0]
+            box = crops[rows]
+            whole = (int(box[:, 0].min()), int(box[:, 1].max()), int(box[:, 2].min()), int(box[:, 3].max()))
+            own = [tuple(int(v) for v in row) for row in box]
+            together = ((whole[1] - whole[0]) * (whole[3] - whole[2]) * scale ** 2
+                        < sum((q - p) * (s - r) * (group[i][1] / (q - p)) ** 2 for i, (p, q, r, s) in zip(rows, own)))
+            if len(rows) > 1 and together:
+                out.append((whole, max(32, round((whole[1] - whole[0]) * scale)), own))
+            else:
+                out += [(group[i][0], group[i][1], [group[i][0]]) for i in rows]
+    return out
+
+
+def _connected_components(touching: np.ndarray) -> tuple[int, np.ndarray]:
+    """The groups of a symmetric adjacency matrix: (how many, each row's group number)."""
+    label = np.full(len(touching), -1)
+    count = 0
+    for start in range(len(touching)):
+        if label[start] >= 0:
+            continue
+        todo = [start]
+        label[start] = count
+        while todo:
+            i = todo.pop()
+            for j in np.nonzero(touching[i] & (label < 0))[0]:
+                label[j] = count
+                todo.append(int(j))
+        count += 1
+    return count, label
 
 
 def _lift_if_dark(rgb: np.ndarray) -> np.ndarray:

@@ -178,6 +178,24 @@ def test_a_planted_three_frame_leak_is_found_by_the_second_check_and_a_confirmed
                 and box[1] <= (f[1][1] + f[1][3]) / 2 <= box[3]]
 
 
+def test_closer_looks_side_by_side_are_taken_together_each_as_large_as_before_and_apart_ones_alone():
+    """A crowd's hidden regions overlap: one look at them together has fewer pixels than one
+    look at each, and shows each crop's pixels at least at its own scale."""
+    from redaction.check import _shared_looks
+
+    row = [((100 + 40 * i, 190 + 40 * i, 100, 190), 180) for i in range(6)]  # 90 px crops at 2x, overlapping
+    apart = ((900, 990, 500, 590), 180)
+    smaller = ((120, 210, 100, 190), 60)  # over the row, but to be shown at a third of the scale
+    looks = _shared_looks(row + [apart, smaller])
+    together = [look for look in looks if len(look[2]) > 1]
+    assert len(together) == 1
+    (a, b, c, d), width, members = together[0]
+    assert sorted(members) == sorted(crop for crop, _ in row)
+    assert (a, b, c, d) == (100, 390, 100, 190) and width / (b - a) >= 2
+    assert width * (d - c) * width / (b - a) < sum(w * w * (q - p) * (s - r) / (q - p) ** 2 for (p, q, r, s), w in row)
+    assert (apart[0], apart[1], [apart[0]]) in looks and (smaller[0], smaller[1], [smaller[0]]) in looks
+
+
 def test_finding_ranges_group_one_face_over_frames_and_keep_two_faces_apart():
     from redaction.check import finding_ranges
 
