@@ -37,6 +37,9 @@ from .regions_log import RegionsLog, TrackRecord
 
 Finding = tuple[int, tuple[float, float, float, float], float]
 
+# Changed whenever what the check finds may change, so a render's log says which check ran.
+CHECK_VERSION = "second check 1 (wider looks shared)"
+
 # The helpers run this module from the directory that holds the package.
 PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Pixels each process must have to look at before a helper is started: below it, loading a
@@ -396,7 +399,7 @@ def check_report(
     detector = detector or FaceDetector(threads=1, fast=False)
     hog = second_family or HogFaceDetector(threshold=threshold)
     return {
-        "every": every, "centerface_every": centerface_every, "threshold": threshold,
+        "version": CHECK_VERSION, "every": every, "centerface_every": centerface_every, "threshold": threshold,
         "detectors": {
             "hog": {"name": HOG_MODEL_NAME, "model_sha256": hog.model_sha256, "software": dict(hog.software)},
             "centerface": {"name": MODEL_NAME, "model_sha256": detector.model_sha256, "runtime": detector.runtime,

@@ -29,9 +29,11 @@ def test_the_render_log_names_what_the_check_looked_with(in_review):
     """Another dlib or another model file can find other faces: a check is repeatable only with the same."""
     import dlib
 
+    from redaction.check import CHECK_VERSION
     from redaction.detector import model_path
 
     check = in_review.redaction_log["check"]
+    assert check["version"] == CHECK_VERSION  # how it looked changes with the check, not only its models
 
     hog, centerface = check["detectors"]["hog"], check["detectors"]["centerface"]
     assert hog["software"]["dlib"] == dlib.__version__
