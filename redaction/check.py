@@ -32,7 +32,7 @@ import numpy as np
 
 from . import media
 from .detector import MODEL_NAME, Detection, FaceDetector, dark_lut, merge
-from .regions import TrackMark, spared_boxes
+from .regions import TrackMark, inside_matrix, spared_boxes
 from .regions_log import RegionsLog, TrackRecord
 
 Finding = tuple[int, tuple[float, float, float, float], float]
@@ -242,9 +242,8 @@ def _shared_looks(looks: list[tuple[tuple[int, int, int, int], int]]):
         by_step[int(np.ceil(np.log2(width / (b - a)) * SHARED_LOOK_SCALES_PER_OCTAVE - 1e-9))].append((crop, width))
     for step, group in by_step.items():
         crops = np.array([crop for crop, _ in group], dtype=np.int64)
-        a, b, c, d = crops.T
-        touching = (a[:, None] < b[None, :]) & (a[None, :] < b[:, None]) & (c[:, None] < d[None, :]) & (c[None, :] < d[:, None])
-        _, label = _connected_components(touching)
+        boxes = crops[:, [0, 2, 1, 3]]  # as x1, y1, x2, y2
+        _, label = _connected_components(inside_matrix(boxes, boxes) > 0)
         scale = 2.0 ** (step / SHARED_LOOK_SCALES_PER_OCTAVE)
         for cluster in range(label.max() + 1):
             rows = np.nonzero(label == cluster)[0]

@@ -118,8 +118,13 @@ class CameraPath:
         a, b = self.places.get(start), self.places.get(end)
         if a is None or b is None or start == end:
             return box.copy()
-        k = b[0] / a[0]
-        return k * (box - self.c4 - a[2]) + self.c4 + b[2]
+        return self._moved(box, a[0], a[2], b[0], b[2])
+
+    def _moved(self, boxes, a_scale, a_shift, b_scale, b_shift):
+        """Boxes on a frame placed at (`a_scale`, `a_shift` as four sides), on a frame placed at
+        `b`: the one formula behind `carry`, `carry_many` and `carry_to` (scales as scalars or
+        N x 1 columns, shifts as four sides or N x 4 rows)."""
+        return b_scale / a_scale * (boxes - self.c4 - a_shift) + self.c4 + b_shift
 
     def carry_many(self, boxes: np.ndarray, starts, end: int) -> np.ndarray:
         """Each row of `boxes` (N x 4) as it was on its frame of `starts`, moved with the picture
@@ -134,10 +139,9 @@ class CameraPath:
         rows = [i for i, a in known if a is not None]
         if not rows:
             return out
-        a_scale = np.array([a[0] for i, a in known if a is not None])
+        a_scale = np.array([a[0] for i, a in known if a is not None])[:, None]
         a_shift = np.array([a[2] for i, a in known if a is not None])
-        k = (b[0] / a_scale)[:, None]
-        out[rows] = k * (boxes[rows] - self.c4 - a_shift) + self.c4 + b[2]
+        out[rows] = self._moved(boxes[rows], a_scale, a_shift, b[0], b[2])
         return out
 
     def carry_to(self, box, start: int, ends) -> np.ndarray:
@@ -147,8 +151,7 @@ class CameraPath:
         a = self.places.get(start)
         places = [self.places.get(e) for e in ends]
         if a is not None and places and all(b is not None for b in places):  # the usual case: all held
-            k = (np.array([b[0] for b in places]) / a[0])[:, None]
-            out = k * (box - self.c4 - a[2]) + self.c4 + np.array([b[2] for b in places])
+            out = self._moved(box, a[0], a[2], np.array([b[0] for b in places])[:, None], np.array([b[2] for b in places]))
             if start in ends:
                 out[[i for i, e in enumerate(ends) if e == start]] = box
             return out
@@ -159,10 +162,9 @@ class CameraPath:
         rows = [i for i, b in found if b is not None]
         if not rows:
             return out
-        b_scale = np.array([b[0] for i, b in found if b is not None])
+        b_scale = np.array([b[0] for i, b in found if b is not None])[:, None]
         b_shift = np.array([b[2] for i, b in found if b is not None])
-        k = (b_scale / a[0])[:, None]
-        out[rows] = k * (box - self.c4 - a[2]) + self.c4 + b_shift
+        out[rows] = self._moved(box, a[0], a[2], b_scale, b_shift)
         return out
 
     def scale(self, start: int, end: int) -> float:
