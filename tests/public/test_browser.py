@@ -81,7 +81,7 @@ def test_a_resident_searches_and_filters_the_list(page, live_server, released):
     page.get_by_role("button", name="Search").click()
     expect(rows.first).to_contain_text(released[0].reference)
     rows.first.get_by_role("link").click()
-    assert page.get_by_role("heading", level=1).inner_text() == f"Incident {released[0].reference}"
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Incident {released[0].reference}")
 
 
 def test_a_bad_date_is_explained_next_to_the_field(page, live_server, released):
@@ -112,13 +112,13 @@ def test_the_language_switcher_changes_the_language_and_keeps_the_page(page, liv
     page.goto(live_server.url + "/incidents/?neighbourhood=riverside")
     page.get_by_role("combobox", name="Language").select_option("es")
     page.get_by_role("button", name="Change language").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Incidentes publicados")
     assert page.url == live_server.url + "/incidents/?neighbourhood=riverside"
-    assert page.get_by_role("heading", level=1).inner_text() == "Incidentes publicados"
     assert page.locator("html").get_attribute("lang") == "es"
 
     page.get_by_role("combobox", name="Idioma / Language").select_option("ar")
     page.get_by_role("button", name="Cambiar idioma").click()
-    assert page.locator("html").get_attribute("dir") == "rtl"
+    expect(page.locator("html")).to_have_attribute("dir", "rtl")
 
 
 @pytest.fixture
@@ -176,6 +176,7 @@ def test_a_search_for_ice_finds_the_ice_incidents(page, live_server, staff, rele
     page.get_by_label("Search words").fill("ICE")
     page.get_by_role("button", name="Search").click()
     rows = page.locator("#incident-table tbody tr")
+    expect(rows).to_have_count(4)  # the click only starts the search; the rows are read once its page is in
     found = {text.split()[0] for text in rows.all_inner_texts()}
     assert found == {i.reference for i in [*ice, released[0]]}  # the first released one is ICE ERO too; CBP and FBI are not
     assert "Sorted by: Newest release first." in page.locator("#results-order").inner_text()
