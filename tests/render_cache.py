@@ -3,13 +3,14 @@ draft transcription), each made once per distinct input in a test run and copied
 
 A render job in a test still claims its job, redacts, checks, signs, hashes and stores through
 releases.rendering, and its transcription job still drafts and records captions; only a call
-whose input (a file by SHA-256; for a transcription, its decoded audio) and arguments were
-already seen in this run gets the earlier call's output bytes and result instead of running the
-detector or the speech decoder again. The key holds the pipeline's version, so the engine's own
-tests (tests/redaction, and tests/media for the transcriber, which call the engines directly) and
-any render with new inputs always run for real. The folder is shared by the pytest-xdist workers
-of one run; entries are written whole or not at all, and a worker asking for an input another
-worker is making waits for it instead of making it a second time.
+whose input (a file by SHA-256; for the check, the copy's video packets; for a transcription,
+its decoded audio) and arguments were already seen in this run gets the earlier call's output
+bytes and result instead of running the detector or the speech decoder again. The key holds
+the pipeline's version, so the engine's own tests (tests/redaction, and tests/media for the
+transcriber, which call the engines directly) and any render with new inputs always run for real.
+The folder is shared by the pytest-xdist workers of one run; entries are written whole or not at
+all, and a worker asking for an input another worker is making waits for it instead of making it
+a second time.
 """
 
 from __future__ import annotations
@@ -34,14 +35,28 @@ from media import sha256_file
 _HOW = ("progress", "detector", "workers")
 
 
-def _key(kind: str, path, kwargs: dict) -> str:
+def _key(kind: str, path, kwargs: dict, content: str | None = None) -> str:
+    """`content` stands for the file where only part of it is read (see _video_packets_sha256)."""
     from redaction import PIPELINE_VERSION
 
     args = {name: value for name, value in sorted(kwargs.items()) if name not in _HOW}
     detector = kwargs.get("detector")
     with numpy.printoptions(threshold=sys.maxsize):  # every element of an array, not an ellipsis
-        described = repr((kind, PIPELINE_VERSION, sha256_file(Path(path)), args, getattr(detector, "fast", None)))
+        described = repr((kind, PIPELINE_VERSION, content or sha256_file(Path(path)), args, getattr(detector, "fast", None)))
     return hashlib.sha256(described.encode()).hexdigest()
+
+
+def _video_packets_sha256(path) -> str | None:
+    """The SHA-256 of the first video stream's packets as stored (a stream copy, nothing decoded):
+    two files whose packets are the same decode to the same frames. None where ffmpeg cannot
+    read them all; the file's own SHA-256 is the key then."""
+    from media.runner import FFMPEG, Limits, run_tool
+
+    result = run_tool([FFMPEG, "-nostdin", "-v", "error", "-xerror", "-i", os.fspath(path), "-map", "0:v:0", "-c", "copy",
+                       "-f", "streamhash", "-hash", "sha256", "-"], Limits(timeout=120))
+    if result.returncode != 0 or result.stderr:
+        return None
+    return "video packets " + result.stdout.decode().strip()
 
 
 def _write_whole(target: Path, write) -> None:
@@ -120,8 +135,18 @@ def caching(redact_video, scan_for_unhidden_faces, folder: Path):
         # only add its start, its models and a second decode (tests/redaction checks that two
         # processes find what one finds).
         kwargs.setdefault("workers", 1)
-        return _made_once(folder, _key("check", video_path, kwargs), "check",
-                          lambda: scan_for_unhidden_faces(video_path, **kwargs), kwargs.get("progress"))
+        by_file = folder / f"{_key('check', video_path, kwargs)}.check.pickle"
+        if by_file.exists():
+            if kwargs.get("progress"):
+                kwargs["progress"](1.0)
+            return pickle.loads(by_file.read_bytes())
+        # The check decodes the copy's video alone: a render that changed only the sound (a
+        # muted word) has the same frames, and the check already looked at them.
+        frames = _video_packets_sha256(video_path)
+        key = _key("check", video_path, kwargs, content=frames) if frames else _key("check", video_path, kwargs)
+        found = _made_once(folder, key, "check", lambda: scan_for_unhidden_faces(video_path, **kwargs), kwargs.get("progress"))
+        _write_whole(by_file, lambda tmp: tmp.write_bytes(pickle.dumps(found)))
+        return found
 
     return cached_redact_video, cached_scan
 
