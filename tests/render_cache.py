@@ -135,18 +135,11 @@ def caching(redact_video, scan_for_unhidden_faces, folder: Path):
         # only add its start, its models and a second decode (tests/redaction checks that two
         # processes find what one finds).
         kwargs.setdefault("workers", 1)
-        by_file = folder / f"{_key('check', video_path, kwargs)}.check.pickle"
-        if by_file.exists():
-            if kwargs.get("progress"):
-                kwargs["progress"](1.0)
-            return pickle.loads(by_file.read_bytes())
         # The check decodes the copy's video alone: a render that changed only the sound (a
         # muted word) has the same frames, and the check already looked at them.
         frames = _video_packets_sha256(video_path)
-        key = _key("check", video_path, kwargs, content=frames) if frames else _key("check", video_path, kwargs)
-        found = _made_once(folder, key, "check", lambda: scan_for_unhidden_faces(video_path, **kwargs), kwargs.get("progress"))
-        _write_whole(by_file, lambda tmp: tmp.write_bytes(pickle.dumps(found)))
-        return found
+        return _made_once(folder, _key("check", video_path, kwargs, content=frames), "check",
+                          lambda: scan_for_unhidden_faces(video_path, **kwargs), kwargs.get("progress"))
 
     return cached_redact_video, cached_scan
 
